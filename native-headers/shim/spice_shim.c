@@ -1,0 +1,281 @@
+/*
+ * libspice-server.so.1 shim: exports the spice-server ABI and forwards every call to the Java server.
+ *
+ * On the first call (any thread, once) it dlopen()s libjvm, starts a JVM with the jars found beside this
+ * library, and asks org.spicejava.ffi.Bootstrap to fill the upcall table. No server logic lives here.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jni.h>
+#include <spice.h>
+#include <spice-replay.h>
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+#ifndef SPICE_JAVA_LIBJVM
+#define SPICE_JAVA_LIBJVM "/usr/lib/jvm/temurin-25-jdk-amd64/lib/server/libjvm.so"
+#endif
+#ifndef SPICE_JAVA_JARDIR
+#define SPICE_JAVA_JARDIR "/usr/local/lib/spice-java"
+#endif
+#ifndef JNI_VERSION_21
+#define JNI_VERSION_21 0x00150000
+#endif
+
+/* Returned by spice_server_new when no JVM could start: QEMU does not check for NULL there. */
+static int spice_java_dummy_server;
+static const char *const spice_java_no_subtypes[] = { NULL };
+
+enum {
+#define FN(ret, name, params, args, fallback) SLOT_##name,
+#define VFN(name, params, args) SLOT_##name,
+#include "exports.def"
+#undef FN
+#undef VFN
+    SLOT_COUNT
+};
+
+static const char *const slot_names[SLOT_COUNT + 1] = {
+#define FN(ret, name, params, args, fallback) #name,
+#define VFN(name, params, args) #name,
+#include "exports.def"
+#undef FN
+#undef VFN
+    NULL
+};
+
+/* Filled by Java with upcall stub addresses. */
+static void *slots[SLOT_COUNT];
+static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+static int java_ready;
+
+static void log_line(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "spice-java: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+}
+
+static void *open_libjvm(void)
+{
+    const char *candidates[3];
+    char from_java_home[PATH_MAX];
+    int n = 0;
+    const char *env = getenv("SPICE_JAVA_LIBJVM");
+    const char *java_home = getenv("JAVA_HOME");
+
+    if (env && *env) {
+        candidates[n++] = env; /* an explicit override is the only candidate */
+    } else {
+        candidates[n++] = SPICE_JAVA_LIBJVM;
+        if (java_home && *java_home) {
+            snprintf(from_java_home, sizeof(from_java_home), "%s/lib/server/libjvm.so", java_home);
+            candidates[n++] = from_java_home;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        void *handle = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+        if (handle) {
+            return handle;
+        }
+        log_line("cannot load %s", dlerror());
+    }
+    return NULL;
+}
+
+static int has_jars(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    if (!d) {
+        return 0;
+    }
+    while (!found && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        found = len > 4 && strcmp(e->d_name + len - 4, ".jar") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+/* The jar directory: env override, else spice-java/ beside the real file of this library, else the build-time one. */
+static int find_jar_dir(char *out, size_t size)
+{
+    const char *env = getenv("SPICE_JAVA_JARDIR");
+    Dl_info info;
+    char real[PATH_MAX];
+
+    if (env && *env) {
+        snprintf(out, size, "%s", env);
+        return has_jars(out);
+    }
+    if (dladdr((void *) &spice_server_new, &info) && info.dli_fname && realpath(info.dli_fname, real)) {
+        char *slash = strrchr(real, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, size, "%s/spice-java", real);
+            if (has_jars(out)) {
+                return 1;
+            }
+        }
+    }
+    snprintf(out, size, "%s", SPICE_JAVA_JARDIR);
+    return has_jars(out);
+}
+
+static char *build_class_path(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t cap = 64, len = 0;
+    char *cp = malloc(cap);
+    if (!d || !cp) {
+        if (d) {
+            closedir(d);
+        }
+        free(cp);
+        return NULL;
+    }
+    strcpy(cp, "-Djava.class.path=");
+    len = strlen(cp);
+    while ((e = readdir(d)) != NULL) {
+        size_t name_len = strlen(e->d_name);
+        if (name_len <= 4 || strcmp(e->d_name + name_len - 4, ".jar") != 0) {
+            continue;
+        }
+        size_t need = len + strlen(dir) + name_len + 3;
+        if (need > cap) {
+            cap = need * 2;
+            char *bigger = realloc(cp, cap);
+            if (!bigger) {
+                free(cp);
+                closedir(d);
+                return NULL;
+            }
+            cp = bigger;
+        }
+        len += (size_t) sprintf(cp + len, "%s%s/%s", cp[len - 1] == '=' ? "" : ":", dir, e->d_name);
+    }
+    closedir(d);
+    return cp;
+}
+
+#define MAX_OPTIONS 64
+
+static void start_java(void)
+{
+    static const char *const fixed_options[] = {
+        "-Xrs",                           /* QEMU owns SIGINT/SIGTERM/SIGHUP */
+        "--enable-native-access=ALL-UNNAMED",
+        "-XX:-UsePerfData",               /* no /tmp/hsperfdata file per run */
+        "-XX:-MaxFDLimit",                /* leave QEMU's fd limit alone */
+        "-XX:+UseSerialGC", "-Xmx64m", "-Xms8m",
+        "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+        "-XX:ReservedCodeCacheSize=16m", "-Xss512k",
+    };
+    JavaVMOption options[MAX_OPTIONS];
+    JavaVMInitArgs args;
+    JavaVM *vm;
+    JNIEnv *env;
+    char jar_dir[PATH_MAX];
+    char *class_path, *extra = NULL;
+    int n = 0;
+
+    void *libjvm = open_libjvm();
+    if (!libjvm) {
+        log_line("%s", "no usable libjvm (set SPICE_JAVA_LIBJVM); the SPICE server is disabled");
+        return;
+    }
+    jint (*create_vm)(JavaVM **, void **, void *) = (jint (*)(JavaVM **, void **, void *)) dlsym(libjvm, "JNI_CreateJavaVM");
+    if (!create_vm) {
+        log_line("%s", "libjvm has no JNI_CreateJavaVM; the SPICE server is disabled");
+        return;
+    }
+    if (!find_jar_dir(jar_dir, sizeof(jar_dir)) || !(class_path = build_class_path(jar_dir))) {
+        log_line("no jars found in %s (set SPICE_JAVA_JARDIR); the SPICE server is disabled", jar_dir);
+        return;
+    }
+    options[n++].optionString = class_path;
+    for (size_t i = 0; i < sizeof(fixed_options) / sizeof(fixed_options[0]); i++) {
+        options[n++].optionString = (char *) fixed_options[i];
+    }
+    if (!getenv("SPICE_JAVA_DEBUG")) {
+        options[n++].optionString = "-XX:+DisableAttachMechanism"; /* no /tmp/.java_pid<pid> */
+    }
+    const char *extra_env = getenv("SPICE_JAVA_OPTS");
+    if (extra_env && *extra_env && (extra = strdup(extra_env)) != NULL) {
+        char *save = NULL;
+        for (char *tok = strtok_r(extra, " \t", &save); tok && n < MAX_OPTIONS; tok = strtok_r(NULL, " \t", &save)) {
+            options[n++].optionString = tok;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        options[i].extraInfo = NULL;
+    }
+    args.version = JNI_VERSION_21; /* an older JVM answers JNI_EVERSION */
+    args.nOptions = n;
+    args.options = options;
+    args.ignoreUnrecognized = JNI_FALSE;
+
+    jint rc = create_vm(&vm, (void **) &env, &args);
+    free(class_path);
+    free(extra);
+    if (rc != JNI_OK) {
+        fprintf(stderr, "spice-java: JNI_CreateJavaVM failed (%d): Java 21 or newer is required; the SPICE server is disabled\n", (int) rc);
+        return;
+    }
+    jclass bootstrap = (*env)->FindClass(env, "org/spicejava/ffi/Bootstrap");
+    jmethodID install = bootstrap ? (*env)->GetStaticMethodID(env, bootstrap, "install", "(JJI)Z") : NULL;
+    jboolean ok = install && (*env)->CallStaticBooleanMethod(env, bootstrap, install,
+                                                             (jlong) (intptr_t) slot_names,
+                                                             (jlong) (intptr_t) slots, (jint) SLOT_COUNT);
+    if ((*env)->ExceptionCheck(env)) {
+        (*env)->ExceptionDescribe(env);
+        ok = JNI_FALSE;
+    }
+    for (int i = 0; ok && i < SLOT_COUNT; i++) {
+        if (!slots[i]) {
+            log_line("no upcall for %s", slot_names[i]);
+            ok = JNI_FALSE;
+        }
+    }
+    if (!ok) {
+        log_line("%s", "Java bootstrap failed; the SPICE server is disabled");
+        return;
+    }
+    java_ready = 1;
+}
+
+static int ensure_java(void)
+{
+    pthread_once(&start_once, start_java);
+    return java_ready;
+}
+
+#define FN(ret, name, params, args, fallback)                   \
+    SHIM_EXPORT ret name params                                 \
+    {                                                           \
+        if (!ensure_java()) {                                   \
+            return fallback;                                    \
+        }                                                       \
+        return ((ret (*) params) slots[SLOT_##name]) args;      \
+    }
+#define VFN(name, params, args)                                 \
+    SHIM_EXPORT void name params                                \
+    {                                                           \
+        if (ensure_java()) {                                    \
+            ((void (*) params) slots[SLOT_##name]) args;        \
+        }                                                       \
+    }
+#include "exports.def"
+#undef FN
+#undef VFN

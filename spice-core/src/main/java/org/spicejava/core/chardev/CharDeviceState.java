@@ -1,0 +1,76 @@
+package org.spicejava.core.chardev;
+
+import java.util.List;
+
+/**
+ * One char device the host added (the reference's RedCharDevice): its subtype and port name, whether the guest
+ * side is open, and whether the device has data waiting that the server has not read yet (a wakeup with no client
+ * to read for is remembered, not lost). Touched on the main-loop thread and by vCPU threads, hence volatile.
+ */
+public final class CharDeviceState {
+    /** What spice_server_char_device_recognized_subtypes lists (a build without smartcard support). */
+    public static final List<String> RECOGNIZED_SUBTYPES = List.of("vdagent", "usbredir");
+    /** What add_interface attaches: the recognized subtypes plus named ports (spiceport). */
+    public static final List<String> ATTACHABLE_SUBTYPES = List.of("vdagent", "usbredir", "port");
+    /** SPICE_PORT_EVENT_*. */
+    public static final int PORT_EVENT_OPENED = 0;
+    public static final int PORT_EVENT_CLOSED = 1;
+    public static final int PORT_EVENT_BREAK = 2;
+
+    private final String subtype;
+    private final String portName;
+    private volatile boolean running;
+    private volatile boolean portOpen;
+    private volatile boolean dataPending;
+    private volatile int breaks;
+
+    public CharDeviceState(String subtype, String portName) {
+        this.subtype = subtype;
+        this.portName = portName;
+    }
+
+    public String subtype() {
+        return subtype;
+    }
+
+    public String portName() {
+        return portName;
+    }
+
+    public void setRunning(boolean value) {
+        running = value;
+    }
+
+    public boolean running() {
+        return running;
+    }
+
+    public void wakeup() {
+        dataPending = true;
+    }
+
+    public boolean dataPending() {
+        return dataPending;
+    }
+
+    /** Returns false for an event number the protocol does not define. */
+    public boolean portEvent(int event) {
+        switch (event) {
+            case PORT_EVENT_OPENED -> portOpen = true;
+            case PORT_EVENT_CLOSED -> portOpen = false;
+            case PORT_EVENT_BREAK -> breaks++;
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public boolean portOpen() {
+        return portOpen;
+    }
+
+    public int breaks() {
+        return breaks;
+    }
+}

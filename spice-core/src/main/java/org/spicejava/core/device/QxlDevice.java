@@ -1,0 +1,44 @@
+package org.spicejava.core.device;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The host's QXL device callbacks (QXLInterface). Called only on that device's display worker thread.
+ * Commands are handed over as the host's QXLCommandExt fields; memory behind them is read through memslots.
+ */
+public interface QxlDevice {
+    /** The QXLDevInitInfo the device reports. */
+    record InitInfo(int memslotGenBits, int memslotIdBits, int numMemslots, int numMemslotGroups,
+                    int internalGroupId, int surfacesCount) {
+    }
+
+    /** A QXLCommandExt: the command's guest address and type, and the memslot group it lives in. */
+    record Command(long data, int type, int groupId, int flags) {
+    }
+
+    void attachWorker();
+
+    void setCompressionLevel(int level);
+
+    InitInfo initInfo();
+
+    /** The next display command, or null when the ring is empty. */
+    Command nextCommand();
+
+    /** Asks for a wakeup when a command arrives; false means one may already be there. */
+    boolean requestCommandNotification();
+
+    /** Gives a command's resources back to the guest; exactly once per command. */
+    void releaseResource(long releaseInfo, int groupId);
+
+    Command nextCursorCommand();
+
+    boolean requestCursorNotification();
+
+    void flushResources();
+
+    void asyncComplete(long cookie);
+
+    /** The sizes of host memory regions handed in by the host, for memslots (addresses are host virtual). */
+    MemorySegment hostMemory(long address, long size);
+}

@@ -1,0 +1,482 @@
+package org.spicejava.core.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.audio.AudioStream;
+import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.device.DeviceKind;
+import org.spicejava.core.device.Keyboard;
+import org.spicejava.core.device.MigrationDevice;
+import org.spicejava.core.device.Mouse;
+import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.device.Tablet;
+import org.spicejava.core.display.DisplayWorker;
+import org.spicejava.core.display.QxlControl;
+import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.NetworkStack;
+
+/**
+ * One SPICE server (the reference's RedsState), the facade behind every spice_server_* export. Configuration,
+ * init and interface registration happen on the host's main-loop thread; so do the watch and timer callbacks.
+ */
+public final class SpiceServer {
+    private static final Logger LOG = LoggerFactory.getLogger(SpiceServer.class);
+    /** SPICE_INTERFACE_CORE_MAJOR. */
+    public static final int CORE_MAJOR = 1;
+    /** SPICE_MOUSE_MODE_SERVER / _CLIENT. */
+    public static final int MOUSE_MODE_SERVER = 1;
+    public static final int MOUSE_MODE_CLIENT = 2;
+
+    /** What accepts a connected client socket: the session layer. */
+    public interface ClientAcceptor {
+        void adopt(int fd, boolean skipAuth);
+
+        int clientCount();
+
+        /** Closes every client connection. */
+        void disconnectAll();
+    }
+
+    private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
+    private final List<QxlControl> displays = new ArrayList<>();
+    private final List<CharDeviceState> charDevices = new ArrayList<>();
+    private EventLoop loop;
+    private NetworkStack network;
+    private ClientAcceptor clients;
+    private int listenFd = -1;
+    private EventLoop.Watch listenWatch;
+    private boolean initialized;
+    private volatile boolean vmRunning;
+    private volatile int mouseMode = MOUSE_MODE_SERVER;
+    private Keyboard keyboard;
+    private Mouse mouse;
+    private Tablet tablet;
+    private MigrationDevice migration;
+    private CharDeviceState agent;
+    private boolean expectMigrate;
+    private boolean migrationTargetSet;
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public NetworkStack network() {
+        return network;
+    }
+
+    /**
+     * spice_server_init: checks the core interface version, applies defaults and opens the listening socket
+     * through the host's watches. Returns 0 or -1 as the reference does.
+     */
+    public int init(int coreMajor, EventLoop hostLoop, NetworkStack net, ClientAcceptor acceptor) {
+        if (coreMajor != CORE_MAJOR) {
+            LOG.warn("spice_server_init: core interface major version {} is not {}", coreMajor, CORE_MAJOR);
+            return -1;
+        }
+        if (initialized) {
+            LOG.warn("spice_server_init: already initialized");
+            return -1;
+        }
+        this.loop = hostLoop;
+        this.network = net;
+        this.clients = acceptor;
+        config.applyInitDefaults();
+        vmRunning = true; // the reference starts "running" for hosts that never call vm_start
+        try {
+            openListener();
+        } catch (IOException e) {
+            LOG.warn("spice_server_init: failed to open SPICE sockets: {}", e.getMessage());
+            closeListener();
+            return -1;
+        }
+        initialized = true;
+        return 0;
+    }
+
+    private void openListener() throws IOException {
+        if (config.port() != -1 || config.family() == NetworkStack.FAMILY_UNIX) {
+            listenFd = network.listen(config.address(), config.port(), config.family());
+        } else if (config.listenFd() != -1) {
+            listenFd = config.listenFd();
+        }
+        if (config.tlsPort() != -1) {
+            LOG.warn("spice_server_init: TLS port {} configured; TLS is not supported yet, plain port only",
+                    config.tlsPort());
+        }
+        if (listenFd != -1) {
+            listenWatch = loop.newWatch(listenFd, EventLoop.READ, events -> acceptPending());
+        }
+    }
+
+    private void acceptPending() {
+        try {
+            int fd = network.accept(listenFd);
+            if (fd >= 0) {
+                clients.adopt(fd, false);
+            }
+        } catch (IOException e) {
+            LOG.warn("accept failed: {}", e.getMessage());
+        }
+    }
+
+    private void closeListener() {
+        if (listenWatch != null) {
+            listenWatch.remove();
+            listenWatch = null;
+        }
+        if (listenFd != -1 && listenFd != config.listenFd()) {
+            network.close(listenFd);
+        }
+        listenFd = -1;
+    }
+
+    /** spice_server_destroy: closes sockets, clients and display workers. */
+    public void destroy() {
+        if (clients != null) {
+            clients.disconnectAll();
+        }
+        closeListener();
+        for (QxlControl display : displays) {
+            display.worker().close();
+        }
+        displays.clear();
+        charDevices.clear();
+        initialized = false;
+    }
+
+    /** spice_server_add_client / add_ssl_client: a socket the host accepted itself. */
+    public int addClient(int fd, boolean skipAuth, boolean tls) {
+        if (!initialized) {
+            LOG.warn("spice_server_add_client: server not initialized");
+            return -1;
+        }
+        if (tls) {
+            LOG.warn("spice_server_add_ssl_client: TLS is not supported yet");
+            return -1;
+        }
+        try {
+            network.setNonBlocking(fd);
+        } catch (IOException e) {
+            LOG.warn("spice_server_add_client: fd {} unusable: {}", fd, e.getMessage());
+            return -1;
+        }
+        clients.adopt(fd, skipAuth);
+        return 0;
+    }
+
+    public int numClients() {
+        return clients == null ? 0 : clients.clientCount();
+    }
+
+    /** spice_server_set_ticket with the reference's policy for connected clients. */
+    public int setTicket(byte[] password, int lifetime, boolean failIfConnected, boolean disconnectIfConnected) {
+        if (numClients() > 0) {
+            if (failIfConnected) {
+                LOG.warn("spice_server_set_ticket: a client is connected and fail_if_connected is set");
+                return -1;
+            }
+            if (disconnectIfConnected) {
+                clients.disconnectAll();
+            }
+        }
+        return config.setTicket(password, lifetime);
+    }
+
+    /** The kind named by a base interface, or empty for a type string we do not know. */
+    public Optional<DeviceKind> kindOf(String type) {
+        return Optional.ofNullable(type).flatMap(DeviceKind::ofType);
+    }
+
+    /** Checks the version of an interface the host is adding; logs and returns false when refused. */
+    public boolean acceptsVersion(DeviceKind kind, int major, int minor) {
+        if (!kind.accepts(major, minor)) {
+            LOG.warn("spice_server_add_interface: unsupported {} interface version {}.{} (server has {}.{})",
+                    kind.type(), major, minor, kind.major(), kind.minor());
+            return false;
+        }
+        return true;
+    }
+
+    public int addKeyboard(Keyboard device) {
+        if (keyboard != null) {
+            LOG.warn("spice_server_add_interface: a keyboard is already attached");
+            return -1;
+        }
+        keyboard = device;
+        return 0;
+    }
+
+    public int addMouse(Mouse device) {
+        if (mouse != null) {
+            LOG.warn("spice_server_add_interface: a mouse is already attached");
+            return -1;
+        }
+        mouse = device;
+        return 0;
+    }
+
+    public int addTablet(Tablet device) {
+        if (tablet != null) {
+            LOG.warn("spice_server_add_interface: a tablet is already attached");
+            return -1;
+        }
+        tablet = device;
+        updateMouseMode();
+        return 0;
+    }
+
+    /** Adds a QXL device; returns null (refused) for a negative or duplicate id. */
+    public QxlControl addQxl(int id, QxlDevice device) {
+        if (id < 0) {
+            LOG.warn("spice_server_add_interface: invalid QXL id {}", id);
+            return null;
+        }
+        if (displays.stream().anyMatch(d -> d.id() == id)) {
+            LOG.warn("spice_server_add_interface: QXL id {} already allocated", id);
+            return null;
+        }
+        DisplayWorker worker = new DisplayWorker(id, device);
+        QxlControl control = new QxlControl(id, worker);
+        displays.add(control);
+        worker.start(compressionLevel());
+        if (vmRunning) {
+            control.start();
+        }
+        return control;
+    }
+
+    public int addMigration(MigrationDevice device) {
+        if (migration != null) {
+            LOG.warn("spice_server_add_interface: migration interface already attached");
+            return -1;
+        }
+        migration = device;
+        return 0;
+    }
+
+    /** Adds a char device; an unknown subtype is logged and not attached, as in the reference. */
+    public Optional<CharDeviceState> addCharDevice(String subtype, String portName) {
+        if (subtype == null || !CharDeviceState.ATTACHABLE_SUBTYPES.contains(subtype)) {
+            LOG.warn("spice_server_add_interface: failed to create device state for char device '{}'", subtype);
+            return Optional.empty();
+        }
+        if ("vdagent".equals(subtype) && agent != null) {
+            LOG.warn("spice_server_add_interface: vdagent already attached");
+            return Optional.empty();
+        }
+        CharDeviceState state = new CharDeviceState(subtype, portName);
+        state.setRunning(vmRunning);
+        if ("vdagent".equals(subtype)) {
+            agent = state;
+        }
+        charDevices.add(state);
+        return Optional.of(state);
+    }
+
+    public AudioStream addAudioStream() {
+        return new AudioStream();
+    }
+
+    public void removeKeyboard(Keyboard device) {
+        if (keyboard == device) {
+            keyboard = null;
+        }
+    }
+
+    public void removeMouse(Mouse device) {
+        if (mouse == device) {
+            mouse = null;
+        }
+    }
+
+    public void removeTablet(Tablet device) {
+        if (tablet == device) {
+            tablet = null;
+            updateMouseMode();
+        }
+    }
+
+    public void removeQxl(QxlControl control) {
+        if (displays.remove(control)) {
+            control.worker().close();
+        }
+    }
+
+    public void removeCharDevice(CharDeviceState state) {
+        charDevices.remove(state);
+        if (agent == state) {
+            agent = null;
+            updateMouseMode();
+        }
+    }
+
+    public void removeMigration(MigrationDevice device) {
+        if (migration == device) {
+            migration = null;
+        }
+    }
+
+    public Keyboard keyboard() {
+        return keyboard;
+    }
+
+    public Mouse mouse() {
+        return mouse;
+    }
+
+    public Tablet tablet() {
+        return tablet;
+    }
+
+    public List<QxlControl> displays() {
+        return List.copyOf(displays);
+    }
+
+    public List<CharDeviceState> charDevices() {
+        return List.copyOf(charDevices);
+    }
+
+    /** spice_server_kbd_leds: the guest's LEDs changed; connected inputs channels are told (session layer). */
+    private volatile int leds;
+    private volatile java.util.function.IntConsumer ledListener = l -> { };
+
+    public int kbdLeds(int value) {
+        leds = value;
+        ledListener.accept(value);
+        return 0;
+    }
+
+    public int leds() {
+        return leds;
+    }
+
+    public void onLeds(java.util.function.IntConsumer listener) {
+        ledListener = listener;
+    }
+
+    public boolean isServerMouse() {
+        return mouseMode == MOUSE_MODE_SERVER;
+    }
+
+    public int mouseMode() {
+        return mouseMode;
+    }
+
+    /** Client mouse mode is possible with a tablet, or with the agent when agent mouse is enabled. */
+    public boolean clientMouseAllowed() {
+        return tablet != null || (config.agentMouse() && agent != null && agent.portOpen());
+    }
+
+    /** Falls back to server mode when client mode is no longer possible. */
+    public void updateMouseMode() {
+        if (!clientMouseAllowed()) {
+            mouseMode = MOUSE_MODE_SERVER;
+        }
+    }
+
+    /** Sets the mouse mode a client asked for; returns false when the mode is not allowed. */
+    public boolean requestMouseMode(int mode) {
+        if (mode == MOUSE_MODE_CLIENT && !clientMouseAllowed()) {
+            return false;
+        }
+        if (mode != MOUSE_MODE_CLIENT && mode != MOUSE_MODE_SERVER) {
+            return false;
+        }
+        mouseMode = mode;
+        return true;
+    }
+
+    public void vmStart() {
+        vmRunning = true;
+        charDevices.forEach(d -> d.setRunning(true));
+        displays.forEach(QxlControl::start);
+    }
+
+    public void vmStop() {
+        vmRunning = false;
+        charDevices.forEach(d -> d.setRunning(false));
+        displays.forEach(QxlControl::stop);
+    }
+
+    public boolean vmRunning() {
+        return vmRunning;
+    }
+
+    /** The compression level handed to set_compression_level, as the reference computes it. */
+    int compressionLevel() {
+        int ic = config.imageCompression();
+        boolean auto = ic == 2 || ic == 3; // AUTO_GLZ, AUTO_LZ
+        return config.streamingVideo() == ServerConfig.STREAM_VIDEO_OFF && !auto ? 0 : 1;
+    }
+
+    // --- migration, answered the way a server with no migration target in progress does ---
+
+    public int migrateInfo(String dest, int port, int securePort, String certSubject) {
+        if (migration != null) {
+            LOG.warn("spice_server_migrate_info: not for hosts with a migration interface; use migrate_connect");
+            return -1;
+        }
+        return setMigrationTarget(dest, port, securePort) ? 0 : -1;
+    }
+
+    public int migrateConnect(String dest, int port, int securePort, String certSubject) {
+        if (migration == null) {
+            LOG.warn("spice_server_migrate_connect: no migration interface added");
+            return -1;
+        }
+        if (!setMigrationTarget(dest, port, securePort)) {
+            migration.connectComplete();
+            return -1;
+        }
+        expectMigrate = true;
+        // No client to prepare: the connect stage is complete at once.
+        if (numClients() == 0) {
+            migrationTargetSet = false;
+        }
+        migration.connectComplete();
+        return 0;
+    }
+
+    public int migrateStart() {
+        return migrationTargetSet ? 0 : -1;
+    }
+
+    public int migrateEnd(boolean completed) {
+        int result = 0;
+        if (completed && !expectMigrate && numClients() > 0) {
+            LOG.warn("spice_server_migrate_end: migrate_info was not called, disconnecting clients");
+            clients.disconnectAll();
+            result = -1;
+        }
+        expectMigrate = false;
+        if (migration != null) {
+            migration.endComplete();
+        }
+        return result;
+    }
+
+    public int migrateSwitch() {
+        expectMigrate = false;
+        migrationTargetSet = false;
+        return 0;
+    }
+
+    private boolean setMigrationTarget(String dest, int port, int securePort) {
+        migrationTargetSet = false;
+        if ((port == -1 && securePort == -1) || dest == null) {
+            LOG.warn("spice migration: invalid target '{}' port {} secure port {}", dest, port, securePort);
+            return false;
+        }
+        migrationTargetSet = true;
+        return true;
+    }
+}

@@ -1,0 +1,679 @@
+package org.spicejava.ffi;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.audio.AudioStream;
+import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.device.DeviceKind;
+import org.spicejava.core.device.Keyboard;
+import org.spicejava.core.device.MigrationDevice;
+import org.spicejava.core.device.Mouse;
+import org.spicejava.core.device.Tablet;
+import org.spicejava.core.display.Memslots;
+import org.spicejava.core.display.PrimarySurface;
+import org.spicejava.core.display.QxlControl;
+import org.spicejava.core.server.ServerConfig;
+import org.spicejava.core.server.SpiceServer;
+import org.spicejava.core.server.VideoCodecs;
+import org.spicejava.core.session.Sessions;
+
+/**
+ * The Java side of every libspice-server.so.1 export, one public static method per C function with the C name and
+ * a signature {@link Bootstrap} maps to the C prototype (pointers as MemorySegment, uint32_t as int, uint64_t as
+ * long). Each turns raw pointers into Java values at once and calls the core. Bootstrap wraps every method so a
+ * Throwable becomes a log line and {@link #errorValue}.
+ */
+public final class Exports {
+    private static final Logger LOG = LoggerFactory.getLogger(Exports.class);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final AddressLayout PTR = ValueLayout.ADDRESS;
+    /** Strings returned by spice_server_get_video_codecs, until the host frees them. */
+    private static final Map<Long, Arena> RETURNED_STRINGS = new ConcurrentHashMap<>();
+    private static final MemorySegment SUBTYPES = subtypesArray();
+
+    private Exports() {
+    }
+
+    /** The C value an export returns when its Java side fails. */
+    static Object errorValue(String export, Class<?> type) {
+        if (type == MemorySegment.class) {
+            return MemorySegment.NULL;
+        }
+        return switch (export) {
+            case "spice_server_get_num_clients", "spice_server_kbd_leds", "spice_server_record_get_samples",
+                 "spice_server_get_image_compression", "spice_get_current_compat_version" -> 0;
+            case "spice_server_is_server_mouse" -> 1;
+            case "spice_server_get_best_playback_rate", "spice_server_get_best_record_rate" -> AudioStream.DEFAULT_RATE;
+            default -> -1;
+        };
+    }
+
+    private static SpiceServer server(MemorySegment s) {
+        return Handles.server(s).server();
+    }
+
+    private static ServerConfig config(MemorySegment s) {
+        return server(s).config();
+    }
+
+    private static MemorySegment subtypesArray() {
+        var names = CharDeviceState.RECOGNIZED_SUBTYPES;
+        MemorySegment array = Arena.global().allocate(PTR, names.size() + 1L);
+        for (int i = 0; i < names.size(); i++) {
+            array.setAtIndex(PTR, i, Arena.global().allocateFrom(names.get(i)));
+        }
+        array.setAtIndex(PTR, names.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    // ---- server lifetime ----
+
+    public static MemorySegment spice_server_new() {
+        return Handles.newServer();
+    }
+
+    public static int spice_server_init(MemorySegment s, MemorySegment core) {
+        if (core.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_init: NULL core interface");
+            return -1;
+        }
+        Handles.ServerBinding binding = Handles.server(s);
+        MemorySegment base = core.reinterpret(HostCoreLoop.SIZE);
+        int major = base.get(INT, 16);
+        if (major != SpiceServer.CORE_MAJOR) {
+            LOG.warn("spice_server_init: core interface major version {} is not {}", major, SpiceServer.CORE_MAJOR);
+            return -1;
+        }
+        HostCoreLoop loop = new HostCoreLoop(core);
+        LibcNetwork network = new LibcNetwork();
+        Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
+        return binding.server().init(major, loop, network, sessions);
+    }
+
+    public static void spice_server_destroy(MemorySegment s) {
+        Handles.ServerBinding binding = Handles.removeServer(s);
+        if (binding == null) {
+            LOG.warn("spice_server_destroy: unknown server pointer");
+            return;
+        }
+        binding.server().destroy();
+        binding.arena().close();
+    }
+
+    public static int spice_server_set_compat_version(MemorySegment s, int version) {
+        server(s);
+        if (version != ServerConfig.COMPAT_VERSION_CURRENT) {
+            LOG.warn("spice_server_set_compat_version: version {} not supported", version);
+            return -1;
+        }
+        return 0;
+    }
+
+    public static int spice_get_current_compat_version() {
+        return ServerConfig.COMPAT_VERSION_CURRENT;
+    }
+
+    // ---- configuration ----
+
+    public static int spice_server_set_port(MemorySegment s, int port) {
+        return config(s).setPort(port);
+    }
+
+    public static void spice_server_set_addr(MemorySegment s, MemorySegment addr, int flags) {
+        config(s).setAddress(Native.string(addr), flags);
+    }
+
+    public static int spice_server_set_listen_socket_fd(MemorySegment s, int fd) {
+        return config(s).setListenFd(fd);
+    }
+
+    public static int spice_server_set_exit_on_disconnect(MemorySegment s, int flag) {
+        return config(s).setExitOnDisconnect(flag != 0);
+    }
+
+    public static int spice_server_set_noauth(MemorySegment s) {
+        return config(s).setNoAuth();
+    }
+
+    public static int spice_server_set_sasl(MemorySegment s, int enabled) {
+        return config(s).setSasl(enabled != 0);
+    }
+
+    public static int spice_server_set_sasl_appname(MemorySegment s, MemorySegment appname) {
+        return config(s).setSaslAppName(Native.string(appname));
+    }
+
+    public static int spice_server_set_ticket(MemorySegment s, MemorySegment passwd, int lifetime,
+                                              int failIfConnected, int disconnectIfConnected) {
+        return server(s).setTicket(Native.bytes(passwd), lifetime, failIfConnected != 0, disconnectIfConnected != 0);
+    }
+
+    public static int spice_server_set_tls(MemorySegment s, int port, MemorySegment ca, MemorySegment certs,
+                                           MemorySegment key, MemorySegment keyPassword, MemorySegment dh,
+                                           MemorySegment ciphers) {
+        return config(s).setTls(port, new ServerConfig.TlsFiles(Native.string(ca), Native.string(certs),
+                Native.string(key), Native.string(keyPassword), Native.string(dh), Native.string(ciphers)));
+    }
+
+    public static int spice_server_set_image_compression(MemorySegment s, int comp) {
+        return config(s).setImageCompression(comp);
+    }
+
+    public static int spice_server_get_image_compression(MemorySegment s) {
+        return config(s).imageCompression();
+    }
+
+    public static int spice_server_set_jpeg_compression(MemorySegment s, int comp) {
+        return config(s).setJpegCompression(comp);
+    }
+
+    public static int spice_server_set_zlib_glz_compression(MemorySegment s, int comp) {
+        return config(s).setZlibGlzCompression(comp);
+    }
+
+    public static int spice_server_set_channel_security(MemorySegment s, MemorySegment channel, int security) {
+        return config(s).setChannelSecurity(Native.string(channel), security);
+    }
+
+    public static int spice_server_set_streaming_video(MemorySegment s, int value) {
+        return config(s).setStreamingVideo(value);
+    }
+
+    public static int spice_server_set_video_codecs(MemorySegment s, MemorySegment codecs) {
+        return config(s).setVideoCodecs(Native.string(codecs));
+    }
+
+    public static MemorySegment spice_server_get_video_codecs(MemorySegment s) {
+        Arena arena = Arena.ofShared();
+        MemorySegment text = arena.allocateFrom(VideoCodecs.format(config(s).videoCodecs()));
+        RETURNED_STRINGS.put(text.address(), arena);
+        return text;
+    }
+
+    public static void spice_server_free_video_codecs(MemorySegment s, MemorySegment codecs) {
+        Arena arena = RETURNED_STRINGS.remove(codecs.address());
+        if (arena != null) {
+            arena.close();
+        } else if (!codecs.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_free_video_codecs: pointer was not returned by spice_server_get_video_codecs");
+        }
+    }
+
+    public static int spice_server_set_playback_compression(MemorySegment s, int enable) {
+        return config(s).setPlaybackCompression(enable != 0);
+    }
+
+    public static int spice_server_set_agent_mouse(MemorySegment s, int enable) {
+        int rc = config(s).setAgentMouse(enable != 0);
+        server(s).updateMouseMode();
+        return rc;
+    }
+
+    public static int spice_server_set_agent_copypaste(MemorySegment s, int enable) {
+        return config(s).setAgentCopyPaste(enable != 0);
+    }
+
+    public static int spice_server_set_agent_file_xfer(MemorySegment s, int enable) {
+        return config(s).setAgentFileTransfer(enable != 0);
+    }
+
+    /** Obsolete in the reference too: always -1. */
+    public static int spice_server_get_sock_info(MemorySegment s, MemorySegment sa, MemorySegment salen) {
+        return -1;
+    }
+
+    /** Obsolete in the reference too: always -1. */
+    public static int spice_server_get_peer_info(MemorySegment s, MemorySegment sa, MemorySegment salen) {
+        return -1;
+    }
+
+    public static int spice_server_is_server_mouse(MemorySegment s) {
+        return server(s).isServerMouse() ? 1 : 0;
+    }
+
+    public static void spice_server_set_name(MemorySegment s, MemorySegment name) {
+        config(s).setName(Native.string(name));
+    }
+
+    public static void spice_server_set_uuid(MemorySegment s, MemorySegment uuid) {
+        if (uuid.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_set_uuid: NULL uuid ignored");
+            return;
+        }
+        config(s).setUuid(uuid.reinterpret(16).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    public static void spice_server_set_seamless_migration(MemorySegment s, int enable) {
+        config(s).setSeamlessMigration(enable != 0);
+    }
+
+    public static void spice_server_vm_start(MemorySegment s) {
+        server(s).vmStart();
+    }
+
+    public static void spice_server_vm_stop(MemorySegment s) {
+        server(s).vmStop();
+    }
+
+    public static int spice_server_get_num_clients(MemorySegment s) {
+        return s.equals(MemorySegment.NULL) ? 0 : server(s).numClients();
+    }
+
+    public static int spice_server_add_client(MemorySegment s, int socket, int skipAuth) {
+        return server(s).addClient(socket, skipAuth != 0, false);
+    }
+
+    public static int spice_server_add_ssl_client(MemorySegment s, int socket, int skipAuth) {
+        return server(s).addClient(socket, skipAuth != 0, true);
+    }
+
+    public static int spice_server_add_renderer(MemorySegment s, MemorySegment name) {
+        return config(s).addRenderer(Native.string(name));
+    }
+
+    public static MemorySegment spice_server_char_device_recognized_subtypes() {
+        return SUBTYPES;
+    }
+
+    // ---- interfaces ----
+
+    public static int spice_server_add_interface(MemorySegment s, MemorySegment sin) {
+        Handles.ServerBinding binding = Handles.server(s);
+        SpiceServer server = binding.server();
+        if (sin.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_add_interface: NULL instance");
+            return -1;
+        }
+        MemorySegment instance = sin.reinterpret(32);
+        MemorySegment base = Native.sized(instance.get(PTR, 0), 24);
+        if (base.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_add_interface: instance without interface");
+            return -1;
+        }
+        String type = Native.string(base.get(PTR, 0));
+        int major = base.get(INT, 16);
+        int minor = base.get(INT, 20);
+        var kind = server.kindOf(type);
+        if (kind.isEmpty()) {
+            LOG.warn("spice_server_add_interface: unknown interface type '{}' ignored", type);
+            return 0; // the reference ignores unknown types and reports success
+        }
+        if (!server.acceptsVersion(kind.get(), major, minor)) {
+            return -1;
+        }
+        return switch (kind.get()) {
+            case KEYBOARD -> register(binding, instance, server.addKeyboard(NativeInputs.keyboard(instance)),
+                    server.keyboard());
+            case MOUSE -> register(binding, instance, server.addMouse(NativeInputs.mouse(instance)), server.mouse());
+            case TABLET -> register(binding, instance, server.addTablet(NativeInputs.tablet(instance)), server.tablet());
+            case QXL -> {
+                QxlControl control = server.addQxl(NativeQxl.id(instance), new NativeQxl(instance));
+                yield register(binding, instance, control == null ? -1 : 0, control);
+            }
+            case PLAYBACK, RECORD -> register(binding, instance, 0, server.addAudioStream());
+            case CHAR_DEVICE -> {
+                String subtype = Native.string(instance.get(PTR, 8));
+                String port = Native.string(instance.get(PTR, 24));
+                server.addCharDevice(subtype, port).ifPresent(state -> Handles.addDevice(instance, binding, state));
+                yield 0; // the reference reports success even when the subtype is unknown
+            }
+            case MIGRATION -> {
+                MigrationDevice device = NativeMigration.of(instance);
+                yield register(binding, instance, server.addMigration(device), device);
+            }
+        };
+    }
+
+    private static int register(Handles.ServerBinding binding, MemorySegment instance, int rc, Object state) {
+        if (rc == 0) {
+            Handles.addDevice(instance, binding, state);
+        }
+        return rc;
+    }
+
+    public static int spice_server_remove_interface(MemorySegment sin) {
+        if (sin.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_server_remove_interface: NULL instance");
+            return -1;
+        }
+        Handles.Device device = Handles.removeDevice(sin);
+        if (device == null) {
+            LOG.warn("spice_server_remove_interface: instance was never added");
+            return -1;
+        }
+        SpiceServer server = device.server().server();
+        switch (device.state()) {
+            case Keyboard k -> server.removeKeyboard(k);
+            case Mouse m -> server.removeMouse(m);
+            case Tablet t -> server.removeTablet(t);
+            case QxlControl q -> server.removeQxl(q);
+            case CharDeviceState c -> server.removeCharDevice(c);
+            case MigrationDevice m -> server.removeMigration(m);
+            default -> { }
+        }
+        return 0;
+    }
+
+    // ---- migration ----
+
+    public static int spice_server_migrate_info(MemorySegment s, MemorySegment dest, int port, int securePort,
+                                                MemorySegment certSubject) {
+        return server(s).migrateInfo(Native.string(dest), port, securePort, Native.string(certSubject));
+    }
+
+    public static int spice_server_migrate_connect(MemorySegment s, MemorySegment dest, int port, int securePort,
+                                                   MemorySegment certSubject) {
+        return server(s).migrateConnect(Native.string(dest), port, securePort, Native.string(certSubject));
+    }
+
+    public static int spice_server_migrate_start(MemorySegment s) {
+        return server(s).migrateStart();
+    }
+
+    public static int spice_server_migrate_end(MemorySegment s, int completed) {
+        return server(s).migrateEnd(completed != 0);
+    }
+
+    public static int spice_server_migrate_switch(MemorySegment s) {
+        return server(s).migrateSwitch();
+    }
+
+    // ---- input devices ----
+
+    public static int spice_server_kbd_leds(MemorySegment sin, int leds) {
+        Handles.Device device = Handles.device(sin);
+        if (device == null || !(device.state() instanceof Keyboard)) {
+            LOG.warn("spice_server_kbd_leds: keyboard instance was never added");
+            return 0;
+        }
+        return device.server().server().kbdLeds(leds);
+    }
+
+    // ---- audio ----
+
+    private static AudioStream audio(MemorySegment sin) {
+        AudioStream stream = Handles.state(sin, AudioStream.class);
+        if (stream == null) {
+            throw new IllegalArgumentException("audio instance was never added");
+        }
+        return stream;
+    }
+
+    public static void spice_server_playback_start(MemorySegment sin) {
+        audio(sin).start();
+    }
+
+    public static void spice_server_playback_stop(MemorySegment sin) {
+        audio(sin).stop();
+    }
+
+    /** With no client to play to there is no buffer: *samples = NULL, *num_samples = 0, as in the reference. */
+    public static void spice_server_playback_get_buffer(MemorySegment sin, MemorySegment samples,
+                                                        MemorySegment numSamples) {
+        audio(sin);
+        Native.sized(samples, 8).set(PTR, 0, MemorySegment.NULL);
+        Native.sized(numSamples, 4).set(INT, 0, 0);
+    }
+
+    public static void spice_server_playback_put_samples(MemorySegment sin, MemorySegment samples) {
+        audio(sin); // buffers only come from get_buffer, which hands none out without a client
+    }
+
+    public static void spice_server_playback_set_volume(MemorySegment sin, byte channels, MemorySegment volume) {
+        audio(sin).setVolume(volumes(channels, volume));
+    }
+
+    public static void spice_server_playback_set_mute(MemorySegment sin, byte mute) {
+        audio(sin).setMute(mute != 0);
+    }
+
+    public static int spice_server_get_best_playback_rate(MemorySegment sin) {
+        return sin.equals(MemorySegment.NULL) ? AudioStream.DEFAULT_RATE : audio(sin).bestRate();
+    }
+
+    public static void spice_server_set_playback_rate(MemorySegment sin, int frequency) {
+        audio(sin).setRate(frequency);
+    }
+
+    public static void spice_server_record_start(MemorySegment sin) {
+        audio(sin).start();
+    }
+
+    public static void spice_server_record_stop(MemorySegment sin) {
+        audio(sin).stop();
+    }
+
+    /** No client, no recorded samples. */
+    public static int spice_server_record_get_samples(MemorySegment sin, MemorySegment samples, int bufsize) {
+        audio(sin);
+        return 0;
+    }
+
+    public static void spice_server_record_set_volume(MemorySegment sin, byte channels, MemorySegment volume) {
+        audio(sin).setVolume(volumes(channels, volume));
+    }
+
+    public static void spice_server_record_set_mute(MemorySegment sin, byte mute) {
+        audio(sin).setMute(mute != 0);
+    }
+
+    public static int spice_server_get_best_record_rate(MemorySegment sin) {
+        return sin.equals(MemorySegment.NULL) ? AudioStream.DEFAULT_RATE : audio(sin).bestRate();
+    }
+
+    public static void spice_server_set_record_rate(MemorySegment sin, int frequency) {
+        audio(sin).setRate(frequency);
+    }
+
+    private static short[] volumes(byte channels, MemorySegment volume) {
+        int n = Byte.toUnsignedInt(channels);
+        if (n == 0 || volume.equals(MemorySegment.NULL)) {
+            return new short[0];
+        }
+        return volume.reinterpret(2L * n).toArray(ValueLayout.JAVA_SHORT);
+    }
+
+    // ---- char devices ----
+
+    private static CharDeviceState charDevice(MemorySegment sin) {
+        CharDeviceState state = Handles.state(sin, CharDeviceState.class);
+        if (state == null) {
+            throw new IllegalArgumentException("char device instance was never added");
+        }
+        return state;
+    }
+
+    public static void spice_server_char_device_wakeup(MemorySegment sin) {
+        charDevice(sin).wakeup();
+    }
+
+    public static void spice_server_port_event(MemorySegment sin, byte event) {
+        if (!charDevice(sin).portEvent(Byte.toUnsignedInt(event))) {
+            LOG.warn("spice_server_port_event: unknown event {}", Byte.toUnsignedInt(event));
+        }
+    }
+
+    // ---- QXL ----
+
+    private static QxlControl qxl(MemorySegment instance) {
+        QxlControl control = Handles.state(instance, QxlControl.class);
+        if (control == null) {
+            throw new IllegalArgumentException("QXL instance was never added");
+        }
+        return control;
+    }
+
+    public static void spice_qxl_wakeup(MemorySegment instance) {
+        qxl(instance).wakeup();
+    }
+
+    public static void spice_qxl_oom(MemorySegment instance) {
+        qxl(instance).oom();
+    }
+
+    public static void spice_qxl_start(MemorySegment instance) {
+        qxl(instance).start();
+    }
+
+    public static void spice_qxl_stop(MemorySegment instance) {
+        qxl(instance).stop();
+    }
+
+    public static void spice_qxl_update_area(MemorySegment instance, int surfaceId, MemorySegment area,
+                                             MemorySegment dirtyRects, int numDirtyRects, int clearDirtyRegion) {
+        qxl(instance).updateArea(surfaceId);
+        if (numDirtyRects != 0 && !dirtyRects.equals(MemorySegment.NULL)) {
+            // Nothing is tracked as dirty yet: report empty rectangles (QXLRect is 16 bytes).
+            long count = Integer.toUnsignedLong(numDirtyRects);
+            Native.sized(dirtyRects, Math.min(count, 1024) * 16).fill((byte) 0);
+        }
+    }
+
+    private static Memslots.Slot slot(MemorySegment slot) {
+        MemorySegment s = slot.reinterpret(48);
+        return new Memslots.Slot(s.get(ValueLayout.JAVA_LONG, 16), s.get(ValueLayout.JAVA_LONG, 24),
+                s.get(ValueLayout.JAVA_LONG, 32), s.get(INT, 8));
+    }
+
+    public static void spice_qxl_add_memslot(MemorySegment instance, MemorySegment slot) {
+        MemorySegment s = slot.reinterpret(48);
+        qxl(instance).addMemslot(s.get(INT, 0), s.get(INT, 4), slot(slot));
+    }
+
+    public static void spice_qxl_add_memslot_async(MemorySegment instance, MemorySegment slot, long cookie) {
+        MemorySegment s = slot.reinterpret(48);
+        qxl(instance).addMemslotAsync(s.get(INT, 0), s.get(INT, 4), slot(slot), cookie);
+    }
+
+    public static void spice_qxl_del_memslot(MemorySegment instance, int group, int slot) {
+        qxl(instance).deleteMemslot(group, slot);
+    }
+
+    public static void spice_qxl_reset_memslots(MemorySegment instance) {
+        qxl(instance).resetMemslots();
+    }
+
+    public static void spice_qxl_destroy_surfaces(MemorySegment instance) {
+        qxl(instance).destroySurfaces();
+    }
+
+    public static void spice_qxl_destroy_surfaces_async(MemorySegment instance, long cookie) {
+        qxl(instance).destroySurfacesAsync(cookie);
+    }
+
+    public static void spice_qxl_destroy_primary_surface(MemorySegment instance, int surfaceId) {
+        qxl(instance).destroyPrimary(surfaceId);
+    }
+
+    public static void spice_qxl_destroy_primary_surface_async(MemorySegment instance, int surfaceId, long cookie) {
+        qxl(instance).destroyPrimaryAsync(surfaceId, cookie);
+    }
+
+    private static PrimarySurface surface(MemorySegment create) {
+        MemorySegment c = create.reinterpret(48);
+        return new PrimarySurface(c.get(INT, 0), c.get(INT, 4), c.get(INT, 8), c.get(INT, 12), c.get(INT, 16),
+                c.get(INT, 20), c.get(INT, 24), c.get(INT, 28), c.get(ValueLayout.JAVA_LONG, 32), c.get(INT, 40));
+    }
+
+    public static void spice_qxl_create_primary_surface(MemorySegment instance, int surfaceId, MemorySegment create) {
+        qxl(instance).createPrimary(surfaceId, surface(create));
+    }
+
+    public static void spice_qxl_create_primary_surface_async(MemorySegment instance, int surfaceId,
+                                                              MemorySegment create, long cookie) {
+        qxl(instance).createPrimaryAsync(surfaceId, surface(create), cookie);
+    }
+
+    public static void spice_qxl_reset_image_cache(MemorySegment instance) {
+        qxl(instance).resetImageCache();
+    }
+
+    public static void spice_qxl_reset_cursor(MemorySegment instance) {
+        qxl(instance).resetCursor();
+    }
+
+    public static void spice_qxl_destroy_surface_wait(MemorySegment instance, int surfaceId) {
+        qxl(instance).destroySurfaceWait(surfaceId);
+    }
+
+    public static void spice_qxl_destroy_surface_async(MemorySegment instance, int surfaceId, long cookie) {
+        qxl(instance).destroySurfaceAsync(surfaceId, cookie);
+    }
+
+    /** Commands saved by a migrated VM are replayed through the normal command path once it runs. */
+    public static void spice_qxl_loadvm_commands(MemorySegment instance, MemorySegment ext, int count) {
+        qxl(instance).wakeup();
+    }
+
+    public static void spice_qxl_update_area_async(MemorySegment instance, int surfaceId, MemorySegment area,
+                                                   int clearDirtyRegion, long cookie) {
+        qxl(instance).updateAreaAsync(surfaceId, cookie);
+    }
+
+    public static void spice_qxl_flush_surfaces_async(MemorySegment instance, long cookie) {
+        qxl(instance).flushSurfacesAsync(cookie);
+    }
+
+    public static void spice_qxl_monitors_config_async(MemorySegment instance, long monitorsConfig, int groupId,
+                                                       long cookie) {
+        qxl(instance).monitorsConfigAsync(cookie);
+    }
+
+    public static void spice_qxl_driver_unload(MemorySegment instance) {
+        qxl(instance).driverUnload();
+    }
+
+    public static void spice_qxl_set_max_monitors(MemorySegment instance, int maxMonitors) {
+        qxl(instance).setMaxMonitors(maxMonitors);
+    }
+
+    public static void spice_qxl_set_device_info(MemorySegment instance, MemorySegment address, int idStart,
+                                                 int idCount) {
+        qxl(instance).setDeviceInfo(Native.string(address), idStart, idCount);
+    }
+
+    /** GL scanout needs a local GL renderer we do not have: refused cleanly, the fd stays the host's. */
+    public static void spice_qxl_gl_scanout(MemorySegment instance, int fd, int width, int height, int stride,
+                                            int format, int y0Top) {
+        qxl(instance);
+        LOG.warn("spice_qxl_gl_scanout: GL scanout is not supported; use a non-GL display (gl=off)");
+    }
+
+    /** Completes at once so the host never waits on a draw we cannot show. */
+    public static void spice_qxl_gl_draw_async(MemorySegment instance, int x, int y, int w, int h, long cookie) {
+        QxlControl control = qxl(instance);
+        LOG.warn("spice_qxl_gl_draw_async: GL scanout is not supported; completing cookie {}", cookie);
+        control.worker().async(cookie, () -> { });
+    }
+
+    // ---- replay ----
+
+    /** Recorded command streams (SPICE_WORKER_RECORD_FILENAME) are not supported: NULL, as for an unreadable file. */
+    public static MemorySegment spice_replay_new(MemorySegment file, int nsurfaces) {
+        LOG.warn("spice_replay_new: replaying recorded QXL streams is not supported");
+        return MemorySegment.NULL;
+    }
+
+    public static void spice_replay_free(MemorySegment replay) {
+        if (!replay.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_replay_free: unknown replay handle");
+        }
+    }
+
+    public static MemorySegment spice_replay_next_cmd(MemorySegment replay, MemorySegment instance) {
+        return MemorySegment.NULL;
+    }
+
+    public static void spice_replay_free_cmd(MemorySegment replay, MemorySegment cmd) {
+        if (!cmd.equals(MemorySegment.NULL)) {
+            LOG.warn("spice_replay_free_cmd: unknown command");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package org.spicejava.ffi;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.host.EventLoop;
+
+/**
+ * The host's main loop, reached through the SpiceCoreInterface it passed to spice_server_init. Timers and watches
+ * get one shared upcall stub each; the opaque pointer we register is an id into a table of Java callbacks.
+ * Call only on the host's main-loop thread (the ARCHITECTURE thread contract).
+ */
+public final class HostCoreLoop implements EventLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(HostCoreLoop.class);
+    // SpiceCoreInterface: base (24 bytes), then the function pointers (checked by LayoutTest).
+    static final long TIMER_ADD = 24;
+    static final long TIMER_START = 32;
+    static final long TIMER_CANCEL = 40;
+    static final long TIMER_REMOVE = 48;
+    static final long WATCH_ADD = 56;
+    static final long WATCH_UPDATE_MASK = 64;
+    static final long WATCH_REMOVE = 72;
+    static final long CHANNEL_EVENT = 80;
+    static final long SIZE = 88;
+
+    private static final MethodHandle TIMER_ADD_CALL = Native.pointerCall(
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle TIMER_START_CALL = Native.pointerCall(
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle HANDLE_CALL = Native.pointerCall(FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    private static final MethodHandle WATCH_ADD_CALL = Native.pointerCall(FunctionDescriptor.of(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle WATCH_MASK_CALL = TIMER_START_CALL;
+
+    private static final Map<Long, Runnable> TIMERS = new ConcurrentHashMap<>();
+    private static final Map<Long, IntConsumer> WATCHES = new ConcurrentHashMap<>();
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+    private static final MemorySegment TIMER_STUB = Native.upcall(MethodHandles.lookup(), "timerFired",
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    private static final MemorySegment WATCH_STUB = Native.upcall(MethodHandles.lookup(), "watchFired",
+            FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+    private final MemorySegment core;
+    private final MemorySegment timerAdd;
+    private final MemorySegment timerStart;
+    private final MemorySegment timerCancel;
+    private final MemorySegment timerRemove;
+    private final MemorySegment watchAdd;
+    private final MemorySegment watchUpdateMask;
+    private final MemorySegment watchRemove;
+
+    public HostCoreLoop(MemorySegment coreInterface) {
+        this.core = Native.sized(coreInterface, SIZE);
+        this.timerAdd = fn(TIMER_ADD);
+        this.timerStart = fn(TIMER_START);
+        this.timerCancel = fn(TIMER_CANCEL);
+        this.timerRemove = fn(TIMER_REMOVE);
+        this.watchAdd = fn(WATCH_ADD);
+        this.watchUpdateMask = fn(WATCH_UPDATE_MASK);
+        this.watchRemove = fn(WATCH_REMOVE);
+    }
+
+    private MemorySegment fn(long offset) {
+        return core.get(ValueLayout.ADDRESS, offset);
+    }
+
+    /** The channel_event function pointer (NULL when the host has none: core minor < 3). */
+    public MemorySegment channelEventFunction() {
+        return fn(CHANNEL_EVENT);
+    }
+
+    @Override
+    public Timer newTimer(Runnable task) {
+        long id = NEXT_ID.getAndIncrement();
+        TIMERS.put(id, task);
+        MemorySegment handle;
+        try {
+            handle = (MemorySegment) TIMER_ADD_CALL.invokeExact(timerAdd, TIMER_STUB, MemorySegment.ofAddress(id));
+        } catch (Throwable t) {
+            TIMERS.remove(id);
+            throw new IllegalStateException("timer_add failed", t);
+        }
+        if (handle.equals(MemorySegment.NULL)) {
+            TIMERS.remove(id);
+            throw new IllegalStateException("the host's timer_add returned NULL");
+        }
+        return new Timer() {
+            @Override
+            public void start(long millis) {
+                invoke(() -> TIMER_START_CALL.invokeExact(timerStart, handle, (int) Math.clamp(millis, 0, Integer.MAX_VALUE)));
+            }
+
+            @Override
+            public void cancel() {
+                invoke(() -> HANDLE_CALL.invokeExact(timerCancel, handle));
+            }
+
+            @Override
+            public void remove() {
+                if (TIMERS.remove(id) != null) {
+                    invoke(() -> HANDLE_CALL.invokeExact(timerRemove, handle));
+                }
+            }
+        };
+    }
+
+    @Override
+    public Watch newWatch(int fd, int mask, IntConsumer onEvents) {
+        long id = NEXT_ID.getAndIncrement();
+        WATCHES.put(id, onEvents);
+        MemorySegment handle;
+        try {
+            handle = (MemorySegment) WATCH_ADD_CALL.invokeExact(watchAdd, fd, mask, WATCH_STUB, MemorySegment.ofAddress(id));
+        } catch (Throwable t) {
+            WATCHES.remove(id);
+            throw new IllegalStateException("watch_add failed", t);
+        }
+        if (handle.equals(MemorySegment.NULL)) {
+            WATCHES.remove(id);
+            throw new IllegalStateException("the host's watch_add returned NULL");
+        }
+        return new Watch() {
+            @Override
+            public void updateMask(int newMask) {
+                invoke(() -> WATCH_MASK_CALL.invokeExact(watchUpdateMask, handle, newMask));
+            }
+
+            @Override
+            public void remove() {
+                if (WATCHES.remove(id) != null) {
+                    invoke(() -> HANDLE_CALL.invokeExact(watchRemove, handle));
+                }
+            }
+        };
+    }
+
+    /** Number of live timers and watches of every host loop, for tests and leak checks. */
+    public static int liveHandles() {
+        return TIMERS.size() + WATCHES.size();
+    }
+
+    @SuppressWarnings("unused") // upcall target
+    private static void timerFired(MemorySegment opaque) {
+        try {
+            Runnable task = TIMERS.get(opaque.address());
+            if (task != null) {
+                task.run();
+            }
+        } catch (Throwable t) {
+            LOG.error("timer callback failed", t);
+        }
+    }
+
+    @SuppressWarnings("unused") // upcall target
+    private static void watchFired(int fd, int events, MemorySegment opaque) {
+        try {
+            IntConsumer handler = WATCHES.get(opaque.address());
+            if (handler != null) {
+                handler.accept(events);
+            }
+        } catch (Throwable t) {
+            LOG.error("watch callback for fd {} failed", fd, t);
+        }
+    }
+
+    private interface Call {
+        void run() throws Throwable;
+    }
+
+    private static void invoke(Call call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            throw new IllegalStateException("host core interface call failed", t);
+        }
+    }
+}

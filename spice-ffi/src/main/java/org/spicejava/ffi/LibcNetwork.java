@@ -1,0 +1,359 @@
+package org.spicejava.ffi;
+
+import java.io.IOException;
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.spicejava.core.host.NetworkStack;
+
+/**
+ * Non-blocking TCP and unix sockets through libc, as the reference uses them: the fds go to the host's watches.
+ * errno is captured per call. Stateless; callable from any thread.
+ */
+public final class LibcNetwork implements NetworkStack {
+    private static final int AF_UNIX = 1;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_NONBLOCK = 0x800;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_REUSEADDR = 2;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_NODELAY = 1;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_V6ONLY = 26;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int SOMAXCONN = 4096;
+    private static final int SOCKADDR_STORAGE = 128;
+    private static final int UNIX_PATH_MAX = 108;
+
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle SOCKET = Native.libc("socket",
+            FunctionDescriptor.of(INT, INT, INT, INT), ERRNO_OPTION);
+    private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt",
+            FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
+    private static final MethodHandle BIND = Native.libc("bind", FunctionDescriptor.of(INT, INT, PTR, INT), ERRNO_OPTION);
+    private static final MethodHandle LISTEN = Native.libc("listen", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPTION);
+    private static final MethodHandle ACCEPT4 = Native.libc("accept4",
+            FunctionDescriptor.of(INT, INT, PTR, PTR, INT), ERRNO_OPTION);
+    private static final MethodHandle RECV = Native.libc("recv",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+    private static final MethodHandle SEND = Native.libc("send",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle FCNTL = Native.libc("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+            ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle GETSOCKNAME = Native.libc("getsockname",
+            FunctionDescriptor.of(INT, INT, PTR, PTR));
+    private static final MethodHandle GETPEERNAME = Native.libc("getpeername",
+            FunctionDescriptor.of(INT, INT, PTR, PTR));
+    private static final MethodHandle UNLINK = Native.libc("unlink", FunctionDescriptor.of(INT, PTR));
+
+    /** errno of the last failed call on this thread's capture segment. */
+    private static final ThreadLocal<MemorySegment> CAPTURED =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+
+    private static int errno() {
+        return (int) ERRNO.get(CAPTURED.get(), 0L);
+    }
+
+    @Override
+    public int listen(String address, int port, int family) throws IOException {
+        if (family == FAMILY_UNIX) {
+            return listenUnix(address);
+        }
+        List<InetAddress> candidates = candidates(address, family);
+        IOException last = new IOException("no address to bind for '" + address + "'");
+        for (InetAddress candidate : candidates) {
+            try {
+                return listenInet(candidate, port);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private static List<InetAddress> candidates(String address, int family) throws IOException {
+        List<InetAddress> result = new ArrayList<>();
+        try {
+            if (address == null || address.isEmpty()) {
+                if (family != FAMILY_IPV4) {
+                    result.add(InetAddress.getByName("::"));
+                }
+                if (family != FAMILY_IPV6) {
+                    result.add(InetAddress.getByName("0.0.0.0"));
+                }
+                return result;
+            }
+            for (InetAddress a : InetAddress.getAllByName(address)) {
+                boolean v4 = a instanceof Inet4Address;
+                if ((family == FAMILY_IPV4 && !v4) || (family == FAMILY_IPV6 && v4)) {
+                    continue;
+                }
+                result.add(a);
+            }
+        } catch (UnknownHostException e) {
+            throw new IOException("cannot resolve '" + address + "'", e);
+        }
+        return result;
+    }
+
+    private int listenInet(InetAddress address, int port) throws IOException {
+        boolean v6 = address instanceof Inet6Address;
+        int fd = socket(v6 ? AF_INET6 : AF_INET);
+        try (Arena arena = Arena.ofConfined()) {
+            setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+            if (v6) {
+                setIntOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0); // both families on "::", as the reference does
+            }
+            MemorySegment sa = arena.allocate(SOCKADDR_STORAGE);
+            int length = encode(sa, address, port);
+            check((int) BIND.invokeExact(CAPTURED.get(), fd, sa, length), "bind " + address.getHostAddress() + ":" + port);
+            check((int) LISTEN.invokeExact(CAPTURED.get(), fd, SOMAXCONN), "listen");
+            return fd;
+        } catch (IOException e) {
+            close(fd);
+            throw e;
+        } catch (Throwable t) {
+            close(fd);
+            throw new IOException(t);
+        }
+    }
+
+    private int listenUnix(String path) throws IOException {
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        if (name.length == 0 || name.length >= UNIX_PATH_MAX) {
+            throw new IOException("unix socket path length " + name.length + " out of range");
+        }
+        int fd = socket(AF_UNIX);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = arena.allocate(2 + UNIX_PATH_MAX);
+            sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+            MemorySegment.copy(name, 0, sa, ValueLayout.JAVA_BYTE, 2, name.length);
+            if (name[0] == '@') {
+                sa.set(ValueLayout.JAVA_BYTE, 2, (byte) 0); // abstract namespace
+            } else {
+                int ignored = (int) UNLINK.invokeExact(arena.allocateFrom(path));
+            }
+            check((int) BIND.invokeExact(CAPTURED.get(), fd, sa, 2 + name.length), "bind " + path);
+            check((int) LISTEN.invokeExact(CAPTURED.get(), fd, SOMAXCONN), "listen");
+            return fd;
+        } catch (IOException e) {
+            close(fd);
+            throw e;
+        } catch (Throwable t) {
+            close(fd);
+            throw new IOException(t);
+        }
+    }
+
+    private static int socket(int family) throws IOException {
+        try {
+            return check((int) SOCKET.invokeExact(CAPTURED.get(), family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+                    "socket");
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    private static void setIntOption(int fd, int level, int name, int value) throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocateFrom(INT, value);
+            int ignored = (int) SETSOCKOPT.invokeExact(fd, level, name, v, 4);
+        }
+    }
+
+    @Override
+    public int accept(int listenFd) throws IOException {
+        try {
+            int fd = (int) ACCEPT4.invokeExact(CAPTURED.get(), listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                    SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) {
+                int err = errno();
+                if (err == EAGAIN || err == EINTR) {
+                    return -1;
+                }
+                throw new IOException("accept: errno " + err);
+            }
+            setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1); // fails harmlessly on unix sockets
+            return fd;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    @Override
+    public int read(int fd, ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
+        if (want == 0) {
+            return 0;
+        }
+        MemorySegment target = MemorySegment.ofBuffer(dst);
+        long n;
+        try {
+            n = (long) RECV.invokeExact(CAPTURED.get(), fd, target, (long) want, 0);
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        if (n > 0) {
+            dst.position(dst.position() + (int) n);
+            return (int) n;
+        }
+        if (n == 0) {
+            return -1;
+        }
+        int err = errno();
+        if (err == EAGAIN || err == EINTR) {
+            return 0;
+        }
+        throw new IOException("recv: errno " + err);
+    }
+
+    @Override
+    public int write(int fd, ByteBuffer src) throws IOException {
+        int want = src.remaining();
+        if (want == 0) {
+            return 0;
+        }
+        MemorySegment source = MemorySegment.ofBuffer(src);
+        long n;
+        try {
+            n = (long) SEND.invokeExact(CAPTURED.get(), fd, source, (long) want, MSG_NOSIGNAL);
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        if (n >= 0) {
+            src.position(src.position() + (int) n);
+            return (int) n;
+        }
+        int err = errno();
+        if (err == EAGAIN || err == EINTR) {
+            return 0;
+        }
+        throw new IOException("send: errno " + err);
+    }
+
+    @Override
+    public void setNonBlocking(int fd) throws IOException {
+        try {
+            int flags = check((int) FCNTL.invokeExact(CAPTURED.get(), fd, F_GETFL, 0), "fcntl F_GETFL");
+            check((int) FCNTL.invokeExact(CAPTURED.get(), fd, F_SETFL, flags | O_NONBLOCK), "fcntl F_SETFL");
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    @Override
+    public void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            // close cannot meaningfully fail for us; the fd is gone either way
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int fd) {
+        return address(fd, GETSOCKNAME);
+    }
+
+    @Override
+    public InetSocketAddress peerAddress(int fd) {
+        return address(fd, GETPEERNAME);
+    }
+
+    /** Fills a sockaddr for the given fd with getsockname/getpeername; returns its length or -1. */
+    public static int rawAddress(int fd, boolean peer, MemorySegment storage) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment len = arena.allocateFrom(INT, (int) Math.min(storage.byteSize(), SOCKADDR_STORAGE));
+            int rc = (int) (peer ? GETPEERNAME : GETSOCKNAME).invokeExact(fd, storage, len);
+            return rc == 0 ? len.get(INT, 0) : -1;
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    private static InetSocketAddress address(int fd, MethodHandle call) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = arena.allocate(SOCKADDR_STORAGE);
+            MemorySegment len = arena.allocateFrom(INT, SOCKADDR_STORAGE);
+            if ((int) call.invokeExact(fd, sa, len) != 0) {
+                return null;
+            }
+            return decode(sa);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    static int encode(MemorySegment sa, InetAddress address, int port) {
+        byte[] raw = address.getAddress();
+        short netPort = (short) Short.reverseBytes((short) port);
+        if (address instanceof Inet6Address) {
+            sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
+            sa.set(ValueLayout.JAVA_SHORT, 2, netPort);
+            MemorySegment.copy(raw, 0, sa, ValueLayout.JAVA_BYTE, 8, 16);
+            return 28;
+        }
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+        sa.set(ValueLayout.JAVA_SHORT, 2, netPort);
+        MemorySegment.copy(raw, 0, sa, ValueLayout.JAVA_BYTE, 4, 4);
+        return 16;
+    }
+
+    static InetSocketAddress decode(MemorySegment sa) throws UnknownHostException {
+        int family = sa.get(ValueLayout.JAVA_SHORT, 0);
+        int port = Short.toUnsignedInt(sa.get(ValueLayout.JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2));
+        if (family == AF_INET) {
+            return new InetSocketAddress(InetAddress.getByAddress(sa.asSlice(4, 4).toArray(ValueLayout.JAVA_BYTE)), port);
+        }
+        if (family == AF_INET6) {
+            return new InetSocketAddress(InetAddress.getByAddress(sa.asSlice(8, 16).toArray(ValueLayout.JAVA_BYTE)), port);
+        }
+        return null;
+    }
+
+    private static int check(int rc, String what) throws IOException {
+        if (rc < 0) {
+            throw new IOException(what + ": errno " + errno());
+        }
+        return rc;
+    }
+}

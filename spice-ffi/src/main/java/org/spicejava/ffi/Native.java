@@ -1,0 +1,83 @@
+package org.spicejava.ffi;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Small FFM helpers shared by spice-ffi: binding libc symbols, calling the host's function pointers, sizing raw
+ * pointers at the boundary, and reading C strings with a bound.
+ */
+public final class Native {
+    public static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    /** No C string we accept from a host is longer than this; longer ones are cut. */
+    public static final int MAX_C_STRING = 4096;
+
+    private Native() {
+    }
+
+    /** A downcall to a libc function; fails at class init with the symbol's name if it is missing. */
+    public static MethodHandle libc(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** A handle that calls a function pointer given as its first argument (the host's vtables). */
+    public static MethodHandle pointerCall(FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(descriptor);
+    }
+
+    /** An upcall stub that lives as long as the process (the C side may call it at any time). */
+    public static MemorySegment upcall(MethodHandles.Lookup lookup, String method, FunctionDescriptor descriptor) {
+        try {
+            MethodHandle target = lookup.findStatic(lookup.lookupClass(), method, descriptor.toMethodType());
+            return LINKER.upcallStub(target, descriptor, Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no upcall target " + lookup.lookupClass().getName() + "." + method, e);
+        }
+    }
+
+    /** Gives a raw pointer a size so it can be read; NULL stays NULL. */
+    public static MemorySegment sized(MemorySegment pointer, long size) {
+        return pointer.equals(MemorySegment.NULL) ? MemorySegment.NULL : pointer.reinterpret(size);
+    }
+
+    /** Gives a raw address a size. */
+    public static MemorySegment sized(long address, long size) {
+        return MemorySegment.ofAddress(address).reinterpret(size);
+    }
+
+    /** Reads a NUL-terminated UTF-8 string of at most {@link #MAX_C_STRING} bytes; NULL gives null. */
+    public static String string(MemorySegment pointer) {
+        if (pointer.equals(MemorySegment.NULL)) {
+            return null;
+        }
+        MemorySegment bytes = pointer.reinterpret(MAX_C_STRING);
+        int length = 0;
+        while (length < MAX_C_STRING && bytes.get(ValueLayout.JAVA_BYTE, length) != 0) {
+            length++;
+        }
+        return new String(bytes.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    /** Like {@link #string} but returns the raw bytes (passwords are compared as bytes). */
+    public static byte[] bytes(MemorySegment pointer) {
+        if (pointer.equals(MemorySegment.NULL)) {
+            return null;
+        }
+        MemorySegment bytes = pointer.reinterpret(MAX_C_STRING);
+        int length = 0;
+        while (length < MAX_C_STRING && bytes.get(ValueLayout.JAVA_BYTE, length) != 0) {
+            length++;
+        }
+        return bytes.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+    }
+}
