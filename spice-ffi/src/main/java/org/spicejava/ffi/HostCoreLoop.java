@@ -96,18 +96,18 @@ public final class HostCoreLoop implements EventLoop {
         return new Timer() {
             @Override
             public void start(long millis) {
-                invoke(() -> TIMER_START_CALL.invokeExact(timerStart, handle, (int) Math.clamp(millis, 0, Integer.MAX_VALUE)));
+                invoke(() -> { TIMER_START_CALL.invokeExact(timerStart, handle, (int) Math.clamp(millis, 0, Integer.MAX_VALUE)); });
             }
 
             @Override
             public void cancel() {
-                invoke(() -> HANDLE_CALL.invokeExact(timerCancel, handle));
+                invoke(() -> { HANDLE_CALL.invokeExact(timerCancel, handle); });
             }
 
             @Override
             public void remove() {
                 if (TIMERS.remove(id) != null) {
-                    invoke(() -> HANDLE_CALL.invokeExact(timerRemove, handle));
+                    invoke(() -> { HANDLE_CALL.invokeExact(timerRemove, handle); });
                 }
             }
         };
@@ -131,13 +131,13 @@ public final class HostCoreLoop implements EventLoop {
         return new Watch() {
             @Override
             public void updateMask(int newMask) {
-                invoke(() -> WATCH_MASK_CALL.invokeExact(watchUpdateMask, handle, newMask));
+                invoke(() -> { WATCH_MASK_CALL.invokeExact(watchUpdateMask, handle, newMask); });
             }
 
             @Override
             public void remove() {
                 if (WATCHES.remove(id) != null) {
-                    invoke(() -> HANDLE_CALL.invokeExact(watchRemove, handle));
+                    invoke(() -> { HANDLE_CALL.invokeExact(watchRemove, handle); });
                 }
             }
         };

@@ -40,7 +40,7 @@ final class NativeInputs {
         return new Keyboard() {
             @Override
             public void pushScanCode(int code) {
-                call(() -> VOID_P_B.invokeExact(push, sin, (byte) code));
+                call(() -> { VOID_P_B.invokeExact(push, sin, (byte) code); });
             }
 
             @Override
@@ -60,12 +60,12 @@ final class NativeInputs {
         return new Mouse() {
             @Override
             public void motion(int dx, int dy, int dz, int buttonsState) {
-                call(() -> VOID_P_IIII.invokeExact(motion, sin, dx, dy, dz, buttonsState));
+                call(() -> { VOID_P_IIII.invokeExact(motion, sin, dx, dy, dz, buttonsState); });
             }
 
             @Override
             public void buttons(int buttonsState) {
-                call(() -> VOID_P_I.invokeExact(buttons, sin, buttonsState));
+                call(() -> { VOID_P_I.invokeExact(buttons, sin, buttonsState); });
             }
         };
     }
@@ -78,22 +78,22 @@ final class NativeInputs {
         return new Tablet() {
             @Override
             public void setLogicalSize(int width, int height) {
-                call(() -> VOID_P_II.invokeExact(size, sin, width, height));
+                call(() -> { VOID_P_II.invokeExact(size, sin, width, height); });
             }
 
             @Override
             public void position(int x, int y, int buttonsState) {
-                call(() -> VOID_P_III.invokeExact(position, sin, x, y, buttonsState));
+                call(() -> { VOID_P_III.invokeExact(position, sin, x, y, buttonsState); });
             }
 
             @Override
             public void wheel(int wheelMotion, int buttonsState) {
-                call(() -> VOID_P_II.invokeExact(wheel, sin, wheelMotion, buttonsState));
+                call(() -> { VOID_P_II.invokeExact(wheel, sin, wheelMotion, buttonsState); });
             }
 
             @Override
             public void buttons(int buttonsState) {
-                call(() -> VOID_P_I.invokeExact(buttons, sin, buttonsState));
+                call(() -> { VOID_P_I.invokeExact(buttons, sin, buttonsState); });
             }
         };
     }

@@ -21,14 +21,14 @@ final class NativeMigration {
             @Override
             public void connectComplete() {
                 if (!connect.equals(MemorySegment.NULL)) {
-                    NativeInputs.call(() -> VOID_P.invokeExact(connect, sin));
+                    NativeInputs.call(() -> { VOID_P.invokeExact(connect, sin); });
                 }
             }
 
             @Override
             public void endComplete() {
                 if (!end.equals(MemorySegment.NULL)) {
-                    NativeInputs.call(() -> VOID_P.invokeExact(end, sin));
+                    NativeInputs.call(() -> { VOID_P.invokeExact(end, sin); });
                 }
             }
         };

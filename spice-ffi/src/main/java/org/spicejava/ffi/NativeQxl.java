@@ -66,14 +66,14 @@ final class NativeQxl implements QxlDevice {
     @Override
     public void attachWorker() {
         if (!attach.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> VOID_P_P.invokeExact(attach, instance, workerToken));
+            NativeInputs.call(() -> { VOID_P_P.invokeExact(attach, instance, workerToken); });
         }
     }
 
     @Override
     public void setCompressionLevel(int level) {
         if (!setCompression.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> VOID_P_I.invokeExact(setCompression, instance, level));
+            NativeInputs.call(() -> { VOID_P_I.invokeExact(setCompression, instance, level); });
         }
     }
 
@@ -81,7 +81,7 @@ final class NativeQxl implements QxlDevice {
     public InitInfo initInfo() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(INIT_INFO_SIZE, 8);
-            NativeInputs.call(() -> VOID_P_P.invokeExact(getInitInfo, instance, info));
+            NativeInputs.call(() -> { VOID_P_P.invokeExact(getInitInfo, instance, info); });
             return new InitInfo(Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 8)),
                     Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 9)),
                     info.get(INT, 4), info.get(INT, 0),
@@ -136,7 +136,7 @@ final class NativeQxl implements QxlDevice {
     public void releaseResource(long releaseInfo, int groupId) {
         releaseExt.set(PTR, 0, MemorySegment.ofAddress(releaseInfo));
         releaseExt.set(INT, 8, groupId);
-        NativeInputs.call(() -> RELEASE.invokeExact(release, instance, releaseExt));
+        NativeInputs.call(() -> { RELEASE.invokeExact(release, instance, releaseExt); });
     }
 
     @Override
@@ -151,7 +151,7 @@ final class NativeQxl implements QxlDevice {
     @Override
     public void asyncComplete(long cookie) {
         if (!asyncComplete.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> VOID_P_L.invokeExact(asyncComplete, instance, cookie));
+            NativeInputs.call(() -> { VOID_P_L.invokeExact(asyncComplete, instance, cookie); });
         }
     }
 
