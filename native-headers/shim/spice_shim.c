@@ -122,8 +122,8 @@ static int find_jar_dir(char *out, size_t size)
         char *slash = strrchr(real, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(out, size, "%s/spice-java", real);
-            if (has_jars(out)) {
+            int n = snprintf(out, size, "%s/spice-java", real);
+            if (n > 0 && (size_t) n < size && has_jars(out)) {
                 return 1;
             }
         }

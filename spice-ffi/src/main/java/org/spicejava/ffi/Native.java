@@ -30,6 +30,12 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
+    /** The address of a symbol in a shared library (benchmarks and tests load fake hosts this way). */
+    public static MemorySegment symbol(java.nio.file.Path library, String name) {
+        return SymbolLookup.libraryLookup(library, Arena.global()).find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found in " + library));
+    }
+
     /** A handle that calls a function pointer given as its first argument (the host's vtables). */
     public static MethodHandle pointerCall(FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(descriptor);

@@ -15,7 +15,7 @@ import org.spicejava.core.device.Tablet;
  * (SpiceKbdInterface push_scan_freg@24 get_leds@32; SpiceMouseInterface motion@24 buttons@32;
  * SpiceTabletInterface set_logical_size@24 position@32 wheel@40 buttons@48). Main-loop thread only.
  */
-final class NativeInputs {
+public final class NativeInputs {
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final MethodHandle VOID_P_B = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, ValueLayout.JAVA_BYTE));
@@ -34,7 +34,7 @@ final class NativeInputs {
         return sif.get(PTR, offset);
     }
 
-    static Keyboard keyboard(MemorySegment sin) {
+    public static Keyboard keyboard(MemorySegment sin) {
         MemorySegment push = function(sin, 24);
         MemorySegment leds = function(sin, 32);
         return new Keyboard() {

@@ -1,0 +1,38 @@
+/*
+ * Round-trip cost of an export: spice_server_get_num_clients() in a loop, plus the cost of the first call
+ * (for our library that includes starting the JVM). Prints "first_call_ms N" and "ns_per_call N".
+ * Run it with LD_LIBRARY_PATH selecting the library under test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <spice.h>
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    long iterations = argc > 1 ? atol(argv[1]) : 5000000;
+    double start = now_ns();
+    SpiceServer *server = spice_server_new();
+    double first = now_ns() - start;
+    long sink = 0;
+
+    for (long i = 0; i < iterations / 10; i++) { /* warm-up: lets the JIT compile the path */
+        sink += spice_server_get_num_clients(server);
+    }
+    start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        sink += spice_server_get_num_clients(server);
+    }
+    double elapsed = now_ns() - start;
+    spice_server_destroy(server);
+    printf("first_call_ms %.1f\n", first / 1e6);
+    printf("ns_per_call %.2f\n", elapsed / iterations);
+    return sink == 0 ? 0 : 1;
+}

@@ -1,0 +1,189 @@
+package org.spicejava.core.net;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.NetworkStack;
+
+/**
+ * One non-blocking client socket driven by an {@link EventLoop} watch (the reference's RedStream plus the
+ * watch handling of RedChannelClient): incoming bytes go to a reader, outgoing buffers are queued and written
+ * when the socket can take them. Owned by the thread of its event loop.
+ */
+public final class SocketConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(SocketConnection.class);
+    /** Bytes read per readiness event before other connections get a turn. */
+    static final int READ_CHUNK = 64 * 1024;
+
+    /** Receives bytes (position..limit of the buffer; consume what you need, the rest is kept). */
+    public interface Reader {
+        void onData(ByteBuffer data);
+    }
+
+    private final int fd;
+    private final NetworkStack network;
+    private final EventLoop loop;
+    private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
+    private final long maxQueuedBytes;
+    private ByteBuffer input = ByteBuffer.allocate(4096);
+    private EventLoop.Watch watch;
+    private Reader reader;
+    private Consumer<String> onClose;
+    private long queuedBytes;
+    private boolean closed;
+    private boolean dispatching;
+
+    public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
+        this.fd = fd;
+        this.network = network;
+        this.loop = loop;
+        this.maxQueuedBytes = maxQueuedBytes;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public NetworkStack network() {
+        return network;
+    }
+
+    /** Starts watching the socket; {@code onClose} gets the reason once, when the connection ends. */
+    public void start(Reader firstReader, Consumer<String> closeHandler) {
+        this.reader = firstReader;
+        this.onClose = closeHandler;
+        this.watch = loop.newWatch(fd, EventLoop.READ, this::onEvents);
+    }
+
+    /** Hands further input to another reader (the link stage hands over to a channel). */
+    public void setReader(Reader next) {
+        this.reader = next;
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
+    /** Queues bytes to send; a peer that lets more than the bound pile up is disconnected. */
+    public void send(ByteBuffer data) {
+        if (closed || !data.hasRemaining()) {
+            return;
+        }
+        queuedBytes += data.remaining();
+        output.add(data);
+        if (queuedBytes > maxQueuedBytes) {
+            close("peer does not read: more than " + maxQueuedBytes + " bytes queued");
+            return;
+        }
+        flush();
+    }
+
+    private void onEvents(int events) {
+        if ((events & EventLoop.WRITE) != 0) {
+            flush();
+        }
+        if ((events & EventLoop.READ) != 0 && !closed) {
+            readAvailable();
+        }
+    }
+
+    private void readAvailable() {
+        int total = 0;
+        while (!closed && total < READ_CHUNK) {
+            if (!input.hasRemaining()) {
+                grow();
+            }
+            int n;
+            try {
+                n = network.read(fd, input);
+            } catch (IOException e) {
+                close("read failed: " + e.getMessage());
+                return;
+            }
+            if (n < 0) {
+                close("peer closed the connection");
+                return;
+            }
+            if (n == 0) {
+                break;
+            }
+            total += n;
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        input.flip();
+        dispatching = true;
+        try {
+            Reader current;
+            int before;
+            do {
+                current = reader;
+                before = input.remaining();
+                current.onData(input);
+            } while (!closed && input.hasRemaining() && (reader != current || input.remaining() != before));
+        } catch (RuntimeException e) {
+            LOG.warn("fd {}: dropping connection after a handler error", fd, e);
+            close("handler error: " + e);
+        } finally {
+            dispatching = false;
+        }
+        input.compact();
+    }
+
+    private void grow() {
+        // The reader bounds message sizes; grow only up to what one message may need.
+        ByteBuffer bigger = ByteBuffer.allocate(Math.min(input.capacity() * 2, 16 * 1024 * 1024));
+        input.flip();
+        bigger.put(input);
+        input = bigger;
+    }
+
+    private void flush() {
+        while (!closed && !output.isEmpty()) {
+            ByteBuffer head = output.peek();
+            int n;
+            try {
+                n = network.write(fd, head);
+            } catch (IOException e) {
+                close("write failed: " + e.getMessage());
+                return;
+            }
+            queuedBytes -= n;
+            if (head.hasRemaining()) {
+                break;
+            }
+            output.poll();
+        }
+        if (!closed && watch != null) {
+            watch.updateMask(output.isEmpty() ? EventLoop.READ : EventLoop.READ | EventLoop.WRITE);
+        }
+    }
+
+    /** Closes the socket and its watch; the close handler runs once with the reason. */
+    public void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (watch != null) {
+            watch.remove();
+        }
+        network.close(fd);
+        output.clear();
+        queuedBytes = 0;
+        if (onClose != null) {
+            onClose.accept(reason);
+        }
+    }
+}
