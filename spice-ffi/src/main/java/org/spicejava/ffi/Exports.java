@@ -94,7 +94,7 @@ public final class Exports {
         HostCoreLoop loop = new HostCoreLoop(core);
         LibcNetwork network = new LibcNetwork();
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
-        return binding.server().init(major, loop, network, sessions);
+        return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 
     public static void spice_server_destroy(MemorySegment s) {

@@ -1,15 +1,14 @@
 package org.spicejava.core.display;
 
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.host.WorkerLoop;
 
 /**
  * One QXL instance's display worker (the reference's RedWorker plus its dispatcher): a platform thread that owns
@@ -25,19 +24,29 @@ public final class DisplayWorker {
 
     private final QxlDevice device;
     private final int id;
-    private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final WorkerLoop loop;
     private final Thread thread;
     private Memslots memslots;
     private PrimarySurface primary;
     private boolean running;
-    private boolean commandsPending;
+    private boolean processingScheduled;
     private volatile boolean closed;
     private long commandsProcessed;
 
-    public DisplayWorker(int id, QxlDevice device) {
+    public DisplayWorker(int id, QxlDevice device, WorkerLoop loop) {
         this.id = id;
         this.device = device;
-        this.thread = Thread.ofPlatform().name("spice-display-" + id).daemon().unstarted(this::loop);
+        this.loop = loop;
+        this.thread = Thread.ofPlatform().name("spice-display-" + id).daemon().unstarted(loop::run);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The worker's event loop: channels of this display live on it. */
+    public WorkerLoop loop() {
+        return loop;
     }
 
     /** Starts the thread; the device's attach and init-info callbacks run first, on the worker. */
@@ -53,13 +62,13 @@ public final class DisplayWorker {
     /** Queues work for the worker thread and returns at once. */
     public void submit(Runnable task) {
         if (!closed) {
-            queue.add(task);
+            loop.execute(task);
         }
     }
 
     /** Runs {@code task} on the worker and waits for it, as a synchronous spice_qxl_* call does. */
     public void call(Runnable task) {
-        if (Thread.currentThread() == thread) {
+        if (loop.inLoop()) {
             task.run();
             return;
         }
@@ -92,20 +101,26 @@ public final class DisplayWorker {
         });
     }
 
+    /** The device has new commands (spice_qxl_wakeup). */
     public void wakeup() {
-        submit(() -> commandsPending = true);
+        submit(this::scheduleProcessing);
     }
 
     public void setRunning(boolean value) {
         call(() -> {
             running = value;
-            commandsPending = value;
+            if (value) {
+                scheduleProcessing();
+            }
         });
     }
 
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
-        queue.add(() -> { });
+        loop.stop();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(SYNC_TIMEOUT_SECONDS));
         } catch (InterruptedException e) {
@@ -130,26 +145,19 @@ public final class DisplayWorker {
         return commandsProcessed;
     }
 
-    private void loop() {
-        while (!closed) {
-            try {
-                Runnable task = commandsPending && running ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
-                if (task != null) {
-                    task.run();
-                }
-                if (running && commandsPending && !closed) {
-                    processRings();
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable t) {
-                LOG.error("display {}: worker error, continuing", id, t);
-            }
+    private void scheduleProcessing() {
+        if (!processingScheduled && running && !closed) {
+            processingScheduled = true;
+            loop.execute(this::processRings);
         }
     }
 
     /** Takes commands from the device's rings; each is released back to the guest exactly once. */
     private void processRings() {
+        processingScheduled = false;
+        if (!running || memslots == null) {
+            return;
+        }
         int taken = 0;
         QxlDevice.Command cmd;
         while (taken < MAX_COMMANDS_PER_TURN && (cmd = device.nextCommand()) != null) {
@@ -160,10 +168,11 @@ public final class DisplayWorker {
             taken++;
             handle(cmd);
         }
-        if (taken < MAX_COMMANDS_PER_TURN) {
-            // Ask for a notification; a false answer means a command may have raced in, so keep going.
-            boolean idle = device.requestCommandNotification() & device.requestCursorNotification();
-            commandsPending = !idle;
+        // A full turn, or a refused notification request (a command raced in), means: come back after other work.
+        boolean idle = taken < MAX_COMMANDS_PER_TURN
+                && device.requestCommandNotification() & device.requestCursorNotification();
+        if (!idle) {
+            scheduleProcessing();
         }
     }
 

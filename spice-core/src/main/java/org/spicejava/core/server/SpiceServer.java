@@ -19,6 +19,7 @@ import org.spicejava.core.display.DisplayWorker;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.host.NetworkStack;
+import org.spicejava.core.host.WorkerLoop;
 
 /**
  * One SPICE server (the reference's RedsState), the facade behind every spice_server_* export. Configuration,
@@ -48,6 +49,7 @@ public final class SpiceServer {
     private EventLoop loop;
     private NetworkStack network;
     private ClientAcceptor clients;
+    private WorkerLoop.Factory workerLoops;
     private int listenFd = -1;
     private EventLoop.Watch listenWatch;
     private boolean initialized;
@@ -77,7 +79,8 @@ public final class SpiceServer {
      * spice_server_init: checks the core interface version, applies defaults and opens the listening socket
      * through the host's watches. Returns 0 or -1 as the reference does.
      */
-    public int init(int coreMajor, EventLoop hostLoop, NetworkStack net, ClientAcceptor acceptor) {
+    public int init(int coreMajor, EventLoop hostLoop, NetworkStack net, WorkerLoop.Factory workerLoops,
+                    ClientAcceptor acceptor) {
         if (coreMajor != CORE_MAJOR) {
             LOG.warn("spice_server_init: core interface major version {} is not {}", coreMajor, CORE_MAJOR);
             return -1;
@@ -89,6 +92,7 @@ public final class SpiceServer {
         this.loop = hostLoop;
         this.network = net;
         this.clients = acceptor;
+        this.workerLoops = workerLoops;
         config.applyInitDefaults();
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
         try {
@@ -244,7 +248,11 @@ public final class SpiceServer {
             LOG.warn("spice_server_add_interface: QXL id {} already allocated", id);
             return null;
         }
-        DisplayWorker worker = new DisplayWorker(id, device);
+        if (workerLoops == null) {
+            LOG.warn("spice_server_add_interface: QXL added before spice_server_init");
+            return null;
+        }
+        DisplayWorker worker = new DisplayWorker(id, device, workerLoops.create("spice-display-" + id));
         QxlControl control = new QxlControl(id, worker);
         displays.add(control);
         worker.start(compressionLevel());

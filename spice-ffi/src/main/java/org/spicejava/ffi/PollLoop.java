@@ -1,0 +1,244 @@
+package org.spicejava.ffi;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.host.WorkerLoop;
+
+/**
+ * A poll(2) event loop for a display worker thread: fd watches, timers, and a task queue woken through an
+ * eventfd. Watches and timers belong to the loop's thread; {@link #execute} and {@link #stop} are thread-safe.
+ */
+public final class PollLoop implements WorkerLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+    private static final short POLLIN = 1;
+    private static final short POLLOUT = 4;
+    private static final short POLLERR = 8;
+    private static final short POLLHUP = 16;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EFD_NONBLOCK = 0x800;
+    private static final MethodHandle POLL = Native.libc("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle EVENTFD = Native.libc("eventfd",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle WRITE_FD = Native.libc("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle READ_FD = Native.libc("read",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private final String name;
+    private final int wakeFd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment counter = arena.allocate(8, 8);
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final List<PollWatch> watches = new ArrayList<>();
+    private final PriorityQueue<PollTimer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
+    private MemorySegment pollFds = arena.allocate(8L * 16, 8);
+    private volatile boolean stopped;
+    private volatile Thread owner;
+
+    public PollLoop(String name) {
+        this.name = name;
+        try {
+            this.wakeFd = (int) EVENTFD.invokeExact(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        } catch (Throwable t) {
+            throw new IllegalStateException("eventfd failed", t);
+        }
+        if (wakeFd < 0) {
+            throw new IllegalStateException("eventfd failed for " + name);
+        }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        try (Arena a = Arena.ofConfined()) {
+            long ignored = (long) WRITE_FD.invokeExact(wakeFd, a.allocateFrom(ValueLayout.JAVA_LONG, 1L), 8L);
+        } catch (Throwable t) {
+            LOG.error("{}: wake-up failed", name, t);
+        }
+    }
+
+    @Override
+    public boolean inLoop() {
+        return Thread.currentThread() == owner;
+    }
+
+    @Override
+    public void stop() {
+        stopped = true;
+        execute(() -> { });
+    }
+
+    @Override
+    public void run() {
+        owner = Thread.currentThread();
+        try {
+            while (!stopped) {
+                pollOnce();
+            }
+        } finally {
+            try {
+                int ignored = (int) CLOSE.invokeExact(wakeFd);
+            } catch (Throwable t) {
+                // nothing left to do with the fd
+            }
+            arena.close();
+        }
+    }
+
+    private void pollOnce() {
+        List<PollWatch> active = List.copyOf(watches);
+        int count = active.size() + 1;
+        if (pollFds.byteSize() < 8L * count) {
+            pollFds = arena.allocate(8L * count * 2, 8);
+        }
+        pollFds.set(ValueLayout.JAVA_INT, 0, wakeFd);
+        pollFds.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+        pollFds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        for (int i = 0; i < active.size(); i++) {
+            PollWatch w = active.get(i);
+            long base = 8L * (i + 1);
+            pollFds.set(ValueLayout.JAVA_INT, base, w.fd);
+            pollFds.set(ValueLayout.JAVA_SHORT, base + 4, (short) (((w.mask & READ) != 0 ? POLLIN : 0) | ((w.mask & WRITE) != 0 ? POLLOUT : 0)));
+            pollFds.set(ValueLayout.JAVA_SHORT, base + 6, (short) 0);
+        }
+        int timeout = timeoutMillis();
+        int ready;
+        try {
+            ready = (int) POLL.invokeExact(pollFds, (long) count, timeout);
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll failed", t);
+        }
+        if (ready > 0 && (pollFds.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0) {
+            try {
+                long ignored = (long) READ_FD.invokeExact(wakeFd, counter, 8L);
+            } catch (Throwable t) {
+                LOG.error("{}: eventfd read failed", name, t);
+            }
+        }
+        runTasks();
+        for (int i = 0; ready > 0 && i < active.size(); i++) {
+            short revents = pollFds.get(ValueLayout.JAVA_SHORT, 8L * (i + 1) + 6);
+            PollWatch w = active.get(i);
+            if (revents != 0 && !w.removed) {
+                int events = ((revents & (POLLIN | POLLERR | POLLHUP)) != 0 ? READ : 0) | ((revents & POLLOUT) != 0 ? WRITE : 0);
+                guarded(() -> w.handler.accept(events));
+            }
+        }
+        runTimers();
+    }
+
+    private int timeoutMillis() {
+        if (!tasks.isEmpty()) {
+            return 0;
+        }
+        PollTimer next = timers.peek();
+        if (next == null) {
+            return -1;
+        }
+        return (int) Math.clamp((next.due - System.nanoTime() + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            guarded(task);
+        }
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        while (!timers.isEmpty() && timers.peek().due <= now) {
+            PollTimer timer = timers.poll();
+            timer.armed = false;
+            guarded(timer.task);
+        }
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            LOG.error("{}: callback failed, continuing", name, t);
+        }
+    }
+
+    @Override
+    public Timer newTimer(Runnable task) {
+        return new PollTimer(task);
+    }
+
+    @Override
+    public Watch newWatch(int fd, int mask, IntConsumer onEvents) {
+        PollWatch watch = new PollWatch(fd, mask, onEvents);
+        watches.add(watch);
+        return watch;
+    }
+
+    private final class PollTimer implements Timer {
+        final Runnable task;
+        long due;
+        boolean armed;
+
+        PollTimer(Runnable task) {
+            this.task = task;
+        }
+
+        @Override
+        public void start(long millis) {
+            cancel();
+            due = System.nanoTime() + Math.max(0, millis) * 1_000_000;
+            armed = true;
+            timers.add(this);
+        }
+
+        @Override
+        public void cancel() {
+            if (armed) {
+                timers.remove(this);
+                armed = false;
+            }
+        }
+
+        @Override
+        public void remove() {
+            cancel();
+        }
+    }
+
+    private final class PollWatch implements Watch {
+        final int fd;
+        final IntConsumer handler;
+        int mask;
+        boolean removed;
+
+        PollWatch(int fd, int mask, IntConsumer handler) {
+            this.fd = fd;
+            this.mask = mask;
+            this.handler = handler;
+        }
+
+        @Override
+        public void updateMask(int newMask) {
+            mask = newMask;
+        }
+
+        @Override
+        public void remove() {
+            removed = true;
+            watches.remove(this);
+        }
+    }
+}
