@@ -1,0 +1,187 @@
+package org.spicejava.ffi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Debian's QEMU with our library (and, for comparison, the reference): it starts, QMP query-spice answers, QMP quit
+ * and SIGTERM end it with the reference's exit code, and it leaves no hs_err file and nothing in its TMPDIR.
+ */
+class QemuBridgeIT {
+    static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
+    static final Path OUR_LIB_DIR = Path.of(System.getProperty("dist.dir", "../target/spice-java"), "lib").toAbsolutePath();
+
+    @TempDir
+    Path work;
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    record Run(Process process, Path qmp, Path tmp, Path stderr, int port) {
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    Run start(boolean ours, String vga, String... extraEnv) throws Exception {
+        assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86 not installed");
+        Path tmp = Files.createDirectories(work.resolve("tmp"));
+        Path qmp = work.resolve("qmp.sock");
+        Path stderr = work.resolve("stderr.txt");
+        int port = freePort();
+        ProcessBuilder pb = new ProcessBuilder(QEMU.toString(), "-machine", "accel=kvm:tcg", "-display", "none",
+                "-nodefaults", "-vga", vga, "-m", "128",
+                "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on",
+                "-qmp", "unix:" + qmp + ",server=on,wait=off")
+                .directory(work.toFile())
+                .redirectOutput(work.resolve("stdout.txt").toFile())
+                .redirectError(stderr.toFile());
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().remove("LD_LIBRARY_PATH");
+        if (ours) {
+            pb.environment().put("LD_LIBRARY_PATH", OUR_LIB_DIR.toString());
+        }
+        for (int i = 0; i + 1 < extraEnv.length; i += 2) {
+            pb.environment().put(extraEnv[i], extraEnv[i + 1]);
+        }
+        Process p = pb.start();
+        started.add(p);
+        return new Run(p, qmp, tmp, stderr, port);
+    }
+
+    /** Sends QMP commands after the capabilities handshake and returns everything QEMU answered. */
+    static String qmp(Path socket, String... commands) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(socket)) {
+            assertTrue(System.nanoTime() < deadline, "QMP socket never appeared");
+            Thread.sleep(50);
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            StringBuilder all = new StringBuilder(readReply(ch, "\"QMP\""));
+            all.append(exchange(ch, "{\"execute\":\"qmp_capabilities\"}"));
+            for (String c : commands) {
+                all.append(exchange(ch, c));
+            }
+            return all.toString();
+        }
+    }
+
+    private static String exchange(SocketChannel ch, String command) throws IOException {
+        ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+        return readReply(ch, "\"return\"");
+    }
+
+    /** Reads lines until one contains {@code marker} (or "error"). */
+    private static String readReply(SocketChannel ch, String marker) throws IOException {
+        StringBuilder text = new StringBuilder();
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        while (true) {
+            int lineEnd = text.lastIndexOf("\n");
+            if (lineEnd >= 0) {
+                String lines = text.substring(0, lineEnd);
+                if (lines.contains(marker) || lines.contains("\"error\"")) {
+                    return text.toString();
+                }
+            }
+            buf.clear();
+            if (ch.read(buf) < 0) {
+                return text.toString();
+            }
+            text.append(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+        }
+    }
+
+    static int waitExit(Process p) throws InterruptedException {
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "QEMU did not exit");
+        return p.exitValue();
+    }
+
+    static Set<String> javaTmpFiles() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/tmp"))) {
+            return s.map(x -> x.getFileName().toString())
+                    .filter(n -> n.startsWith(".java_pid") || n.startsWith("hsperfdata_"))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    void assertClean(Run run, Set<String> tmpBefore) throws IOException {
+        try (Stream<Path> s = Files.list(run.tmp())) {
+            assertEquals(List.of(), s.toList(), "QEMU's TMPDIR must stay empty");
+        }
+        try (Stream<Path> s = Files.list(work)) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith("hs_err")), "JVM crash log found");
+        }
+        Set<String> after = javaTmpFiles();
+        after.removeAll(tmpBefore);
+        assertTrue(after.stream().noneMatch(n -> n.equals(".java_pid" + run.process().pid())),
+                "attach file left in /tmp: " + after);
+        String err = Files.readString(run.stderr());
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "Java exception in QEMU's stderr:\n" + err);
+    }
+
+    @ParameterizedTest(name = "{0} -vga {1}")
+    @CsvSource({"reference, qxl", "ours, qxl", "reference, std", "ours, std"})
+    void querySpiceThenQuit(String lib, String vga) throws Exception {
+        Set<String> before = javaTmpFiles();
+        Run run = start("ours".equals(lib), vga);
+        String replies = qmp(run.qmp(), "{\"execute\":\"query-spice\"}", "{\"execute\":\"quit\"}");
+        assertTrue(replies.contains("\"enabled\": true"), replies);
+        assertTrue(replies.contains("\"port\": " + run.port()), replies);
+        assertTrue(replies.contains("\"host\": \"127.0.0.1\""), replies);
+        assertTrue(replies.contains("\"auth\": \"none\""), replies);
+        assertEquals(0, waitExit(run.process()), Files.readString(run.stderr()));
+        assertClean(run, before);
+    }
+
+    @ParameterizedTest(name = "{0} -vga {1}")
+    @CsvSource({"reference, qxl", "ours, qxl", "ours, std"})
+    void sigtermExitsCleanly(String lib, String vga) throws Exception {
+        Set<String> before = javaTmpFiles();
+        Run run = start("ours".equals(lib), vga);
+        qmp(run.qmp(), "{\"execute\":\"query-status\"}");
+        run.process().destroy(); // SIGTERM
+        assertEquals(0, waitExit(run.process()), Files.readString(run.stderr()));
+        assertClean(run, before);
+    }
+
+    @Test
+    void missingJvmMakesQemuFailToInitializeSpice() throws Exception {
+        Run run = start(true, "std", "SPICE_JAVA_LIBJVM", "/nonexistent/libjvm.so");
+        int exit = waitExit(run.process());
+        String err = Files.readString(run.stderr());
+        assertTrue(exit != 0, "QEMU must not run without its SPICE server");
+        assertTrue(err.contains("failed to initialize spice server"), err);
+        assertTrue(err.contains("spice-java: no usable libjvm"), err);
+    }
+}
