@@ -23,6 +23,12 @@ import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
 import org.spicejava.core.session.Sessions;
+import org.spicejava.ffi.layout.QXLDevMemSlot;
+import org.spicejava.ffi.layout.QXLDevSurfaceCreate;
+import org.spicejava.ffi.layout.SpiceBaseInstance;
+import org.spicejava.ffi.layout.SpiceBaseInterface;
+import org.spicejava.ffi.layout.SpiceCharDeviceInstance;
+import org.spicejava.ffi.layout.SpiceCoreInterface;
 
 /**
  * The Java side of every libspice-server.so.1 export, one public static method per C function with the C name and
@@ -85,8 +91,7 @@ public final class Exports {
             return -1;
         }
         Handles.ServerBinding binding = Handles.server(s);
-        MemorySegment base = core.reinterpret(HostCoreLoop.SIZE);
-        int major = base.get(INT, 16);
+        int major = SpiceBaseInterface.major_version(core.reinterpret(SpiceCoreInterface.sizeof()));
         if (major != SpiceServer.CORE_MAJOR) {
             LOG.warn("spice_server_init: core interface major version {} is not {}", major, SpiceServer.CORE_MAJOR);
             return -1;
@@ -291,15 +296,15 @@ public final class Exports {
             LOG.warn("spice_server_add_interface: NULL instance");
             return -1;
         }
-        MemorySegment instance = sin.reinterpret(32);
-        MemorySegment base = Native.sized(instance.get(PTR, 0), 24);
+        MemorySegment instance = sin.reinterpret(SpiceCharDeviceInstance.sizeof()); // the largest instance
+        MemorySegment base = Native.sized(SpiceBaseInstance.sif(instance), SpiceBaseInterface.sizeof());
         if (base.equals(MemorySegment.NULL)) {
             LOG.warn("spice_server_add_interface: instance without interface");
             return -1;
         }
-        String type = Native.string(base.get(PTR, 0));
-        int major = base.get(INT, 16);
-        int minor = base.get(INT, 20);
+        String type = Native.string(SpiceBaseInterface.type(base));
+        int major = SpiceBaseInterface.major_version(base);
+        int minor = SpiceBaseInterface.minor_version(base);
         var kind = server.kindOf(type);
         if (kind.isEmpty()) {
             LOG.warn("spice_server_add_interface: unknown interface type '{}' ignored", type);
@@ -319,8 +324,8 @@ public final class Exports {
             }
             case PLAYBACK, RECORD -> register(binding, instance, 0, server.addAudioStream());
             case CHAR_DEVICE -> {
-                String subtype = Native.string(instance.get(PTR, 8));
-                String port = Native.string(instance.get(PTR, 24));
+                String subtype = Native.string(SpiceCharDeviceInstance.subtype(instance));
+                String port = Native.string(SpiceCharDeviceInstance.portname(instance));
                 server.addCharDevice(subtype, port).ifPresent(state -> Handles.addDevice(instance, binding, state));
                 yield 0; // the reference reports success even when the subtype is unknown
             }
@@ -536,20 +541,19 @@ public final class Exports {
         }
     }
 
-    private static Memslots.Slot slot(MemorySegment slot) {
-        MemorySegment s = slot.reinterpret(48);
-        return new Memslots.Slot(s.get(ValueLayout.JAVA_LONG, 16), s.get(ValueLayout.JAVA_LONG, 24),
-                s.get(ValueLayout.JAVA_LONG, 32), s.get(INT, 8));
+    private static Memslots.Slot slot(MemorySegment s) {
+        return new Memslots.Slot(QXLDevMemSlot.virt_start(s), QXLDevMemSlot.virt_end(s), QXLDevMemSlot.addr_delta(s),
+                QXLDevMemSlot.generation(s));
     }
 
     public static void spice_qxl_add_memslot(MemorySegment instance, MemorySegment slot) {
-        MemorySegment s = slot.reinterpret(48);
-        qxl(instance).addMemslot(s.get(INT, 0), s.get(INT, 4), slot(slot));
+        MemorySegment s = slot.reinterpret(QXLDevMemSlot.sizeof());
+        qxl(instance).addMemslot(QXLDevMemSlot.slot_group_id(s), QXLDevMemSlot.slot_id(s), slot(s));
     }
 
     public static void spice_qxl_add_memslot_async(MemorySegment instance, MemorySegment slot, long cookie) {
-        MemorySegment s = slot.reinterpret(48);
-        qxl(instance).addMemslotAsync(s.get(INT, 0), s.get(INT, 4), slot(slot), cookie);
+        MemorySegment s = slot.reinterpret(QXLDevMemSlot.sizeof());
+        qxl(instance).addMemslotAsync(QXLDevMemSlot.slot_group_id(s), QXLDevMemSlot.slot_id(s), slot(s), cookie);
     }
 
     public static void spice_qxl_del_memslot(MemorySegment instance, int group, int slot) {
@@ -577,9 +581,11 @@ public final class Exports {
     }
 
     private static PrimarySurface surface(MemorySegment create) {
-        MemorySegment c = create.reinterpret(48);
-        return new PrimarySurface(c.get(INT, 0), c.get(INT, 4), c.get(INT, 8), c.get(INT, 12), c.get(INT, 16),
-                c.get(INT, 20), c.get(INT, 24), c.get(INT, 28), c.get(ValueLayout.JAVA_LONG, 32), c.get(INT, 40));
+        MemorySegment c = create.reinterpret(QXLDevSurfaceCreate.sizeof());
+        return new PrimarySurface(QXLDevSurfaceCreate.width(c), QXLDevSurfaceCreate.height(c),
+                QXLDevSurfaceCreate.stride(c), QXLDevSurfaceCreate.format(c), QXLDevSurfaceCreate.position(c),
+                QXLDevSurfaceCreate.mouse_mode(c), QXLDevSurfaceCreate.flags(c), QXLDevSurfaceCreate.type(c),
+                QXLDevSurfaceCreate.mem(c), QXLDevSurfaceCreate.group_id(c));
     }
 
     public static void spice_qxl_create_primary_surface(MemorySegment instance, int surfaceId, MemorySegment create) {

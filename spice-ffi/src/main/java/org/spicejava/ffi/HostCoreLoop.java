@@ -13,6 +13,7 @@ import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.ffi.layout.SpiceCoreInterface;
 
 /**
  * The host's main loop, reached through the SpiceCoreInterface it passed to spice_server_init. Timers and watches
@@ -21,16 +22,6 @@ import org.spicejava.core.host.EventLoop;
  */
 public final class HostCoreLoop implements EventLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HostCoreLoop.class);
-    // SpiceCoreInterface: base (24 bytes), then the function pointers (checked by LayoutTest).
-    static final long TIMER_ADD = 24;
-    static final long TIMER_START = 32;
-    static final long TIMER_CANCEL = 40;
-    static final long TIMER_REMOVE = 48;
-    static final long WATCH_ADD = 56;
-    static final long WATCH_UPDATE_MASK = 64;
-    static final long WATCH_REMOVE = 72;
-    static final long CHANNEL_EVENT = 80;
-    static final long SIZE = 88;
 
     private static final MethodHandle TIMER_ADD_CALL = Native.pointerCall(
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
@@ -59,23 +50,19 @@ public final class HostCoreLoop implements EventLoop {
     private final MemorySegment watchRemove;
 
     public HostCoreLoop(MemorySegment coreInterface) {
-        this.core = Native.sized(coreInterface, SIZE);
-        this.timerAdd = fn(TIMER_ADD);
-        this.timerStart = fn(TIMER_START);
-        this.timerCancel = fn(TIMER_CANCEL);
-        this.timerRemove = fn(TIMER_REMOVE);
-        this.watchAdd = fn(WATCH_ADD);
-        this.watchUpdateMask = fn(WATCH_UPDATE_MASK);
-        this.watchRemove = fn(WATCH_REMOVE);
-    }
-
-    private MemorySegment fn(long offset) {
-        return core.get(ValueLayout.ADDRESS, offset);
+        this.core = Native.sized(coreInterface, SpiceCoreInterface.sizeof());
+        this.timerAdd = SpiceCoreInterface.timer_add(core);
+        this.timerStart = SpiceCoreInterface.timer_start(core);
+        this.timerCancel = SpiceCoreInterface.timer_cancel(core);
+        this.timerRemove = SpiceCoreInterface.timer_remove(core);
+        this.watchAdd = SpiceCoreInterface.watch_add(core);
+        this.watchUpdateMask = SpiceCoreInterface.watch_update_mask(core);
+        this.watchRemove = SpiceCoreInterface.watch_remove(core);
     }
 
     /** The channel_event function pointer (NULL when the host has none: core minor < 3). */
     public MemorySegment channelEventFunction() {
-        return fn(CHANNEL_EVENT);
+        return SpiceCoreInterface.channel_event(core);
     }
 
     @Override

@@ -8,15 +8,14 @@ import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.spicejava.ffi.layout.SpiceChannelEventInfo;
 import org.spicejava.core.session.ChannelEvents;
 
 /**
- * Calls the host's channel_event with a SpiceChannelEventInfo (320 bytes: connection_id@0, type@4, id@8, flags@12,
- * laddr_ext@56, paddr_ext@184, llen_ext@312, plen_ext@316). QEMU keeps the info pointer between CONNECTED and
+ * Calls the host's channel_event with a SpiceChannelEventInfo. QEMU keeps the info pointer between CONNECTED and
  * DISCONNECTED of the same channel, so each channel's info lives until its DISCONNECTED event has been delivered.
  */
 final class NativeChannelEvents implements ChannelEvents {
-    static final long INFO_SIZE = 320;
     private static final MethodHandle CALL = Native.pointerCall(
             FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
 
@@ -50,13 +49,13 @@ final class NativeChannelEvents implements ChannelEvents {
     private MemorySegment allocate(Info info) {
         Arena arena = Arena.ofShared();
         arenas.put(info, arena);
-        MemorySegment c = arena.allocate(INFO_SIZE, 8);
-        c.set(ValueLayout.JAVA_INT, 0, info.connectionId());
-        c.set(ValueLayout.JAVA_INT, 4, info.channelType());
-        c.set(ValueLayout.JAVA_INT, 8, info.channelId());
-        c.set(ValueLayout.JAVA_INT, 12, info.flags());
-        c.set(ValueLayout.JAVA_INT, 312, LibcNetwork.rawAddress(info.fd(), false, c.asSlice(56, 128)));
-        c.set(ValueLayout.JAVA_INT, 316, LibcNetwork.rawAddress(info.fd(), true, c.asSlice(184, 128)));
+        MemorySegment c = arena.allocate(SpiceChannelEventInfo.LAYOUT);
+        SpiceChannelEventInfo.connection_id(c, info.connectionId());
+        SpiceChannelEventInfo.type(c, info.channelType());
+        SpiceChannelEventInfo.id(c, info.channelId());
+        SpiceChannelEventInfo.flags(c, info.flags());
+        SpiceChannelEventInfo.llen_ext(c, LibcNetwork.rawAddress(info.fd(), false, SpiceChannelEventInfo.laddr_ext(c)));
+        SpiceChannelEventInfo.plen_ext(c, LibcNetwork.rawAddress(info.fd(), true, SpiceChannelEventInfo.paddr_ext(c)));
         return c;
     }
 }

@@ -6,14 +6,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import org.spicejava.ffi.layout.SpiceBaseInstance;
+import org.spicejava.ffi.layout.SpiceKbdInterface;
+import org.spicejava.ffi.layout.SpiceMouseInterface;
+import org.spicejava.ffi.layout.SpiceTabletInterface;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.Mouse;
 import org.spicejava.core.device.Tablet;
 
 /**
- * The host's keyboard, mouse and tablet, called through the function pointers of their interfaces
- * (SpiceKbdInterface push_scan_freg@24 get_leds@32; SpiceMouseInterface motion@24 buttons@32;
- * SpiceTabletInterface set_logical_size@24 position@32 wheel@40 buttons@48). Main-loop thread only.
+ * The host's keyboard, mouse and tablet, called through the function pointers of their interfaces.
+ * Main-loop thread only.
  */
 public final class NativeInputs {
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
@@ -30,13 +33,13 @@ public final class NativeInputs {
 
     /** The interface's function pointer at {@code offset}, read from the instance's sif. */
     static MemorySegment function(MemorySegment instance, long offset) {
-        MemorySegment sif = Native.sized(instance.reinterpret(8).get(PTR, 0), offset + 8);
+        MemorySegment sif = Native.sized(SpiceBaseInstance.sif(instance.reinterpret(SpiceBaseInstance.sizeof())), offset + 8);
         return sif.get(PTR, offset);
     }
 
     public static Keyboard keyboard(MemorySegment sin) {
-        MemorySegment push = function(sin, 24);
-        MemorySegment leds = function(sin, 32);
+        MemorySegment push = function(sin, SpiceKbdInterface.push_scan_freg$OFFSET);
+        MemorySegment leds = function(sin, SpiceKbdInterface.get_leds$OFFSET);
         return new Keyboard() {
             @Override
             public void pushScanCode(int code) {
@@ -55,8 +58,8 @@ public final class NativeInputs {
     }
 
     static Mouse mouse(MemorySegment sin) {
-        MemorySegment motion = function(sin, 24);
-        MemorySegment buttons = function(sin, 32);
+        MemorySegment motion = function(sin, SpiceMouseInterface.motion$OFFSET);
+        MemorySegment buttons = function(sin, SpiceMouseInterface.buttons$OFFSET);
         return new Mouse() {
             @Override
             public void motion(int dx, int dy, int dz, int buttonsState) {
@@ -71,10 +74,10 @@ public final class NativeInputs {
     }
 
     static Tablet tablet(MemorySegment sin) {
-        MemorySegment size = function(sin, 24);
-        MemorySegment position = function(sin, 32);
-        MemorySegment wheel = function(sin, 40);
-        MemorySegment buttons = function(sin, 48);
+        MemorySegment size = function(sin, SpiceTabletInterface.set_logical_size$OFFSET);
+        MemorySegment position = function(sin, SpiceTabletInterface.position$OFFSET);
+        MemorySegment wheel = function(sin, SpiceTabletInterface.wheel$OFFSET);
+        MemorySegment buttons = function(sin, SpiceTabletInterface.buttons$OFFSET);
         return new Tablet() {
             @Override
             public void setLogicalSize(int width, int height) {

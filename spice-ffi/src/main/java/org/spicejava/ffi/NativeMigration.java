@@ -5,9 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import org.spicejava.ffi.layout.SpiceMigrateInterface;
 import org.spicejava.core.device.MigrationDevice;
 
-/** SpiceMigrateInterface: migrate_connect_complete@24, migrate_end_complete@32. Main-loop thread only. */
+/** The host's SpiceMigrateInterface notifications. Main-loop thread only. */
 final class NativeMigration {
     private static final MethodHandle VOID_P = Native.pointerCall(FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
 
@@ -15,8 +16,8 @@ final class NativeMigration {
     }
 
     static MigrationDevice of(MemorySegment sin) {
-        MemorySegment connect = NativeInputs.function(sin, 24);
-        MemorySegment end = NativeInputs.function(sin, 32);
+        MemorySegment connect = NativeInputs.function(sin, SpiceMigrateInterface.migrate_connect_complete$OFFSET);
+        MemorySegment end = NativeInputs.function(sin, SpiceMigrateInterface.migrate_end_complete$OFFSET);
         return new MigrationDevice() {
             @Override
             public void connectComplete() {

@@ -7,11 +7,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import org.spicejava.ffi.layout.QXLCommand;
+import org.spicejava.ffi.layout.QXLCommandExt;
+import org.spicejava.ffi.layout.QXLDevInitInfo;
+import org.spicejava.ffi.layout.QXLInstance;
+import org.spicejava.ffi.layout.QXLInterface;
+import org.spicejava.ffi.layout.QXLReleaseInfoExt;
 import org.spicejava.core.device.QxlDevice;
 
 /**
- * The host's QXL device through its QXLInterface function pointers (offsets checked by LayoutTest). Each instance
- * owns one confined-per-call scratch area on its display worker thread, the only thread that calls it.
+ * The host's QXL device through its QXLInterface function pointers. Its scratch structs are used only on the
+ * display worker thread, the only thread that calls it.
  */
 final class NativeQxl implements QxlDevice {
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
@@ -21,12 +27,8 @@ final class NativeQxl implements QxlDevice {
     private static final MethodHandle INT_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle INT_P_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR, PTR));
     private static final MethodHandle VOID_P_L = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, ValueLayout.JAVA_LONG));
-    /** QXLReleaseInfoExt is passed by value: {info pointer, uint32 group_id}, 16 bytes. */
-    private static final MethodHandle RELEASE = Native.pointerCall(FunctionDescriptor.ofVoid(PTR,
-            java.lang.foreign.MemoryLayout.structLayout(PTR.withName("info"), INT.withName("group_id"),
-                    java.lang.foreign.MemoryLayout.paddingLayout(4))));
-    static final long COMMAND_EXT_SIZE = 24;
-    static final long INIT_INFO_SIZE = 24;
+    /** QXLReleaseInfoExt is passed by value. */
+    private static final MethodHandle RELEASE = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, QXLReleaseInfoExt.LAYOUT));
 
     private final MemorySegment instance;
     private final MemorySegment attach;
@@ -42,25 +44,25 @@ final class NativeQxl implements QxlDevice {
     /** Handed to attache_worker; QEMU only stores it. Lives as long as the process may use it. */
     private final MemorySegment workerToken = Arena.global().allocate(64);
     private final Arena scratchArena = Arena.ofShared();
-    private final MemorySegment commandExt = scratchArena.allocate(COMMAND_EXT_SIZE, 8);
-    private final MemorySegment releaseExt = scratchArena.allocate(16, 8);
+    private final MemorySegment commandExt = scratchArena.allocate(QXLCommandExt.LAYOUT);
+    private final MemorySegment releaseExt = scratchArena.allocate(QXLReleaseInfoExt.LAYOUT);
 
     NativeQxl(MemorySegment qxlInstance) {
-        this.instance = qxlInstance.reinterpret(24);
-        this.attach = NativeInputs.function(instance, 24);
-        this.setCompression = NativeInputs.function(instance, 32);
-        this.getInitInfo = NativeInputs.function(instance, 48);
-        this.getCommand = NativeInputs.function(instance, 56);
-        this.reqCommand = NativeInputs.function(instance, 64);
-        this.release = NativeInputs.function(instance, 72);
-        this.getCursor = NativeInputs.function(instance, 80);
-        this.reqCursor = NativeInputs.function(instance, 88);
-        this.flush = NativeInputs.function(instance, 104);
-        this.asyncComplete = NativeInputs.function(instance, 112);
+        this.instance = qxlInstance.reinterpret(QXLInstance.sizeof());
+        this.attach = NativeInputs.function(instance, QXLInterface.attache_worker$OFFSET);
+        this.setCompression = NativeInputs.function(instance, QXLInterface.set_compression_level$OFFSET);
+        this.getInitInfo = NativeInputs.function(instance, QXLInterface.get_init_info$OFFSET);
+        this.getCommand = NativeInputs.function(instance, QXLInterface.get_command$OFFSET);
+        this.reqCommand = NativeInputs.function(instance, QXLInterface.req_cmd_notification$OFFSET);
+        this.release = NativeInputs.function(instance, QXLInterface.release_resource$OFFSET);
+        this.getCursor = NativeInputs.function(instance, QXLInterface.get_cursor_command$OFFSET);
+        this.reqCursor = NativeInputs.function(instance, QXLInterface.req_cursor_notification$OFFSET);
+        this.flush = NativeInputs.function(instance, QXLInterface.flush_resources$OFFSET);
+        this.asyncComplete = NativeInputs.function(instance, QXLInterface.async_complete$OFFSET);
     }
 
     static int id(MemorySegment qxlInstance) {
-        return qxlInstance.reinterpret(24).get(INT, 8);
+        return QXLInstance.id(qxlInstance.reinterpret(QXLInstance.sizeof()));
     }
 
     @Override
@@ -80,12 +82,12 @@ final class NativeQxl implements QxlDevice {
     @Override
     public InitInfo initInfo() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(INIT_INFO_SIZE, 8);
+            MemorySegment info = arena.allocate(QXLDevInitInfo.LAYOUT);
             NativeInputs.call(() -> { VOID_P_P.invokeExact(getInitInfo, instance, info); });
-            return new InitInfo(Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 8)),
-                    Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 9)),
-                    info.get(INT, 4), info.get(INT, 0),
-                    Byte.toUnsignedInt(info.get(ValueLayout.JAVA_BYTE, 16)), info.get(INT, 20));
+            return new InitInfo(Byte.toUnsignedInt(QXLDevInitInfo.memslot_gen_bits(info)),
+                    Byte.toUnsignedInt(QXLDevInitInfo.memslot_id_bits(info)),
+                    QXLDevInitInfo.num_memslots(info), QXLDevInitInfo.num_memslots_groups(info),
+                    Byte.toUnsignedInt(QXLDevInitInfo.internal_groupslot_id(info)), QXLDevInitInfo.n_surfaces(info));
         }
     }
 
@@ -110,8 +112,9 @@ final class NativeQxl implements QxlDevice {
         if (got == 0) {
             return null;
         }
-        return new Command(commandExt.get(ValueLayout.JAVA_LONG, 0), commandExt.get(INT, 8),
-                commandExt.get(INT, 16), commandExt.get(INT, 20));
+        MemorySegment cmd = QXLCommandExt.cmd(commandExt);
+        return new Command(QXLCommand.data(cmd), QXLCommand.type(cmd), QXLCommandExt.group_id(commandExt),
+                QXLCommandExt.flags(commandExt));
     }
 
     @Override
@@ -134,8 +137,8 @@ final class NativeQxl implements QxlDevice {
 
     @Override
     public void releaseResource(long releaseInfo, int groupId) {
-        releaseExt.set(PTR, 0, MemorySegment.ofAddress(releaseInfo));
-        releaseExt.set(INT, 8, groupId);
+        QXLReleaseInfoExt.info(releaseExt, MemorySegment.ofAddress(releaseInfo));
+        QXLReleaseInfoExt.group_id(releaseExt, groupId);
         NativeInputs.call(() -> { RELEASE.invokeExact(release, instance, releaseExt); });
     }
 

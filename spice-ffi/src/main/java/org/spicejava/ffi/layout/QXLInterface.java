@@ -1,0 +1,181 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code QXLInterface}: The QXL device callbacks (version 3.3). Proven against the installed header by LayoutTest. */
+public final class QXLInterface {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInterface.LAYOUT.withName("base"),
+            ADDRESS.withName("attache_worker"),
+            ADDRESS.withName("set_compression_level"),
+            ADDRESS.withName("set_mm_time"),
+            ADDRESS.withName("get_init_info"),
+            ADDRESS.withName("get_command"),
+            ADDRESS.withName("req_cmd_notification"),
+            ADDRESS.withName("release_resource"),
+            ADDRESS.withName("get_cursor_command"),
+            ADDRESS.withName("req_cursor_notification"),
+            ADDRESS.withName("notify_update"),
+            ADDRESS.withName("flush_resources"),
+            ADDRESS.withName("async_complete"),
+            ADDRESS.withName("update_area_complete"),
+            ADDRESS.withName("set_client_capabilities"),
+            ADDRESS.withName("client_monitors_config")).withName("QXLInterface");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long attache_worker$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("attache_worker"));
+    public static final long set_compression_level$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_compression_level"));
+    public static final long set_mm_time$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_mm_time"));
+    public static final long get_init_info$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_init_info"));
+    public static final long get_command$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_command"));
+    public static final long req_cmd_notification$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("req_cmd_notification"));
+    public static final long release_resource$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("release_resource"));
+    public static final long get_cursor_command$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_cursor_command"));
+    public static final long req_cursor_notification$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("req_cursor_notification"));
+    public static final long notify_update$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("notify_update"));
+    public static final long flush_resources$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flush_resources"));
+    public static final long async_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("async_complete"));
+    public static final long update_area_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("update_area_complete"));
+    public static final long set_client_capabilities$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_client_capabilities"));
+    public static final long client_monitors_config$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("client_monitors_config"));
+
+    private QXLInterface() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInterface}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInterface.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment attache_worker(MemorySegment struct) {
+        return struct.get(ADDRESS, attache_worker$OFFSET);
+    }
+
+    public static void attache_worker(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, attache_worker$OFFSET, value);
+    }
+
+    public static MemorySegment set_compression_level(MemorySegment struct) {
+        return struct.get(ADDRESS, set_compression_level$OFFSET);
+    }
+
+    public static void set_compression_level(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, set_compression_level$OFFSET, value);
+    }
+
+    public static MemorySegment set_mm_time(MemorySegment struct) {
+        return struct.get(ADDRESS, set_mm_time$OFFSET);
+    }
+
+    public static void set_mm_time(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, set_mm_time$OFFSET, value);
+    }
+
+    public static MemorySegment get_init_info(MemorySegment struct) {
+        return struct.get(ADDRESS, get_init_info$OFFSET);
+    }
+
+    public static void get_init_info(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, get_init_info$OFFSET, value);
+    }
+
+    public static MemorySegment get_command(MemorySegment struct) {
+        return struct.get(ADDRESS, get_command$OFFSET);
+    }
+
+    public static void get_command(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, get_command$OFFSET, value);
+    }
+
+    public static MemorySegment req_cmd_notification(MemorySegment struct) {
+        return struct.get(ADDRESS, req_cmd_notification$OFFSET);
+    }
+
+    public static void req_cmd_notification(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, req_cmd_notification$OFFSET, value);
+    }
+
+    public static MemorySegment release_resource(MemorySegment struct) {
+        return struct.get(ADDRESS, release_resource$OFFSET);
+    }
+
+    public static void release_resource(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, release_resource$OFFSET, value);
+    }
+
+    public static MemorySegment get_cursor_command(MemorySegment struct) {
+        return struct.get(ADDRESS, get_cursor_command$OFFSET);
+    }
+
+    public static void get_cursor_command(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, get_cursor_command$OFFSET, value);
+    }
+
+    public static MemorySegment req_cursor_notification(MemorySegment struct) {
+        return struct.get(ADDRESS, req_cursor_notification$OFFSET);
+    }
+
+    public static void req_cursor_notification(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, req_cursor_notification$OFFSET, value);
+    }
+
+    public static MemorySegment notify_update(MemorySegment struct) {
+        return struct.get(ADDRESS, notify_update$OFFSET);
+    }
+
+    public static void notify_update(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, notify_update$OFFSET, value);
+    }
+
+    public static MemorySegment flush_resources(MemorySegment struct) {
+        return struct.get(ADDRESS, flush_resources$OFFSET);
+    }
+
+    public static void flush_resources(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, flush_resources$OFFSET, value);
+    }
+
+    public static MemorySegment async_complete(MemorySegment struct) {
+        return struct.get(ADDRESS, async_complete$OFFSET);
+    }
+
+    public static void async_complete(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, async_complete$OFFSET, value);
+    }
+
+    public static MemorySegment update_area_complete(MemorySegment struct) {
+        return struct.get(ADDRESS, update_area_complete$OFFSET);
+    }
+
+    public static void update_area_complete(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, update_area_complete$OFFSET, value);
+    }
+
+    public static MemorySegment set_client_capabilities(MemorySegment struct) {
+        return struct.get(ADDRESS, set_client_capabilities$OFFSET);
+    }
+
+    public static void set_client_capabilities(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, set_client_capabilities$OFFSET, value);
+    }
+
+    public static MemorySegment client_monitors_config(MemorySegment struct) {
+        return struct.get(ADDRESS, client_monitors_config$OFFSET);
+    }
+
+    public static void client_monitors_config(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, client_monitors_config$OFFSET, value);
+    }
+}

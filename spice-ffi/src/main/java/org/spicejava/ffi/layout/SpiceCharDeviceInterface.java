@@ -1,0 +1,83 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code SpiceCharDeviceInterface}: The host char device callbacks. Proven against the installed header by LayoutTest. */
+public final class SpiceCharDeviceInterface {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInterface.LAYOUT.withName("base"),
+            ADDRESS.withName("state"),
+            ADDRESS.withName("write"),
+            ADDRESS.withName("read"),
+            ADDRESS.withName("event"),
+            JAVA_INT.withName("flags"),
+            MemoryLayout.paddingLayout(4)).withName("SpiceCharDeviceInterface");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long state$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("state"));
+    public static final long write$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("write"));
+    public static final long read$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("read"));
+    public static final long event$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("event"));
+    public static final long flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flags"));
+
+    private SpiceCharDeviceInterface() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInterface}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInterface.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment state(MemorySegment struct) {
+        return struct.get(ADDRESS, state$OFFSET);
+    }
+
+    public static void state(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, state$OFFSET, value);
+    }
+
+    public static MemorySegment write(MemorySegment struct) {
+        return struct.get(ADDRESS, write$OFFSET);
+    }
+
+    public static void write(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, write$OFFSET, value);
+    }
+
+    public static MemorySegment read(MemorySegment struct) {
+        return struct.get(ADDRESS, read$OFFSET);
+    }
+
+    public static void read(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, read$OFFSET, value);
+    }
+
+    public static MemorySegment event(MemorySegment struct) {
+        return struct.get(ADDRESS, event$OFFSET);
+    }
+
+    public static void event(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, event$OFFSET, value);
+    }
+
+    public static int flags(MemorySegment struct) {
+        return struct.get(JAVA_INT, flags$OFFSET);
+    }
+
+    public static void flags(MemorySegment struct, int value) {
+        struct.set(JAVA_INT, flags$OFFSET, value);
+    }
+}

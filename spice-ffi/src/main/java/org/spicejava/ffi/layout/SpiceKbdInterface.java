@@ -1,0 +1,51 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code SpiceKbdInterface}: The host keyboard callbacks. Proven against the installed header by LayoutTest. */
+public final class SpiceKbdInterface {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInterface.LAYOUT.withName("base"),
+            ADDRESS.withName("push_scan_freg"),
+            ADDRESS.withName("get_leds")).withName("SpiceKbdInterface");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long push_scan_freg$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("push_scan_freg"));
+    public static final long get_leds$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_leds"));
+
+    private SpiceKbdInterface() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInterface}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInterface.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment push_scan_freg(MemorySegment struct) {
+        return struct.get(ADDRESS, push_scan_freg$OFFSET);
+    }
+
+    public static void push_scan_freg(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, push_scan_freg$OFFSET, value);
+    }
+
+    public static MemorySegment get_leds(MemorySegment struct) {
+        return struct.get(ADDRESS, get_leds$OFFSET);
+    }
+
+    public static void get_leds(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, get_leds$OFFSET, value);
+    }
+}

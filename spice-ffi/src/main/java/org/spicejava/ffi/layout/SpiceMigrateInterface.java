@@ -1,0 +1,51 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code SpiceMigrateInterface}: The host migration notifications. Proven against the installed header by LayoutTest. */
+public final class SpiceMigrateInterface {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInterface.LAYOUT.withName("base"),
+            ADDRESS.withName("migrate_connect_complete"),
+            ADDRESS.withName("migrate_end_complete")).withName("SpiceMigrateInterface");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long migrate_connect_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("migrate_connect_complete"));
+    public static final long migrate_end_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("migrate_end_complete"));
+
+    private SpiceMigrateInterface() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInterface}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInterface.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment migrate_connect_complete(MemorySegment struct) {
+        return struct.get(ADDRESS, migrate_connect_complete$OFFSET);
+    }
+
+    public static void migrate_connect_complete(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, migrate_connect_complete$OFFSET, value);
+    }
+
+    public static MemorySegment migrate_end_complete(MemorySegment struct) {
+        return struct.get(ADDRESS, migrate_end_complete$OFFSET);
+    }
+
+    public static void migrate_end_complete(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, migrate_end_complete$OFFSET, value);
+    }
+}

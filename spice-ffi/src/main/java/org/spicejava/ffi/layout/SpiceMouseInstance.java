@@ -1,0 +1,41 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code SpiceMouseInstance}: A mouse instance. Proven against the installed header by LayoutTest. */
+public final class SpiceMouseInstance {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInstance.LAYOUT.withName("base"),
+            ADDRESS.withName("st")).withName("SpiceMouseInstance");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long st$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("st"));
+
+    private SpiceMouseInstance() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInstance}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInstance.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment st(MemorySegment struct) {
+        return struct.get(ADDRESS, st$OFFSET);
+    }
+
+    public static void st(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, st$OFFSET, value);
+    }
+}

@@ -1,0 +1,71 @@
+package org.spicejava.ffi.layout;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/** {@code SpiceTabletInterface}: The host absolute-pointer callbacks. Proven against the installed header by LayoutTest. */
+public final class SpiceTabletInterface {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            SpiceBaseInterface.LAYOUT.withName("base"),
+            ADDRESS.withName("set_logical_size"),
+            ADDRESS.withName("position"),
+            ADDRESS.withName("wheel"),
+            ADDRESS.withName("buttons")).withName("SpiceTabletInterface");
+    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long set_logical_size$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_logical_size"));
+    public static final long position$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("position"));
+    public static final long wheel$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("wheel"));
+    public static final long buttons$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("buttons"));
+
+    private SpiceTabletInterface() {
+    }
+
+    public static StructLayout layout() {
+        return LAYOUT;
+    }
+
+    public static long sizeof() {
+        return LAYOUT.byteSize();
+    }
+
+    /** The embedded {@code SpiceBaseInterface}. */
+    public static MemorySegment base(MemorySegment struct) {
+        return struct.asSlice(base$OFFSET, SpiceBaseInterface.LAYOUT.byteSize());
+    }
+
+    public static MemorySegment set_logical_size(MemorySegment struct) {
+        return struct.get(ADDRESS, set_logical_size$OFFSET);
+    }
+
+    public static void set_logical_size(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, set_logical_size$OFFSET, value);
+    }
+
+    public static MemorySegment position(MemorySegment struct) {
+        return struct.get(ADDRESS, position$OFFSET);
+    }
+
+    public static void position(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, position$OFFSET, value);
+    }
+
+    public static MemorySegment wheel(MemorySegment struct) {
+        return struct.get(ADDRESS, wheel$OFFSET);
+    }
+
+    public static void wheel(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, wheel$OFFSET, value);
+    }
+
+    public static MemorySegment buttons(MemorySegment struct) {
+        return struct.get(ADDRESS, buttons$OFFSET);
+    }
+
+    public static void buttons(MemorySegment struct, MemorySegment value) {
+        struct.set(ADDRESS, buttons$OFFSET, value);
+    }
+}
