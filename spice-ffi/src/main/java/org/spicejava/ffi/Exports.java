@@ -348,21 +348,24 @@ public final class Exports {
             LOG.warn("spice_server_remove_interface: NULL instance");
             return -1;
         }
-        Handles.Device device = Handles.removeDevice(sin);
+        Handles.Device device = Handles.device(sin);
         if (device == null) {
             LOG.warn("spice_server_remove_interface: instance was never added");
             return -1;
         }
         SpiceServer server = device.server().server();
         switch (device.state()) {
-            case Keyboard k -> server.removeKeyboard(k);
-            case Mouse m -> server.removeMouse(m);
             case Tablet t -> server.removeTablet(t);
             case QxlControl q -> server.removeQxl(q);
             case CharDeviceState c -> server.removeCharDevice(c);
-            case MigrationDevice m -> server.removeMigration(m);
-            default -> { }
+            case AudioStream a -> a.stop();
+            default -> {
+                // As in the reference: keyboards, mice and migration stay attached for the server's lifetime.
+                LOG.warn("spice_server_remove_interface: removing this interface kind is not supported");
+                return -1;
+            }
         }
+        Handles.removeDevice(sin);
         return 0;
     }
 

@@ -8,10 +8,10 @@ import java.util.List;
  * to read for is remembered, not lost). Touched on the main-loop thread and by vCPU threads, hence volatile.
  */
 public final class CharDeviceState {
-    /** What spice_server_char_device_recognized_subtypes lists (a build without smartcard support). */
-    public static final List<String> RECOGNIZED_SUBTYPES = List.of("vdagent", "usbredir");
+    /** What spice_server_char_device_recognized_subtypes lists, in the Debian build's order. */
+    public static final List<String> RECOGNIZED_SUBTYPES = List.of("vdagent", "smartcard", "usbredir");
     /** What add_interface attaches: the recognized subtypes plus named ports (spiceport). */
-    public static final List<String> ATTACHABLE_SUBTYPES = List.of("vdagent", "usbredir", "port");
+    public static final List<String> ATTACHABLE_SUBTYPES = List.of("vdagent", "smartcard", "usbredir", "port");
     /** SPICE_PORT_EVENT_*. */
     public static final int PORT_EVENT_OPENED = 0;
     public static final int PORT_EVENT_CLOSED = 1;

@@ -36,11 +36,10 @@ public final class ServerConfig {
     public static final int STREAM_VIDEO_FILTER = 3;
     /** spice_compat_version_t: 0.4 is 0 (unsupported), 0.6 is 1 (current). */
     public static final int COMPAT_VERSION_CURRENT = 1;
-    /** Channel names of spice_server_set_channel_security; smartcard is absent as in a build without it. */
+    /** Channel names of spice_server_set_channel_security, indexed by channel type. */
     static final List<String> CHANNEL_NAMES = List.of(
             "", "main", "display", "inputs", "cursor", "playback", "record", "tunnel", "smartcard", "usbredir",
             "port", "webdav");
-    private static final int SMARTCARD = 8;
 
     private final LongSupplier clockSeconds;
     private int port = -1;
@@ -248,7 +247,7 @@ public final class ServerConfig {
             return 0;
         }
         int type = channel.isEmpty() ? -1 : CHANNEL_NAMES.indexOf(channel);
-        if (type < 0 || type == SMARTCARD) {
+        if (type < 0) {
             LOG.warn("spice_server_set_channel_security: unknown channel '{}'", channel);
             return -1;
         }

@@ -294,18 +294,6 @@ public final class SpiceServer {
         return new AudioStream();
     }
 
-    public void removeKeyboard(Keyboard device) {
-        if (keyboard == device) {
-            keyboard = null;
-        }
-    }
-
-    public void removeMouse(Mouse device) {
-        if (mouse == device) {
-            mouse = null;
-        }
-    }
-
     public void removeTablet(Tablet device) {
         if (tablet == device) {
             tablet = null;
@@ -324,12 +312,6 @@ public final class SpiceServer {
         if (agent == state) {
             agent = null;
             updateMouseMode();
-        }
-    }
-
-    public void removeMigration(MigrationDevice device) {
-        if (migration == device) {
-            migration = null;
         }
     }
 

@@ -1,10 +1,11 @@
 package org.spicejava.core.session;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.server.SpiceServer;
 
 /**
@@ -13,10 +14,14 @@ import org.spicejava.core.server.SpiceServer;
  */
 public final class Sessions implements SpiceServer.ClientAcceptor {
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
+    /** Connections still in the link stage; more are refused (the reference bounds pending links too). */
+    static final int MAX_PENDING_LINKS = 64;
+    /** Output a linking client may leave unread. */
+    static final long LINK_OUTPUT_LIMIT = 64 * 1024;
 
     private final SpiceServer server;
     private final ChannelEvents events;
-    private final List<Integer> pending = new ArrayList<>();
+    private final Set<SocketConnection> linking = new LinkedHashSet<>();
 
     public Sessions(SpiceServer server, ChannelEvents events) {
         this.server = server;
@@ -25,8 +30,17 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
     @Override
     public void adopt(int fd, boolean skipAuth) {
-        LOG.info("client connection accepted (fd {})", fd);
-        pending.add(fd);
+        SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
+        if (linking.size() >= MAX_PENDING_LINKS) {
+            LOG.warn("fd {}: {} connections already linking; refused", fd, MAX_PENDING_LINKS);
+            server.network().close(fd);
+            return;
+        }
+        linking.add(connection);
+        connection.start(new LinkReader(server, connection, skipAuth, this), reason -> {
+            linking.remove(connection);
+            LOG.info("fd {}: connection closed during link: {}", fd, reason);
+        });
     }
 
     @Override
@@ -36,9 +50,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
     @Override
     public void disconnectAll() {
-        for (int fd : pending) {
-            server.network().close(fd);
+        for (SocketConnection c : Set.copyOf(linking)) {
+            c.close("server disconnects all clients");
         }
-        pending.clear();
+    }
+
+    ChannelEvents events() {
+        return events;
     }
 }

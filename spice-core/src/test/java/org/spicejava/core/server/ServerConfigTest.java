@@ -72,7 +72,7 @@ class ServerConfigTest {
         assertEquals(0, config.setChannelSecurity("display", ServerConfig.SECURITY_SSL));
         assertEquals(ServerConfig.SECURITY_SSL, config.channelSecurity(2));
         assertEquals(ServerConfig.SECURITY_NONE | ServerConfig.SECURITY_SSL, config.channelSecurity(1));
-        assertEquals(-1, config.setChannelSecurity("smartcard", 1));
+        assertEquals(0, config.setChannelSecurity("smartcard", 1));
         assertEquals(-1, config.setChannelSecurity("nonsense", 1));
         assertEquals(-1, config.setChannelSecurity("", 1));
         assertEquals(0, config.setChannelSecurity(null, ServerConfig.SECURITY_NONE));

@@ -1,0 +1,58 @@
+package org.spicejava.ffi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The C harness (native-headers/harness/bridge_harness.c) drives the ABI with its own poll(2) core interface and
+ * fake devices. Differential: the reference library must print the committed transcript, and ours the same.
+ */
+class BridgeHarnessIT {
+    static final Path HARNESS = Path.of(System.getProperty("native.build.dir", "../native-headers/build"), "bridge_harness");
+    static final Path EXPECTED = Path.of("../native-headers/harness/bridge_harness.expected");
+
+    @TempDir
+    Path dir;
+
+    record Result(int exit, List<String> transcript, String stderr) {
+    }
+
+    Result run(boolean ours) throws Exception {
+        Path out = dir.resolve(ours ? "ours.out" : "ref.out");
+        Path err = dir.resolve(ours ? "ours.err" : "ref.err");
+        ProcessBuilder pb = new ProcessBuilder(HARNESS.toAbsolutePath().toString(),
+                String.valueOf(QemuBridgeIT.freePort()))
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().remove("LD_LIBRARY_PATH");
+        if (ours) {
+            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
+        }
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "harness timed out");
+        return new Result(p.exitValue(), Files.readAllLines(out), Files.readString(err));
+    }
+
+    @Test
+    void referenceAndOursGiveTheSameTranscript() throws Exception {
+        assumeTrue(Files.exists(Path.of("/lib/x86_64-linux-gnu/libspice-server.so.1")), "reference not installed");
+        Result reference = run(false);
+        assertEquals(0, reference.exit(), reference.stderr());
+        assertEquals(Files.readAllLines(EXPECTED), reference.transcript(), "the reference changed behaviour");
+
+        Result ours = run(true);
+        assertEquals(0, ours.exit(), ours.stderr());
+        assertEquals(reference.transcript(), ours.transcript());
+        assertFalse(ours.stderr().contains("\tat "), "a Java stack trace reached stderr:\n" + ours.stderr());
+        assertTrue(ours.transcript().contains("done"));
+    }
+}
