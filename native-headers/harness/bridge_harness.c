@@ -325,6 +325,9 @@ int main(int argc, char **argv)
     SHOW("duplicate id", spice_server_add_interface(s, &qxl_dup.base));
     SHOW("negative id", spice_server_add_interface(s, &qxl_neg.base)); END();
     LINE("kbd_leds"); SHOW("rc", spice_server_kbd_leds(&kbd, 2)); END();
+    /* NULL where the reference tolerates one: it answers instead of crashing. */
+    LINE("null"); SHOW("num_clients", spice_server_get_num_clients(NULL));
+    SHOW("remove_interface", spice_server_remove_interface(NULL)); END();
 
     spice_server_vm_start(s);
     /* QXL: a memslot over our own memory, a 64x64 primary surface, an update and an async flush. */
