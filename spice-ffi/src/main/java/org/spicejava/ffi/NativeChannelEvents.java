@@ -19,6 +19,9 @@ final class NativeChannelEvents implements ChannelEvents {
     private static final MethodHandle CALL = Native.pointerCall(
             FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
 
+    /** SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT: QEMU reads only the extended address fields. */
+    static final int FLAG_ADDR_EXT = 2;
+
     private final MemorySegment function;
     /** Each connected channel's info, in its own arena, until DISCONNECTED was delivered. */
     private final Map<Info, MemorySegment> live = new HashMap<>();
@@ -53,7 +56,7 @@ final class NativeChannelEvents implements ChannelEvents {
         SpiceChannelEventInfo.connection_id(c, info.connectionId());
         SpiceChannelEventInfo.type(c, info.channelType());
         SpiceChannelEventInfo.id(c, info.channelId());
-        SpiceChannelEventInfo.flags(c, info.flags());
+        SpiceChannelEventInfo.flags(c, info.flags() | FLAG_ADDR_EXT); // addresses are in the *_ext fields
         SpiceChannelEventInfo.llen_ext(c, LibcNetwork.rawAddress(info.fd(), false, SpiceChannelEventInfo.laddr_ext(c)));
         SpiceChannelEventInfo.plen_ext(c, LibcNetwork.rawAddress(info.fd(), true, SpiceChannelEventInfo.paddr_ext(c)));
         return c;

@@ -29,14 +29,13 @@ public final class SocketConnection {
     private final NetworkStack network;
     private final EventLoop loop;
     private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
-    private final long maxQueuedBytes;
+    private long maxQueuedBytes;
     private ByteBuffer input = ByteBuffer.allocate(4096);
     private EventLoop.Watch watch;
     private Reader reader;
     private Consumer<String> onClose;
     private long queuedBytes;
     private boolean closed;
-    private boolean dispatching;
 
     public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
         this.fd = fd;
@@ -58,6 +57,16 @@ public final class SocketConnection {
         this.reader = firstReader;
         this.onClose = closeHandler;
         this.watch = loop.newWatch(fd, EventLoop.READ, this::onEvents);
+    }
+
+    /** Changes the bound on unread output (a linked channel may queue more than a linking one). */
+    public void setOutputLimit(long bytes) {
+        maxQueuedBytes = bytes;
+    }
+
+    /** Replaces the close handler (the new owner of the connection takes over). */
+    public void onClose(Consumer<String> handler) {
+        onClose = handler;
     }
 
     /** Hands further input to another reader (the link stage hands over to a channel). */
@@ -123,7 +132,6 @@ public final class SocketConnection {
 
     private void deliver() {
         input.flip();
-        dispatching = true;
         try {
             Reader current;
             int before;
@@ -135,8 +143,6 @@ public final class SocketConnection {
         } catch (RuntimeException e) {
             LOG.warn("fd {}: dropping connection after a handler error", fd, e);
             close("handler error: " + e);
-        } finally {
-            dispatching = false;
         }
         input.compact();
     }

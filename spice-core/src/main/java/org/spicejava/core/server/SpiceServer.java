@@ -353,6 +353,16 @@ public final class SpiceServer {
         ledListener = listener;
     }
 
+    /** A vdagent char device is attached: the client may talk to the guest agent. */
+    public boolean agentAttached() {
+        return agent != null;
+    }
+
+    /** The multimedia clock in milliseconds (the reference's reds_get_mm_time), monotonic. */
+    public int multimediaTime() {
+        return (int) (System.nanoTime() / 1_000_000L);
+    }
+
     public boolean isServerMouse() {
         return mouseMode == MOUSE_MODE_SERVER;
     }
@@ -363,7 +373,7 @@ public final class SpiceServer {
 
     /** Client mouse mode is possible with a tablet, or with the agent when agent mouse is enabled. */
     public boolean clientMouseAllowed() {
-        return tablet != null || (config.agentMouse() && agent != null && agent.portOpen());
+        return tablet != null || (config.agentMouse() && agent != null);
     }
 
     /** Falls back to server mode when client mode is no longer possible. */

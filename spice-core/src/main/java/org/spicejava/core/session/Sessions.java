@@ -1,61 +1,263 @@
 package org.spicejava.core.session;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.inputs.InputsChannelClient;
+import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.link.LinkError;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.link.LinkStage;
+import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.protocol.ChannelType;
+import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 
 /**
- * The client connections of one server (the reference's reds client list): accepts sockets, runs each through the
- * link stage and hands linked channels to their channel. Lives on the host's main-loop thread.
+ * The client connections of one server (the reference's reds client handling): runs each accepted socket through
+ * the link stage, checks the ticket, then creates the main channel (a new session) or attaches another channel to
+ * the session named by its connection id, and reports every channel to the host's channel_event. One client at a
+ * time, as the reference without SPICE_DEBUG_ALLOW_MC. Lives on the host's main-loop thread.
  */
 public final class Sessions implements SpiceServer.ClientAcceptor {
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
-    /** Connections still in the link stage; more are refused (the reference bounds pending links too). */
+    /** Connections still in the link stage; more are refused so a flood cannot exhaust fds or memory. */
     static final int MAX_PENDING_LINKS = 64;
-    /** Output a linking client may leave unread. */
+    /** Output a linking client may leave unread (the reply is under 300 bytes). */
     static final long LINK_OUTPUT_LIMIT = 64 * 1024;
+    /** Output a linked channel may leave unread before it is dropped as too slow. */
+    static final long CHANNEL_OUTPUT_LIMIT = 16L * 1024 * 1024;
+    /** A client that has not finished linking after this long is dropped (the reference has no such bound). */
+    static final long LINK_TIMEOUT_MS = 30_000;
 
     private final SpiceServer server;
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
+    private final SecureRandom random = new SecureRandom();
+    private ClientSession session;
 
     public Sessions(SpiceServer server, ChannelEvents events) {
         this.server = server;
         this.events = events;
+        server.onLeds(leds -> {
+            if (session != null) {
+                session.inputs().forEach(c -> c.sendLeds(leds));
+            }
+        });
     }
 
     @Override
     public void adopt(int fd, boolean skipAuth) {
-        SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
         if (linking.size() >= MAX_PENDING_LINKS) {
             LOG.warn("fd {}: {} connections already linking; refused", fd, MAX_PENDING_LINKS);
             server.network().close(fd);
             return;
         }
+        SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
         linking.add(connection);
-        connection.start(new LinkReader(server, connection, skipAuth, this), reason -> {
+        EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
+        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), Sessions::channelCaps);
+        connection.start(stage::onData, reason -> {
             linking.remove(connection);
-            LOG.info("fd {}: connection closed during link: {}", fd, reason);
+            timeout.remove();
+            if (!stage.done()) {
+                LOG.info("fd {}: closed during link: {}", fd, reason);
+            }
         });
+        timeout.start(LINK_TIMEOUT_MS);
+    }
+
+    /** Our capability words per channel type. */
+    static int[] channelCaps(int type) {
+        return switch (type) {
+            case ChannelType.MAIN -> new int[] {MainChannelClient.SERVER_CAPS};
+            case ChannelType.INPUTS -> new int[] {InputsChannelClient.SERVER_CAPS};
+            default -> new int[0];
+        };
     }
 
     @Override
     public int clientCount() {
-        return 0;
+        return session == null ? 0 : 1;
     }
 
     @Override
     public void disconnectAll() {
-        for (SocketConnection c : Set.copyOf(linking)) {
+        for (SocketConnection c : List.copyOf(linking)) {
             c.close("server disconnects all clients");
+        }
+        if (session != null) {
+            session.close("server disconnects the client");
         }
     }
 
-    ChannelEvents events() {
-        return events;
+    /** The channels a client may link now (CHANNELS_LIST). */
+    List<MainChannelClient.ChannelId> availableChannels() {
+        List<MainChannelClient.ChannelId> list = new ArrayList<>();
+        list.add(new MainChannelClient.ChannelId(ChannelType.INPUTS, 0));
+        return list;
+    }
+
+    private boolean channelExists(int type, int id) {
+        return availableChannels().contains(new MainChannelClient.ChannelId(type, id));
+    }
+
+    /** The link stage's view of the server for one connection. */
+    private final class LinkHost implements LinkStage.Host {
+        private final SocketConnection connection;
+        private final boolean skipAuth;
+        private final EventLoop.Timer timeout;
+
+        LinkHost(SocketConnection connection, boolean skipAuth, EventLoop.Timer timeout) {
+            this.connection = connection;
+            this.skipAuth = skipAuth;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void send(ByteBuffer bytes) {
+            connection.send(bytes);
+        }
+
+        @Override
+        public LinkError check(LinkMessage message) {
+            if ((server.config().channelSecurity(message.channelType()) & ServerConfig.SECURITY_NONE) == 0) {
+                LOG.warn("channel type {} requires TLS", message.channelType());
+                return LinkError.NEED_SECURED;
+            }
+            return LinkError.OK;
+        }
+
+        @Override
+        public void refused(LinkError error, String reason) {
+            LOG.warn("fd {}: link refused ({}): {}", connection.fd(), error, reason);
+            // Let the error reply go out before closing, as far as the socket takes it now.
+            connection.close("link refused: " + error);
+        }
+
+        @Override
+        public void authenticated(LinkMessage message, byte[] password) {
+            LinkError verdict = ticketVerdict(password);
+            if (verdict != LinkError.OK) {
+                result(verdict);
+                connection.close("authentication failed");
+                return;
+            }
+            linking.remove(connection);
+            timeout.remove();
+            if (message.channelType() == ChannelType.MAIN) {
+                linkMain(connection, message);
+            } else {
+                linkOther(connection, message);
+            }
+        }
+
+        private void result(LinkError error) {
+            connection.send(LinkStage.result(error));
+        }
+
+        private LinkError ticketVerdict(byte[] password) {
+            if (password == null) {
+                LOG.warn("fd {}: failed to decrypt the ticket", connection.fd());
+                return LinkError.PERMISSION_DENIED;
+            }
+            ServerConfig config = server.config();
+            if (!config.ticketing() || skipAuth) {
+                return LinkError.OK;
+            }
+            byte[] expected = config.password();
+            if (expected.length == 0) {
+                LOG.warn("ticketing is enabled but no password is set; set a ticket first");
+                return LinkError.PERMISSION_DENIED;
+            }
+            if (config.ticketExpiry() < config.nowSeconds()) {
+                LOG.warn("ticket has expired");
+                return LinkError.PERMISSION_DENIED;
+            }
+            if (!MessageDigest.isEqual(expected, password)) {
+                LOG.warn("invalid password");
+                return LinkError.PERMISSION_DENIED;
+            }
+            return LinkError.OK;
+        }
+
+        private void linkMain(SocketConnection connection, LinkMessage message) {
+            if (session != null) {
+                session.close("a new client connected");
+            }
+            int id = message.connectionId();
+            while (id == 0) {
+                id = random.nextInt();
+            }
+            result(LinkError.OK);
+            MainChannelClient main = new MainChannelClient(retarget(connection), message, server, id,
+                    Sessions.this::availableChannels);
+            ClientSession created = new ClientSession(id, main);
+            session = created;
+            attach(created, main, () -> {
+                if (session == created) {
+                    session = null;
+                    created.close("main channel closed");
+                }
+            });
+        }
+
+        private void linkOther(SocketConnection connection, LinkMessage message) {
+            if (session == null || session.id() != message.connectionId()) {
+                LOG.warn("fd {}: channel {} names unknown session {}", connection.fd(), message.channelType(),
+                        Integer.toUnsignedString(message.connectionId()));
+                result(LinkError.BAD_CONNECTION_ID);
+                connection.close("bad connection id");
+                return;
+            }
+            if (!channelExists(message.channelType(), message.channelId())) {
+                LOG.warn("fd {}: channel {}:{} not available", connection.fd(), message.channelType(),
+                        message.channelId());
+                result(LinkError.CHANNEL_NOT_AVAILABLE);
+                connection.close("channel not available");
+                return;
+            }
+            result(LinkError.OK);
+            ClientSession owner = session;
+            ChannelClient channel = switch (message.channelType()) {
+                case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
+                default -> throw new IllegalStateException("listed channel without implementation");
+            };
+            owner.add(channel);
+            attach(owner, channel, () -> owner.remove(channel));
+        }
+
+        /** Linked channels may queue more output than a linking connection. */
+        private SocketConnection retarget(SocketConnection connection) {
+            connection.setOutputLimit(CHANNEL_OUTPUT_LIMIT);
+            return connection;
+        }
+
+        private void attach(ClientSession owner, ChannelClient channel, Runnable onClosed) {
+            LinkMessage m = channel.link();
+            int fd = channel.connection().fd();
+            ChannelEvents.Info info = new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
+                    server.network().localAddress(fd), server.network().peerAddress(fd));
+            channel.connection().onClose(reason -> {
+                LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
+                        Integer.toUnsignedString(owner.id()), reason);
+                events.channelEvent(ChannelEvents.DISCONNECTED, info);
+                onClosed.run();
+            });
+            events.channelEvent(ChannelEvents.CONNECTED, info);
+            channel.start();
+            events.channelEvent(ChannelEvents.INITIALIZED, info);
+            LOG.info("channel {}:{} linked to session {}", m.channelType(), m.channelId(),
+                    Integer.toUnsignedString(owner.id()));
+        }
     }
 }

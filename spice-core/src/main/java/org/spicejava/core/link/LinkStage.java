@@ -1,0 +1,218 @@
+package org.spicejava.core.link;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.IntFunction;
+
+/**
+ * The server side of one connection's link stage, as a resumable decoder over whatever bytes have arrived:
+ * SpiceLinkHeader (16) and SpiceLinkMess (+caps), then our SpiceLinkReply, then SpiceLinkAuthMechanism when the
+ * client selects, then the 128-byte encrypted ticket. Errors found before the reply is sent are answered with a
+ * header and an all-zero reply carrying the error, as the reference does. Owned by the connection's loop thread.
+ */
+public final class LinkStage {
+    /** "REDQ" as a little-endian u32. */
+    public static final int MAGIC = 0x51444552;
+    public static final int VERSION_MAJOR = 2;
+    public static final int VERSION_MINOR = 2;
+    public static final int HEADER_BYTES = 16;
+    /** sizeof(SpiceLinkMess) without caps. */
+    public static final int LINK_MESS_BYTES = 18;
+    /** The reference refuses larger link messages to bound allocations. */
+    public static final int MAX_LINK_MESS_BYTES = 4096;
+    /** The reference's DoS bound on capability words per kind. */
+    public static final int MAX_CAPS_WORDS = 1024;
+    /** sizeof(SpiceLinkReply) without caps. */
+    public static final int REPLY_BYTES = 178;
+    /** Common capability bits. */
+    public static final int CAP_AUTH_SELECTION = 0;
+    public static final int CAP_AUTH_SPICE = 1;
+    public static final int CAP_AUTH_SASL = 2;
+    public static final int CAP_MINI_HEADER = 3;
+    /** What we advertise: auth selection, spice ticket auth, mini header. */
+    static final int SERVER_COMMON_CAPS = 1 << CAP_AUTH_SELECTION | 1 << CAP_AUTH_SPICE | 1 << CAP_MINI_HEADER;
+
+    /** What the stage needs from the server. */
+    public interface Host {
+        /** Sends bytes to the client. */
+        void send(ByteBuffer bytes);
+
+        /** Policy checks before the reply (channel security): OK to go on, or the error to answer with. */
+        LinkError check(LinkMessage message);
+
+        /** The link stage ended with an error (already sent, if the protocol allows); close the connection. */
+        void refused(LinkError error, String reason);
+
+        /** The client authenticated with {@code password} (null when it sent no ticket we could read). */
+        void authenticated(LinkMessage message, byte[] password);
+    }
+
+    private enum State { HEADER, MESSAGE, AUTH_MECHANISM, TICKET, DONE }
+
+    private final Host host;
+    private final IntFunction<int[]> channelCaps;
+    private State state = State.HEADER;
+    private int messageSize;
+    private LinkMessage message;
+    private TicketKey key;
+
+    /** {@code channelCaps} gives our capability words for a channel type. */
+    public LinkStage(Host host, IntFunction<int[]> channelCaps) {
+        this.host = host;
+        this.channelCaps = channelCaps;
+    }
+
+    public boolean done() {
+        return state == State.DONE;
+    }
+
+    /** Consumes what it can of {@code in} (little-endian); leaves the rest for later calls. */
+    public void onData(ByteBuffer in) {
+        in.order(ByteOrder.LITTLE_ENDIAN);
+        boolean progress = true;
+        while (progress && state != State.DONE) {
+            progress = switch (state) {
+                case HEADER -> readHeader(in);
+                case MESSAGE -> readMessage(in);
+                case AUTH_MECHANISM -> readAuthMechanism(in);
+                case TICKET -> readTicket(in);
+                case DONE -> false;
+            };
+        }
+    }
+
+    private boolean readHeader(ByteBuffer in) {
+        if (in.remaining() >= 4 && in.getInt(in.position()) != MAGIC) {
+            fail(LinkError.INVALID_MAGIC, true, "bad magic 0x" + Integer.toHexString(in.getInt(in.position())));
+            return false;
+        }
+        if (in.remaining() < HEADER_BYTES) {
+            return false;
+        }
+        in.getInt();
+        int major = in.getInt();
+        in.getInt(); // minor: not enforced, as in the reference
+        int size = in.getInt();
+        if (major != VERSION_MAJOR) {
+            if (major > 0) {
+                sendError(LinkError.VERSION_MISMATCH);
+            }
+            finish(LinkError.VERSION_MISMATCH, "protocol major version " + major);
+            return false;
+        }
+        if (size < LINK_MESS_BYTES || size > MAX_LINK_MESS_BYTES) {
+            fail(LinkError.INVALID_DATA, true, "link message size " + Integer.toUnsignedString(size));
+            return false;
+        }
+        messageSize = size;
+        state = State.MESSAGE;
+        return true;
+    }
+
+    private boolean readMessage(ByteBuffer in) {
+        if (in.remaining() < messageSize) {
+            return false;
+        }
+        ByteBuffer body = in.slice(in.position(), messageSize).order(ByteOrder.LITTLE_ENDIAN);
+        in.position(in.position() + messageSize);
+        int connectionId = body.getInt(0);
+        int type = Byte.toUnsignedInt(body.get(4));
+        int id = Byte.toUnsignedInt(body.get(5));
+        long commonWords = Integer.toUnsignedLong(body.getInt(6));
+        long channelWords = Integer.toUnsignedLong(body.getInt(10));
+        long capsOffset = Integer.toUnsignedLong(body.getInt(14));
+        if (commonWords > MAX_CAPS_WORDS || channelWords > MAX_CAPS_WORDS) {
+            fail(LinkError.INVALID_DATA, true, "too many capability words");
+            return false;
+        }
+        long words = commonWords + channelWords;
+        if (words > 0 && (capsOffset < LINK_MESS_BYTES || capsOffset + 4 * words > messageSize)) {
+            fail(LinkError.INVALID_DATA, true, "capabilities outside the link message");
+            return false;
+        }
+        int[] common = new int[(int) commonWords];
+        int[] channel = new int[(int) channelWords];
+        for (int i = 0; i < words; i++) {
+            int value = body.getInt((int) capsOffset + 4 * i);
+            if (i < commonWords) {
+                common[i] = value;
+            } else {
+                channel[(int) (i - commonWords)] = value;
+            }
+        }
+        message = new LinkMessage(connectionId, type, id, common, channel);
+        LinkError policy = host.check(message);
+        if (policy != LinkError.OK) {
+            fail(policy, true, "refused by policy: " + policy);
+            return false;
+        }
+        key = new TicketKey();
+        host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(type)));
+        state = message.hasCommonCap(CAP_AUTH_SELECTION) ? State.AUTH_MECHANISM : State.TICKET;
+        return true;
+    }
+
+    private boolean readAuthMechanism(ByteBuffer in) {
+        if (in.remaining() < 4) {
+            return false;
+        }
+        int mechanism = in.getInt();
+        if (mechanism != CAP_AUTH_SPICE) {
+            fail(LinkError.INVALID_DATA, true, "unsupported auth mechanism " + mechanism);
+            return false;
+        }
+        state = State.TICKET;
+        return true;
+    }
+
+    private boolean readTicket(ByteBuffer in) {
+        if (in.remaining() < TicketKey.ENCRYPTED_TICKET_BYTES) {
+            return false;
+        }
+        byte[] ticket = new byte[TicketKey.ENCRYPTED_TICKET_BYTES];
+        in.get(ticket);
+        state = State.DONE;
+        host.authenticated(message, key.decrypt(ticket));
+        return false;
+    }
+
+    private void fail(LinkError error, boolean sendReply, String reason) {
+        if (sendReply) {
+            sendError(error);
+        }
+        finish(error, reason);
+    }
+
+    private void finish(LinkError error, String reason) {
+        state = State.DONE;
+        host.refused(error, reason);
+    }
+
+    private void sendError(LinkError error) {
+        host.send(reply(error, new byte[TicketKey.PUBLIC_KEY_BYTES], new int[0]));
+    }
+
+    /** SpiceLinkHeader + SpiceLinkReply + caps; an error reply has no key and no caps. */
+    static ByteBuffer reply(LinkError error, byte[] publicKey, int[] channelCaps) {
+        boolean ok = error == LinkError.OK;
+        int commonWords = ok ? 1 : 0;
+        int channelWords = ok ? channelCaps.length : 0;
+        int size = REPLY_BYTES + 4 * (commonWords + channelWords);
+        ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + size).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(MAGIC).putInt(VERSION_MAJOR).putInt(VERSION_MINOR).putInt(size);
+        out.putInt(error.code()).put(publicKey);
+        out.putInt(commonWords).putInt(channelWords).putInt(ok ? REPLY_BYTES : 0);
+        if (ok) {
+            out.putInt(SERVER_COMMON_CAPS);
+            for (int word : channelCaps) {
+                out.putInt(word);
+            }
+        }
+        return out.flip();
+    }
+
+    /** The 4-byte link result that ends the stage. */
+    public static ByteBuffer result(LinkError error) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, error.code());
+    }
+}

@@ -1,0 +1,146 @@
+package org.spicejava.core.mainchannel;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.server.SpiceServer;
+
+/**
+ * The main channel of one client (the reference's MainChannelClient): INIT with the session id, NAME and UUID,
+ * the channel list on ATTACH_CHANNELS, mouse mode changes. Main-loop thread.
+ */
+public final class MainChannelClient extends ChannelClient {
+    private static final Logger LOG = LoggerFactory.getLogger(MainChannelClient.class);
+    /** Main channel capabilities (SPICE_MAIN_CAP_*). */
+    public static final int CAP_NAME_AND_UUID = 1;
+    public static final int CAP_AGENT_CONNECTED_TOKENS = 2;
+    /** What we advertise: name/uuid and agent tokens; no migration support. */
+    public static final int SERVER_CAPS = 1 << CAP_NAME_AND_UUID | 1 << CAP_AGENT_CONNECTED_TOKENS;
+    /** SPICE_MSG_MAIN_*. */
+    static final int MSG_INIT = 103;
+    static final int MSG_CHANNELS_LIST = 104;
+    static final int MSG_MOUSE_MODE = 105;
+    static final int MSG_MULTI_MEDIA_TIME = 106;
+    static final int MSG_NAME = 113;
+    static final int MSG_UUID = 114;
+    /** SPICE_MSGC_MAIN_*. */
+    static final int MSGC_CLIENT_INFO = 101;
+    static final int MSGC_MIGRATE_CONNECTED = 102;
+    static final int MSGC_MIGRATE_CONNECT_ERROR = 103;
+    static final int MSGC_ATTACH_CHANNELS = 104;
+    static final int MSGC_MOUSE_MODE_REQUEST = 105;
+    static final int MSGC_AGENT_START = 106;
+    static final int MSGC_AGENT_DATA = 107;
+    static final int MSGC_AGENT_TOKEN = 108;
+    static final int MSGC_MIGRATE_END = 109;
+    /** REDS_AGENT_WINDOW_SIZE: tokens the client gets for agent data. */
+    static final int AGENT_TOKENS = 10;
+    /** MM_TIME_DELTA: the reference reports its multimedia clock 400 ms behind. */
+    static final int MM_TIME_DELTA = 400;
+    /** Largest main message a client may send: agent data chunks are at most 2 KiB plus headers. */
+    public static final int MAX_CLIENT_MESSAGE = 64 * 1024;
+
+    /** One entry of CHANNELS_LIST. */
+    public record ChannelId(int type, int id) {
+    }
+
+    private final SpiceServer server;
+    private final int sessionId;
+    private final java.util.function.Supplier<List<ChannelId>> channels;
+    private boolean attached;
+
+    public MainChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server, int sessionId,
+                             java.util.function.Supplier<List<ChannelId>> channels) {
+        super(connection, link, MAX_CLIENT_MESSAGE);
+        this.server = server;
+        this.sessionId = sessionId;
+        this.channels = channels;
+    }
+
+    public int sessionId() {
+        return sessionId;
+    }
+
+    @Override
+    protected void onStart() {
+        boolean clientMouse = server.clientMouseAllowed();
+        ByteBuffer init = body(32)
+                .putInt(sessionId)
+                .putInt(server.displays().size())
+                .putInt(SpiceServer.MOUSE_MODE_SERVER | (clientMouse ? SpiceServer.MOUSE_MODE_CLIENT : 0))
+                .putInt(server.mouseMode())
+                .putInt(server.agentAttached() ? 1 : 0)
+                .putInt(AGENT_TOKENS)
+                .putInt(server.multimediaTime() - MM_TIME_DELTA)
+                .putInt(0); // RAM hint: only used for migration bandwidth estimates
+        send(MSG_INIT, init.flip());
+        if (link.hasChannelCap(CAP_NAME_AND_UUID)) {
+            String name = server.config().name();
+            if (name != null) {
+                byte[] bytes = (name + "\0").getBytes(StandardCharsets.UTF_8);
+                send(MSG_NAME, body(4 + bytes.length).putInt(bytes.length).put(bytes).flip());
+            }
+            byte[] uuid = server.config().uuid();
+            if (uuid != null) {
+                send(MSG_UUID, ByteBuffer.wrap(uuid));
+            }
+        }
+    }
+
+    @Override
+    protected boolean handle(int type, ByteBuffer body) {
+        switch (type) {
+            case MSGC_ATTACH_CHANNELS -> {
+                attached = true;
+                sendChannelsList();
+            }
+            case MSGC_MOUSE_MODE_REQUEST -> {
+                if (body.remaining() < 2) {
+                    close("short MOUSE_MODE_REQUEST");
+                    return true;
+                }
+                int mode = Short.toUnsignedInt(body.getShort(0));
+                if (!server.requestMouseMode(mode)) {
+                    LOG.info("client asked for mouse mode {}, not allowed now", mode);
+                }
+                sendMouseMode();
+            }
+            case MSGC_CLIENT_INFO, MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECT_ERROR, MSGC_MIGRATE_END -> {
+                // obsolete or migration-only: nothing to do for a server that does not migrate clients
+            }
+            case MSGC_AGENT_START, MSGC_AGENT_TOKEN, MSGC_AGENT_DATA -> {
+                if (!server.agentAttached()) {
+                    LOG.debug("agent message {} dropped: no agent attached", type);
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** CHANNELS_LIST: only channels that exist; sent after ATTACH_CHANNELS and again when the list changes. */
+    public void sendChannelsList() {
+        if (!attached) {
+            return;
+        }
+        List<ChannelId> list = channels.get();
+        ByteBuffer out = body(4 + 2 * list.size()).putInt(list.size());
+        for (ChannelId c : list) {
+            out.put((byte) c.type()).put((byte) c.id());
+        }
+        send(MSG_CHANNELS_LIST, out.flip());
+    }
+
+    public void sendMouseMode() {
+        int supported = SpiceServer.MOUSE_MODE_SERVER | (server.clientMouseAllowed() ? SpiceServer.MOUSE_MODE_CLIENT : 0);
+        send(MSG_MOUSE_MODE, body(4).putShort((short) supported).putShort((short) server.mouseMode()).flip());
+    }
+}
