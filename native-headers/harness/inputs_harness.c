@@ -1,0 +1,151 @@
+/*
+ * A SPICE server host with keyboard, mouse and tablet that prints every input callback it receives, for a real
+ * client to drive. Usage: inputs_harness PORT [PASSWORD]. When the client presses ESC (scancode 0x01) the guest
+ * "turns on" Caps Lock (spice_server_kbd_leds) so the client sees the LED; the key 'Q' released (0x90) ends the
+ * run. Exits after 20 s at the latest. Prints only what must be equal for the reference library and ours.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <spice.h>
+
+#define MAX_ITEMS 256
+
+struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
+struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; };
+static struct SpiceTimer timers[MAX_ITEMS];
+static struct SpiceWatch watches[MAX_ITEMS];
+static int finished;
+static SpiceKbdInstance kbd;
+static int leds;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
+{
+    for (int i = 0; i < MAX_ITEMS; i++) {
+        if (!timers[i].used) {
+            timers[i] = (struct SpiceTimer) { 1, func, opaque, -1 };
+            return &timers[i];
+        }
+    }
+    return NULL;
+}
+static void timer_start(SpiceTimer *t, uint32_t ms) { t->due_ms = now_ms() + ms; }
+static void timer_cancel(SpiceTimer *t) { t->due_ms = -1; }
+static void timer_remove(SpiceTimer *t) { t->used = 0; }
+static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
+{
+    for (int i = 0; i < MAX_ITEMS; i++) {
+        if (!watches[i].used) {
+            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque };
+            return &watches[i];
+        }
+    }
+    return NULL;
+}
+static void watch_update_mask(SpiceWatch *w, int mask) { w->mask = mask; }
+static void watch_remove(SpiceWatch *w) { w->used = 0; }
+static void channel_event(int event, SpiceChannelEventInfo *info)
+{
+    if (event == SPICE_CHANNEL_EVENT_INITIALIZED) {
+        printf("channel initialized type=%d id=%d\n", info->type, info->id);
+    }
+}
+static SpiceCoreInterface core = {
+    .base = { SPICE_INTERFACE_CORE, "inputs harness", SPICE_INTERFACE_CORE_MAJOR, SPICE_INTERFACE_CORE_MINOR },
+    .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel, .timer_remove = timer_remove,
+    .watch_add = watch_add, .watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
+    .channel_event = channel_event,
+};
+
+static void loop_once(int timeout_ms)
+{
+    struct pollfd fds[MAX_ITEMS];
+    int idx[MAX_ITEMS], n = 0;
+    for (int i = 0; i < MAX_ITEMS; i++) {
+        if (watches[i].used) {
+            fds[n] = (struct pollfd) { watches[i].fd,
+                (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
+                         ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
+            idx[n++] = i;
+        }
+    }
+    poll(fds, n, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        struct SpiceWatch *w = &watches[idx[i]];
+        if (fds[i].revents && w->used && w->fd == fds[i].fd) {
+            w->func(w->fd, ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
+                           ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0), w->opaque);
+        }
+    }
+    for (int i = 0; i < MAX_ITEMS; i++) {
+        if (timers[i].used && timers[i].due_ms >= 0 && timers[i].due_ms <= now_ms()) {
+            timers[i].due_ms = -1;
+            timers[i].func(timers[i].opaque);
+        }
+    }
+}
+
+static void kbd_push(SpiceKbdInstance *sin, uint8_t frag)
+{
+    printf("key %02x\n", frag);
+    if (frag == 0x01) {
+        leds = 4; /* caps lock on */
+        spice_server_kbd_leds(&kbd, leds);
+    }
+    if (frag == 0x90) {
+        finished = 1;
+    }
+}
+static uint8_t kbd_get_leds(SpiceKbdInstance *sin) { return leds; }
+static const SpiceKbdInterface kbd_if = {
+    .base = { SPICE_INTERFACE_KEYBOARD, "kbd", SPICE_INTERFACE_KEYBOARD_MAJOR, SPICE_INTERFACE_KEYBOARD_MINOR },
+    .push_scan_freg = kbd_push, .get_leds = kbd_get_leds,
+};
+static void mouse_motion(SpiceMouseInstance *sin, int dx, int dy, int dz, uint32_t b)
+{
+    printf("mouse motion dx=%d dy=%d dz=%d buttons=%u\n", dx, dy, dz, b);
+}
+static void mouse_buttons(SpiceMouseInstance *sin, uint32_t b) { printf("mouse buttons %u\n", b); }
+static const SpiceMouseInterface mouse_if = {
+    .base = { SPICE_INTERFACE_MOUSE, "mouse", SPICE_INTERFACE_MOUSE_MAJOR, SPICE_INTERFACE_MOUSE_MINOR },
+    .motion = mouse_motion, .buttons = mouse_buttons,
+};
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    SpiceServer *s = spice_server_new();
+    spice_server_set_port(s, atoi(argv[1]));
+    spice_server_set_addr(s, "127.0.0.1", 0);
+    if (argc > 2) {
+        spice_server_set_ticket(s, argv[2], 0, 0, 0);
+    } else {
+        spice_server_set_noauth(s);
+    }
+    if (spice_server_init(s, &core) != 0) {
+        printf("init failed\n");
+        return 1;
+    }
+    kbd.base.sif = &kbd_if.base;
+    SpiceMouseInstance mouse = { .base = { .sif = &mouse_if.base } };
+    spice_server_add_interface(s, &kbd.base);
+    spice_server_add_interface(s, &mouse.base);
+    printf("ready\n");
+    long long end = now_ms() + 20000;
+    while (!finished && now_ms() < end) {
+        loop_once(20);
+    }
+    printf(finished ? "done\n" : "TIMEOUT\n");
+    return 0;
+}
