@@ -54,15 +54,23 @@ class QemuBridgeIT {
     }
 
     Run start(boolean ours, String vga, String... extraEnv) throws Exception {
+        return start(work, started, ours, vga, List.of(), "disable-ticketing=on", extraEnv);
+    }
+
+    /** Starts QEMU in {@code work} with our library or the reference, extra arguments and spice options. */
+    static Run start(Path work, List<Process> started, boolean ours, String vga, List<String> extraArgs,
+                     String spiceOptions, String... extraEnv) throws Exception {
         assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86 not installed");
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         Path qmp = work.resolve("qmp.sock");
         Path stderr = work.resolve("stderr.txt");
         int port = freePort();
-        ProcessBuilder pb = new ProcessBuilder(QEMU.toString(), "-machine", "accel=kvm:tcg", "-display", "none",
-                "-nodefaults", "-vga", vga, "-m", "128",
-                "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on",
-                "-qmp", "unix:" + qmp + ",server=on,wait=off")
+        List<String> command = new ArrayList<>(List.of(QEMU.toString(), "-machine", "accel=kvm:tcg", "-display",
+                "none", "-nodefaults", "-vga", vga, "-m", "128",
+                "-spice", "port=" + port + ",addr=127.0.0.1," + spiceOptions,
+                "-qmp", "unix:" + qmp + ",server=on,wait=off"));
+        command.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(work.toFile())
                 .redirectOutput(work.resolve("stdout.txt").toFile())
                 .redirectError(stderr.toFile());
