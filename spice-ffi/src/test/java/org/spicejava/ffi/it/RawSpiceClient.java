@@ -1,0 +1,79 @@
+package org.spicejava.ffi.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.spicejava.core.link.TicketKey;
+
+/**
+ * A minimal SPICE client over a plain socket, for tests and benchmarks that need exact control: links one channel
+ * (mini header, auth selection, SPICE ticket) and reads framed messages.
+ */
+final class RawSpiceClient implements AutoCloseable {
+    static final int MAGIC = 0x51444552;
+    final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+
+    RawSpiceClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    static ByteBuffer le(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    byte[] read(int n) throws IOException {
+        byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new IOException("connection closed after " + b.length + " of " + n + " bytes");
+        }
+        return b;
+    }
+
+    /** Links a channel; returns the link result (0 = OK). */
+    int link(int connectionId, int type, int id, int channelCaps, String password) throws Exception {
+        ByteBuffer m = le(16 + 18 + 8);
+        m.putInt(MAGIC).putInt(2).putInt(2).putInt(18 + 8);
+        m.putInt(connectionId).put((byte) type).put((byte) id).putInt(1).putInt(1).putInt(18);
+        m.putInt(0b1011).putInt(channelCaps);
+        out.write(m.array());
+        ByteBuffer header = ByteBuffer.wrap(read(16)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer reply = ByteBuffer.wrap(read(header.getInt(12))).order(ByteOrder.LITTLE_ENDIAN);
+        if (reply.getInt(0) != 0) {
+            return reply.getInt(0);
+        }
+        byte[] key = new byte[TicketKey.PUBLIC_KEY_BYTES];
+        reply.get(4, key);
+        byte[] pw = (password + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(le(4).putInt(0, 1).array());
+        out.write(TicketKey.encrypt(key, pw));
+        return ByteBuffer.wrap(read(4)).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+    }
+
+    /** Reads one mini-header message: returns {type, body}. */
+    Object[] message() throws IOException {
+        ByteBuffer h = ByteBuffer.wrap(read(6)).order(ByteOrder.LITTLE_ENDIAN);
+        int type = Short.toUnsignedInt(h.getShort(0));
+        byte[] body = read(h.getInt(2));
+        return new Object[] {type, ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN)};
+    }
+
+    void send(int type, ByteBuffer body) throws IOException {
+        ByteBuffer m = le(6 + body.remaining()).putShort((short) type).putInt(body.remaining()).put(body);
+        out.write(m.array());
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
