@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #define MAX_ITEMS 64
 
 struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
-struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; };
+struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; unsigned generation; };
 
 static struct SpiceTimer timers[MAX_ITEMS];
 static struct SpiceWatch watches[MAX_ITEMS];
@@ -66,7 +67,8 @@ static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque
     check_main_thread();
     for (int i = 0; i < MAX_ITEMS; i++) {
         if (!watches[i].used) {
-            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque };
+            /* a new generation: events polled for a removed watch must not reach its successor */
+            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque, watches[i].generation + 1 };
             return &watches[i];
         }
     }
@@ -90,18 +92,20 @@ static void loop_once(int timeout_ms)
 {
     struct pollfd fds[MAX_ITEMS];
     int idx[MAX_ITEMS], n = 0;
+    unsigned gen[MAX_ITEMS];
     for (int i = 0; i < MAX_ITEMS; i++) {
         if (watches[i].used) {
             fds[n] = (struct pollfd) { watches[i].fd,
                 (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
                          ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
+            gen[n] = watches[i].generation;
             idx[n++] = i;
         }
     }
     poll(fds, n, timeout_ms);
     for (int i = 0; i < n; i++) {
         struct SpiceWatch *w = &watches[idx[i]];
-        if (fds[i].revents && w->used) {
+        if (fds[i].revents && w->used && w->generation == gen[i]) {
             int ev = ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
                      ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0);
             w->func(w->fd, ev, w->opaque);
@@ -216,6 +220,7 @@ int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 5930;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN); /* as QEMU does: a client that goes away must not kill the host */
     main_thread = pthread_self();
 
     SpiceServer *s = spice_server_new();

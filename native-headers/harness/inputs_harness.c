@@ -2,10 +2,12 @@
  * A SPICE server host with keyboard, mouse and tablet that prints every input callback it receives, for a real
  * client to drive. Usage: inputs_harness PORT [PASSWORD]. When the client presses ESC (scancode 0x01) the guest
  * "turns on" Caps Lock (spice_server_kbd_leds) so the client sees the LED; the key 'Q' released (0x90) ends the
- * run. Exits after 20 s at the latest. Prints only what must be equal for the reference library and ours.
+ * run. Exits after 20 s at the latest (HARNESS_SECONDS overrides). HARNESS_TIMESTAMPS=1 adds the monotonic time of
+ * each key callback, for latency benchmarks. Prints only what must be equal for the reference library and ours.
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #define MAX_ITEMS 256
 
 struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
-struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; };
+struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; unsigned generation; };
 static struct SpiceTimer timers[MAX_ITEMS];
 static struct SpiceWatch watches[MAX_ITEMS];
 static int finished;
@@ -47,7 +49,8 @@ static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque
 {
     for (int i = 0; i < MAX_ITEMS; i++) {
         if (!watches[i].used) {
-            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque };
+            /* a new generation: events polled for a removed watch must not reach its successor */
+            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque, watches[i].generation + 1 };
             return &watches[i];
         }
     }
@@ -72,18 +75,20 @@ static void loop_once(int timeout_ms)
 {
     struct pollfd fds[MAX_ITEMS];
     int idx[MAX_ITEMS], n = 0;
+    unsigned gen[MAX_ITEMS];
     for (int i = 0; i < MAX_ITEMS; i++) {
         if (watches[i].used) {
             fds[n] = (struct pollfd) { watches[i].fd,
                 (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
                          ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
+            gen[n] = watches[i].generation;
             idx[n++] = i;
         }
     }
     poll(fds, n, timeout_ms);
     for (int i = 0; i < n; i++) {
         struct SpiceWatch *w = &watches[idx[i]];
-        if (fds[i].revents && w->used && w->fd == fds[i].fd) {
+        if (fds[i].revents && w->used && w->generation == gen[i]) {
             w->func(w->fd, ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
                            ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0), w->opaque);
         }
@@ -96,9 +101,17 @@ static void loop_once(int timeout_ms)
     }
 }
 
+static int timestamps;
+
 static void kbd_push(SpiceKbdInstance *sin, uint8_t frag)
 {
-    printf("key %02x\n", frag);
+    if (timestamps) { /* CLOCK_MONOTONIC is shared with the client process: latency = this - send time */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        printf("key %02x t=%lld\n", frag, ts.tv_sec * 1000000000LL + ts.tv_nsec);
+    } else {
+        printf("key %02x\n", frag);
+    }
     if (frag == 0x01) {
         leds = 4; /* caps lock on */
         spice_server_kbd_leds(&kbd, leds);
@@ -125,6 +138,8 @@ static const SpiceMouseInterface mouse_if = {
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN); /* as QEMU does: a client that goes away must not kill the host */
+    timestamps = getenv("HARNESS_TIMESTAMPS") != NULL;
     SpiceServer *s = spice_server_new();
     spice_server_set_port(s, atoi(argv[1]));
     spice_server_set_addr(s, "127.0.0.1", 0);
@@ -142,7 +157,7 @@ int main(int argc, char **argv)
     spice_server_add_interface(s, &kbd.base);
     spice_server_add_interface(s, &mouse.base);
     printf("ready\n");
-    long long end = now_ms() + 20000;
+    long long end = now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
     while (!finished && now_ms() < end) {
         loop_once(20);
     }

@@ -146,7 +146,7 @@ public final class LinkStage {
             fail(policy, true, "refused by policy: " + policy);
             return false;
         }
-        key = new TicketKey();
+        key = TicketKeySource.shared().take();
         host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(type)));
         state = message.hasCommonCap(CAP_AUTH_SELECTION) ? State.AUTH_MECHANISM : State.TICKET;
         return true;
