@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """A real spice-gtk client (SpiceClientGLib through GObject introspection) that connects, then sends keys and
 mouse events through the inputs channel and prints what it saw. Used by the session tests.
-Usage: spice-input-client.py PORT [PASSWORD]"""
+Usage: spice-input-client.py [--client-mouse] PORT [PASSWORD]"""
 import sys
 
 import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
+CLIENT_MODE = "--client-mouse" in sys.argv
+sys.argv = [a for a in sys.argv if a != "--client-mouse"]
 port = sys.argv[1]
 session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
 if len(sys.argv) > 2:
@@ -18,6 +20,27 @@ LEFT, RIGHT, WHEEL_UP = 1, 3, 4
 LEFT_MASK, RIGHT_MASK = 1, 4
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS)
+
+
+def client_mode_script(inputs):
+    """With a tablet, ask for client mouse mode, then send absolute positions and buttons."""
+    main = [c for c in session.get_channels() if isinstance(c, Spice.MainChannel)][0]
+    main.request_mouse_mode(2)              # SPICE_MOUSE_MODE_CLIENT
+
+    def positions():
+        print("client mouse-mode", main.get_property("mouse-mode"), flush=True)
+        inputs.position(100, 50, 0, 0)
+        inputs.position(640, 480, 0, LEFT_MASK)
+        inputs.button_press(LEFT, LEFT_MASK)
+        inputs.button_release(LEFT, 0)
+        inputs.button_press(WHEEL_UP, 0)
+        inputs.button_release(WHEEL_UP, 0)
+        inputs.key_press(0x10)
+        inputs.key_release(0x10)
+        GLib.timeout_add(300, loop.quit)
+        return False
+    GLib.timeout_add(500, positions)
+    return False
 
 
 def script(inputs):
@@ -45,7 +68,7 @@ def script(inputs):
 def on_event(channel, event):
     print("client", type(channel).__name__, event.value_nick, flush=True)
     if isinstance(channel, Spice.InputsChannel) and event == Spice.ChannelEvent.OPENED:
-        GLib.timeout_add(200, lambda: script(channel) and False)
+        GLib.timeout_add(200, lambda: (client_mode_script if CLIENT_MODE else script)(channel) and False)
     if event in ERRORS:
         loop.quit()
 

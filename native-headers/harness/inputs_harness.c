@@ -135,6 +135,18 @@ static const SpiceMouseInterface mouse_if = {
     .motion = mouse_motion, .buttons = mouse_buttons,
 };
 
+static void tablet_size(SpiceTabletInstance *t, int w, int h) { printf("tablet size %dx%d\n", w, h); }
+static void tablet_position(SpiceTabletInstance *t, int x, int y, uint32_t b)
+{
+    printf("tablet position x=%d y=%d buttons=%u\n", x, y, b);
+}
+static void tablet_wheel(SpiceTabletInstance *t, int dz, uint32_t b) { printf("tablet wheel dz=%d buttons=%u\n", dz, b); }
+static void tablet_buttons(SpiceTabletInstance *t, uint32_t b) { printf("tablet buttons %u\n", b); }
+static const SpiceTabletInterface tablet_if = {
+    .base = { SPICE_INTERFACE_TABLET, "tablet", SPICE_INTERFACE_TABLET_MAJOR, SPICE_INTERFACE_TABLET_MINOR },
+    .set_logical_size = tablet_size, .position = tablet_position, .wheel = tablet_wheel, .buttons = tablet_buttons,
+};
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -156,6 +168,10 @@ int main(int argc, char **argv)
     SpiceMouseInstance mouse = { .base = { .sif = &mouse_if.base } };
     spice_server_add_interface(s, &kbd.base);
     spice_server_add_interface(s, &mouse.base);
+    SpiceTabletInstance tablet = { .base = { .sif = &tablet_if.base } };
+    if (getenv("HARNESS_TABLET")) { /* a tablet allows the client mouse mode */
+        spice_server_add_interface(s, &tablet.base);
+    }
     printf("ready\n");
     long long end = now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
     while (!finished && now_ms() < end) {
