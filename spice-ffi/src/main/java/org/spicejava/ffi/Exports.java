@@ -3,6 +3,7 @@ package org.spicejava.ffi;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import org.spicejava.core.device.Tablet;
 import org.spicejava.core.display.Memslots;
 import org.spicejava.core.display.PrimarySurface;
 import org.spicejava.core.display.QxlControl;
+import org.spicejava.core.display.draw.Rect;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
@@ -510,6 +512,11 @@ public final class Exports {
 
     // ---- QXL ----
 
+    /** sizeof(QXLRect). */
+    private static final long QXL_RECT_BYTES = 16;
+    /** Dirty rectangles we fill at most (QEMU passes 32). */
+    private static final long MAX_DIRTY_RECTS = 1024;
+
     private static QxlControl qxl(MemorySegment instance) {
         QxlControl control = Handles.state(instance, QxlControl.class);
         if (control == null) {
@@ -536,12 +543,28 @@ public final class Exports {
 
     public static void spice_qxl_update_area(MemorySegment instance, int surfaceId, MemorySegment area,
                                              MemorySegment dirtyRects, int numDirtyRects, int clearDirtyRegion) {
-        qxl(instance).updateArea(surfaceId);
-        if (numDirtyRects != 0 && !dirtyRects.equals(MemorySegment.NULL)) {
-            // Nothing is tracked as dirty yet: report empty rectangles (QXLRect is 16 bytes).
-            long count = Integer.toUnsignedLong(numDirtyRects);
-            Native.sized(dirtyRects, Math.min(count, 1024) * 16).fill((byte) 0);
+        long count = Math.min(Integer.toUnsignedLong(numDirtyRects), MAX_DIRTY_RECTS);
+        List<Rect> dirty = qxl(instance).updateArea(surfaceId, rect(area), (int) count, clearDirtyRegion != 0);
+        if (count != 0 && !dirtyRects.equals(MemorySegment.NULL)) {
+            // QXLRect[num_dirty_rects]: the dirty rectangles first, the rest zeroed, as the reference fills it.
+            MemorySegment out = Native.sized(dirtyRects, count * QXL_RECT_BYTES);
+            out.fill((byte) 0);
+            for (int i = 0; i < dirty.size() && i < count; i++) {
+                Rect r = dirty.get(i);
+                MemorySegment.copy(new int[] {r.top(), r.left(), r.bottom(), r.right()}, 0, out,
+                        ValueLayout.JAVA_INT, i * QXL_RECT_BYTES, 4);
+            }
         }
+    }
+
+    /** QXLRect (i32 top, left, bottom, right) from the host, or an empty one for NULL. */
+    private static Rect rect(MemorySegment area) {
+        if (area.equals(MemorySegment.NULL)) {
+            return Rect.EMPTY;
+        }
+        MemorySegment r = area.reinterpret(QXL_RECT_BYTES);
+        return new Rect(r.get(ValueLayout.JAVA_INT, 0), r.get(ValueLayout.JAVA_INT, 4), r.get(ValueLayout.JAVA_INT, 8),
+                r.get(ValueLayout.JAVA_INT, 12));
     }
 
     private static Memslots.Slot slot(MemorySegment s) {
@@ -623,7 +646,7 @@ public final class Exports {
 
     public static void spice_qxl_update_area_async(MemorySegment instance, int surfaceId, MemorySegment area,
                                                    int clearDirtyRegion, long cookie) {
-        qxl(instance).updateAreaAsync(surfaceId, cookie);
+        qxl(instance).updateAreaAsync(surfaceId, rect(area), clearDirtyRegion != 0, cookie);
     }
 
     public static void spice_qxl_flush_surfaces_async(MemorySegment instance, long cookie) {

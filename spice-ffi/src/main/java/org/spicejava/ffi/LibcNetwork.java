@@ -78,6 +78,12 @@ public final class LibcNetwork implements NetworkStack {
     private static final MethodHandle GETPEERNAME = Native.libc("getpeername",
             FunctionDescriptor.of(INT, INT, PTR, PTR));
     private static final MethodHandle UNLINK = Native.libc("unlink", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle EVENTFD = Native.libc("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle WRITE_FD = Native.libc("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    private static final MethodHandle READ_FD = Native.libc("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    /** The 8-byte counters eventfd reads and writes; one per thread, as any thread may signal. */
+    private static final ThreadLocal<MemorySegment> COUNTER = ThreadLocal.withInitial(
+            () -> Arena.global().allocate(LONG));
 
     /** errno of the last failed call on this thread's capture segment. */
     private static final ThreadLocal<MemorySegment> CAPTURED =
@@ -277,6 +283,37 @@ public final class LibcNetwork implements NetworkStack {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        }
+    }
+
+    @Override
+    public int openWakeup() throws IOException {
+        try {
+            return check((int) EVENTFD.invokeExact(0, O_NONBLOCK | SOCK_CLOEXEC), "eventfd");
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    @Override
+    public void wake(int fd) {
+        MemorySegment one = COUNTER.get();
+        one.set(LONG, 0, 1L);
+        try {
+            long ignored = (long) WRITE_FD.invokeExact(fd, one, 8L); // a full counter only means a wake-up is due
+        } catch (Throwable t) {
+            throw new IllegalStateException("eventfd write failed", t);
+        }
+    }
+
+    @Override
+    public void drainWakeup(int fd) {
+        try {
+            long ignored = (long) READ_FD.invokeExact(fd, COUNTER.get(), 8L);
+        } catch (Throwable t) {
+            throw new IllegalStateException("eventfd read failed", t);
         }
     }
 

@@ -36,11 +36,35 @@ public abstract class ChannelClient {
     private int pingId;
     private long pingSentNanos;
     private long roundTripNanos = -1;
+    /** Flow control of display and cursor channels; null for channels without it. */
+    private final AckWindow ackWindow;
 
     protected ChannelClient(SocketConnection connection, LinkMessage link, int maxClientMessageBytes) {
+        this(connection, link, maxClientMessageBytes, false);
+    }
+
+    protected ChannelClient(SocketConnection connection, LinkMessage link, int maxClientMessageBytes,
+                            boolean ackWindow) {
         this.connection = connection;
         this.link = link;
         this.framer = new MessageFramer(link.hasCommonCap(LinkStage.CAP_MINI_HEADER), maxClientMessageBytes);
+        this.ackWindow = ackWindow ? new AckWindow() : null;
+    }
+
+    /** Sends SET_ACK, starting a new ack generation. */
+    protected void sendSetAck() {
+        send(MSG_SET_ACK, ackWindow.setAck());
+    }
+
+    /** Sends a message that counts against the ack window. */
+    protected void sendCounted(int type, ByteBuffer body) {
+        send(type, body);
+        ackWindow.sent();
+    }
+
+    /** True while the client has more than two windows of messages unacknowledged. */
+    protected boolean ackBlocked() {
+        return ackWindow.blocked();
     }
 
     /** Takes over the connection's input after the link result was sent. */
@@ -77,9 +101,16 @@ public abstract class ChannelClient {
         return roundTripNanos;
     }
 
-    /** Sends one message; the body is little-endian from position to limit. */
+    /** Sends one message; the body is little-endian from position to limit and may be shared (it is not changed). */
     public void send(int type, ByteBuffer body) {
-        connection.send(framer.encode(++serial, type, body));
+        ByteBuffer header = framer.header(++serial, type, body.remaining());
+        if (body.remaining() < 4096) {
+            connection.send(ByteBuffer.allocate(header.remaining() + body.remaining()).put(header)
+                    .put(body.duplicate()).flip());
+        } else {
+            connection.send(header);
+            connection.send(body.duplicate());
+        }
     }
 
     protected static ByteBuffer body(int size) {
@@ -95,7 +126,19 @@ public abstract class ChannelClient {
 
     private void dispatch(int type, ByteBuffer body) {
         switch (type) {
-            case MSGC_ACK_SYNC, MSGC_ACK -> onAck(type, body);
+            case MSGC_ACK_SYNC, MSGC_ACK -> {
+                if (ackWindow == null) {
+                    LOG.debug("channel {}:{}: ack message on a channel without ack window", link.channelType(),
+                            link.channelId());
+                } else if (type == MSGC_ACK) {
+                    ackWindow.onAck();
+                    onAckWindowMoved();
+                } else if (body.remaining() < 4) {
+                    connection.close("short ACK_SYNC");
+                } else {
+                    ackWindow.onAckSync(body.getInt(0));
+                }
+            }
             case MSGC_PONG -> {
                 if (body.remaining() >= 12 && body.getInt(0) == pingId && body.getLong(4) == pingSentNanos) {
                     lastPongNanos = System.nanoTime();
@@ -113,8 +156,8 @@ public abstract class ChannelClient {
         }
     }
 
-    /** Flow control messages; channels with an ack window override this. */
-    protected void onAck(int type, ByteBuffer body) {
+    /** The client acknowledged a window: channels with queued output send more. */
+    protected void onAckWindowMoved() {
     }
 
     /** Sends what a freshly linked channel sends first. */

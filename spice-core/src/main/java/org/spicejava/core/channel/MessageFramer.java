@@ -59,14 +59,20 @@ public final class MessageFramer {
 
     /** Header plus body for the server's side; {@code serial} is used only by the full header. */
     public ByteBuffer encode(long serial, int type, ByteBuffer body) {
-        ByteBuffer out = ByteBuffer.allocate(headerBytes() + body.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer header = header(serial, type, body.remaining());
+        return ByteBuffer.allocate(header.remaining() + body.remaining()).put(header).put(body.duplicate()).flip();
+    }
+
+    /** The header alone, so a large body can be queued after it without a copy. */
+    public ByteBuffer header(long serial, int type, int bodyBytes) {
+        ByteBuffer out = ByteBuffer.allocate(headerBytes()).order(ByteOrder.LITTLE_ENDIAN);
         if (!mini) {
             out.putLong(serial);
         }
-        out.putShort((short) type).putInt(body.remaining());
+        out.putShort((short) type).putInt(bodyBytes);
         if (!mini) {
             out.putInt(0);
         }
-        return out.put(body.duplicate()).flip();
+        return out.flip();
     }
 }

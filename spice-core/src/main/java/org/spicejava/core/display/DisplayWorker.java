@@ -1,14 +1,22 @@
 package org.spicejava.core.display;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.host.WorkerLoop;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.protocol.ChannelType;
 
 /**
  * One QXL instance's display worker (the reference's RedWorker plus its dispatcher): a platform thread that owns
@@ -26,8 +34,14 @@ public final class DisplayWorker {
     private final int id;
     private final WorkerLoop loop;
     private final Thread thread;
+    private final DropLog drops;
     private Memslots memslots;
-    private PrimarySurface primary;
+    private GuestMemory memory;
+    private QxlReader reader;
+    private DisplayChannel display;
+    private final CursorChannel cursor = new CursorChannel();
+    /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
+    private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     private boolean running;
     private boolean processingScheduled;
     private volatile boolean closed;
@@ -38,6 +52,7 @@ public final class DisplayWorker {
         this.device = device;
         this.loop = loop;
         this.thread = Thread.ofPlatform().name("spice-display-" + id).daemon().unstarted(loop::run);
+        this.drops = new DropLog(LOG, "display " + id);
     }
 
     public int id() {
@@ -55,7 +70,14 @@ public final class DisplayWorker {
         call(() -> {
             device.attachWorker();
             device.setCompressionLevel(compressionLevel);
-            memslots = new Memslots(device.initInfo());
+            QxlDevice.InitInfo info = device.initInfo();
+            memslots = new Memslots(info);
+            memory = new GuestMemory(memslots, device);
+            display = new DisplayChannel(id, info.surfacesCount());
+            reader = new QxlReader(memory, sid -> {
+                Surface s = display.surface(sid);
+                return s == null ? null : new int[] {s.width(), s.height()};
+            });
         });
     }
 
@@ -119,6 +141,12 @@ public final class DisplayWorker {
         if (closed) {
             return;
         }
+        call(() -> {
+            if (display != null) {
+                display.closeClients("display device removed");
+            }
+            cursor.closeClients("display device removed");
+        });
         closed = true;
         loop.stop();
         try {
@@ -128,21 +156,74 @@ public final class DisplayWorker {
         }
     }
 
+    /**
+     * Takes over a linked display or cursor channel connection from the main loop: the client lives on this
+     * worker from now on. {@code onClosed} runs on the worker when the connection ends. Returns how to close it
+     * from any thread. Any thread.
+     */
+    public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
+                                         Consumer<String> onClosed) {
+        AtomicReference<ChannelClient> client = new AtomicReference<>();
+        submit(() -> {
+            SocketConnection connection = SocketConnection.adopt(handover, loop);
+            ChannelClient c;
+            Runnable detach;
+            if (link.channelType() == ChannelType.DISPLAY) {
+                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display);
+                display.addClient(dc);
+                detach = () -> display.removeClient(dc);
+                c = dc;
+            } else {
+                CursorChannelClient cc = new CursorChannelClient(connection, link, cursor);
+                cursor.addClient(cc);
+                detach = () -> cursor.removeClient(cc);
+                c = cc;
+            }
+            client.set(c);
+            connection.start(in -> { }, reason -> {
+                detach.run();
+                onClosed.accept(reason);
+            });
+            c.start();
+        });
+        return reason -> submit(() -> {
+            ChannelClient c = client.get();
+            if (c != null) {
+                c.close(reason);
+            }
+        });
+    }
+
     /** Worker-thread state, for the channels and tests that run on it. */
     public Memslots memslots() {
         return memslots;
     }
 
-    public PrimarySurface primary() {
-        return primary;
+    public GuestMemory memory() {
+        return memory;
     }
 
-    void setPrimary(PrimarySurface surface) {
-        primary = surface;
+    public DisplayChannel display() {
+        return display;
+    }
+
+    public CursorChannel cursor() {
+        return cursor;
     }
 
     public long commandsProcessed() {
         return commandsProcessed;
+    }
+
+    /** Releases the create commands kept for surfaces that no longer exist. */
+    void releaseDestroyedSurfaces() {
+        surfaceCreates.entrySet().removeIf(e -> {
+            if (display.surface(e.getKey()) == null) {
+                release(e.getValue());
+                return true;
+            }
+            return false;
+        });
     }
 
     private void scheduleProcessing() {
@@ -178,10 +259,73 @@ public final class DisplayWorker {
 
     private void handle(QxlDevice.Command cmd) {
         commandsProcessed++;
-        // Every QXL command starts with its QXLReleaseInfo; hand the translated address back to the device.
+        boolean keep = false;
+        try {
+            switch (cmd.type()) {
+                case QxlReader.CMD_DRAW -> display.draw(reader.drawable(cmd.data(), cmd.groupId(), cmd.flags()));
+                case QxlReader.CMD_SURFACE -> keep = surfaceCommand(cmd, reader.surface(cmd.data(), cmd.groupId()));
+                case QxlReader.CMD_CURSOR -> cursor.apply(reader.cursor(cmd.data(), cmd.groupId()));
+                case QxlReader.CMD_UPDATE -> {
+                    // We draw as commands arrive, so the area is current already; QEMU's notify_update aborts, so
+                    // like the reference with QEMU we do not call it.
+                    int sid = reader.updateSurface(cmd.data(), cmd.groupId());
+                    if (display.surface(sid) == null) {
+                        throw new QxlException("update of surface " + sid + " that does not exist");
+                    }
+                }
+                case QxlReader.CMD_MESSAGE -> LOG.info("display {}: guest says: {}", id,
+                        reader.message(cmd.data(), cmd.groupId()));
+                case QxlReader.CMD_NOP -> { }
+                default -> throw new QxlException("command type " + cmd.type() + " unknown");
+            }
+        } catch (QxlException e) {
+            drops.dropped(cmd.type(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("display {}: command type {} failed; dropped", id, cmd.type(), e);
+        }
+        if (!keep) {
+            release(cmd);
+        }
+    }
+
+    /** Creates or destroys a secondary surface; true when the command must stay unreleased. */
+    private boolean surfaceCommand(QxlDevice.Command cmd, SurfaceCommand s) {
+        if (!s.create()) {
+            display.destroy(s.surfaceId());
+            releaseDestroyedSurfaces();
+            return false;
+        }
+        if (s.surfaceId() == 0) {
+            throw new QxlException("surface 0 is the primary; it is not created by a command");
+        }
+        display.create(surface(s.surfaceId(), s.width(), s.height(), s.stride(), s.format(), s.data(), cmd.groupId(),
+                false));
+        surfaceCreates.put(s.surfaceId(), cmd);
+        return true;
+    }
+
+    /** A surface over guest memory, after checking its geometry against what the memslot holds. */
+    Surface surface(int surfaceId, int width, int height, int stride, int format, long address, int group,
+                    boolean primary) {
+        long rowBytes = Surface.rowBytes(format, width);
+        if (rowBytes < 0) {
+            throw new QxlException("surface format " + format + " unknown");
+        }
+        if (width <= 0 || height <= 0 || width > QxlReader.MAX_IMAGE_SIDE || height > QxlReader.MAX_IMAGE_SIDE) {
+            throw new QxlException("surface size " + width + "x" + height + " refused");
+        }
+        long absStride = Math.abs((long) stride);
+        if (absStride < rowBytes) {
+            throw new QxlException("surface stride " + stride + " is smaller than a row of " + rowBytes + " bytes");
+        }
+        return new Surface(surfaceId, width, height, format, stride,
+                memory.segment(address, absStride * height, group), primary);
+    }
+
+    private void release(QxlDevice.Command cmd) {
         memslots.translate(cmd.data(), 8, cmd.groupId()).ifPresentOrElse(
                 releaseInfo -> device.releaseResource(releaseInfo, cmd.groupId()),
-                () -> LOG.warn("display {}: command type {} at 0x{} is outside every memslot; dropped",
+                () -> LOG.warn("display {}: command type {} at 0x{} is outside every memslot; cannot release it",
                         id, cmd.type(), Long.toHexString(cmd.data())));
     }
 }

@@ -1,7 +1,11 @@
 package org.spicejava.core.display;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.display.draw.Rect;
 
 /**
  * The spice_qxl_* calls of one QXL instance, handed to its {@link DisplayWorker}: synchronous ones wait for the
@@ -85,13 +89,17 @@ public final class QxlControl {
     }
 
     public void destroySurfaces() {
-        worker.call(() -> worker.setPrimary(null));
+        worker.call(this::destroyAllSurfaces);
     }
 
     public void destroySurfacesAsync(long cookie) {
-        worker.async(cookie, () -> worker.setPrimary(null));
+        worker.async(cookie, this::destroyAllSurfaces);
     }
 
+    /**
+     * Waits until nothing of the surface is still to be drawn. We draw every command as it is taken, so this is
+     * a synchronisation point with the worker only (the guest destroys the surface with a command afterwards).
+     */
     public void destroySurfaceWait(int surfaceId) {
         worker.call(() -> { });
     }
@@ -100,13 +108,31 @@ public final class QxlControl {
         worker.async(cookie, () -> { });
     }
 
-    /** Processes every queued command first so the area in guest memory is current. */
-    public void updateArea(int surfaceId) {
-        worker.call(() -> { });
+    /**
+     * The surface's memory is current (we draw as commands are taken); returns the area changed since the last
+     * clear as dirty rectangles (at most {@code maxRects}, here one bounding rectangle) and clears it if asked.
+     */
+    public List<Rect> updateArea(int surfaceId, Rect area, int maxRects, boolean clearDirty) {
+        List<Rect> dirty = new ArrayList<>();
+        worker.call(() -> dirty.addAll(dirtyRects(surfaceId, maxRects, clearDirty)));
+        return dirty;
     }
 
-    public void updateAreaAsync(int surfaceId, long cookie) {
-        worker.async(cookie, () -> { });
+    public void updateAreaAsync(int surfaceId, Rect area, boolean clearDirty, long cookie) {
+        worker.async(cookie, () -> dirtyRects(surfaceId, 1, clearDirty));
+    }
+
+    private List<Rect> dirtyRects(int surfaceId, int maxRects, boolean clear) {
+        Surface s = worker.display().surface(surfaceId);
+        if (s == null) {
+            LOG.warn("display {}: update_area of surface {} that does not exist", id, surfaceId);
+            return List.of();
+        }
+        Rect dirty = s.dirty();
+        if (clear) {
+            s.clearDirty();
+        }
+        return dirty.isEmpty() || maxRects < 1 ? List.of() : List.of(dirty);
     }
 
     public void flushSurfacesAsync(long cookie) {
@@ -118,7 +144,7 @@ public final class QxlControl {
     }
 
     public void resetCursor() {
-        worker.call(() -> { });
+        worker.call(() -> worker.cursor().reset());
     }
 
     public void resetImageCache() {
@@ -162,23 +188,31 @@ public final class QxlControl {
         }
     }
 
-    private void createPrimarySurface(int surfaceId, PrimarySurface surface) {
+    private void createPrimarySurface(int surfaceId, PrimarySurface p) {
         if (surfaceId != 0) {
             LOG.warn("display {}: primary surface id {} is not 0; ignored", id, surfaceId);
             return;
         }
-        if (surface.width() <= 0 || surface.height() <= 0) {
-            LOG.warn("display {}: primary surface {}x{} refused", id, surface.width(), surface.height());
-            return;
+        try {
+            worker.display().create(worker.surface(0, p.width(), p.height(), p.stride(), p.format(), p.memory(),
+                    p.groupId(), true));
+        } catch (QxlException e) {
+            LOG.warn("display {}: primary surface {}x{} stride {} format {} refused: {}", id, p.width(), p.height(),
+                    p.stride(), p.format(), e.getMessage());
         }
-        worker.setPrimary(surface);
     }
 
     private void destroyPrimarySurface(int surfaceId) {
-        if (surfaceId != 0) {
-            LOG.warn("display {}: destroy_primary_surface id {} is not 0; ignored", id, surfaceId);
+        if (surfaceId != 0 || worker.display().primary() == null) {
+            LOG.warn("display {}: destroy_primary_surface of surface {}, which is not the primary; ignored", id,
+                    surfaceId);
             return;
         }
-        worker.setPrimary(null);
+        worker.display().destroy(0);
+    }
+
+    private void destroyAllSurfaces() {
+        worker.display().destroyAll();
+        worker.releaseDestroyedSurfaces();
     }
 }

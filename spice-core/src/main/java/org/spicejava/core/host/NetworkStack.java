@@ -32,6 +32,15 @@ public interface NetworkStack {
 
     void close(int fd);
 
+    /** A non-blocking wake-up descriptor (an eventfd) that becomes readable after {@link #wake}. */
+    int openWakeup() throws IOException;
+
+    /** Makes a wake-up descriptor readable. Any thread. */
+    void wake(int fd);
+
+    /** Resets a wake-up descriptor. */
+    void drainWakeup(int fd);
+
     /** The local address of a socket, or null for a unix socket or on error. */
     InetSocketAddress localAddress(int fd);
 

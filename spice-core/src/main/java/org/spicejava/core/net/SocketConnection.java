@@ -3,6 +3,7 @@ package org.spicejava.core.net;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -34,8 +35,12 @@ public final class SocketConnection {
     private EventLoop.Watch watch;
     private Reader reader;
     private Consumer<String> onClose;
+    private Runnable onWritten = () -> { };
     private long queuedBytes;
     private boolean closed;
+    private boolean writeWatched;
+    private boolean flushing;
+    private boolean delivering;
 
     public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
         this.fd = fd;
@@ -52,11 +57,60 @@ public final class SocketConnection {
         return network;
     }
 
+    /** What moves with a connection to another thread's loop: bytes read but not handled, output not yet sent. */
+    public record Handover(int fd, NetworkStack network, byte[] input, List<ByteBuffer> output, long maxQueuedBytes) {
+    }
+
     /** Starts watching the socket; {@code onClose} gets the reason once, when the connection ends. */
     public void start(Reader firstReader, Consumer<String> closeHandler) {
         this.reader = firstReader;
         this.onClose = closeHandler;
-        this.watch = loop.newWatch(fd, EventLoop.READ, this::onEvents);
+        this.writeWatched = !output.isEmpty();
+        this.watch = loop.newWatch(fd, writeWatched ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ,
+                this::onEvents);
+        if (input.position() > 0) {
+            deliver();
+        }
+    }
+
+    /**
+     * Stops using this connection on this thread without closing the socket, so another event loop can adopt it
+     * ({@link #adopt}). The close handler does not run. Call on this connection's loop thread.
+     */
+    public Handover handOver() {
+        if (watch != null) {
+            watch.remove();
+        }
+        closed = true;
+        // Inside deliver() the buffer is in read mode; otherwise it holds unread bytes in write mode.
+        ByteBuffer unread = delivering ? input.duplicate() : input.duplicate().flip();
+        byte[] left = new byte[unread.remaining()];
+        unread.get(left);
+        input.clear();
+        delivering = false;
+        Handover h = new Handover(fd, network, left, List.copyOf(output), maxQueuedBytes);
+        output.clear();
+        queuedBytes = 0;
+        return h;
+    }
+
+    /** A connection on {@code loop} for a handed-over socket; {@link #start} it on that loop's thread. */
+    public static SocketConnection adopt(Handover h, EventLoop loop) {
+        SocketConnection c = new SocketConnection(h.fd(), h.network(), loop, h.maxQueuedBytes());
+        if (h.input().length > c.input.capacity()) {
+            c.input = ByteBuffer.allocate(h.input().length);
+        }
+        c.input.put(h.input());
+        for (ByteBuffer b : h.output()) {
+            c.output.add(b);
+            c.queuedBytes += b.remaining();
+        }
+        return c;
+    }
+
+    /** Runs after every write that made progress (output pipelines refill from it). */
+    public void onWritten(Runnable listener) {
+        onWritten = listener;
     }
 
     /** Changes the bound on unread output (a linked channel may queue more than a linking one). */
@@ -132,6 +186,7 @@ public final class SocketConnection {
 
     private void deliver() {
         input.flip();
+        delivering = true;
         try {
             Reader current;
             int before;
@@ -144,6 +199,10 @@ public final class SocketConnection {
             LOG.warn("fd {}: dropping connection after a handler error", fd, e);
             close("handler error: " + e);
         }
+        if (!delivering) {
+            return; // handed over while delivering: the buffer was given away
+        }
+        delivering = false;
         input.compact();
     }
 
@@ -172,7 +231,19 @@ public final class SocketConnection {
             output.poll();
         }
         if (!closed && watch != null) {
-            watch.updateMask(output.isEmpty() ? EventLoop.READ : EventLoop.READ | EventLoop.WRITE);
+            boolean wantWrite = !output.isEmpty();
+            if (wantWrite != writeWatched) {
+                writeWatched = wantWrite;
+                watch.updateMask(wantWrite ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ);
+            }
+        }
+        if (!closed && !flushing) {
+            flushing = true;
+            try {
+                onWritten.run();
+            } finally {
+                flushing = false;
+            }
         }
     }
 

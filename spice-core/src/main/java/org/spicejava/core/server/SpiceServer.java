@@ -18,6 +18,7 @@ import org.spicejava.core.device.Tablet;
 import org.spicejava.core.display.DisplayWorker;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
 
@@ -45,6 +46,7 @@ public final class SpiceServer {
 
     private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
     private final List<QxlControl> displays = new ArrayList<>();
+    private MainDispatcher mainDispatcher;
     private final List<CharDeviceState> charDevices = new ArrayList<>();
     private EventLoop loop;
     private NetworkStack network;
@@ -69,6 +71,11 @@ public final class SpiceServer {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** Runs work from display workers on the main-loop thread; null before init. */
+    public MainDispatcher mainDispatcher() {
+        return mainDispatcher;
     }
 
     public NetworkStack network() {
@@ -97,6 +104,7 @@ public final class SpiceServer {
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
         try {
             openListener();
+            mainDispatcher = new MainDispatcher(hostLoop, net);
         } catch (IOException e) {
             LOG.warn("spice_server_init: failed to open SPICE sockets: {}", e.getMessage());
             closeListener();
@@ -149,6 +157,10 @@ public final class SpiceServer {
             clients.disconnectAll();
         }
         closeListener();
+        if (mainDispatcher != null) {
+            mainDispatcher.close();
+            mainDispatcher = null;
+        }
         for (QxlControl display : displays) {
             display.worker().close();
         }

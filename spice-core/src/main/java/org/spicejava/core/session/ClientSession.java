@@ -1,9 +1,10 @@
 package org.spicejava.core.session;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
-import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
 
@@ -14,7 +15,8 @@ import org.spicejava.core.mainchannel.MainChannelClient;
 final class ClientSession {
     private final int id;
     private final MainChannelClient main;
-    private final List<ChannelClient> channels = new ArrayList<>();
+    /** Each channel other than main, keyed by its client object or handle, with how to close it. */
+    private final Map<Object, Consumer<String>> channels = new LinkedHashMap<>();
 
     ClientSession(int id, MainChannelClient main) {
         this.id = id;
@@ -29,27 +31,23 @@ final class ClientSession {
         return main;
     }
 
-    void add(ChannelClient channel) {
-        channels.add(channel);
+    void add(Object channel, Consumer<String> close) {
+        channels.put(channel, close);
     }
 
-    void remove(ChannelClient channel) {
+    void remove(Object channel) {
         channels.remove(channel);
     }
 
-    List<ChannelClient> channels() {
-        return List.copyOf(channels);
-    }
-
     List<InputsChannelClient> inputs() {
-        return channels.stream().filter(InputsChannelClient.class::isInstance).map(InputsChannelClient.class::cast)
-                .toList();
+        return channels.keySet().stream().filter(InputsChannelClient.class::isInstance)
+                .map(InputsChannelClient.class::cast).toList();
     }
 
     /** Closes every channel, the main one last. */
     void close(String reason) {
-        for (ChannelClient c : channels()) {
-            c.close(reason);
+        for (Consumer<String> close : List.copyOf(channels.values())) {
+            close.accept(reason);
         }
         main.close(reason);
     }

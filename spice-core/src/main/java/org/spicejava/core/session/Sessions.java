@@ -11,6 +11,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.link.LinkError;
@@ -36,6 +37,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     static final long LINK_OUTPUT_LIMIT = 64 * 1024;
     /** Output a linked channel may leave unread before it is dropped as too slow. */
     static final long CHANNEL_OUTPUT_LIMIT = 16L * 1024 * 1024;
+    /** Display channels hold back their own output (DisplayChannelClient); this only bounds a single frame. */
+    static final long DISPLAY_OUTPUT_LIMIT = 256L * 1024 * 1024;
     /** A client that has not finished linking after this long is dropped (the reference has no such bound). */
     static final long LINK_TIMEOUT_MS = 30_000;
 
@@ -103,6 +106,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     /** The channels a client may link now (CHANNELS_LIST). */
     List<MainChannelClient.ChannelId> availableChannels() {
         List<MainChannelClient.ChannelId> list = new ArrayList<>();
+        for (QxlControl display : server.displays()) {
+            list.add(new MainChannelClient.ChannelId(ChannelType.DISPLAY, display.id()));
+            list.add(new MainChannelClient.ChannelId(ChannelType.CURSOR, display.id()));
+        }
         list.add(new MainChannelClient.ChannelId(ChannelType.INPUTS, 0));
         return list;
     }
@@ -228,12 +235,40 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
             result(LinkError.OK);
             ClientSession owner = session;
+            if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
+                linkToWorker(owner, connection, message);
+                return;
+            }
             ChannelClient channel = switch (message.channelType()) {
                 case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
                 default -> throw new IllegalStateException("listed channel without implementation");
             };
-            owner.add(channel);
+            owner.add(channel, channel::close);
             attach(owner, channel, () -> owner.remove(channel));
+        }
+
+        /** Display and cursor channels live on their QXL instance's worker thread; events stay on this one. */
+        private void linkToWorker(ClientSession owner, SocketConnection connection, LinkMessage m) {
+            QxlControl display = server.displays().stream().filter(d -> d.id() == m.channelId()).findFirst()
+                    .orElseThrow();
+            int fd = connection.fd();
+            ChannelEvents.Info info = new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
+                    server.network().localAddress(fd), server.network().peerAddress(fd));
+            events.channelEvent(ChannelEvents.CONNECTED, info);
+            connection.setOutputLimit(DISPLAY_OUTPUT_LIMIT);
+            Object[] handle = new Object[1];
+            java.util.function.Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m,
+                    reason -> server.mainDispatcher().execute(() -> {
+                        LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
+                                Integer.toUnsignedString(owner.id()), reason);
+                        events.channelEvent(ChannelEvents.DISCONNECTED, info);
+                        owner.remove(handle[0]);
+                    }));
+            handle[0] = close;
+            owner.add(close, close);
+            events.channelEvent(ChannelEvents.INITIALIZED, info);
+            LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
+                    Integer.toUnsignedString(owner.id()), display.id());
         }
 
         /** Linked channels may queue more output than a linking connection. */

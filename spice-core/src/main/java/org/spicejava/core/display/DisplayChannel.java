@@ -1,0 +1,161 @@
+package org.spicejava.core.display;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.Drawable;
+import org.spicejava.core.display.draw.Rect;
+
+/**
+ * The surfaces of one QXL instance and the display channel clients that watch them (the reference's
+ * DisplayChannel): surface lifetime, local rendering of every drawable, and the messages that tell clients about
+ * both. Display worker thread.
+ */
+public final class DisplayChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(DisplayChannel.class);
+    /** Surfaces per device we accept, whatever the device reports. */
+    static final int MAX_SURFACES = 4096;
+
+    private final int id;
+    private final Surface[] surfaces;
+    private final Renderer renderer;
+    private final List<DisplayChannelClient> clients = new ArrayList<>();
+
+    public DisplayChannel(int id, int surfaceCount) {
+        this.id = id;
+        this.surfaces = new Surface[Math.clamp(surfaceCount, 1, MAX_SURFACES)];
+        this.renderer = new Renderer(this::surface);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** The surface with this id, or null. */
+    public Surface surface(int surfaceId) {
+        return surfaceId >= 0 && surfaceId < surfaces.length ? surfaces[surfaceId] : null;
+    }
+
+    public Surface primary() {
+        return surfaces[0];
+    }
+
+    public int surfaceCount() {
+        return surfaces.length;
+    }
+
+    public List<DisplayChannelClient> clients() {
+        return List.copyOf(clients);
+    }
+
+    public void addClient(DisplayChannelClient client) {
+        clients.add(client);
+    }
+
+    public void removeClient(DisplayChannelClient client) {
+        clients.remove(client);
+    }
+
+    /** Creates a surface over memory already translated and sized; refuses an id in use or out of range. */
+    public void create(Surface surface) {
+        if (surface.id() < 0 || surface.id() >= surfaces.length) {
+            throw new QxlException("surface id " + surface.id() + " out of range (" + surfaces.length + ")");
+        }
+        if (surfaces[surface.id()] != null) {
+            throw new QxlException("surface " + surface.id() + " already exists");
+        }
+        surfaces[surface.id()] = surface;
+        broadcast(DisplayMessages.surfaceCreate(surface.id(), surface.width(), surface.height(), surface.format(),
+                surface.primary() ? DisplayMessages.SURFACE_PRIMARY : 0));
+    }
+
+    public void destroy(int surfaceId) {
+        if (surface(surfaceId) == null) {
+            throw new QxlException("destroy of surface " + surfaceId + " that does not exist");
+        }
+        surfaces[surfaceId] = null;
+        broadcast(DisplayMessages.surfaceDestroy(surfaceId));
+    }
+
+    /** Destroys every surface (spice_qxl_destroy_surfaces, a device reset). */
+    public void destroyAll() {
+        for (int i = surfaces.length - 1; i >= 0; i--) {
+            if (surfaces[i] != null) {
+                destroy(i);
+            }
+        }
+    }
+
+    /** Draws on the local surface, then forwards the drawable to every client. */
+    public void draw(Drawable d) {
+        Surface target = surface(d.surfaceId());
+        if (target == null) {
+            throw new QxlException("drawable for surface " + d.surfaceId() + " that does not exist");
+        }
+        renderer.draw(target, d);
+        if (!clients.isEmpty()) {
+            broadcast(DisplayMessages.draw(d));
+        }
+    }
+
+    private void broadcast(DisplayMessages.Message message) {
+        for (DisplayChannelClient c : clients) {
+            c.push(message);
+        }
+    }
+
+    /**
+     * Messages that bring a client from what it knows ({@code known}, by surface id) to the current state:
+     * destroys, creates, the content of every surface we render, then MARK.
+     */
+    List<DisplayMessages.Message> stateMessages(Map<Integer, DisplayChannelClient.SurfaceKey> known) {
+        List<DisplayMessages.Message> out = new ArrayList<>();
+        for (int sid : List.copyOf(known.keySet())) {
+            Surface s = surface(sid);
+            if (s == null || !key(s).equals(known.get(sid))) {
+                out.add(DisplayMessages.surfaceDestroy(sid));
+            }
+        }
+        List<DisplayMessages.Message> contents = new ArrayList<>();
+        for (Surface s : surfaces) {
+            if (s == null) {
+                continue;
+            }
+            if (!key(s).equals(known.get(s.id())) || out.stream().anyMatch(m -> isDestroyOf(m, s.id()))) {
+                out.add(DisplayMessages.surfaceCreate(s.id(), s.width(), s.height(), s.format(),
+                        s.primary() ? DisplayMessages.SURFACE_PRIMARY : 0));
+            }
+            if (s.renderable()) {
+                Rect all = s.bounds();
+                contents.add(DisplayMessages.copy(s.id(), all, new Bitmap(s.width(), s.height(), s.read(all),
+                        s.hasAlpha())));
+            }
+        }
+        out.addAll(contents);
+        if (primary() != null) {
+            out.add(DisplayMessages.empty(DisplayMessages.MSG_MARK));
+        }
+        return out;
+    }
+
+    private static boolean isDestroyOf(DisplayMessages.Message m, int surfaceId) {
+        return m.type() == DisplayMessages.MSG_SURFACE_DESTROY && m.body().getInt(0) == surfaceId;
+    }
+
+    private static DisplayChannelClient.SurfaceKey key(Surface s) {
+        return new DisplayChannelClient.SurfaceKey(s.width(), s.height(), s.format(),
+                s.primary() ? DisplayMessages.SURFACE_PRIMARY : 0);
+    }
+
+    /** Closes every client (the device went away). */
+    public void closeClients(String reason) {
+        for (DisplayChannelClient c : clients()) {
+            c.close(reason);
+        }
+        LOG.debug("display {}: clients closed: {}", id, reason);
+    }
+}

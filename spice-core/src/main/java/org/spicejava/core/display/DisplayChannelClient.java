@@ -1,0 +1,140 @@
+package org.spicejava.core.display;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.net.SocketConnection;
+
+/**
+ * One client's display channel (the reference's DisplayChannelClient), on the display worker's loop. Messages wait
+ * in a queue while the ack window or the socket is full; when the queue would pass {@link #PENDING_LIMIT} it is
+ * dropped and the client gets the current surfaces from the local renderer instead, so a slow client costs a
+ * bounded amount of memory and still ends up with the true picture.
+ */
+public final class DisplayChannelClient extends ChannelClient {
+    private static final Logger LOG = LoggerFactory.getLogger(DisplayChannelClient.class);
+    /** SPICE_MSGC_DISPLAY_*. */
+    static final int MSGC_INIT = 101;
+    static final int MSGC_STREAM_REPORT = 102;
+    static final int MSGC_PREFERRED_COMPRESSION = 103;
+    static final int MSGC_GL_DRAW_DONE = 104;
+    static final int MSGC_PREFERRED_VIDEO_CODEC_TYPE = 105;
+    /** Largest message a display client sends (a codec preference list at most). */
+    public static final int MAX_CLIENT_MESSAGE = 4096;
+    /** Bytes we let the socket hold before we keep messages back in our own queue. */
+    static final long SOCKET_HIGH_WATER = 4L << 20;
+    /** Queued bytes after which the queue is replaced by a resend of the current surfaces. */
+    static final long PENDING_LIMIT = 48L << 20;
+
+    /** What the client knows of a surface: enough to tell when it must be recreated. */
+    record SurfaceKey(int width, int height, int format, int flags) {
+    }
+
+    private final DisplayChannel display;
+    private final ArrayDeque<DisplayMessages.Message> pending = new ArrayDeque<>();
+    private final Map<Integer, SurfaceKey> clientSurfaces = new HashMap<>();
+    private long pendingBytes;
+    private boolean resync = true;
+    private int preferredCompression;
+
+    public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display) {
+        super(connection, link, MAX_CLIENT_MESSAGE, true);
+        this.display = display;
+    }
+
+    @Override
+    protected void onStart() {
+        sendSetAck();
+        connection.onWritten(this::pump);
+        pump();
+    }
+
+    /** Queues a message for this client (all clients of a display get the same body). */
+    void push(DisplayMessages.Message message) {
+        if (resync || closed()) {
+            return; // the resend of the current state will include it
+        }
+        pending.add(message);
+        pendingBytes += message.body().remaining();
+        if (pendingBytes > PENDING_LIMIT) {
+            LOG.info("display {}: client is {} MiB behind; will resend the current screen instead", display.id(),
+                    pendingBytes >> 20);
+            pending.clear();
+            pendingBytes = 0;
+            resync = true;
+        }
+        pump();
+    }
+
+    private void pump() {
+        while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
+            if (pending.isEmpty() && resync) {
+                resync = false;
+                pending.addAll(display.stateMessages(clientSurfaces));
+            }
+            DisplayMessages.Message m = pending.poll();
+            if (m == null) {
+                return;
+            }
+            pendingBytes = Math.max(0, pendingBytes - m.body().remaining());
+            track(m);
+            sendCounted(m.type(), m.body());
+        }
+    }
+
+    /** Keeps our model of the client's surfaces in step with what was sent. */
+    private void track(DisplayMessages.Message m) {
+        ByteBuffer b = m.body();
+        if (m.type() == DisplayMessages.MSG_SURFACE_CREATE) {
+            clientSurfaces.put(b.getInt(0), new SurfaceKey(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16)));
+        } else if (m.type() == DisplayMessages.MSG_SURFACE_DESTROY) {
+            clientSurfaces.remove(b.getInt(0));
+        }
+    }
+
+    /** Messages waiting for the ack window or the socket. */
+    public int pendingMessages() {
+        return pending.size();
+    }
+
+    public int preferredCompression() {
+        return preferredCompression;
+    }
+
+    @Override
+    protected void onAckWindowMoved() {
+        pump();
+    }
+
+    @Override
+    protected boolean handle(int type, ByteBuffer body) {
+        switch (type) {
+            case MSGC_INIT -> {
+                // u8 pixmap_cache_id, i64 pixmap_cache_size, u8 glz_dictionary_id, i32 window: we cache nothing yet.
+                if (body.remaining() < 14) {
+                    close("short DISPLAY_INIT");
+                }
+            }
+            case MSGC_PREFERRED_COMPRESSION -> {
+                if (body.remaining() < 1) {
+                    close("short PREFERRED_COMPRESSION");
+                    return true;
+                }
+                preferredCompression = Byte.toUnsignedInt(body.get(0));
+            }
+            case MSGC_STREAM_REPORT, MSGC_GL_DRAW_DONE, MSGC_PREFERRED_VIDEO_CODEC_TYPE -> {
+                // no streams and no GL scanout are sent, so these carry nothing we act on
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+}

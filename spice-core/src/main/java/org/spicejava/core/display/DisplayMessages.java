@@ -1,0 +1,216 @@
+package org.spicejava.core.display;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.Brush;
+import org.spicejava.core.display.draw.DrawOp;
+import org.spicejava.core.display.draw.Drawable;
+import org.spicejava.core.display.draw.Image;
+import org.spicejava.core.display.draw.Mask;
+import org.spicejava.core.display.draw.Rect;
+import org.spicejava.core.display.draw.SurfaceImage;
+
+/**
+ * Display channel messages (SPICE_MSG_DISPLAY_*) as exact wire bodies. Images go out uncompressed: 32-bit bitmaps
+ * (RGBA when they carry alpha), masks as 1-bit bitmaps, surface images by id.
+ */
+public final class DisplayMessages {
+    public static final int MSG_MARK = 102;
+    public static final int MSG_RESET = 103;
+    public static final int MSG_COPY_BITS = 104;
+    public static final int MSG_INVAL_ALL_PALETTES = 108;
+    public static final int MSG_DRAW_FILL = 302;
+    public static final int MSG_DRAW_OPAQUE = 303;
+    public static final int MSG_DRAW_COPY = 304;
+    public static final int MSG_DRAW_BLEND = 305;
+    public static final int MSG_DRAW_BLACKNESS = 306;
+    public static final int MSG_DRAW_WHITENESS = 307;
+    public static final int MSG_DRAW_INVERS = 308;
+    public static final int MSG_DRAW_ROP3 = 309;
+    public static final int MSG_DRAW_TRANSPARENT = 312;
+    public static final int MSG_DRAW_ALPHA_BLEND = 313;
+    public static final int MSG_SURFACE_CREATE = 314;
+    public static final int MSG_SURFACE_DESTROY = 315;
+    /** SPICE_SURFACE_FLAGS_PRIMARY. */
+    public static final int SURFACE_PRIMARY = 1;
+    /** Wire image types and bitmap formats/flags we produce. */
+    static final int IMAGE_BITMAP = 0;
+    static final int IMAGE_SURFACE = 104;
+    static final int BITMAP_FMT_1BIT_BE = 2;
+    static final int BITMAP_FMT_32BIT = 8;
+    static final int BITMAP_FMT_RGBA = 9;
+    static final int BITMAP_TOP_DOWN = 4;
+
+    /** A message ready to send: its type and body. */
+    public record Message(int type, ByteBuffer body) {
+    }
+
+    private DisplayMessages() {
+    }
+
+    public static Message surfaceCreate(int id, int width, int height, int format, int flags) {
+        return new Message(MSG_SURFACE_CREATE, new WireWriter(20).u32(id).u32(width).u32(height).u32(format)
+                .u32(flags).finish());
+    }
+
+    public static Message surfaceDestroy(int id) {
+        return new Message(MSG_SURFACE_DESTROY, new WireWriter(4).u32(id).finish());
+    }
+
+    public static Message empty(int type) {
+        return new Message(type, ByteBuffer.allocate(0));
+    }
+
+    /** A plain DRAW_COPY of {@code pixels} (area-sized, top-down) to {@code area} of a surface. */
+    public static Message copy(int surfaceId, Rect area, Bitmap pixels) {
+        Drawable d = new Drawable(surfaceId, 0, area, null, new DrawOp.Copy(pixels,
+                Rect.ofSize(pixels.width(), pixels.height()), DrawOp.ROPD_OP_PUT, 1, Mask.NONE, false), 0);
+        return draw(d);
+    }
+
+    /** The draw message for a drawable. */
+    public static Message draw(Drawable d) {
+        int size = 64 + switch (d.op()) {
+            case DrawOp.Copy c -> imageBytes(c.src());
+            case DrawOp.Opaque o -> imageBytes(o.src());
+            default -> 0;
+        };
+        WireWriter w = new WireWriter(size);
+        w.u32(d.surfaceId());
+        rect(w, d.bbox());
+        clip(w, d.clip());
+        int type = switch (d.op()) {
+            case DrawOp.Fill f -> {
+                brush(w, f.brush());
+                w.u16(f.rop());
+                mask(w, f.mask());
+                yield MSG_DRAW_FILL;
+            }
+            case DrawOp.Opaque o -> {
+                w.pointer(image(o.src()));
+                rect(w, o.srcArea());
+                brush(w, o.brush());
+                w.u16(o.rop()).u8(o.scaleMode());
+                mask(w, o.mask());
+                yield MSG_DRAW_OPAQUE;
+            }
+            case DrawOp.Copy c -> {
+                w.pointer(image(c.src()));
+                rect(w, c.srcArea());
+                w.u16(c.rop()).u8(c.scaleMode());
+                mask(w, c.mask());
+                yield c.blend() ? MSG_DRAW_BLEND : MSG_DRAW_COPY;
+            }
+            case DrawOp.CopyBits b -> {
+                w.u32(b.srcX()).u32(b.srcY());
+                yield MSG_COPY_BITS;
+            }
+            case DrawOp.Solid s -> {
+                mask(w, s.mask());
+                yield switch (s.kind()) {
+                    case BLACKNESS -> MSG_DRAW_BLACKNESS;
+                    case WHITENESS -> MSG_DRAW_WHITENESS;
+                    case INVERS -> MSG_DRAW_INVERS;
+                };
+            }
+            case DrawOp.Rop3 r -> {
+                w.pointer(image(r.src()));
+                rect(w, r.srcArea());
+                brush(w, r.brush());
+                w.u8(r.rop3()).u8(r.scaleMode());
+                mask(w, r.mask());
+                yield MSG_DRAW_ROP3;
+            }
+            case DrawOp.Transparent t -> {
+                w.pointer(image(t.src()));
+                rect(w, t.srcArea());
+                w.u32(t.srcColor()).u32(t.trueColor());
+                yield MSG_DRAW_TRANSPARENT;
+            }
+            case DrawOp.AlphaBlend a -> {
+                w.u8(a.alphaFlags()).u8(a.alpha());
+                w.pointer(image(a.src()));
+                rect(w, a.srcArea());
+                yield MSG_DRAW_ALPHA_BLEND;
+            }
+        };
+        return new Message(type, w.finish());
+    }
+
+    private static int imageBytes(Image image) {
+        return image instanceof Bitmap b ? 36 + 4 * b.pixels().length : 22;
+    }
+
+    private static void rect(WireWriter w, Rect r) {
+        w.u32(r.top()).u32(r.left()).u32(r.bottom()).u32(r.right());
+    }
+
+    /** Clip: u8 type (0 NONE, 1 RECTS), then u32 count and the rectangles inline. */
+    private static void clip(WireWriter w, List<Rect> rects) {
+        if (rects == null) {
+            w.u8(0);
+            return;
+        }
+        w.u8(1).u32(rects.size());
+        rects.forEach(r -> rect(w, r));
+    }
+
+    private static void brush(WireWriter w, Brush brush) {
+        switch (brush) {
+            case Brush.None n -> w.u8(Brush.TYPE_NONE);
+            case Brush.Solid s -> w.u8(Brush.TYPE_SOLID).u32(s.color());
+            case Brush.Pattern p -> {
+                w.u8(Brush.TYPE_PATTERN).pointer(image(p.pattern()));
+                w.u32(p.x()).u32(p.y());
+            }
+        }
+    }
+
+    /** QMask: u8 flags, Point pos, u32 offset of a 1-bit image (0 = no mask). */
+    private static void mask(WireWriter w, Mask mask) {
+        w.u8(mask.flags()).u32(mask.x()).u32(mask.y());
+        w.pointer(mask.bitmap() == null ? null : maskImage(mask.bitmap()));
+    }
+
+    /** Image: descriptor {u64 id, u8 type, u8 flags, u32 width, u32 height}, then the type's data. */
+    private static Consumer<WireWriter> image(Image image) {
+        return w -> {
+            w.u64(0).u8(image instanceof Bitmap ? IMAGE_BITMAP : IMAGE_SURFACE).u8(0).u32(image.width())
+                    .u32(image.height());
+            switch (image) {
+                case Bitmap b -> {
+                    // BitmapData: u8 format, u8 flags, u32 x, u32 y, u32 stride, u32 palette offset, pixels.
+                    w.u8(b.alpha() ? BITMAP_FMT_RGBA : BITMAP_FMT_32BIT).u8(BITMAP_TOP_DOWN).u32(b.width())
+                            .u32(b.height()).u32(4 * b.width()).u32(0);
+                    w.ints(b.pixels());
+                }
+                case SurfaceImage s -> w.u32(s.surfaceId());
+            }
+        };
+    }
+
+    /** A mask as the client's canvas reads masks: a 1-bit, MSB-first, top-down bitmap; set where non-zero. */
+    private static Consumer<WireWriter> maskImage(Image image) {
+        if (!(image instanceof Bitmap b)) {
+            return image(image);
+        }
+        return w -> {
+            int rowBytes = (b.width() + 7) / 8;
+            w.u64(0).u8(IMAGE_BITMAP).u8(0).u32(b.width()).u32(b.height());
+            w.u8(BITMAP_FMT_1BIT_BE).u8(BITMAP_TOP_DOWN).u32(b.width()).u32(b.height()).u32(rowBytes).u32(0);
+            byte[] row = new byte[rowBytes];
+            for (int y = 0; y < b.height(); y++) {
+                java.util.Arrays.fill(row, (byte) 0);
+                for (int x = 0; x < b.width(); x++) {
+                    if ((b.pixel(x, y) & 0xFFFFFF) != 0) {
+                        row[x >> 3] |= (byte) (0x80 >> (x & 7));
+                    }
+                }
+                w.bytes(ByteBuffer.wrap(row));
+            }
+        };
+    }
+}

@@ -1,0 +1,399 @@
+package org.spicejava.core.display;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.Brush;
+import org.spicejava.core.display.draw.DrawOp;
+import org.spicejava.core.display.draw.Drawable;
+import org.spicejava.core.display.draw.Image;
+import org.spicejava.core.display.draw.Mask;
+import org.spicejava.core.display.draw.Rect;
+import org.spicejava.core.display.draw.SurfaceImage;
+
+/**
+ * Reads QXL commands (qxl_dev.h, packed little-endian structs) out of guest memory into validated records. Every
+ * pointer goes through {@link GuestMemory}; every count and size is bounded before it is used; anything wrong
+ * throws {@link QxlException} and the caller drops the command. Everything needed later is copied, so the command
+ * can be released as soon as it is read. Display worker thread.
+ */
+public final class QxlReader {
+    /** QXL command types (QXL_CMD_*). */
+    public static final int CMD_NOP = 0;
+    public static final int CMD_DRAW = 1;
+    public static final int CMD_UPDATE = 2;
+    public static final int CMD_CURSOR = 3;
+    public static final int CMD_MESSAGE = 4;
+    public static final int CMD_SURFACE = 5;
+    /** QXLCommandExt flag: the drawable uses the old QXLCompatDrawable layout. */
+    public static final int FLAG_COMPAT = 1;
+
+    /** Largest image side we accept (the reference limits surfaces the same way through memory size). */
+    static final int MAX_IMAGE_SIDE = 16384;
+    /** Chunks in one chain; a longer chain is taken for a loop. */
+    static final int MAX_CHUNKS = 65536;
+    /** Clip rectangles per drawable. */
+    static final int MAX_CLIP_RECTS = 16384;
+    /** Bytes of a QXLMessage text we log. */
+    static final int MAX_MESSAGE = 1024;
+
+    // QXLDrawable field offsets (sizeof 191).
+    private static final int DRAWABLE_SIZE = 191;
+    private static final int D_SURFACE_ID = 8;
+    private static final int D_EFFECT = 12;
+    private static final int D_TYPE = 13;
+    private static final int D_SELF_BITMAP = 14;
+    private static final int D_BBOX = 31;
+    private static final int D_CLIP = 47;
+    private static final int D_MM_TIME = 59;
+    private static final int D_UNION = 123;
+    /** QXL_DRAW_* types. */
+    static final int DRAW_NOP = 0;
+    static final int DRAW_FILL = 1;
+    static final int DRAW_OPAQUE = 2;
+    static final int DRAW_COPY = 3;
+    static final int DRAW_COPY_BITS = 4;
+    static final int DRAW_BLEND = 5;
+    static final int DRAW_BLACKNESS = 6;
+    static final int DRAW_WHITENESS = 7;
+    static final int DRAW_INVERS = 8;
+    static final int DRAW_ROP3 = 9;
+    static final int DRAW_TRANSPARENT = 12;
+    static final int DRAW_ALPHA_BLEND = 13;
+
+    private static final int IMAGE_DESCRIPTOR_SIZE = 18;
+    private static final int BITMAP_SIZE = 30;
+    private static final int IMAGE_TYPE_BITMAP = 0;
+    private static final int IMAGE_TYPE_SURFACE = 104;
+    private static final int BITMAP_DIRECT = 1;
+    private static final int BITMAP_TOP_DOWN = 4;
+    private static final int CHUNK_HEADER = 20;
+
+    private final GuestMemory memory;
+    private final SurfaceSizes surfaces;
+
+    /** What the reader needs to know about existing surfaces (SURFACE images take their size from them). */
+    public interface SurfaceSizes {
+        /** The {width, height} of surface {@code id}, or null when it does not exist. */
+        int[] size(int id);
+    }
+
+    public QxlReader(GuestMemory memory, SurfaceSizes surfaces) {
+        this.memory = memory;
+        this.surfaces = surfaces;
+    }
+
+    private static int u8(MemorySegment s, long offset) {
+        return Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, offset));
+    }
+
+    private static int u16(MemorySegment s, long offset) {
+        return Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset));
+    }
+
+    private static int i16(MemorySegment s, long offset) {
+        return s.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset);
+    }
+
+    private static int i32(MemorySegment s, long offset) {
+        return s.get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+    }
+
+    private static long u64(MemorySegment s, long offset) {
+        return s.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+    }
+
+    private static Rect rect(MemorySegment s, long offset) {
+        return new Rect(i32(s, offset), i32(s, offset + 4), i32(s, offset + 8), i32(s, offset + 12));
+    }
+
+    /** The QXLReleaseInfo address of a command: its first 8 bytes, checked to lie in guest memory. */
+    public long releaseInfo(long address, int group) {
+        memory.segment(address, 8, group);
+        return address;
+    }
+
+    // ---- drawables ----
+
+    public Drawable drawable(long address, int group, int commandFlags) {
+        if ((commandFlags & FLAG_COMPAT) != 0) {
+            throw new QxlException("compat drawables (old guest drivers) are not supported");
+        }
+        MemorySegment d = memory.segment(address, DRAWABLE_SIZE, group);
+        int surfaceId = i32(d, D_SURFACE_ID);
+        Rect bbox = rect(d, D_BBOX);
+        if (!bbox.wellFormed()) {
+            throw new QxlException("malformed bbox " + bbox);
+        }
+        if (u8(d, D_SELF_BITMAP) != 0) {
+            throw new QxlException("self_bitmap drawables are not supported");
+        }
+        List<Rect> clip = clip(d, group);
+        MemorySegment u = d.asSlice(D_UNION);
+        int type = u8(d, D_TYPE);
+        DrawOp op = switch (type) {
+            case DRAW_FILL -> new DrawOp.Fill(brush(u, 0, group), u16(u, 20), mask(u, 22, group));
+            case DRAW_OPAQUE -> new DrawOp.Opaque(image(u64(u, 0), group), rect(u, 8), brush(u, 24, group),
+                    u16(u, 44), u8(u, 46), mask(u, 47, group));
+            case DRAW_COPY, DRAW_BLEND -> new DrawOp.Copy(image(u64(u, 0), group), rect(u, 8), u16(u, 24), u8(u, 26),
+                    mask(u, 27, group), type == DRAW_BLEND);
+            case DRAW_COPY_BITS -> new DrawOp.CopyBits(i32(u, 0), i32(u, 4));
+            case DRAW_BLACKNESS -> new DrawOp.Solid(DrawOp.Solid.Kind.BLACKNESS, mask(u, 0, group));
+            case DRAW_WHITENESS -> new DrawOp.Solid(DrawOp.Solid.Kind.WHITENESS, mask(u, 0, group));
+            case DRAW_INVERS -> new DrawOp.Solid(DrawOp.Solid.Kind.INVERS, mask(u, 0, group));
+            case DRAW_ROP3 -> new DrawOp.Rop3(image(u64(u, 0), group), rect(u, 8), brush(u, 24, group), u8(u, 44),
+                    u8(u, 45), mask(u, 46, group));
+            case DRAW_TRANSPARENT -> new DrawOp.Transparent(image(u64(u, 0), group), rect(u, 8), i32(u, 24),
+                    i32(u, 28));
+            case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group),
+                    rect(u, 11));
+            default -> throw new QxlException("draw type " + type + " is not supported");
+        };
+        checkSourceArea(op);
+        return new Drawable(surfaceId, u8(d, D_EFFECT), bbox, clip, op, i32(d, D_MM_TIME));
+    }
+
+    /** A source area must be well formed and lie inside its image, or the client would read outside it. */
+    private static void checkSourceArea(DrawOp op) {
+        Image src = null;
+        Rect area = null;
+        switch (op) {
+            case DrawOp.Copy c -> { src = c.src(); area = c.srcArea(); }
+            case DrawOp.Opaque o -> { src = o.src(); area = o.srcArea(); }
+            case DrawOp.Rop3 r -> { src = r.src(); area = r.srcArea(); }
+            case DrawOp.Transparent t -> { src = t.src(); area = t.srcArea(); }
+            case DrawOp.AlphaBlend a -> { src = a.src(); area = a.srcArea(); }
+            default -> { }
+        }
+        if (src != null && (!area.wellFormed() || !Rect.ofSize(src.width(), src.height()).contains(area))) {
+            throw new QxlException("source area " + area + " outside its " + src.width() + "x" + src.height()
+                    + " image");
+        }
+    }
+
+    private List<Rect> clip(MemorySegment d, int group) {
+        int type = i32(d, D_CLIP);
+        if (type == 0) {
+            return null;
+        }
+        if (type != 1) {
+            throw new QxlException("clip type " + type + " unknown");
+        }
+        MemorySegment head = memory.segment(u64(d, D_CLIP + 4), 4, group);
+        long count = Integer.toUnsignedLong(i32(head, 0));
+        if (count > MAX_CLIP_RECTS) {
+            throw new QxlException(count + " clip rectangles");
+        }
+        // QXLClipRects: u32 num_rects, then a QXLDataChunk chain holding the rectangles.
+        byte[] bytes = chunks(u64(d, D_CLIP + 4) + 4, count * 16, group);
+        MemorySegment rects = MemorySegment.ofArray(bytes);
+        List<Rect> clip = new ArrayList<>((int) count);
+        for (int i = 0; i < count; i++) {
+            Rect r = rect(rects, i * 16L);
+            if (!r.wellFormed()) {
+                throw new QxlException("malformed clip rectangle " + r);
+            }
+            clip.add(r);
+        }
+        return clip;
+    }
+
+    private Brush brush(MemorySegment u, long offset, int group) {
+        int type = i32(u, offset);
+        return switch (type) {
+            case Brush.TYPE_NONE -> Brush.NONE;
+            case Brush.TYPE_SOLID -> new Brush.Solid(i32(u, offset + 4));
+            case Brush.TYPE_PATTERN -> new Brush.Pattern(image(u64(u, offset + 4), group), i32(u, offset + 12),
+                    i32(u, offset + 16));
+            default -> throw new QxlException("brush type " + type + " unknown");
+        };
+    }
+
+    private Mask mask(MemorySegment u, long offset, int group) {
+        long bitmap = u64(u, offset + 9);
+        if (bitmap == 0) {
+            return Mask.NONE;
+        }
+        return new Mask(u8(u, offset), i32(u, offset + 1), i32(u, offset + 5), image(bitmap, group));
+    }
+
+    // ---- images ----
+
+    /** QXLImage: a bitmap (decoded to 32-bit pixels) or a reference to a surface. */
+    public Image image(long address, int group) {
+        MemorySegment descriptor = memory.segment(address, IMAGE_DESCRIPTOR_SIZE, group);
+        int type = u8(descriptor, 8);
+        int width = i32(descriptor, 10);
+        int height = i32(descriptor, 14);
+        return switch (type) {
+            case IMAGE_TYPE_BITMAP -> bitmap(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + BITMAP_SIZE, group)
+                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group);
+            case IMAGE_TYPE_SURFACE -> {
+                int id = i32(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + 4, group), IMAGE_DESCRIPTOR_SIZE);
+                int[] size = surfaces.size(id);
+                if (size == null) {
+                    throw new QxlException("image of surface " + id + " that does not exist");
+                }
+                yield new SurfaceImage(id, size[0], size[1]);
+            }
+            default -> throw new QxlException("image type " + type + " (" + width + "x" + height
+                    + ") is not supported");
+        };
+    }
+
+    /** QXLBitmap: u8 format, u8 flags, u32 x, u32 y, u32 stride, u64 palette, u64 data. */
+    private Bitmap bitmap(MemorySegment b, int group) {
+        int format = u8(b, 0);
+        int flags = u8(b, 1);
+        long width = Integer.toUnsignedLong(i32(b, 2));
+        long height = Integer.toUnsignedLong(i32(b, 6));
+        long stride = Integer.toUnsignedLong(i32(b, 10));
+        if (width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+            throw new QxlException("bitmap size " + width + "x" + height + " refused");
+        }
+        long rowBytes = BitmapFormat.rowBytes(format, (int) width);
+        if (rowBytes < 0) {
+            throw new QxlException("bitmap format " + format + " unknown");
+        }
+        if (stride < rowBytes) {
+            throw new QxlException("bitmap stride " + stride + " is smaller than a row of " + rowBytes + " bytes");
+        }
+        long size = stride * (height - 1) + rowBytes;
+        long dataAddress = u64(b, 22);
+        MemorySegment data = (flags & BITMAP_DIRECT) != 0
+                ? memory.segment(dataAddress, size, group)
+                : MemorySegment.ofArray(chunks(dataAddress, size, group));
+        int[] palette = BitmapFormat.needsPalette(format) ? palette(u64(b, 14), format, group) : null;
+        return BitmapFormat.decode(format, (int) width, (int) height, (int) stride, (flags & BITMAP_TOP_DOWN) != 0,
+                palette, data);
+    }
+
+    /** QXLPalette: u64 unique, u16 num_ents, u32 ents[num_ents]. */
+    private int[] palette(long address, int format, int group) {
+        if (address == 0) {
+            if (BitmapFormat.paletteEntries(format) == 2) {
+                return BitmapFormat.MONO_PALETTE; // 1-bit masks come without a palette
+            }
+            throw new QxlException("palettized bitmap (format " + format + ") without a palette");
+        }
+        MemorySegment head = memory.segment(address, 10, group);
+        int entries = u16(head, 8);
+        int max = BitmapFormat.paletteEntries(format);
+        MemorySegment ents = memory.segment(address, 10 + 4L * entries, group).asSlice(10);
+        int[] palette = new int[max];
+        for (int i = 0; i < Math.min(entries, max); i++) {
+            palette[i] = ents.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i);
+        }
+        return palette;
+    }
+
+    /**
+     * Concatenates the QXLDataChunk chain at {@code address} ({u32 data_size, u64 prev, u64 next, data}) and
+     * returns exactly {@code size} bytes; a chain that is too short, too long or loops is refused.
+     */
+    byte[] chunks(long address, long size, int group) {
+        if (size > GuestMemory.MAX_READ) {
+            throw new QxlException("chunked data of " + size + " bytes refused");
+        }
+        byte[] out = new byte[(int) size];
+        long filled = 0;
+        Set<Long> seen = new HashSet<>();
+        long next = address;
+        while (next != 0 && filled < size) {
+            if (!seen.add(next) || seen.size() > MAX_CHUNKS) {
+                throw new QxlException("data chunk chain loops or is too long");
+            }
+            MemorySegment header = memory.segment(next, CHUNK_HEADER, group);
+            long chunkSize = Integer.toUnsignedLong(i32(header, 0));
+            long take = Math.min(chunkSize, size - filled);
+            MemorySegment data = memory.segment(next, CHUNK_HEADER + take, group).asSlice(CHUNK_HEADER);
+            MemorySegment.copy(data, 0, MemorySegment.ofArray(out), filled, take);
+            filled += take;
+            next = u64(header, 12);
+        }
+        if (filled < size) {
+            throw new QxlException("data chunks hold " + filled + " of " + size + " bytes");
+        }
+        return out;
+    }
+
+    // ---- other commands ----
+
+    public SurfaceCommand surface(long address, int group) {
+        MemorySegment s = memory.segment(address, 41, group);
+        int type = u8(s, 12);
+        if (type != 0 && type != 1) {
+            throw new QxlException("surface command type " + type + " unknown");
+        }
+        return new SurfaceCommand(i32(s, 8), type == 0, i32(s, 13), i32(s, 17), i32(s, 21), i32(s, 25), i32(s, 29),
+                u64(s, 33));
+    }
+
+    /** QXLUpdateCmd: the area and surface whose drawing the guest waits for. */
+    public Rect updateArea(long address, int group) {
+        MemorySegment s = memory.segment(address, 32, group);
+        return rect(s, 8);
+    }
+
+    public int updateSurface(long address, int group) {
+        return i32(memory.segment(address, 32, group), 28);
+    }
+
+    public String message(long address, int group) {
+        memory.segment(address, 8, group);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < MAX_MESSAGE; i++) {
+            MemorySegment c;
+            try {
+                c = memory.segment(address + 8 + i, 1, group);
+            } catch (QxlException e) {
+                break;
+            }
+            int b = u8(c, 0);
+            if (b == 0) {
+                break;
+            }
+            text.append((char) b);
+        }
+        return new String(text.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    public CursorCommand cursor(long address, int group) {
+        MemorySegment c = memory.segment(address, 22, group);
+        int type = u8(c, 8);
+        return switch (type) {
+            case 0 -> new CursorCommand.Set(i16(c, 9), i16(c, 11), u8(c, 13) != 0, cursorShape(u64(c, 14), group));
+            case 1 -> new CursorCommand.Move(i16(c, 9), i16(c, 11));
+            case 2 -> new CursorCommand.Hide();
+            case 3 -> new CursorCommand.Trail(u16(c, 9), u16(c, 11));
+            default -> throw new QxlException("cursor command type " + type + " unknown");
+        };
+    }
+
+    /** QXLCursor: header {u64 unique, u16 type, u16 width, u16 height, u16 hot_x, u16 hot_y}, u32 data_size, chunk. */
+    private CursorShape cursorShape(long address, int group) {
+        MemorySegment c = memory.segment(address, 22, group);
+        int type = u16(c, 8);
+        int width = u16(c, 10);
+        int height = u16(c, 12);
+        if (width > CursorShape.MAX_SIZE || height > CursorShape.MAX_SIZE) {
+            throw new QxlException("cursor " + width + "x" + height + " too large");
+        }
+        long expected = CursorShape.dataSize(type, width, height);
+        if (expected < 0) {
+            throw new QxlException("cursor type " + type + " unknown");
+        }
+        long declared = Integer.toUnsignedLong(i32(c, 18));
+        if (declared < expected) {
+            throw new QxlException("cursor data of " + declared + " bytes, type " + type + " needs " + expected);
+        }
+        byte[] data = chunks(address + 22, expected, group);
+        return new CursorShape(u64(c, 0), type, width, height, u16(c, 14), u16(c, 16), data);
+    }
+}

@@ -1,0 +1,290 @@
+package org.spicejava.core.display;
+
+import java.util.List;
+import java.util.function.IntFunction;
+
+import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.Brush;
+import org.spicejava.core.display.draw.DrawOp;
+import org.spicejava.core.display.draw.Drawable;
+import org.spicejava.core.display.draw.Image;
+import org.spicejava.core.display.draw.Mask;
+import org.spicejava.core.display.draw.Rect;
+import org.spicejava.core.display.draw.SurfaceImage;
+
+/**
+ * The local renderer (the reference's software canvas): applies drawables to a {@link Surface} so its memory shows
+ * what the client shows. Covers COPY and BLEND with every bitmap format, rop descriptors, nearest-neighbour
+ * scaling and masks; FILL with solid and pattern brushes; COPY_BITS; BLACKNESS/WHITENESS/INVERS; TRANSPARENT;
+ * ALPHA_BLEND; ROP3. OPAQUE is drawn as a COPY (its brush is ignored locally). Display worker thread.
+ */
+public final class Renderer {
+    /** SPICE_ROPD_* bits. */
+    static final int INVERS_SRC = 0x1;
+    static final int INVERS_BRUSH = 0x2;
+    static final int INVERS_DEST = 0x4;
+    static final int OP_PUT = 0x8;
+    static final int OP_OR = 0x10;
+    static final int OP_AND = 0x20;
+    static final int OP_XOR = 0x40;
+    static final int OP_BLACKNESS = 0x80;
+    static final int OP_WHITENESS = 0x100;
+    static final int OP_INVERS = 0x200;
+    static final int INVERS_RES = 0x400;
+
+    private final IntFunction<Surface> surfaces;
+
+    /** {@code surfaces} finds other surfaces that images of type SURFACE refer to. */
+    public Renderer(IntFunction<Surface> surfaces) {
+        this.surfaces = surfaces;
+    }
+
+    /** Draws {@code d} on {@code target} and marks the changed area dirty. */
+    public void draw(Surface target, Drawable d) {
+        Rect box = d.bbox().intersect(target.bounds());
+        if (box.isEmpty() || !target.renderable()) {
+            return;
+        }
+        List<Rect> areas = d.clip() == null ? List.of(box) : d.clip().stream().map(box::intersect)
+                .filter(r -> !r.isEmpty()).toList();
+        if (d.op() instanceof DrawOp.CopyBits bits) {
+            copyBits(target, d.bbox(), areas, bits);
+        } else {
+            for (Rect area : areas) {
+                drawArea(target, d, area);
+            }
+        }
+        areas.forEach(target::markDirty);
+    }
+
+    private void drawArea(Surface t, Drawable d, Rect area) {
+        Rect bbox = d.bbox();
+        switch (d.op()) {
+            case DrawOp.Copy c -> copy(t, bbox, area, c.src(), c.srcArea(), c.rop(), c.mask(), INVERS_SRC);
+            case DrawOp.Opaque o -> copy(t, bbox, area, o.src(), o.srcArea(), o.rop(), o.mask(), INVERS_SRC);
+            case DrawOp.Fill f -> {
+                Source brush = brushSource(f.brush(), t);
+                forEach(t, bbox, area, f.mask(), (x, y, dst) -> rop(f.rop(), brush.at(x, y), dst, INVERS_BRUSH));
+            }
+            case DrawOp.Solid s -> forEach(t, bbox, area, s.mask(), (x, y, dst) -> switch (s.kind()) {
+                case BLACKNESS -> 0;
+                case WHITENESS -> 0xFFFFFF;
+                case INVERS -> ~dst;
+            });
+            case DrawOp.Transparent tr -> {
+                Source src = imageSource(tr.src(), tr.srcArea(), bbox);
+                int key = tr.srcColor() & 0xFFFFFF;
+                forEach(t, bbox, area, Mask.NONE, (x, y, dst) -> {
+                    int p = src.at(x, y);
+                    return (p & 0xFFFFFF) == key ? dst : p;
+                });
+            }
+            case DrawOp.AlphaBlend a -> {
+                Source src = imageSource(a.src(), a.srcArea(), bbox);
+                boolean srcAlpha = (a.alphaFlags() & 2) != 0 || hasAlpha(a.src());
+                forEach(t, bbox, area, Mask.NONE, (x, y, dst) -> over(src.at(x, y), srcAlpha, a.alpha(), dst));
+            }
+            case DrawOp.Rop3 r -> {
+                Source src = imageSource(r.src(), r.srcArea(), bbox);
+                Source brush = brushSource(r.brush(), t);
+                forEach(t, bbox, area, r.mask(), (x, y, dst) -> rop3(r.rop3(), src.at(x, y), brush.at(x, y), dst));
+            }
+            case DrawOp.CopyBits ignored -> throw new IllegalStateException("handled by draw");
+        }
+    }
+
+    // ---- copy ----
+
+    private void copy(Surface t, Rect bbox, Rect area, Image image, Rect srcArea, int rop, Mask mask, int srcInvers) {
+        boolean unscaled = srcArea.width() == bbox.width() && srcArea.height() == bbox.height();
+        if (rop == OP_PUT && mask.bitmap() == null && unscaled && image instanceof Bitmap b) {
+            int alphaBits = t.hasAlpha() && !b.alpha() ? 0xFF000000 : 0;
+            int[] row = new int[area.width()];
+            for (int y = area.top(); y < area.bottom(); y++) {
+                int sy = srcArea.top() + y - bbox.top();
+                System.arraycopy(b.pixels(), sy * b.width() + srcArea.left() + area.left() - bbox.left(), row, 0,
+                        row.length);
+                if (alphaBits != 0) {
+                    for (int i = 0; i < row.length; i++) {
+                        row[i] |= alphaBits;
+                    }
+                }
+                t.writeRow(area.left(), y, row.length, row, 0);
+            }
+            return;
+        }
+        Source src = imageSource(image, srcArea, bbox);
+        forEach(t, bbox, area, mask, (x, y, dst) -> rop(rop, src.at(x, y), dst, srcInvers));
+    }
+
+    private void copyBits(Surface t, Rect bbox, List<Rect> areas, DrawOp.CopyBits bits) {
+        // Read every source area before writing, since source and destination overlap when scrolling.
+        int dx = bits.srcX() - bbox.left();
+        int dy = bits.srcY() - bbox.top();
+        List<int[]> saved = areas.stream().map(a -> {
+            Rect src = new Rect(a.top() + dy, a.left() + dx, a.bottom() + dy, a.right() + dx);
+            if (!t.bounds().contains(src)) {
+                throw new QxlException("copy_bits source " + src + " outside surface " + t.id());
+            }
+            return t.read(src);
+        }).toList();
+        for (int i = 0; i < areas.size(); i++) {
+            Rect a = areas.get(i);
+            int[] pixels = saved.get(i);
+            for (int y = 0; y < a.height(); y++) {
+                t.writeRow(a.left(), a.top() + y, a.width(), pixels, y * a.width());
+            }
+        }
+    }
+
+    // ---- sources ----
+
+    /** A pixel source in destination coordinates. */
+    private interface Source {
+        int at(int x, int y);
+    }
+
+    private static boolean hasAlpha(Image image) {
+        return image instanceof Bitmap b && b.alpha();
+    }
+
+    /** Maps destination pixels of {@code bbox} to {@code srcArea} of the image (nearest neighbour when scaled). */
+    private Source imageSource(Image image, Rect srcArea, Rect bbox) {
+        int sw = srcArea.width();
+        int sh = srcArea.height();
+        int bw = Math.max(1, bbox.width());
+        int bh = Math.max(1, bbox.height());
+        PixelReader pixels = reader(image);
+        return (x, y) -> pixels.at(srcArea.left() + (int) ((long) (x - bbox.left()) * sw / bw),
+                srcArea.top() + (int) ((long) (y - bbox.top()) * sh / bh));
+    }
+
+    private interface PixelReader {
+        int at(int x, int y);
+    }
+
+    private PixelReader reader(Image image) {
+        return switch (image) {
+            case Bitmap b -> b::pixel;
+            case SurfaceImage s -> {
+                Surface source = surfaces.apply(s.surfaceId());
+                if (source == null || !source.renderable()) {
+                    throw new QxlException("image of surface " + s.surfaceId() + " cannot be read");
+                }
+                yield source::get;
+            }
+        };
+    }
+
+    private Source brushSource(Brush brush, Surface t) {
+        return switch (brush) {
+            case Brush.None n -> (x, y) -> 0;
+            case Brush.Solid s -> (x, y) -> s.color();
+            case Brush.Pattern p -> {
+                PixelReader pixels = reader(p.pattern());
+                int w = p.pattern().width();
+                int h = p.pattern().height();
+                if (w <= 0 || h <= 0) {
+                    throw new QxlException("empty pattern");
+                }
+                yield (x, y) -> pixels.at(Math.floorMod(x - p.x(), w), Math.floorMod(y - p.y(), h));
+            }
+        };
+    }
+
+    // ---- per-pixel loop ----
+
+    private interface PixelOp {
+        int apply(int x, int y, int dst);
+    }
+
+    private void forEach(Surface t, Rect bbox, Rect area, Mask mask, PixelOp op) {
+        PixelReader maskBits = mask.bitmap() == null ? null : reader(mask.bitmap());
+        int mw = mask.bitmap() == null ? 0 : mask.bitmap().width();
+        int mh = mask.bitmap() == null ? 0 : mask.bitmap().height();
+        boolean invers = (mask.flags() & Mask.FLAG_INVERS) != 0;
+        int keep = t.hasAlpha() ? 0xFFFFFFFF : 0xFFFFFF;
+        int[] row = new int[area.width()];
+        for (int y = area.top(); y < area.bottom(); y++) {
+            t.readRow(area.left(), y, row.length, row, 0);
+            for (int i = 0; i < row.length; i++) {
+                int x = area.left() + i;
+                if (maskBits != null) {
+                    int mx = x - bbox.left() + mask.x();
+                    int my = y - bbox.top() + mask.y();
+                    boolean on = mx >= 0 && my >= 0 && mx < mw && my < mh && (maskBits.at(mx, my) & 0xFFFFFF) != 0;
+                    if (on == invers) {
+                        continue;
+                    }
+                }
+                row[i] = op.apply(x, y, row[i]) & keep;
+            }
+            t.writeRow(area.left(), y, row.length, row, 0);
+        }
+    }
+
+    // ---- raster operations ----
+
+    /** Applies a SPICE rop descriptor to a source (image or brush, as {@code srcInvers} says) and the destination. */
+    static int rop(int rop, int src, int dst, int srcInvers) {
+        if ((rop & srcInvers) != 0) {
+            src = ~src;
+        }
+        if ((rop & INVERS_DEST) != 0) {
+            dst = ~dst;
+        }
+        int r;
+        if ((rop & OP_PUT) != 0) {
+            r = src;
+        } else if ((rop & OP_OR) != 0) {
+            r = src | dst;
+        } else if ((rop & OP_AND) != 0) {
+            r = src & dst;
+        } else if ((rop & OP_XOR) != 0) {
+            r = src ^ dst;
+        } else if ((rop & OP_BLACKNESS) != 0) {
+            r = 0;
+        } else if ((rop & OP_WHITENESS) != 0) {
+            r = 0xFFFFFFFF;
+        } else if ((rop & OP_INVERS) != 0) {
+            r = ~dst;
+        } else {
+            r = src;
+        }
+        return (rop & INVERS_RES) != 0 ? ~r : r;
+    }
+
+    /** A ternary raster operation: bit {@code (p<<2)|(s<<1)|d} of {@code code} is the result for those inputs. */
+    static int rop3(int code, int src, int brush, int dst) {
+        int r = 0;
+        for (int i = 0; i < 8; i++) {
+            if ((code >> i & 1) != 0) {
+                int p = (i & 4) != 0 ? brush : ~brush;
+                int s = (i & 2) != 0 ? src : ~src;
+                int d = (i & 1) != 0 ? dst : ~dst;
+                r |= p & s & d;
+            }
+        }
+        return r;
+    }
+
+    /** Source OVER destination with a global alpha, premultiplied as pixman computes it. */
+    static int over(int src, boolean srcAlpha, int alpha, int dst) {
+        int sa = srcAlpha ? src >>> 24 : 255;
+        int a = sa * alpha / 255;
+        int inv = 255 - a;
+        int r = 0;
+        for (int shift = 0; shift <= 16; shift += 8) {
+            int s = (src >> shift & 0xFF) * alpha / 255;
+            if (srcAlpha) {
+                s = Math.min(255, s);
+            } else {
+                s = (src >> shift & 0xFF) * a / 255;
+            }
+            int c = s + (dst >> shift & 0xFF) * inv / 255;
+            r |= Math.min(255, c) << shift;
+        }
+        int da = dst >>> 24;
+        return r | Math.min(255, a + da * inv / 255) << 24;
+    }
+}

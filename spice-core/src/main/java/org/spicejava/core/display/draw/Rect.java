@@ -1,0 +1,49 @@
+package org.spicejava.core.display.draw;
+
+/** A rectangle in SPICE's field order (QXLRect and the wire Rect): bottom and right are exclusive. */
+public record Rect(int top, int left, int bottom, int right) {
+    public static final Rect EMPTY = new Rect(0, 0, 0, 0);
+
+    public static Rect ofSize(int width, int height) {
+        return new Rect(0, 0, height, width);
+    }
+
+    public int width() {
+        return right - left;
+    }
+
+    public int height() {
+        return bottom - top;
+    }
+
+    public boolean isEmpty() {
+        return right <= left || bottom <= top;
+    }
+
+    /** A well-formed rectangle has left <= right and top <= bottom. */
+    public boolean wellFormed() {
+        return left <= right && top <= bottom;
+    }
+
+    public Rect intersect(Rect other) {
+        Rect r = new Rect(Math.max(top, other.top), Math.max(left, other.left), Math.min(bottom, other.bottom),
+                Math.min(right, other.right));
+        return r.isEmpty() ? EMPTY : r;
+    }
+
+    /** The smallest rectangle holding both (an empty one adds nothing). */
+    public Rect union(Rect other) {
+        if (isEmpty()) {
+            return other;
+        }
+        if (other.isEmpty()) {
+            return this;
+        }
+        return new Rect(Math.min(top, other.top), Math.min(left, other.left), Math.max(bottom, other.bottom),
+                Math.max(right, other.right));
+    }
+
+    public boolean contains(Rect other) {
+        return other.left >= left && other.right <= right && other.top >= top && other.bottom <= bottom;
+    }
+}

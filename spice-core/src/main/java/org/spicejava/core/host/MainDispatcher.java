@@ -1,0 +1,51 @@
+package org.spicejava.core.host;
+
+import java.io.IOException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands work from other threads (display workers) to the host's main-loop thread, the way the reference's main
+ * dispatcher does: a queue plus a wake-up descriptor the host watches. Create and close it on the main thread;
+ * {@link #execute} from any thread.
+ */
+public final class MainDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(MainDispatcher.class);
+
+    private final NetworkStack network;
+    private final int fd;
+    private final EventLoop.Watch watch;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
+    public MainDispatcher(EventLoop mainLoop, NetworkStack network) throws IOException {
+        this.network = network;
+        this.fd = network.openWakeup();
+        this.watch = mainLoop.newWatch(fd, EventLoop.READ, events -> runPending());
+    }
+
+    /** Runs {@code task} on the main-loop thread soon. Any thread. */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        network.wake(fd);
+    }
+
+    private void runPending() {
+        network.drainWakeup(fd);
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("main-loop task failed", e);
+            }
+        }
+    }
+
+    public void close() {
+        watch.remove();
+        network.close(fd);
+        runPending();
+    }
+}
