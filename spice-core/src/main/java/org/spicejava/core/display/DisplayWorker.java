@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,8 @@ public final class DisplayWorker {
     private QxlReader reader;
     private DisplayChannel display;
     private final CursorChannel cursor = new CursorChannel();
+    /** QXL_SURF_FLAG_KEEP_DATA: the surface memory already holds the picture. */
+    static final int KEEP_DATA = 1;
     /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     private boolean running;
@@ -299,14 +302,14 @@ public final class DisplayWorker {
             throw new QxlException("surface 0 is the primary; it is not created by a command");
         }
         display.create(surface(s.surfaceId(), s.width(), s.height(), s.stride(), s.format(), s.data(), cmd.groupId(),
-                false));
+                false, (s.flags() & KEEP_DATA) != 0));
         surfaceCreates.put(s.surfaceId(), cmd);
         return true;
     }
 
     /** A surface over guest memory, after checking its geometry against what the memslot holds. */
     Surface surface(int surfaceId, int width, int height, int stride, int format, long address, int group,
-                    boolean primary) {
+                    boolean primary, boolean keepData) {
         long rowBytes = Surface.rowBytes(format, width);
         if (rowBytes < 0) {
             throw new QxlException("surface format " + format + " unknown");
@@ -318,8 +321,11 @@ public final class DisplayWorker {
         if (absStride < rowBytes) {
             throw new QxlException("surface stride " + stride + " is smaller than a row of " + rowBytes + " bytes");
         }
-        return new Surface(surfaceId, width, height, format, stride,
-                memory.segment(address, absStride * height, group), primary);
+        MemorySegment pixels = memory.segment(address, absStride * height, group);
+        if (!keepData) {
+            pixels.fill((byte) 0); // a new surface starts black, as the reference clears it
+        }
+        return new Surface(surfaceId, width, height, format, stride, pixels, primary);
     }
 
     private void release(QxlDevice.Command cmd) {

@@ -195,7 +195,7 @@ public final class QxlControl {
         }
         try {
             worker.display().create(worker.surface(0, p.width(), p.height(), p.stride(), p.format(), p.memory(),
-                    p.groupId(), true));
+                    p.groupId(), true, (p.flags() & DisplayWorker.KEEP_DATA) != 0));
         } catch (QxlException e) {
             LOG.warn("display {}: primary surface {}x{} stride {} format {} refused: {}", id, p.width(), p.height(),
                     p.stride(), p.format(), e.getMessage());
