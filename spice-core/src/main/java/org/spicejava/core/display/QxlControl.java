@@ -28,6 +28,17 @@ public final class QxlControl {
         this.worker = worker;
     }
 
+    /** Told about the primary surface (on the worker thread): size and whether client mouse mode fits it. */
+    public interface PrimaryListener {
+        void changed(int width, int height, boolean clientMouse);
+    }
+
+    private volatile PrimaryListener primaryListener = (w, h, m) -> { };
+
+    public void onPrimaryChange(PrimaryListener listener) {
+        primaryListener = listener;
+    }
+
     public int id() {
         return id;
     }
@@ -196,6 +207,7 @@ public final class QxlControl {
         try {
             worker.display().create(worker.surface(0, p.width(), p.height(), p.stride(), p.format(), p.memory(),
                     p.groupId(), true, (p.flags() & DisplayWorker.KEEP_DATA) != 0));
+            primaryListener.changed(p.width(), p.height(), p.mouseMode() != 0);
         } catch (QxlException e) {
             LOG.warn("display {}: primary surface {}x{} stride {} format {} refused: {}", id, p.width(), p.height(),
                     p.stride(), p.format(), e.getMessage());
@@ -209,9 +221,13 @@ public final class QxlControl {
             return;
         }
         worker.display().destroy(0);
+        primaryListener.changed(0, 0, false);
     }
 
     private void destroyAllSurfaces() {
+        if (worker.display().primary() != null) {
+            primaryListener.changed(0, 0, false);
+        }
         worker.display().destroyAll();
         worker.releaseDestroyedSurfaces();
     }

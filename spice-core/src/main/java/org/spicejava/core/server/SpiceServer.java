@@ -57,6 +57,9 @@ public final class SpiceServer {
     private boolean initialized;
     private volatile boolean vmRunning;
     private volatile int mouseMode = MOUSE_MODE_SERVER;
+    private boolean displayAllowsClientMouse;
+    private boolean lastClientMouseAllowed;
+    private Runnable mouseModeListener = () -> { };
     private Keyboard keyboard;
     private Mouse mouse;
     private Tablet tablet;
@@ -266,7 +269,13 @@ public final class SpiceServer {
         }
         DisplayWorker worker = new DisplayWorker(id, device, workerLoops.create("spice-display-" + id));
         QxlControl control = new QxlControl(id, worker);
+        control.onPrimaryChange((w, h, clientMouse) -> {
+            if (mainDispatcher != null) {
+                mainDispatcher.execute(() -> primarySurfaceChanged(w, h, clientMouse));
+            }
+        });
         displays.add(control);
+        updateMouseMode();
         worker.start(compressionLevel());
         if (vmRunning) {
             control.start();
@@ -316,6 +325,7 @@ public final class SpiceServer {
     public void removeQxl(QxlControl control) {
         if (displays.remove(control)) {
             control.worker().close();
+            updateMouseMode();
         }
     }
 
@@ -383,16 +393,43 @@ public final class SpiceServer {
         return mouseMode;
     }
 
-    /** Client mouse mode is possible with a tablet, or with the agent when agent mouse is enabled. */
+    /**
+     * Client mouse mode is possible with the agent when agent mouse is enabled, or, as in the reference, with a
+     * tablet when there is exactly one display and its primary surface allows the client's pointer.
+     */
     public boolean clientMouseAllowed() {
-        return tablet != null || (config.agentMouse() && agent != null);
+        return (config.agentMouse() && agent != null)
+                || (tablet != null && displays.size() == 1 && displayAllowsClientMouse);
     }
 
-    /** Falls back to server mode when client mode is no longer possible. */
+    /** Falls back to server mode when client mode is no longer possible, and tells clients when it changed. */
     public void updateMouseMode() {
-        if (!clientMouseAllowed()) {
+        boolean allowed = clientMouseAllowed();
+        int before = mouseMode;
+        if (!allowed) {
             mouseMode = MOUSE_MODE_SERVER;
         }
+        if (allowed != lastClientMouseAllowed || before != mouseMode) {
+            lastClientMouseAllowed = allowed;
+            mouseModeListener.run();
+        }
+    }
+
+    /**
+     * A display's primary surface was created (size, and whether its cursor may follow the client's pointer) or
+     * destroyed (0x0, false). Main-loop thread.
+     */
+    public void primarySurfaceChanged(int width, int height, boolean clientMouse) {
+        displayAllowsClientMouse = clientMouse;
+        updateMouseMode();
+        if (clientMouseAllowed() && tablet != null && width > 0 && height > 0) {
+            tablet.setLogicalSize(width, height);
+        }
+    }
+
+    /** Runs on the main-loop thread when the supported or current mouse mode changed. */
+    public void onMouseModeChange(Runnable listener) {
+        mouseModeListener = listener;
     }
 
     /** Sets the mouse mode a client asked for; returns false when the mode is not allowed. */

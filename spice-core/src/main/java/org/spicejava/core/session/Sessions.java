@@ -51,6 +51,11 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     public Sessions(SpiceServer server, ChannelEvents events) {
         this.server = server;
         this.events = events;
+        server.onMouseModeChange(() -> {
+            if (session != null) {
+                session.main().sendMouseMode();
+            }
+        });
         server.onLeds(leds -> {
             if (session != null) {
                 session.inputs().forEach(c -> c.sendLeds(leds));

@@ -29,6 +29,11 @@ class InputsClientIT {
     }
 
     Run run(boolean ours, String serverPassword, String clientPassword) throws Exception {
+        return run(ours, serverPassword, clientPassword, false);
+    }
+
+    /** {@code tablet}: the host adds a tablet and the client asks for client mouse mode. */
+    Run run(boolean ours, String serverPassword, String clientPassword, boolean tablet) throws Exception {
         assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/girepository-1.0/SpiceClientGLib-2.0.typelib")),
                 "spice-gtk introspection data not installed");
         int port = QemuBridgeIT.freePort();
@@ -38,6 +43,9 @@ class InputsClientIT {
                 : new ProcessBuilder(HARNESS.toAbsolutePath().toString(), String.valueOf(port), serverPassword);
         hostPb.redirectOutput(hostOut.toFile()).redirectError(dir.resolve("host-err.txt").toFile());
         hostPb.environment().remove("LD_LIBRARY_PATH");
+        if (tablet) {
+            hostPb.environment().put("HARNESS_TABLET", "1");
+        }
         if (ours) {
             hostPb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
         }
@@ -48,9 +56,15 @@ class InputsClientIT {
                 assertTrue(host.isAlive() && System.nanoTime() < deadline, "host did not start");
                 Thread.sleep(20);
             }
-            ProcessBuilder clientPb = clientPassword == null
-                    ? new ProcessBuilder("/usr/bin/python3", CLIENT.toString(), String.valueOf(port))
-                    : new ProcessBuilder("/usr/bin/python3", CLIENT.toString(), String.valueOf(port), clientPassword);
+            List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3", CLIENT.toString()));
+            if (tablet) {
+                command.add("--client-mouse");
+            }
+            command.add(String.valueOf(port));
+            if (clientPassword != null) {
+                command.add(clientPassword);
+            }
+            ProcessBuilder clientPb = new ProcessBuilder(command);
             Process client = clientPb.redirectErrorStream(true).start();
             String clientOut = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(client.waitFor(30, TimeUnit.SECONDS));
@@ -85,5 +99,16 @@ class InputsClientIT {
             assertTrue(bad.client().contains("error-auth"), (ours ? "ours" : "reference") + ": " + bad.client());
             assertTrue(bad.host().stream().noneMatch(l -> l.startsWith("key")), bad.host().toString());
         }
+    }
+
+    @Test
+    void tabletWithoutDisplayKeepsServerMouseModeLikeTheReference() throws Exception {
+        // The reference allows client mouse mode only with one display whose primary surface allows it.
+        Run reference = run(false, null, null, true);
+        Run ours = run(true, null, null, true);
+        assertTrue(reference.client().contains("client mouse-mode 1"), reference.client());
+        assertTrue(ours.client().contains("client mouse-mode 1"), ours.client());
+        assertTrue(reference.host().contains("key 90"), "reference run is meaningful: " + reference.host());
+        assertEquals(reference.host(), ours.host());
     }
 }

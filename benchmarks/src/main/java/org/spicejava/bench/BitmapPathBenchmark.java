@@ -1,0 +1,130 @@
+package org.spicejava.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.display.DisplayMessages;
+import org.spicejava.core.display.GuestMemory;
+import org.spicejava.core.display.Memslots;
+import org.spicejava.core.display.QxlReader;
+import org.spicejava.core.display.Renderer;
+import org.spicejava.core.display.Surface;
+import org.spicejava.core.display.draw.Drawable;
+
+/**
+ * The bitmap path of one full-HD update as QEMU sends it for -vga std (a DRAW_COPY of a 32-bit top-down bitmap):
+ * read and decode it from guest memory, draw it on the local surface, encode the wire message. Per frame.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class BitmapPathBenchmark {
+    static final int WIDTH = 1920;
+    static final int HEIGHT = 1080;
+    private Arena arena;
+    private QxlReader reader;
+    private Renderer renderer;
+    private Surface surface;
+    private long drawable;
+    private Drawable parsed;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        long frame = 4L * WIDTH * HEIGHT;
+        MemorySegment guest = arena.allocate(2 * frame + 4096, 64);
+        Memslots slots = new Memslots(new QxlDevice.InitInfo(8, 8, 1, 1, 0, 16));
+        slots.add(0, 0, new Memslots.Slot(guest.address(), guest.address() + guest.byteSize(), guest.address(), 0));
+        GuestMemory memory = new GuestMemory(slots, new GuestOnly(guest));
+        // Layout at offsets: 64 drawable (191 bytes), 512 image (48), 4096 pixels, then the surface.
+        guest.set(ValueLayout.JAVA_BYTE, 64 + 13, (byte) 3); // QXL_DRAW_COPY
+        putRect(guest, 64 + 31, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 64 + 123, 512);
+        putRect(guest, 64 + 131, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 64 + 147, (short) 8);
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 10, WIDTH);
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 14, HEIGHT);
+        guest.set(ValueLayout.JAVA_BYTE, 512 + 18, (byte) 8); // 32BIT
+        guest.set(ValueLayout.JAVA_BYTE, 512 + 19, (byte) 5); // DIRECT | TOP_DOWN
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 20, WIDTH);
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 24, HEIGHT);
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 28, 4 * WIDTH);
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 512 + 40, 4096);
+        for (long i = 0; i < frame; i += 4) {
+            guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 + i, (int) (i * 2654435761L));
+        }
+        reader = new QxlReader(memory, id -> null);
+        renderer = new Renderer(id -> null);
+        surface = new Surface(0, WIDTH, HEIGHT, Surface.FMT_32_XRGB, -4 * WIDTH, guest.asSlice(4096 + frame, frame),
+                true);
+        drawable = 64;
+        parsed = reader.drawable(drawable, 0, 0);
+    }
+
+    private static void putRect(MemorySegment s, long at, int bottom, int right) {
+        s.set(ValueLayout.JAVA_INT_UNALIGNED, at + 8, bottom);
+        s.set(ValueLayout.JAVA_INT_UNALIGNED, at + 12, right);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** Guest memory to a validated drawable with decoded pixels. */
+    @Benchmark
+    public Drawable read() {
+        return reader.drawable(drawable, 0, 0);
+    }
+
+    /** A decoded drawable drawn into surface memory. */
+    @Benchmark
+    public Surface render() {
+        renderer.draw(surface, parsed);
+        return surface;
+    }
+
+    /** A decoded drawable to its wire body. */
+    @Benchmark
+    public ByteBuffer encode() {
+        return DisplayMessages.draw(parsed).body();
+    }
+
+    /** Everything the worker does for one frame before the socket. */
+    @Benchmark
+    public ByteBuffer fullPath() {
+        Drawable d = reader.drawable(drawable, 0, 0);
+        renderer.draw(surface, d);
+        return DisplayMessages.draw(d).body();
+    }
+
+    /** Host memory for the reader: slices of the benchmark's guest segment. */
+    private record GuestOnly(MemorySegment guest) implements QxlDevice {
+        public void attachWorker() { }
+        public void setCompressionLevel(int level) { }
+        public InitInfo initInfo() { return null; }
+        public Command nextCommand() { return null; }
+        public boolean requestCommandNotification() { return true; }
+        public void releaseResource(long releaseInfo, int groupId) { }
+        public Command nextCursorCommand() { return null; }
+        public boolean requestCursorNotification() { return true; }
+        public void flushResources() { }
+        public void asyncComplete(long cookie) { }
+        public MemorySegment hostMemory(long address, long size) {
+            return guest.asSlice(address - guest.address(), size);
+        }
+    }
+}
