@@ -123,6 +123,7 @@ public class BitmapPathBenchmark {
         public boolean requestCursorNotification() { return true; }
         public void flushResources() { }
         public void asyncComplete(long cookie) { }
+        public void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> d) { }
         public MemorySegment hostMemory(long address, long size) {
             return guest.asSlice(address - guest.address(), size);
         }

@@ -6,6 +6,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 import org.spicejava.ffi.layout.QXLCommand;
 import org.spicejava.ffi.layout.QXLCommandExt;
@@ -14,6 +15,7 @@ import org.spicejava.ffi.layout.QXLInstance;
 import org.spicejava.ffi.layout.QXLInterface;
 import org.spicejava.ffi.layout.QXLReleaseInfoExt;
 import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.display.draw.Rect;
 
 /**
  * The host's QXL device through its QXLInterface function pointers. Its scratch structs are used only on the
@@ -27,6 +29,9 @@ final class NativeQxl implements QxlDevice {
     private static final MethodHandle INT_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle INT_P_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR, PTR));
     private static final MethodHandle VOID_P_L = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, ValueLayout.JAVA_LONG));
+    private static final MethodHandle VOID_P_I_P_I = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT, PTR, INT));
+    /** sizeof(QXLRect). */
+    private static final long QXL_RECT_BYTES = 16;
     /** QXLReleaseInfoExt is passed by value. */
     private static final MethodHandle RELEASE = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, QXLReleaseInfoExt.LAYOUT));
 
@@ -41,6 +46,7 @@ final class NativeQxl implements QxlDevice {
     private final MemorySegment reqCursor;
     private final MemorySegment flush;
     private final MemorySegment asyncComplete;
+    private final MemorySegment updateAreaComplete;
     /** Handed to attache_worker; QEMU only stores it. Lives as long as the process may use it. */
     private final MemorySegment workerToken = Arena.global().allocate(64);
     private final Arena scratchArena = Arena.ofShared();
@@ -59,6 +65,7 @@ final class NativeQxl implements QxlDevice {
         this.reqCursor = NativeInputs.function(instance, QXLInterface.req_cursor_notification$OFFSET);
         this.flush = NativeInputs.function(instance, QXLInterface.flush_resources$OFFSET);
         this.asyncComplete = NativeInputs.function(instance, QXLInterface.async_complete$OFFSET);
+        this.updateAreaComplete = NativeInputs.function(instance, QXLInterface.update_area_complete$OFFSET);
     }
 
     static int id(MemorySegment qxlInstance) {
@@ -155,6 +162,23 @@ final class NativeQxl implements QxlDevice {
     public void asyncComplete(long cookie) {
         if (!asyncComplete.equals(MemorySegment.NULL)) {
             NativeInputs.call(() -> { VOID_P_L.invokeExact(asyncComplete, instance, cookie); });
+        }
+    }
+
+    @Override
+    public void updateAreaComplete(int surfaceId, List<Rect> dirty) {
+        if (updateAreaComplete.equals(MemorySegment.NULL)) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rects = arena.allocate(QXL_RECT_BYTES * Math.max(1, dirty.size()), 8);
+            for (int i = 0; i < dirty.size(); i++) {
+                Rect r = dirty.get(i);
+                MemorySegment.copy(new int[] {r.top(), r.left(), r.bottom(), r.right()}, 0, rects,
+                        ValueLayout.JAVA_INT, i * QXL_RECT_BYTES, 4);
+            }
+            int count = dirty.size();
+            NativeInputs.call(() -> { VOID_P_I_P_I.invokeExact(updateAreaComplete, instance, surfaceId, rects, count); });
         }
     }
 

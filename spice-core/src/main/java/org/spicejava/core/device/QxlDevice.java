@@ -39,6 +39,9 @@ public interface QxlDevice {
 
     void asyncComplete(long cookie);
 
+    /** Reports the rectangles an async update_area left current (QXLInterface.update_area_complete). */
+    void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> dirty);
+
     /** The sizes of host memory regions handed in by the host, for memslots (addresses are host virtual). */
     MemorySegment hostMemory(long address, long size);
 }

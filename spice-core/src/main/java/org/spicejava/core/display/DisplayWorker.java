@@ -197,6 +197,10 @@ public final class DisplayWorker {
         });
     }
 
+    QxlDevice device() {
+        return device;
+    }
+
     /** Worker-thread state, for the channels and tests that run on it. */
     public Memslots memslots() {
         return memslots;

@@ -130,7 +130,8 @@ public final class QxlControl {
     }
 
     public void updateAreaAsync(int surfaceId, Rect area, boolean clearDirty, long cookie) {
-        worker.async(cookie, () -> dirtyRects(surfaceId, 1, clearDirty));
+        worker.async(cookie, () -> worker.device().updateAreaComplete(surfaceId,
+                dirtyRects(surfaceId, 1, clearDirty)));
     }
 
     private List<Rect> dirtyRects(int surfaceId, int maxRects, boolean clear) {
