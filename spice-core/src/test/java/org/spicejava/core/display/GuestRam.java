@@ -33,7 +33,6 @@ final class GuestRam implements AutoCloseable {
             public boolean requestCursorNotification() { return true; }
             public void flushResources() { }
             public void asyncComplete(long cookie) { }
-        public void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> d) { }
             public void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> d) { }
             public MemorySegment hostMemory(long address, long size) {
                 return base.asSlice(address - base.address(), size);
