@@ -29,8 +29,8 @@ public final class DisplayChannelClient extends ChannelClient {
     public static final int MAX_CLIENT_MESSAGE = 4096;
     /** Bytes we let the socket hold before we keep messages back in our own queue. */
     static final long SOCKET_HIGH_WATER = 4L << 20;
-    /** Queued bytes after which the queue is replaced by a resend of the current surfaces. */
-    static final long PENDING_LIMIT = 48L << 20;
+    /** Queued bytes after which the queue is replaced by a resend of the current surfaces (the heap is 64 MiB). */
+    static final long PENDING_LIMIT = 16L << 20;
 
     /** What the client knows of a surface: enough to tell when it must be recreated. */
     record SurfaceKey(int width, int height, int format, int flags) {
