@@ -14,7 +14,10 @@
  *      HARNESS_QEMU_SLOT=1 (register the memslot as QEMU does: virt_start 0, virt_end ~0),
  *      HARNESS_BENCH=1 (1920x1080 full-screen 32-bit DRAW_COPY frames, at most 3 in flight, as fast as the server
  *      releases them; compression off; prints "bench ..." with frames and CPU time at the end),
- *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size.
+ *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
+ *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
+ *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
+ *      print "live-done".
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -74,7 +77,16 @@ static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque
 }
 static void watch_update_mask(SpiceWatch *w, int mask) { w->mask = mask; }
 static void watch_remove(SpiceWatch *w) { w->used = 0; }
-static void channel_event(int event, SpiceChannelEventInfo *info) { }
+static atomic_llong live_due = -1; /* when to draw the live phase, once a display channel is up */
+static int live_wanted;
+static void channel_event(int event, SpiceChannelEventInfo *info)
+{
+    long long none = -1;
+    if (live_wanted && event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY
+            && --live_wanted == 0) {
+        atomic_compare_exchange_strong(&live_due, &none, now_ms() + 300);
+    }
+}
 static SpiceCoreInterface core = {
     .base = { SPICE_INTERFACE_CORE, "display harness", SPICE_INTERFACE_CORE_MAJOR, SPICE_INTERFACE_CORE_MINOR },
     .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel, .timer_remove = timer_remove,
@@ -348,6 +360,7 @@ static void encode(uint8_t *row, int fmt, int x, uint32_t v)
 }
 
 typedef uint32_t (*pixel_fn)(int x, int y);
+static int row_aligned_chunks;
 
 /* A QXLImage holding b's bitmap with pixel values f(x, y) (x, y counted from the image's top-left). */
 static QXLImage *make_image(const struct bitmap_spec *b, pixel_fn f)
@@ -385,11 +398,15 @@ static QXLImage *make_image(const struct bitmap_spec *b, pixel_fn f)
         memcpy(data, pixels, size);
         img->bitmap.data = phys(data);
     } else {
-        /* split at uneven byte offsets, across row boundaries */
+        /* Before any client is connected: split at uneven byte offsets, across row boundaries (the reference's
+         * canvas accepts it). While a client is connected, whole rows per chunk as the guest drivers do: the
+         * reference's LZ encoder fails ("more lines failed") and aborts the process on a row split across chunks. */
         QXLDataChunk *prev = NULL;
         size_t done = 0;
         for (int i = 0; i < b->chunks; i++) {
-            size_t part = i == b->chunks - 1 ? size - done : size / b->chunks + 7 * (i + 1);
+            size_t part = i == b->chunks - 1 ? size - done
+                        : row_aligned_chunks ? (size_t) (b->h / b->chunks) * b->stride
+                        : size / b->chunks + 7 * (i + 1);
             QXLDataChunk *c = galloc(sizeof *c + part);
             c->data_size = part;
             memcpy(c->data, pixels + done, part);
@@ -488,9 +505,12 @@ static const uint32_t pal1b[2] = { 0x2040ff, 0xf0f0f0 };
 static void draw_moving_square(int frames)
 {
     const int size = 40, step = 30;
-    sq_x = 20;
-    sq_y = 300;
-    for (int f = 0; f < frames; f++) {
+    static int f0;
+    if (f0 == 0) {
+        sq_x = 20;
+        sq_y = 300;
+    }
+    for (int f = f0; f < f0 + frames; f++) {
         int nx = 20 + step * (f + 1), ny = 300 + (f % 3) * 10;
         /* the union of the old and new position: the gradient where the square was, the square where it is */
         int left = sq_x < nx ? sq_x : nx, top = sq_y < ny ? sq_y : ny;
@@ -516,6 +536,7 @@ static void draw_moving_square(int frames)
         spice_qxl_wakeup(&qxl);
         loop_once(10);
     }
+    f0 += frames;
 }
 
 static void cursor_cmd(uint8_t type, int x, int y, QXLCursor *shape)
@@ -607,6 +628,28 @@ static void draw_all(void)
     cursor_cmd(QXL_CURSOR_HIDE, 0, 0, NULL);
     cursor_cmd(QXL_CURSOR_SET, 200, 150, other);
     cursor_cmd(QXL_CURSOR_MOVE, 210, 160, NULL);
+}
+
+/* Drawn while a client is connected: it must arrive as incremental draw messages. Ends with a cursor move to
+ * (321,123), which a client can wait for. */
+static void draw_live(void)
+{
+    row_aligned_chunks = 1;
+    draw_moving_square(5);
+    struct bitmap_spec b8 = { SPICE_BITMAP_FMT_8BIT, 64, 48, 64, 0, 3, pal8, 256, 0x1234 };  /* the cached palette */
+    draw_copy(&b8, index8, 520, 300);
+    struct bitmap_spec b16 = { SPICE_BITMAP_FMT_16BIT, 33, 20, 68, 0, 2, NULL, 0, 0 };
+    draw_copy(&b16, rgb555, 560, 400);
+    draw_fill(480, 380, 540, 470, 0x00f0a000);
+    copy_bits(500, 390, 10, 400, 70, 470);
+    spice_qxl_wakeup(&qxl);
+    QXLCursor *arrow = alpha_cursor(0x1001, 32, 32, 3, 4, 0x20c040); /* same unique: the client may have it cached */
+    QXLCursor *third = alpha_cursor(0x2002, 24, 24, 12, 12, 0x4040f0);
+    cursor_cmd(QXL_CURSOR_SET, 50, 60, arrow);
+    cursor_cmd(QXL_CURSOR_MOVE, 70, 80, NULL);
+    cursor_cmd(QXL_CURSOR_HIDE, 0, 0, NULL);
+    cursor_cmd(QXL_CURSOR_SET, 90, 100, third);
+    cursor_cmd(QXL_CURSOR_MOVE, 321, 123, NULL);
 }
 
 static int write_ppm(const char *path, const uint8_t *px, int stride)
@@ -729,6 +772,8 @@ int main(int argc, char **argv)
     }
     const char *ppm = argc > 2 ? argv[2] : getenv("HARNESS_PPM");
     const char *surface_ppm = getenv("HARNESS_SURFACE_PPM");
+    const char *live_ppm = getenv("HARNESS_LIVE_PPM");
+    live_wanted = !live_ppm ? 0 : getenv("HARNESS_LIVE_AFTER") ? atoi(getenv("HARNESS_LIVE_AFTER")) : 1;
     wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     mem = aligned_alloc(4096, MEM_SIZE);
     memset(mem, 0, MEM_SIZE);
@@ -795,7 +840,18 @@ int main(int argc, char **argv)
 
     while (!finished && now_ms() < end) {
         loop_once(20);
+        long long due = atomic_load(&live_due);
+        if (due >= 0 && now_ms() >= due) {
+            atomic_store(&live_due, 1LL << 62);
+            unsigned before = cmds_made;
+            draw_live();
+            if (write_ppm(live_ppm, (const uint8_t *) expected, primary_w * 4) != 0) {
+                return 1;
+            }
+            printf("live-done commands=%u\n", cmds_made - before);
+        }
     }
+    total = cmds_made;
     /* a device reset: every command still held by the server must come back now */
     spice_server_vm_stop(s);
     spice_qxl_destroy_surfaces(&qxl);
