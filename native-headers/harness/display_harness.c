@@ -13,7 +13,9 @@
  * Env: HARNESS_COMPRESSION=off (image compression off; default: the server's default),
  *      HARNESS_QEMU_SLOT=1 (register the memslot as QEMU does: virt_start 0, virt_end ~0),
  *      HARNESS_BENCH=1 (1920x1080 full-screen 32-bit DRAW_COPY frames, at most 3 in flight, as fast as the server
- *      releases them; compression off; prints "bench ..." with frames and CPU time at the end),
+ *      releases them once a display channel is up; compression off; prints "bench ..." with frames and the CPU
+ *      time of the whole process, server threads included, from then until the end; HARNESS_BENCH_FPS=n offers
+ *      at most n frames per second instead),
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
  *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
  *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
@@ -79,9 +81,13 @@ static void watch_update_mask(SpiceWatch *w, int mask) { w->mask = mask; }
 static void watch_remove(SpiceWatch *w) { w->used = 0; }
 static atomic_llong live_due = -1; /* when to draw the live phase, once a display channel is up */
 static int live_wanted;
+static atomic_int display_up; /* a display channel was initialized (the bench starts pushing then) */
 static void channel_event(int event, SpiceChannelEventInfo *info)
 {
     long long none = -1;
+    if (event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY) {
+        atomic_store(&display_up, 1);
+    }
     if (live_wanted && event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY
             && --live_wanted == 0) {
         atomic_compare_exchange_strong(&live_due, &none, now_ms() + 300);
@@ -704,12 +710,24 @@ static void run_bench(long long end)
         img[k]->bitmap.data = phys(px);
         d[k] = galloc(sizeof *d[k]);
     }
+    /* measure only while a client watches: wait for its display channel (at most 10 s) */
+    long long wait_until = now_ms() + 10000;
+    while (!finished && !atomic_load(&display_up) && now_ms() < wait_until) {
+        loop_once(20);
+    }
+    if (!atomic_load(&display_up)) {
+        printf("bench: no display channel event within 10 s; measuring anyway\n");
+    }
     unsigned pushed = 0;
     double cpu0 = cpu_seconds();
     long long t0 = now_ms();
+    int fps = getenv("HARNESS_BENCH_FPS") ? atoi(getenv("HARNESS_BENCH_FPS")) : 0;
     while (!finished && now_ms() < end) {
         int any = 0;
         for (int k = 0; k < BENCH_SLOTS; k++) {
+            if (fps > 0 && pushed >= (now_ms() - t0) * fps / 1000 + 1) {
+                break; /* paced: frame n is due at n/fps seconds */
+            }
             if (atomic_load(&bench_in_flight[k]) == 0) {
                 memset(d[k], 0, sizeof *d[k]);
                 d[k]->release_info.id = k + 1;
@@ -732,7 +750,7 @@ static void run_bench(long long end)
         if (any) {
             spice_qxl_wakeup(&qxl);
         }
-        loop_once(20);
+        loop_once(fps > 0 ? 2 : 20);
     }
     double secs = (now_ms() - t0) / 1000.0;
     double cpu = cpu_seconds() - cpu0;
