@@ -321,8 +321,9 @@ public final class Exports {
             case MOUSE -> register(binding, instance, server.addMouse(NativeInputs.mouse(instance)), server.mouse());
             case TABLET -> register(binding, instance, server.addTablet(NativeInputs.tablet(instance)), server.tablet());
             case QXL -> {
-                QxlControl control = server.addQxl(NativeQxl.id(instance), new NativeQxl(instance));
-                yield register(binding, instance, control == null ? -1 : 0, control);
+                QxlControl control = server.addQxl(NativeQxl.id(instance), new NativeQxl(instance),
+                        c -> Handles.addDevice(instance, binding, c));
+                yield control == null ? -1 : 0;
             }
             case PLAYBACK, RECORD -> register(binding, instance, 0, server.addAudioStream());
             case CHAR_DEVICE -> {
@@ -655,7 +656,7 @@ public final class Exports {
 
     public static void spice_qxl_monitors_config_async(MemorySegment instance, long monitorsConfig, int groupId,
                                                        long cookie) {
-        qxl(instance).monitorsConfigAsync(cookie);
+        qxl(instance).monitorsConfigAsync(monitorsConfig, groupId, cookie);
     }
 
     public static void spice_qxl_driver_unload(MemorySegment instance) {

@@ -24,6 +24,8 @@ public final class DisplayChannel {
     private final Surface[] surfaces;
     private final Renderer renderer;
     private final List<DisplayChannelClient> clients = new ArrayList<>();
+    private MonitorsConfig guestMonitors;
+    private int maxMonitors = 1;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -71,6 +73,26 @@ public final class DisplayChannel {
         surfaces[surface.id()] = surface;
         broadcast(DisplayMessages.surfaceCreate(surface.id(), surface.width(), surface.height(), surface.format(),
                 surface.primary() ? DisplayMessages.SURFACE_PRIMARY : 0));
+        if (surface.primary()) {
+            broadcast(DisplayMessages.monitorsConfig(monitors()));
+        }
+    }
+
+    /** The guest's monitors configuration (spice_qxl_monitors_config_async), sent to clients that know it. */
+    public void setMonitors(MonitorsConfig config) {
+        guestMonitors = config;
+        if (primary() != null) {
+            broadcast(DisplayMessages.monitorsConfig(monitors()));
+        }
+    }
+
+    public void setMaxMonitors(int value) {
+        maxMonitors = value;
+    }
+
+    /** What MONITORS_CONFIG says now: the guest's, or one head over the whole primary. */
+    MonitorsConfig monitors() {
+        return guestMonitors != null ? guestMonitors : MonitorsConfig.single(primary(), maxMonitors);
     }
 
     public void destroy(int surfaceId) {
@@ -78,6 +100,9 @@ public final class DisplayChannel {
             throw new QxlException("destroy of surface " + surfaceId + " that does not exist");
         }
         surfaces[surfaceId] = null;
+        if (surfaceId == 0) {
+            guestMonitors = null;
+        }
         broadcast(DisplayMessages.surfaceDestroy(surfaceId));
     }
 
@@ -137,6 +162,7 @@ public final class DisplayChannel {
         }
         out.addAll(contents);
         if (primary() != null) {
+            out.add(DisplayMessages.monitorsConfig(monitors()));
             out.add(DisplayMessages.empty(DisplayMessages.MSG_MARK));
         }
         return out;

@@ -51,6 +51,7 @@ public final class DisplayChannelClient extends ChannelClient {
     @Override
     protected void onStart() {
         sendSetAck();
+        sendCounted(DisplayMessages.MSG_INVAL_ALL_PALETTES, ByteBuffer.allocate(0));
         connection.onWritten(this::pump);
         pump();
     }
@@ -83,6 +84,10 @@ public final class DisplayChannelClient extends ChannelClient {
                 return;
             }
             pendingBytes = Math.max(0, pendingBytes - m.body().remaining());
+            if (m.type() == DisplayMessages.MSG_MONITORS_CONFIG
+                    && !link.hasChannelCap(DisplayMessages.CAP_MONITORS_CONFIG)) {
+                continue; // a client without the capability would not understand it
+            }
             track(m);
             sendCounted(m.type(), m.body());
         }

@@ -34,6 +34,11 @@ public final class DisplayMessages {
     public static final int MSG_DRAW_ALPHA_BLEND = 313;
     public static final int MSG_SURFACE_CREATE = 314;
     public static final int MSG_SURFACE_DESTROY = 315;
+    public static final int MSG_MONITORS_CONFIG = 317;
+    /** Display channel capabilities (SPICE_DISPLAY_CAP_*) we advertise, as the reference does for these. */
+    public static final int CAP_MONITORS_CONFIG = 1;
+    public static final int CAP_PREF_COMPRESSION = 6;
+    public static final int SERVER_CAPS = 1 << CAP_MONITORS_CONFIG | 1 << CAP_PREF_COMPRESSION;
     /** SPICE_SURFACE_FLAGS_PRIMARY. */
     public static final int SURFACE_PRIMARY = 1;
     /** Wire image types and bitmap formats/flags we produce. */
@@ -58,6 +63,16 @@ public final class DisplayMessages {
 
     public static Message surfaceDestroy(int id) {
         return new Message(MSG_SURFACE_DESTROY, new WireWriter(4).u32(id).finish());
+    }
+
+    /** MONITORS_CONFIG: u16 count, u16 max_allowed, heads {u32 id, surface_id, width, height, x, y, flags}. */
+    public static Message monitorsConfig(MonitorsConfig config) {
+        WireWriter w = new WireWriter(4 + 28 * config.heads().size()).u16(config.heads().size())
+                .u16(config.maxAllowed());
+        for (MonitorsConfig.Head h : config.heads()) {
+            w.u32(h.id()).u32(h.surfaceId()).u32(h.width()).u32(h.height()).u32(h.x()).u32(h.y()).u32(h.flags());
+        }
+        return new Message(MSG_MONITORS_CONFIG, w.finish());
     }
 
     public static Message empty(int type) {

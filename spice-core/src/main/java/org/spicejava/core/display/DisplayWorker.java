@@ -71,8 +71,7 @@ public final class DisplayWorker {
     public void start(int compressionLevel) {
         thread.start();
         call(() -> {
-            device.attachWorker();
-            device.setCompressionLevel(compressionLevel);
+            // As the reference: the device's sizes first, then attache_worker (which may add memslots at once).
             QxlDevice.InitInfo info = device.initInfo();
             memslots = new Memslots(info);
             memory = new GuestMemory(memslots, device);
@@ -81,6 +80,8 @@ public final class DisplayWorker {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
             });
+            device.attachWorker();
+            device.setCompressionLevel(compressionLevel);
         });
     }
 
@@ -199,6 +200,10 @@ public final class DisplayWorker {
 
     QxlDevice device() {
         return device;
+    }
+
+    QxlReader reader() {
+        return reader;
     }
 
     /** Worker-thread state, for the channels and tests that run on it. */

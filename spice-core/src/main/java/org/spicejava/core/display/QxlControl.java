@@ -151,8 +151,15 @@ public final class QxlControl {
         worker.async(cookie, () -> { });
     }
 
-    public void monitorsConfigAsync(long cookie) {
-        worker.async(cookie, () -> { });
+    /** Reads the guest's QXLMonitorsConfig and tells clients; a bad one is dropped with a log line. */
+    public void monitorsConfigAsync(long address, int group, long cookie) {
+        worker.async(cookie, () -> {
+            try {
+                worker.display().setMonitors(worker.reader().monitorsConfig(address, group));
+            } catch (QxlException e) {
+                LOG.warn("display {}: monitors config refused: {}", id, e.getMessage());
+            }
+        });
     }
 
     public void resetCursor() {
@@ -169,6 +176,8 @@ public final class QxlControl {
 
     public void setMaxMonitors(int value) {
         maxMonitors = Math.clamp(value, 1, MAX_MONITORS);
+        int max = maxMonitors;
+        worker.submit(() -> worker.display().setMaxMonitors(max));
     }
 
     public void setDeviceInfo(String address, int idStart, int idCount) {

@@ -253,8 +253,11 @@ public final class SpiceServer {
         return 0;
     }
 
-    /** Adds a QXL device; returns null (refused) for a negative or duplicate id. */
-    public QxlControl addQxl(int id, QxlDevice device) {
+    /**
+     * Adds a QXL device; returns null (refused) for a negative or duplicate id. {@code beforeStart} sees the
+     * control before the worker starts, because the host may call spice_qxl_* from inside attache_worker.
+     */
+    public QxlControl addQxl(int id, QxlDevice device, java.util.function.Consumer<QxlControl> beforeStart) {
         if (id < 0) {
             LOG.warn("spice_server_add_interface: invalid QXL id {}", id);
             return null;
@@ -276,6 +279,7 @@ public final class SpiceServer {
         });
         displays.add(control);
         updateMouseMode();
+        beforeStart.accept(control);
         worker.start(compressionLevel());
         if (vmRunning) {
             control.start();

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.display.DisplayMessages;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.host.EventLoop;
@@ -89,6 +90,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         return switch (type) {
             case ChannelType.MAIN -> new int[] {MainChannelClient.SERVER_CAPS};
             case ChannelType.INPUTS -> new int[] {InputsChannelClient.SERVER_CAPS};
+            case ChannelType.DISPLAY -> new int[] {DisplayMessages.SERVER_CAPS};
             default -> new int[0];
         };
     }
