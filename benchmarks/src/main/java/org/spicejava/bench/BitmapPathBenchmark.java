@@ -19,6 +19,7 @@ import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.DisplayMessages;
 import org.spicejava.core.display.GuestMemory;
 import org.spicejava.core.display.Memslots;
+import org.spicejava.core.display.PixelPool;
 import org.spicejava.core.display.QxlReader;
 import org.spicejava.core.display.Renderer;
 import org.spicejava.core.display.Surface;
@@ -40,6 +41,9 @@ public class BitmapPathBenchmark {
     private Surface surface;
     private long drawable;
     private Drawable parsed;
+    private final PixelPool pool = new PixelPool();
+    /** Stands for the kernel's socket buffer: the one copy every server makes. */
+    private final ByteBuffer socketBuffer = ByteBuffer.allocateDirect(4 * WIDTH * HEIGHT + 4096);
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -71,7 +75,7 @@ public class BitmapPathBenchmark {
         surface = new Surface(0, WIDTH, HEIGHT, Surface.FMT_32_XRGB, -4 * WIDTH, guest.asSlice(4096 + frame, frame),
                 true);
         drawable = 64;
-        parsed = reader.drawable(drawable, 0, 0);
+        parsed = reader.drawable(drawable, 0, 0, arena);
     }
 
     private static void putRect(MemorySegment s, long at, int bottom, int right) {
@@ -84,10 +88,12 @@ public class BitmapPathBenchmark {
         arena.close();
     }
 
-    /** Guest memory to a validated drawable with decoded pixels. */
+    /** Guest memory to a validated drawable with decoded pixels (in an arena of its own, as the worker does). */
     @Benchmark
-    public Drawable read() {
-        return reader.drawable(drawable, 0, 0);
+    public int read() {
+        try (PixelPool.Lease images = pool.lease()) {
+            return reader.drawable(drawable, 0, 0, images).bbox().width();
+        }
     }
 
     /** A decoded drawable drawn into surface memory. */
@@ -97,18 +103,26 @@ public class BitmapPathBenchmark {
         return surface;
     }
 
-    /** A decoded drawable to its wire body. */
+    /** A decoded drawable to its wire parts (pixels are not copied). */
     @Benchmark
-    public ByteBuffer encode() {
-        return DisplayMessages.draw(parsed).body();
+    public ByteBuffer[] encode() {
+        return DisplayMessages.draw(parsed, null).parts();
     }
 
-    /** Everything the worker does for one frame before the socket. */
+    /** Everything the worker does for one frame, and the copy of the message into a socket buffer. */
     @Benchmark
-    public ByteBuffer fullPath() {
-        Drawable d = reader.drawable(drawable, 0, 0);
+    public long fullPath() {
+        PixelPool.Lease images = pool.lease();
+        Drawable d = reader.drawable(drawable, 0, 0, images);
         renderer.draw(surface, d);
-        return DisplayMessages.draw(d).body();
+        DisplayMessages.Message m = DisplayMessages.draw(d, images);
+        long written = 0;
+        for (ByteBuffer part : m.parts()) {
+            socketBuffer.clear();
+            written += socketBuffer.put(part).position();
+        }
+        m.release();
+        return written;
     }
 
     /** Host memory for the reader: slices of the benchmark's guest segment. */

@@ -62,6 +62,12 @@ public abstract class ChannelClient {
         ackWindow.sent();
     }
 
+    /** Sends a multi-part message that counts against the ack window. */
+    protected void sendCounted(int type, ByteBuffer[] parts, Runnable done) {
+        send(type, parts, done);
+        ackWindow.sent();
+    }
+
     /** True while the client has more than two windows of messages unacknowledged. */
     protected boolean ackBlocked() {
         return ackWindow.blocked();
@@ -99,6 +105,21 @@ public abstract class ChannelClient {
     /** Round trip of the last PING/PONG, or -1 before the first. */
     public long roundTripNanos() {
         return roundTripNanos;
+    }
+
+    /**
+     * Sends one message made of several parts (not copied: they are written as they are); {@code done} runs when
+     * the last part has been written or dropped.
+     */
+    public void send(int type, ByteBuffer[] parts, Runnable done) {
+        int size = 0;
+        for (ByteBuffer p : parts) {
+            size += p.remaining();
+        }
+        connection.send(framer.header(++serial, type, size));
+        for (int i = 0; i < parts.length; i++) {
+            connection.send(parts[i], i == parts.length - 1 ? done : null);
+        }
     }
 
     /** Sends one message; the body is little-endian from position to limit and may be shared (it is not changed). */

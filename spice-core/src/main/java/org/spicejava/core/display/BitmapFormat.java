@@ -55,20 +55,24 @@ public final class BitmapFormat {
         };
     }
 
-    /** Decodes rows of {@code stride} bytes (bottom-up unless {@code topDown}) into top-down 32-bit pixels. */
+    /**
+     * Decodes rows of {@code stride} bytes (bottom-up unless {@code topDown}) into top-down 32-bit pixels in
+     * {@code out} (4 x width x height bytes). 32-bit rows are copied as they are.
+     */
     public static Bitmap decode(int format, int width, int height, int stride, boolean topDown, int[] palette,
-                                MemorySegment data) {
-        int[] out = new int[width * height];
+                                MemorySegment data, MemorySegment out) {
+        long outRow = 4L * width;
         for (int y = 0; y < height; y++) {
             long row = (long) (topDown ? y : height - 1 - y) * stride;
-            int base = y * width;
+            long base = y * outRow;
             switch (format) {
+                case THIRTY_TWO_BIT, RGBA -> MemorySegment.copy(data, row, out, base, outRow);
                 case ONE_BIT_LE, ONE_BIT_BE -> {
                     boolean msbFirst = format == ONE_BIT_BE;
                     for (int x = 0; x < width; x++) {
                         int b = data.get(ValueLayout.JAVA_BYTE, row + (x >> 3));
                         int bit = msbFirst ? 7 - (x & 7) : x & 7;
-                        out[base + x] = palette[(b >> bit) & 1] & 0xFFFFFF;
+                        put(out, base, x, palette[(b >> bit) & 1] & 0xFFFFFF);
                     }
                 }
                 case FOUR_BIT_LE, FOUR_BIT_BE -> {
@@ -76,44 +80,41 @@ public final class BitmapFormat {
                     for (int x = 0; x < width; x++) {
                         int b = data.get(ValueLayout.JAVA_BYTE, row + (x >> 1));
                         int shift = ((x & 1) == 0) == highFirst ? 4 : 0;
-                        out[base + x] = palette[(b >> shift) & 0xF] & 0xFFFFFF;
+                        put(out, base, x, palette[(b >> shift) & 0xF] & 0xFFFFFF);
                     }
                 }
                 case EIGHT_BIT -> {
                     for (int x = 0; x < width; x++) {
-                        out[base + x] = palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x))]
-                                & 0xFFFFFF;
+                        put(out, base, x, palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x))]
+                                & 0xFFFFFF);
                     }
                 }
                 case EIGHT_BIT_A -> {
                     for (int x = 0; x < width; x++) {
-                        out[base + x] = data.get(ValueLayout.JAVA_BYTE, row + x) << 24;
+                        put(out, base, x, data.get(ValueLayout.JAVA_BYTE, row + x) << 24);
                     }
                 }
                 case SIXTEEN_BIT -> {
                     for (int x = 0; x < width; x++) {
-                        out[base + x] = from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * x));
+                        put(out, base, x, from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * x)));
                     }
                 }
                 case TWENTY_FOUR_BIT -> {
                     for (int x = 0; x < width; x++) {
                         long p = row + 3L * x;
-                        out[base + x] = Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p))
+                        put(out, base, x, Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p))
                                 | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 1)) << 8
-                                | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 2)) << 16;
+                                | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 2)) << 16);
                     }
                 }
-                case THIRTY_TWO_BIT -> {
-                    MemorySegment.copy(data, ValueLayout.JAVA_INT_UNALIGNED, row, out, base, width);
-                    for (int x = base; x < base + width; x++) {
-                        out[x] &= 0xFFFFFF;
-                    }
-                }
-                case RGBA -> MemorySegment.copy(data, ValueLayout.JAVA_INT_UNALIGNED, row, out, base, width);
                 default -> throw new QxlException("bitmap format " + format + " unknown");
             }
         }
         return new Bitmap(width, height, out, format == RGBA || format == EIGHT_BIT_A);
+    }
+
+    private static void put(MemorySegment out, long rowBase, int x, int pixel) {
+        out.set(ValueLayout.JAVA_INT_UNALIGNED, rowBase + 4L * x, pixel);
     }
 
     /** x1r5g5b5 to x8r8g8b8, replicating the top bits as the reference's canvas does. */

@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class DisplayChannel {
     private final int id;
     private final Surface[] surfaces;
     private final Renderer renderer;
+    private final PixelPool pixels = new PixelPool();
     private final List<DisplayChannelClient> clients = new ArrayList<>();
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
@@ -44,6 +46,11 @@ public final class DisplayChannel {
 
     public Surface primary() {
         return surfaces[0];
+    }
+
+    /** Where the worker decodes images; shared with the surface snapshots sent to new clients. */
+    public PixelPool pixels() {
+        return pixels;
     }
 
     public int surfaceCount() {
@@ -115,22 +122,35 @@ public final class DisplayChannel {
         }
     }
 
-    /** Draws on the local surface, then forwards the drawable to every client. */
-    public void draw(Drawable d) {
+    /**
+     * Draws on the local surface, then forwards the drawable to every client. Takes {@code images}, the arena of
+     * the drawable's bitmaps: it is closed once no client needs them any more.
+     */
+    public void draw(Drawable d, PixelPool.Lease images) {
         Surface target = surface(d.surfaceId());
         if (target == null) {
+            images.close();
             throw new QxlException("drawable for surface " + d.surfaceId() + " that does not exist");
         }
-        renderer.draw(target, d);
-        if (!clients.isEmpty()) {
-            broadcast(DisplayMessages.draw(d));
+        try {
+            renderer.draw(target, d);
+        } catch (RuntimeException e) {
+            images.close();
+            throw e;
+        }
+        if (clients.isEmpty()) {
+            images.close();
+        } else {
+            broadcast(DisplayMessages.draw(d, images));
         }
     }
 
+    /** Queues a message for every client and drops the caller's reference. */
     private void broadcast(DisplayMessages.Message message) {
         for (DisplayChannelClient c : clients) {
             c.push(message);
         }
+        message.release();
     }
 
     /**
@@ -156,8 +176,11 @@ public final class DisplayChannel {
             }
             if (s.renderable()) {
                 Rect all = s.bounds();
-                contents.add(DisplayMessages.copy(s.id(), all, new Bitmap(s.width(), s.height(), s.read(all),
-                        s.hasAlpha())));
+                PixelPool.Lease lease = pixels.lease();
+                MemorySegment copy = lease.allocate(4L * s.width() * s.height(), 8);
+                s.copyTo(all, copy);
+                contents.add(DisplayMessages.copy(s.id(), all, new Bitmap(s.width(), s.height(), copy,
+                        s.hasAlpha()), lease));
             }
         }
         out.addAll(contents);

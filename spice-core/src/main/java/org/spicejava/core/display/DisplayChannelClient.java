@@ -59,18 +59,30 @@ public final class DisplayChannelClient extends ChannelClient {
     /** Queues a message for this client (all clients of a display get the same body). */
     void push(DisplayMessages.Message message) {
         if (resync || closed()) {
-            return; // the resend of the current state will include it
+            return; // the resend of the current state will include it (the caller keeps its reference)
         }
-        pending.add(message);
-        pendingBytes += message.body().remaining();
+        // Queued draws that this one paints over entirely are not sent at all (the reference drops them too).
+        while (!pending.isEmpty() && message.covers(pending.peekLast().drawable())) {
+            DisplayMessages.Message dropped = pending.pollLast();
+            pendingBytes -= dropped.size();
+            dropped.release();
+        }
+        pending.add(message.retain());
+        pendingBytes += message.size();
         if (pendingBytes > PENDING_LIMIT) {
             LOG.info("display {}: client is {} MiB behind; will resend the current screen instead", display.id(),
                     pendingBytes >> 20);
-            pending.clear();
-            pendingBytes = 0;
+            releasePending();
             resync = true;
         }
         pump();
+    }
+
+    /** Drops every queued message (overflow, or the connection closed). */
+    void releasePending() {
+        pending.forEach(DisplayMessages.Message::release);
+        pending.clear();
+        pendingBytes = 0;
     }
 
     private void pump() {
@@ -83,19 +95,20 @@ public final class DisplayChannelClient extends ChannelClient {
             if (m == null) {
                 return;
             }
-            pendingBytes = Math.max(0, pendingBytes - m.body().remaining());
+            pendingBytes = Math.max(0, pendingBytes - m.size());
             if (m.type() == DisplayMessages.MSG_MONITORS_CONFIG
                     && !link.hasChannelCap(DisplayMessages.CAP_MONITORS_CONFIG)) {
+                m.release();
                 continue; // a client without the capability would not understand it
             }
             track(m);
-            sendCounted(m.type(), m.body());
+            sendCounted(m.type(), m.parts(), m::release);
         }
     }
 
     /** Keeps our model of the client's surfaces in step with what was sent. */
     private void track(DisplayMessages.Message m) {
-        ByteBuffer b = m.body();
+        ByteBuffer b = m.head();
         if (m.type() == DisplayMessages.MSG_SURFACE_CREATE) {
             clientSurfaces.put(b.getInt(0), new SurfaceKey(b.getInt(4), b.getInt(8), b.getInt(12), b.getInt(16)));
         } else if (m.type() == DisplayMessages.MSG_SURFACE_DESTROY) {

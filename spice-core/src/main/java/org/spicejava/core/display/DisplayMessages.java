@@ -1,6 +1,7 @@
 package org.spicejava.core.display;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -49,8 +50,103 @@ public final class DisplayMessages {
     static final int BITMAP_FMT_RGBA = 9;
     static final int BITMAP_TOP_DOWN = 4;
 
-    /** A message ready to send: its type and body. */
-    public record Message(int type, ByteBuffer body) {
+    /**
+     * A message ready to send: its type and body parts (the fixed part first). Messages that carry image memory own
+     * the arena it lives in and close it when the last holder releases them; each client queue holds one reference.
+     * Display worker thread.
+     */
+    public static final class Message {
+        private final int type;
+        private final ByteBuffer[] parts;
+        private final int size;
+        private final AutoCloseable owner;
+        private final Drawable drawable;
+        private int refs = 1;
+
+        Message(int type, ByteBuffer[] parts, AutoCloseable owner) {
+            this(type, parts, owner, null);
+        }
+
+        Message(int type, ByteBuffer[] parts, AutoCloseable owner, Drawable drawable) {
+            this.drawable = drawable;
+            this.type = type;
+            this.parts = parts;
+            int total = 0;
+            for (ByteBuffer p : parts) {
+                total += p.remaining();
+            }
+            this.size = total;
+            this.owner = owner;
+        }
+
+        Message(int type, ByteBuffer body) {
+            this(type, new ByteBuffer[] {body}, null);
+        }
+
+        public int type() {
+            return type;
+        }
+
+        /** The drawable a draw message was made from, or null. */
+        public Drawable drawable() {
+            return drawable;
+        }
+
+        /**
+         * True when this draw replaces everything in its box whatever was there (an unmasked, unclipped plain
+         * copy), so earlier draws entirely inside the box need not be sent.
+         */
+        public boolean covers(Drawable earlier) {
+            return drawable != null && earlier != null && earlier.surfaceId() == drawable.surfaceId()
+                    && drawable.clip() == null && drawable.op() instanceof DrawOp.Copy c && !c.blend()
+                    && c.rop() == DrawOp.ROPD_OP_PUT && c.mask().bitmap() == null
+                    && drawable.bbox().contains(earlier.bbox());
+        }
+
+        public int size() {
+            return size;
+        }
+
+        /** The fixed part (little-endian). */
+        public ByteBuffer head() {
+            return parts[0].duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** The parts to write, each a fresh view. */
+        public ByteBuffer[] parts() {
+            ByteBuffer[] views = new ByteBuffer[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                views[i] = parts[i].duplicate();
+            }
+            return views;
+        }
+
+        /** The whole body in one buffer (tests; small messages). */
+        public ByteBuffer body() {
+            ByteBuffer all = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            for (ByteBuffer p : parts) {
+                all.put(p.duplicate());
+            }
+            return all.flip();
+        }
+
+        public Message retain() {
+            if (refs <= 0) {
+                throw new IllegalStateException("message already released");
+            }
+            refs++;
+            return this;
+        }
+
+        public void release() {
+            if (--refs == 0 && owner != null) {
+                try {
+                    owner.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("image memory could not be released", e);
+                }
+            }
+        }
     }
 
     private DisplayMessages() {
@@ -58,11 +154,11 @@ public final class DisplayMessages {
 
     public static Message surfaceCreate(int id, int width, int height, int format, int flags) {
         return new Message(MSG_SURFACE_CREATE, new WireWriter(20).u32(id).u32(width).u32(height).u32(format)
-                .u32(flags).finish());
+                .u32(flags).finishOne());
     }
 
     public static Message surfaceDestroy(int id) {
-        return new Message(MSG_SURFACE_DESTROY, new WireWriter(4).u32(id).finish());
+        return new Message(MSG_SURFACE_DESTROY, new WireWriter(4).u32(id).finishOne());
     }
 
     /** MONITORS_CONFIG: u16 count, u16 max_allowed, heads {u32 id, surface_id, width, height, x, y, flags}. */
@@ -72,28 +168,23 @@ public final class DisplayMessages {
         for (MonitorsConfig.Head h : config.heads()) {
             w.u32(h.id()).u32(h.surfaceId()).u32(h.width()).u32(h.height()).u32(h.x()).u32(h.y()).u32(h.flags());
         }
-        return new Message(MSG_MONITORS_CONFIG, w.finish());
+        return new Message(MSG_MONITORS_CONFIG, w.finishOne());
     }
 
     public static Message empty(int type) {
         return new Message(type, ByteBuffer.allocate(0));
     }
 
-    /** A plain DRAW_COPY of {@code pixels} (area-sized, top-down) to {@code area} of a surface. */
-    public static Message copy(int surfaceId, Rect area, Bitmap pixels) {
+    /** A plain DRAW_COPY of {@code pixels} (area-sized, top-down) to {@code area}; owns {@code images}. */
+    public static Message copy(int surfaceId, Rect area, Bitmap pixels, AutoCloseable images) {
         Drawable d = new Drawable(surfaceId, 0, area, null, new DrawOp.Copy(pixels,
                 Rect.ofSize(pixels.width(), pixels.height()), DrawOp.ROPD_OP_PUT, 1, Mask.NONE, false), 0);
-        return draw(d);
+        return draw(d, images);
     }
 
-    /** The draw message for a drawable. */
-    public static Message draw(Drawable d) {
-        int size = 64 + switch (d.op()) {
-            case DrawOp.Copy c -> imageBytes(c.src());
-            case DrawOp.Opaque o -> imageBytes(o.src());
-            default -> 0;
-        };
-        WireWriter w = new WireWriter(size);
+    /** The draw message for a drawable; it owns {@code images} (where the drawable's bitmaps live), may be null. */
+    public static Message draw(Drawable d, AutoCloseable images) {
+        WireWriter w = new WireWriter(256);
         w.u32(d.surfaceId());
         rect(w, d.bbox());
         clip(w, d.clip());
@@ -152,11 +243,7 @@ public final class DisplayMessages {
                 yield MSG_DRAW_ALPHA_BLEND;
             }
         };
-        return new Message(type, w.finish());
-    }
-
-    private static int imageBytes(Image image) {
-        return image instanceof Bitmap b ? 36 + 4 * b.pixels().length : 22;
+        return new Message(type, w.finish(), images, d);
     }
 
     private static void rect(WireWriter w, Rect r) {
@@ -200,7 +287,7 @@ public final class DisplayMessages {
                     // BitmapData: u8 format, u8 flags, u32 x, u32 y, u32 stride, u32 palette offset, pixels.
                     w.u8(b.alpha() ? BITMAP_FMT_RGBA : BITMAP_FMT_32BIT).u8(BITMAP_TOP_DOWN).u32(b.width())
                             .u32(b.height()).u32(4 * b.width()).u32(0);
-                    w.ints(b.pixels());
+                    w.external(b.pixels());
                 }
                 case SurfaceImage s -> w.u32(s.surfaceId());
             }

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.host.WorkerLoop;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
@@ -148,6 +149,7 @@ public final class DisplayWorker {
         call(() -> {
             if (display != null) {
                 display.closeClients("display device removed");
+                display.pixels().clear();
             }
             cursor.closeClients("display device removed");
         });
@@ -186,6 +188,9 @@ public final class DisplayWorker {
             client.set(c);
             connection.start(in -> { }, reason -> {
                 detach.run();
+                if (c instanceof DisplayChannelClient dc) {
+                    dc.releasePending();
+                }
                 onClosed.accept(reason);
             });
             c.start();
@@ -274,7 +279,7 @@ public final class DisplayWorker {
         boolean keep = false;
         try {
             switch (cmd.type()) {
-                case QxlReader.CMD_DRAW -> display.draw(reader.drawable(cmd.data(), cmd.groupId(), cmd.flags()));
+                case QxlReader.CMD_DRAW -> draw(cmd);
                 case QxlReader.CMD_SURFACE -> keep = surfaceCommand(cmd, reader.surface(cmd.data(), cmd.groupId()));
                 case QxlReader.CMD_CURSOR -> cursor.apply(reader.cursor(cmd.data(), cmd.groupId()));
                 case QxlReader.CMD_UPDATE -> {
@@ -298,6 +303,19 @@ public final class DisplayWorker {
         if (!keep) {
             release(cmd);
         }
+    }
+
+    /** Reads a drawable into an arena of its own, which the display channel keeps until clients have it. */
+    private void draw(QxlDevice.Command cmd) {
+        PixelPool.Lease images = display.pixels().lease();
+        Drawable d;
+        try {
+            d = reader.drawable(cmd.data(), cmd.groupId(), cmd.flags(), images);
+        } catch (RuntimeException e) {
+            images.close();
+            throw e;
+        }
+        display.draw(d, images);
     }
 
     /** Creates or destroys a secondary surface; true when the command must stay unreleased. */

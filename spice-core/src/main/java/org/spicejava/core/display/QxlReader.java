@@ -1,6 +1,7 @@
 package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ public final class QxlReader {
 
     // ---- drawables ----
 
-    public Drawable drawable(long address, int group, int commandFlags) {
+    public Drawable drawable(long address, int group, int commandFlags, SegmentAllocator alloc) {
         if ((commandFlags & FLAG_COMPAT) != 0) {
             throw new QxlException("compat drawables (old guest drivers) are not supported");
         }
@@ -138,20 +139,20 @@ public final class QxlReader {
         MemorySegment u = d.asSlice(D_UNION);
         int type = u8(d, D_TYPE);
         DrawOp op = switch (type) {
-            case DRAW_FILL -> new DrawOp.Fill(brush(u, 0, group), u16(u, 20), mask(u, 22, group));
-            case DRAW_OPAQUE -> new DrawOp.Opaque(image(u64(u, 0), group), rect(u, 8), brush(u, 24, group),
-                    u16(u, 44), u8(u, 46), mask(u, 47, group));
-            case DRAW_COPY, DRAW_BLEND -> new DrawOp.Copy(image(u64(u, 0), group), rect(u, 8), u16(u, 24), u8(u, 26),
-                    mask(u, 27, group), type == DRAW_BLEND);
+            case DRAW_FILL -> new DrawOp.Fill(brush(u, 0, group, alloc), u16(u, 20), mask(u, 22, group, alloc));
+            case DRAW_OPAQUE -> new DrawOp.Opaque(image(u64(u, 0), group, alloc), rect(u, 8), brush(u, 24, group, alloc),
+                    u16(u, 44), u8(u, 46), mask(u, 47, group, alloc));
+            case DRAW_COPY, DRAW_BLEND -> new DrawOp.Copy(image(u64(u, 0), group, alloc), rect(u, 8), u16(u, 24), u8(u, 26),
+                    mask(u, 27, group, alloc), type == DRAW_BLEND);
             case DRAW_COPY_BITS -> new DrawOp.CopyBits(i32(u, 0), i32(u, 4));
-            case DRAW_BLACKNESS -> new DrawOp.Solid(DrawOp.Solid.Kind.BLACKNESS, mask(u, 0, group));
-            case DRAW_WHITENESS -> new DrawOp.Solid(DrawOp.Solid.Kind.WHITENESS, mask(u, 0, group));
-            case DRAW_INVERS -> new DrawOp.Solid(DrawOp.Solid.Kind.INVERS, mask(u, 0, group));
-            case DRAW_ROP3 -> new DrawOp.Rop3(image(u64(u, 0), group), rect(u, 8), brush(u, 24, group), u8(u, 44),
-                    u8(u, 45), mask(u, 46, group));
-            case DRAW_TRANSPARENT -> new DrawOp.Transparent(image(u64(u, 0), group), rect(u, 8), i32(u, 24),
+            case DRAW_BLACKNESS -> new DrawOp.Solid(DrawOp.Solid.Kind.BLACKNESS, mask(u, 0, group, alloc));
+            case DRAW_WHITENESS -> new DrawOp.Solid(DrawOp.Solid.Kind.WHITENESS, mask(u, 0, group, alloc));
+            case DRAW_INVERS -> new DrawOp.Solid(DrawOp.Solid.Kind.INVERS, mask(u, 0, group, alloc));
+            case DRAW_ROP3 -> new DrawOp.Rop3(image(u64(u, 0), group, alloc), rect(u, 8), brush(u, 24, group, alloc), u8(u, 44),
+                    u8(u, 45), mask(u, 46, group, alloc));
+            case DRAW_TRANSPARENT -> new DrawOp.Transparent(image(u64(u, 0), group, alloc), rect(u, 8), i32(u, 24),
                     i32(u, 28));
-            case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group),
+            case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group, alloc),
                     rect(u, 11));
             default -> throw new QxlException("draw type " + type + " is not supported");
         };
@@ -204,36 +205,36 @@ public final class QxlReader {
         return clip;
     }
 
-    private Brush brush(MemorySegment u, long offset, int group) {
+    private Brush brush(MemorySegment u, long offset, int group, SegmentAllocator alloc) {
         int type = i32(u, offset);
         return switch (type) {
             case Brush.TYPE_NONE -> Brush.NONE;
             case Brush.TYPE_SOLID -> new Brush.Solid(i32(u, offset + 4));
-            case Brush.TYPE_PATTERN -> new Brush.Pattern(image(u64(u, offset + 4), group), i32(u, offset + 12),
+            case Brush.TYPE_PATTERN -> new Brush.Pattern(image(u64(u, offset + 4), group, alloc), i32(u, offset + 12),
                     i32(u, offset + 16));
             default -> throw new QxlException("brush type " + type + " unknown");
         };
     }
 
-    private Mask mask(MemorySegment u, long offset, int group) {
+    private Mask mask(MemorySegment u, long offset, int group, SegmentAllocator alloc) {
         long bitmap = u64(u, offset + 9);
         if (bitmap == 0) {
             return Mask.NONE;
         }
-        return new Mask(u8(u, offset), i32(u, offset + 1), i32(u, offset + 5), image(bitmap, group));
+        return new Mask(u8(u, offset), i32(u, offset + 1), i32(u, offset + 5), image(bitmap, group, alloc));
     }
 
     // ---- images ----
 
     /** QXLImage: a bitmap (decoded to 32-bit pixels) or a reference to a surface. */
-    public Image image(long address, int group) {
+    public Image image(long address, int group, SegmentAllocator alloc) {
         MemorySegment descriptor = memory.segment(address, IMAGE_DESCRIPTOR_SIZE, group);
         int type = u8(descriptor, 8);
         int width = i32(descriptor, 10);
         int height = i32(descriptor, 14);
         return switch (type) {
             case IMAGE_TYPE_BITMAP -> bitmap(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + BITMAP_SIZE, group)
-                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group);
+                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group, alloc);
             case IMAGE_TYPE_SURFACE -> {
                 int id = i32(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + 4, group), IMAGE_DESCRIPTOR_SIZE);
                 int[] size = surfaces.size(id);
@@ -248,7 +249,7 @@ public final class QxlReader {
     }
 
     /** QXLBitmap: u8 format, u8 flags, u32 x, u32 y, u32 stride, u64 palette, u64 data. */
-    private Bitmap bitmap(MemorySegment b, int group) {
+    private Bitmap bitmap(MemorySegment b, int group, SegmentAllocator alloc) {
         int format = u8(b, 0);
         int flags = u8(b, 1);
         long width = Integer.toUnsignedLong(i32(b, 2));
@@ -271,7 +272,7 @@ public final class QxlReader {
                 : MemorySegment.ofArray(chunks(dataAddress, size, group));
         int[] palette = BitmapFormat.needsPalette(format) ? palette(u64(b, 14), format, group) : null;
         return BitmapFormat.decode(format, (int) width, (int) height, (int) stride, (flags & BITMAP_TOP_DOWN) != 0,
-                palette, data);
+                palette, data, alloc.allocate(4 * width * height, 8));
     }
 
     /** QXLPalette: u64 unique, u16 num_ents, u32 ents[num_ents]. */

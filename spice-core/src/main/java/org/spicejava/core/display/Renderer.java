@@ -97,19 +97,13 @@ public final class Renderer {
 
     private void copy(Surface t, Rect bbox, Rect area, Image image, Rect srcArea, int rop, Mask mask, int srcInvers) {
         boolean unscaled = srcArea.width() == bbox.width() && srcArea.height() == bbox.height();
-        if (rop == OP_PUT && mask.bitmap() == null && unscaled && image instanceof Bitmap b) {
-            int alphaBits = t.hasAlpha() && !b.alpha() ? 0xFF000000 : 0;
-            int[] row = new int[area.width()];
+        if (rop == OP_PUT && mask.bitmap() == null && unscaled && image instanceof Bitmap b
+                && (!t.hasAlpha() || b.alpha())) {
+            // The common case (every -vga std update): whole rows straight from the decoded image.
             for (int y = area.top(); y < area.bottom(); y++) {
                 int sy = srcArea.top() + y - bbox.top();
-                System.arraycopy(b.pixels(), sy * b.width() + srcArea.left() + area.left() - bbox.left(), row, 0,
-                        row.length);
-                if (alphaBits != 0) {
-                    for (int i = 0; i < row.length; i++) {
-                        row[i] |= alphaBits;
-                    }
-                }
-                t.writeRow(area.left(), y, row.length, row, 0);
+                int sx = srcArea.left() + area.left() - bbox.left();
+                t.writeRow(area.left(), y, area.width(), b.pixels(), 4L * ((long) sy * b.width() + sx));
             }
             return;
         }

@@ -127,6 +127,19 @@ public final class Surface {
         return out;
     }
 
+    /** Copies the pixels of {@code area} (inside the bounds) into {@code out}, top-down, as they are in memory. */
+    public void copyTo(Rect area, MemorySegment out) {
+        long rowBytes = 4L * area.width();
+        for (int y = 0; y < area.height(); y++) {
+            MemorySegment.copy(memory, rowOffset(area.top() + y) + 4L * area.left(), out, y * rowBytes, rowBytes);
+        }
+    }
+
+    /** Copies {@code count} pixels from {@code src} at byte {@code srcOffset} into row {@code y} at {@code x}. */
+    public void writeRow(int x, int y, int count, MemorySegment src, long srcOffset) {
+        MemorySegment.copy(src, srcOffset, memory, rowOffset(y) + 4L * x, 4L * count);
+    }
+
     public void markDirty(Rect area) {
         dirty = dirty.union(area.intersect(bounds()));
     }

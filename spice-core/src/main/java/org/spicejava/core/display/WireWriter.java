@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -9,11 +10,15 @@ import java.util.function.Consumer;
 /**
  * Builds a message body the way SPICE's marshaller lays it out: a fixed part, in which each pointer field is a u32
  * offset from the start of the body, and the pointed-to data appended after the fixed part in the order the
- * pointers were written. Little-endian.
+ * pointers were written. Large pixel data is not copied: it becomes a part of its own that views the image's
+ * memory. Little-endian.
  */
 final class WireWriter {
-    private ByteBuffer out;
+    private final List<ByteBuffer> parts = new ArrayList<>();
     private final List<Deferred> deferred = new ArrayList<>();
+    private final List<int[]> patches = new ArrayList<>();
+    private ByteBuffer out;
+    private int flushed;
 
     private record Deferred(int position, Consumer<WireWriter> writer) {
     }
@@ -61,35 +66,62 @@ final class WireWriter {
         return this;
     }
 
-    /** Pixels as little-endian u32s. */
-    WireWriter ints(int[] values) {
-        room(4 * values.length);
-        out.asIntBuffer().put(values);
-        out.position(out.position() + 4 * values.length);
+    /** Appends {@code data} as a part of its own, without copying; it must stay valid until the message is sent. */
+    WireWriter external(MemorySegment data) {
+        closePart();
+        parts.add(data.asByteBuffer());
+        flushed += (int) data.byteSize();
+        out = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         return this;
     }
 
-    /** A pointer field: its target is written by {@code target} once the fixed part is done; null writes 0. */
+    private void closePart() {
+        if (out.position() > 0) {
+            flushed += out.position();
+            parts.add(out.flip());
+        }
+    }
+
+    /** A pointer field of the fixed part: its target is written by {@code target} after it; null writes 0. */
     WireWriter pointer(Consumer<WireWriter> target) {
         if (target == null) {
             return u32(0);
+        }
+        if (!parts.isEmpty()) {
+            throw new IllegalStateException("pointers belong to the fixed part");
         }
         deferred.add(new Deferred(out.position(), target));
         return u32(0);
     }
 
     int position() {
-        return out.position();
+        return flushed + out.position();
     }
 
-    /** Appends the pointed-to parts (which may defer more) and returns the body, ready to read. */
-    ByteBuffer finish() {
-        for (int i = 0; i < deferred.size(); i++) {
-            Deferred d = deferred.get(i);
-            out.putInt(d.position(), out.position());
+    /** Appends the pointed-to parts and returns the body's parts, ready to read. */
+    ByteBuffer[] finish() {
+        for (Deferred d : deferred) {
+            patches.add(new int[] {d.position(), position()});
             d.writer().accept(this);
         }
         deferred.clear();
-        return out.flip();
+        closePart();
+        if (parts.isEmpty()) {
+            parts.add(ByteBuffer.allocate(0));
+        }
+        ByteBuffer fixed = parts.getFirst();
+        for (int[] p : patches) {
+            fixed.putInt(p[0], p[1]);
+        }
+        return parts.toArray(ByteBuffer[]::new);
+    }
+
+    /** The body as one buffer (small messages). */
+    ByteBuffer finishOne() {
+        ByteBuffer[] all = finish();
+        if (all.length == 1) {
+            return all[0];
+        }
+        throw new IllegalStateException("message has external parts");
     }
 }

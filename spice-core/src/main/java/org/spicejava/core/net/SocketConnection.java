@@ -30,6 +30,8 @@ public final class SocketConnection {
     private final NetworkStack network;
     private final EventLoop loop;
     private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
+    /** What to run when a queued buffer has been written (or dropped at close), by buffer identity. */
+    private final java.util.IdentityHashMap<ByteBuffer, Runnable> whenWritten = new java.util.IdentityHashMap<>();
     private long maxQueuedBytes;
     private ByteBuffer input = ByteBuffer.allocate(4096);
     private EventLoop.Watch watch;
@@ -39,7 +41,6 @@ public final class SocketConnection {
     private long queuedBytes;
     private boolean closed;
     private boolean writeWatched;
-    private boolean flushing;
     private boolean delivering;
 
     public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
@@ -108,7 +109,7 @@ public final class SocketConnection {
         return c;
     }
 
-    /** Runs after every write that made progress (output pipelines refill from it). */
+    /** Runs after the socket became writable and took queued output (output pipelines refill from it). */
     public void onWritten(Runnable listener) {
         onWritten = listener;
     }
@@ -138,8 +139,22 @@ public final class SocketConnection {
 
     /** Queues bytes to send; a peer that lets more than the bound pile up is disconnected. */
     public void send(ByteBuffer data) {
+        send(data, null);
+    }
+
+    /**
+     * Like {@link #send(ByteBuffer)}; {@code done} runs once the buffer has been written or, if the connection
+     * closes first, when it is dropped, so memory behind it can be given back.
+     */
+    public void send(ByteBuffer data, Runnable done) {
         if (closed || !data.hasRemaining()) {
+            if (done != null) {
+                done.run();
+            }
             return;
+        }
+        if (done != null) {
+            whenWritten.put(data, done);
         }
         queuedBytes += data.remaining();
         output.add(data);
@@ -153,6 +168,9 @@ public final class SocketConnection {
     private void onEvents(int events) {
         if ((events & EventLoop.WRITE) != 0) {
             flush();
+            if (!closed) {
+                onWritten.run(); // not from flushes inside send(): a message being queued must not be interleaved
+            }
         }
         if ((events & EventLoop.READ) != 0 && !closed) {
             readAvailable();
@@ -229,20 +247,16 @@ public final class SocketConnection {
                 break;
             }
             output.poll();
+            Runnable done = whenWritten.remove(head);
+            if (done != null) {
+                done.run();
+            }
         }
         if (!closed && watch != null) {
             boolean wantWrite = !output.isEmpty();
             if (wantWrite != writeWatched) {
                 writeWatched = wantWrite;
                 watch.updateMask(wantWrite ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ);
-            }
-        }
-        if (!closed && !flushing) {
-            flushing = true;
-            try {
-                onWritten.run();
-            } finally {
-                flushing = false;
             }
         }
     }
@@ -259,6 +273,9 @@ public final class SocketConnection {
         network.close(fd);
         output.clear();
         queuedBytes = 0;
+        List<Runnable> dropped = List.copyOf(whenWritten.values());
+        whenWritten.clear();
+        dropped.forEach(Runnable::run);
         if (onClose != null) {
             onClose.accept(reason);
         }

@@ -18,8 +18,8 @@ import org.spicejava.core.display.draw.Rect;
 class DisplayMessagesTest {
     @Test
     void drawCopyOfAnUncompressedBitmap() {
-        Bitmap b = new Bitmap(2, 1, new int[] {0x112233, 0x445566}, false);
-        DisplayMessages.Message m = DisplayMessages.copy(0, new Rect(5, 6, 6, 8), b);
+        Bitmap b = Bitmap.of(2, 1, new int[] {0x112233, 0x445566}, false);
+        DisplayMessages.Message m = DisplayMessages.copy(0, new Rect(5, 6, 6, 8), b, null);
         ByteBuffer body = m.body().order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(DisplayMessages.MSG_DRAW_COPY, m.type());
         assertEquals(93 + 4 * 2, body.remaining());
@@ -44,7 +44,7 @@ class DisplayMessagesTest {
     void fillWithClipRectsInline() {
         Drawable d = new Drawable(1, 0, Rect.ofSize(4, 4), List.of(new Rect(0, 0, 2, 2)),
                 new DrawOp.Fill(new Brush.Solid(0xabcdef), 8, Mask.NONE), 0);
-        ByteBuffer body = DisplayMessages.draw(d).body().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer body = DisplayMessages.draw(d, null).body().order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(4 + 16 + 1 + 4 + 16 + 5 + 2 + 13, body.remaining());
         assertEquals(1, body.get(20));
         assertEquals(1, body.getInt(21));

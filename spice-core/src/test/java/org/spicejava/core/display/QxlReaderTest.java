@@ -21,10 +21,12 @@ import org.spicejava.core.display.draw.Rect;
 /** The QXL reader on crafted guest memory: every bitmap format, chunks, drawables, and hostile input. */
 class QxlReaderTest {
     private final GuestRam ram = new GuestRam(1 << 20);
+    private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
     private final QxlReader reader = new QxlReader(ram.memory, id -> id == 0 ? new int[] {640, 480} : null);
 
     @AfterEach
     void close() {
+        arena.close();
         ram.close();
     }
 
@@ -32,7 +34,7 @@ class QxlReaderTest {
         long data = ram.alloc(pixels.length);
         ram.bytes(data, pixels);
         long image = ram.bitmapImage(format, flags | 1, width, height, stride, palette, GuestRam.qxl(data));
-        return (Bitmap) reader.image(GuestRam.qxl(image), 0);
+        return (Bitmap) reader.image(GuestRam.qxl(image), 0, arena);
     }
 
     private static byte[] bytes(int... values) {
@@ -47,42 +49,42 @@ class QxlReaderTest {
     void thirtyTwoBitTopDownAndBottomUp() {
         byte[] px = bytes(1, 2, 3, 0xff, 4, 5, 6, 0xff, 7, 8, 9, 0, 10, 11, 12, 0);
         Bitmap top = direct(BitmapFormat.THIRTY_TWO_BIT, 4, 2, 2, 8, 0, px);
-        assertArrayEquals(new int[] {0x030201, 0x060504, 0x090807, 0x0c0b0a}, top.pixels(), "top-down, x byte dropped");
+        assertArrayEquals(new int[] {0xff030201, 0xff060504, 0x090807, 0x0c0b0a}, top.toArray(), "top-down, as is");
         Bitmap bottom = direct(BitmapFormat.THIRTY_TWO_BIT, 0, 2, 2, 8, 0, px);
-        assertArrayEquals(new int[] {0x090807, 0x0c0b0a, 0x030201, 0x060504}, bottom.pixels(), "bottom-up rows");
+        assertArrayEquals(new int[] {0x090807, 0x0c0b0a, 0xff030201, 0xff060504}, bottom.toArray(), "bottom-up rows");
         assertFalse(top.alpha());
     }
 
     @Test
     void rgbaKeepsAlpha() {
         Bitmap b = direct(BitmapFormat.RGBA, 4, 1, 1, 4, 0, bytes(1, 2, 3, 0x80));
-        assertEquals(0x80030201, b.pixels()[0]);
+        assertEquals(0x80030201, b.toArray()[0]);
         assertTrue(b.alpha());
     }
 
     @Test
     void twentyFourAndSixteenBit() {
         Bitmap b24 = direct(BitmapFormat.TWENTY_FOUR_BIT, 4, 2, 1, 8, 0, bytes(1, 2, 3, 4, 5, 6, 0, 0));
-        assertArrayEquals(new int[] {0x030201, 0x060504}, b24.pixels());
+        assertArrayEquals(new int[] {0x030201, 0x060504}, b24.toArray());
         // x1r5g5b5: red 31, green 0, blue 1 -> ff, 00, 08
         int v = 31 << 10 | 1;
         Bitmap b16 = direct(BitmapFormat.SIXTEEN_BIT, 4, 1, 1, 2, 0, bytes(v & 0xff, v >> 8));
-        assertEquals(0xff0008, b16.pixels()[0]);
+        assertEquals(0xff0008, b16.toArray()[0]);
     }
 
     @Test
     void palettizedFormats() {
         long pal = GuestRam.qxl(ram.palette(0x000000, 0xffffff, 0x123456, 0xabcdef));
         Bitmap b8 = direct(BitmapFormat.EIGHT_BIT, 4, 3, 1, 4, pal, bytes(2, 3, 1, 0));
-        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, b8.pixels());
+        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, b8.toArray());
         Bitmap be4 = direct(BitmapFormat.FOUR_BIT_BE, 4, 3, 1, 2, pal, bytes(0x23, 0x10));
-        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, be4.pixels(), "high nibble first");
+        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, be4.toArray(), "high nibble first");
         Bitmap le4 = direct(BitmapFormat.FOUR_BIT_LE, 4, 3, 1, 2, pal, bytes(0x32, 0x01));
-        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, le4.pixels(), "low nibble first");
+        assertArrayEquals(new int[] {0x123456, 0xabcdef, 0xffffff}, le4.toArray(), "low nibble first");
         Bitmap be1 = direct(BitmapFormat.ONE_BIT_BE, 4, 3, 1, 1, pal, bytes(0b1010_0000));
-        assertArrayEquals(new int[] {0xffffff, 0, 0xffffff}, be1.pixels(), "MSB first");
+        assertArrayEquals(new int[] {0xffffff, 0, 0xffffff}, be1.toArray(), "MSB first");
         Bitmap le1 = direct(BitmapFormat.ONE_BIT_LE, 4, 3, 1, 1, pal, bytes(0b0000_0101));
-        assertArrayEquals(new int[] {0xffffff, 0, 0xffffff}, le1.pixels(), "LSB first");
+        assertArrayEquals(new int[] {0xffffff, 0, 0xffffff}, le1.toArray(), "LSB first");
     }
 
     @Test
@@ -96,9 +98,9 @@ class QxlReaderTest {
         long c2 = ram.chunk(java.util.Arrays.copyOfRange(px, 10, 20), GuestRam.qxl(c3));
         long c1 = ram.chunk(java.util.Arrays.copyOfRange(px, 0, 10), GuestRam.qxl(c2));
         long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 4, 2, 3, 8, 0, GuestRam.qxl(c1));
-        Bitmap b = (Bitmap) reader.image(GuestRam.qxl(image), 0);
-        assertEquals(0x020100, b.pixel(0, 0));
-        assertEquals(0x161514, b.pixel(1, 2));
+        Bitmap b = (Bitmap) reader.image(GuestRam.qxl(image), 0, arena);
+        assertEquals(0x03020100, b.pixel(0, 0));
+        assertEquals(0x17161514, b.pixel(1, 2));
     }
 
     @Test
@@ -110,7 +112,7 @@ class QxlReaderTest {
         ram.u32(clip, 2).u32(clip + 4, 32).rect(clip + 24, 10, 20, 11, 22).rect(clip + 40, 11, 20, 12, 21);
         ram.u32(d + 47, 1).u64(d + 51, GuestRam.qxl(clip));
         ram.u64(d + 123, GuestRam.qxl(image)).rect(d + 131, 0, 0, 2, 2).u16(d + 147, 8);
-        Drawable drawable = reader.drawable(GuestRam.qxl(d), 0, 0);
+        Drawable drawable = reader.drawable(GuestRam.qxl(d), 0, 0, arena);
         assertEquals(new Rect(10, 20, 12, 22), drawable.bbox());
         assertEquals(List.of(new Rect(10, 20, 11, 22), new Rect(11, 20, 12, 21)), drawable.clip());
         DrawOp.Copy copy = assertInstanceOf(DrawOp.Copy.class, drawable.op());
@@ -123,7 +125,7 @@ class QxlReaderTest {
     void fillWithSolidBrush() {
         long d = ram.drawable(QxlReader.DRAW_FILL, 0, 0, 0, 4, 4);
         ram.u32(d + 123, Brush.TYPE_SOLID).u32(d + 127, 0x00ff00).u16(d + 143, 8);
-        DrawOp.Fill fill = assertInstanceOf(DrawOp.Fill.class, reader.drawable(GuestRam.qxl(d), 0, 0).op());
+        DrawOp.Fill fill = assertInstanceOf(DrawOp.Fill.class, reader.drawable(GuestRam.qxl(d), 0, 0, arena).op());
         assertEquals(new Brush.Solid(0x00ff00), fill.brush());
         assertEquals(8, fill.rop());
     }
@@ -154,16 +156,16 @@ class QxlReaderTest {
 
     @Test
     void addressOutsideEveryMemslot() {
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(2, GuestRam.GENERATION, 64), 0, 0));
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl((1 << 20) - 100), 0, 0),
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(2, GuestRam.GENERATION, 64), 0, 0, arena));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl((1 << 20) - 100), 0, 0, arena),
                 "a drawable running past the slot's end");
-        assertThrows(QxlException.class, () -> reader.drawable(0, 0, 0), "NULL");
+        assertThrows(QxlException.class, () -> reader.drawable(0, 0, 0, arena), "NULL");
     }
 
     @Test
     void wrongGeneration() {
         long d = ram.drawable(QxlReader.DRAW_FILL, 0, 0, 0, 1, 1);
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(GuestRam.SLOT, 4, d), 0, 0));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(GuestRam.SLOT, 4, d), 0, 0, arena));
     }
 
     @Test
@@ -173,7 +175,7 @@ class QxlReaderTest {
         ram.u32(a, 0).u64(a + 12, GuestRam.qxl(b));
         ram.u32(b, 0).u64(b + 12, GuestRam.qxl(a));
         long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 4, 2, 2, 8, 0, GuestRam.qxl(a));
-        QxlException e = assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0));
+        QxlException e = assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0, arena));
         assertTrue(e.getMessage().contains("loops"), e.getMessage());
     }
 
@@ -181,7 +183,7 @@ class QxlReaderTest {
     void strideSmallerThanARow() {
         long data = ram.alloc(64);
         long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 4, 2, 12, 0, GuestRam.qxl(data));
-        QxlException e = assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0));
+        QxlException e = assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0, arena));
         assertTrue(e.getMessage().contains("stride"), e.getMessage());
     }
 
@@ -189,12 +191,12 @@ class QxlReaderTest {
     void imageLargerThanItsMemory() {
         long chunk = ram.chunk(new byte[8], 0); // a 4x4 32-bit image needs 64 bytes
         long chunked = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 4, 4, 4, 16, 0, GuestRam.qxl(chunk));
-        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(chunked), 0));
+        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(chunked), 0, arena));
         long near = (1 << 20) - 32; // direct pixels that would run past the slot
         long direct = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 4, 4, 16, 0, GuestRam.qxl(near));
-        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(direct), 0));
+        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(direct), 0, arena));
         long huge = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 100_000, 100_000, 400_000, 0, GuestRam.qxl(64));
-        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(huge), 0));
+        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(huge), 0, arena));
     }
 
     @Test
@@ -203,18 +205,18 @@ class QxlReaderTest {
         long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 2, 2, 8, 0, GuestRam.qxl(data));
         long d = ram.drawable(QxlReader.DRAW_COPY, 0, 0, 0, 3, 3);
         ram.u64(d + 123, GuestRam.qxl(image)).rect(d + 131, 0, 0, 3, 3).u16(d + 147, 8);
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
     }
 
     @Test
     void palettizedImageWithoutPaletteAndUnknownTypes() {
         long data = ram.alloc(4);
         long image = ram.bitmapImage(BitmapFormat.EIGHT_BIT, 5, 2, 2, 2, 0, GuestRam.qxl(data));
-        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0));
+        assertThrows(QxlException.class, () -> reader.image(GuestRam.qxl(image), 0, arena));
         long d = ram.drawable(200, 0, 0, 0, 1, 1);
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
         long badRect = ram.drawable(QxlReader.DRAW_FILL, 0, 5, 5, 1, 1);
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(badRect), 0, 0));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(badRect), 0, 0, arena));
     }
 
     @Test
@@ -223,7 +225,7 @@ class QxlReaderTest {
         long clip = ram.alloc(24);
         ram.u32(clip, Integer.MAX_VALUE);
         ram.u32(d + 47, 1).u64(d + 51, GuestRam.qxl(clip));
-        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
     }
 
     @Test
@@ -234,7 +236,7 @@ class QxlReaderTest {
         assertThrows(QxlException.class, () -> display.create(s));
         Drawable d = new Drawable(2, 0, Rect.ofSize(1, 1), null, new DrawOp.Solid(DrawOp.Solid.Kind.BLACKNESS,
                 org.spicejava.core.display.draw.Mask.NONE), 0);
-        assertThrows(QxlException.class, () -> display.draw(d));
+        assertThrows(QxlException.class, () -> display.draw(d, display.pixels().lease()));
         assertThrows(QxlException.class, () -> display.destroy(3));
     }
 }

@@ -40,7 +40,7 @@ class RendererTest {
     @Test
     void copyLandsInTheRightRowsForNegativeStride() {
         Surface s = surface(4, 3, true);
-        Bitmap b = new Bitmap(2, 2, new int[] {1, 2, 3, 4}, false);
+        Bitmap b = Bitmap.of(2, 2, new int[] {1, 2, 3, 4}, false);
         renderer.draw(s, draw(new Rect(1, 1, 3, 3), null, new DrawOp.Copy(b, Rect.ofSize(2, 2), 8, 0, Mask.NONE,
                 false)));
         assertArrayEquals(new int[] {0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0}, s.read(s.bounds()));
@@ -81,8 +81,8 @@ class RendererTest {
     @Test
     void scaledCopyWithMask() {
         Surface s = surface(4, 1, false);
-        Bitmap src = new Bitmap(2, 1, new int[] {0x10, 0x20}, false);
-        Bitmap mask = new Bitmap(4, 1, new int[] {0xffffff, 0, 0xffffff, 0xffffff}, false);
+        Bitmap src = Bitmap.of(2, 1, new int[] {0x10, 0x20}, false);
+        Bitmap mask = Bitmap.of(4, 1, new int[] {0xffffff, 0, 0xffffff, 0xffffff}, false);
         renderer.draw(s, draw(Rect.ofSize(4, 1), null, new DrawOp.Copy(src, Rect.ofSize(2, 1), 8, 1,
                 new Mask(0, 0, 0, mask), false)));
         assertArrayEquals(new int[] {0x10, 0, 0x20, 0x20}, s.read(s.bounds()));

@@ -1,0 +1,94 @@
+package org.spicejava.core.display;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Native memory for decoded images, reused: a full-HD frame is 8 MiB, and allocating and freeing that per frame
+ * costs page faults and zeroing that dwarf the copy itself. Images are taken through a {@link Lease} (one per
+ * command) and come back when the lease closes, which happens when the last client has sent them. Small images
+ * get memory of their own. Display worker thread.
+ */
+public final class PixelPool {
+    /** Below this, malloc is cheap and nothing is pooled. */
+    static final long POOLED_MIN = 256 * 1024;
+    /** Large buffers kept for reuse (a few frames in flight). */
+    static final int MAX_FREE = 6;
+
+    private record Buffer(Arena arena, MemorySegment segment) {
+    }
+
+    private final ArrayDeque<Buffer> free = new ArrayDeque<>();
+
+    public Lease lease() {
+        return new Lease();
+    }
+
+    /** Frees the buffers kept for reuse (the device went away); leases still out free theirs on close. */
+    public void clear() {
+        free.forEach(b -> b.arena().close());
+        free.clear();
+    }
+
+    /** Buffers kept for reuse now. */
+    public int freeBuffers() {
+        return free.size();
+    }
+
+    /** Memory for one command's images; closing it gives everything back. Not thread-safe. */
+    public final class Lease implements SegmentAllocator, AutoCloseable {
+        private final List<Buffer> taken = new ArrayList<>(2);
+        private boolean closed;
+
+        private Lease() {
+        }
+
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            if (closed) {
+                throw new IllegalStateException("lease closed");
+            }
+            Buffer b = byteSize >= POOLED_MIN ? reuse(byteSize) : null;
+            if (b == null) {
+                Arena arena = Arena.ofConfined();
+                b = new Buffer(arena, arena.allocate(byteSize, Math.max(byteAlignment, 8)));
+            }
+            taken.add(b);
+            return b.segment().asSlice(0, byteSize);
+        }
+
+        /** A free buffer that fits without wasting more than half of it. */
+        private Buffer reuse(long size) {
+            for (Iterator<Buffer> it = free.iterator(); it.hasNext(); ) {
+                Buffer b = it.next();
+                long have = b.segment().byteSize();
+                if (have >= size && have <= 2 * size) {
+                    it.remove();
+                    return b;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Buffer b : taken) {
+                if (b.segment().byteSize() >= POOLED_MIN && free.size() < MAX_FREE) {
+                    free.push(b);
+                } else {
+                    b.arena().close();
+                }
+            }
+            taken.clear();
+        }
+    }
+}
