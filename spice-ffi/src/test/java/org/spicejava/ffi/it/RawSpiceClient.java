@@ -20,7 +20,16 @@ final class RawSpiceClient implements AutoCloseable {
     final OutputStream out;
 
     RawSpiceClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(-1, port);
+    }
+
+    /** {@code receiveBuffer} > 0 sets a small receive buffer before connecting (a slow client); -1 keeps it. */
+    RawSpiceClient(int receiveBuffer, int port) throws IOException {
+        socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
