@@ -3,8 +3,8 @@ package org.spicejava.ffi;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,6 +16,7 @@ import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.MigrationDevice;
 import org.spicejava.core.device.Mouse;
+import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.device.Tablet;
 import org.spicejava.core.display.Memslots;
 import org.spicejava.core.display.PrimarySurface;
@@ -25,6 +26,8 @@ import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
 import org.spicejava.core.session.Sessions;
+import org.spicejava.ffi.layout.QXLCommand;
+import org.spicejava.ffi.layout.QXLCommandExt;
 import org.spicejava.ffi.layout.QXLDevMemSlot;
 import org.spicejava.ffi.layout.QXLDevSurfaceCreate;
 import org.spicejava.ffi.layout.SpiceBaseInstance;
@@ -515,6 +518,8 @@ public final class Exports {
 
     /** sizeof(QXLRect). */
     private static final long QXL_RECT_BYTES = 16;
+    /** Saved commands we replay at most (QEMU saves the surfaces and the cursor: a few thousand at worst). */
+    private static final long MAX_LOADVM_COMMANDS = 65536;
     /** Dirty rectangles we fill at most (QEMU passes 32). */
     private static final long MAX_DIRTY_RECTS = 1024;
 
@@ -640,9 +645,23 @@ public final class Exports {
         qxl(instance).destroySurfaceAsync(surfaceId, cookie);
     }
 
-    /** Commands saved by a migrated VM are replayed through the normal command path once it runs. */
+    /** Commands saved with a VM (surface creates, cursor commands) are replayed as if taken from the rings. */
     public static void spice_qxl_loadvm_commands(MemorySegment instance, MemorySegment ext, int count) {
-        qxl(instance).wakeup();
+        QxlControl control = qxl(instance);
+        long n = Integer.toUnsignedLong(count);
+        if (n > MAX_LOADVM_COMMANDS || (n > 0 && ext.equals(MemorySegment.NULL))) {
+            LOG.warn("spice_qxl_loadvm_commands: {} commands refused", n);
+            return;
+        }
+        MemorySegment all = Native.sized(ext, n * QXLCommandExt.sizeof());
+        List<QxlDevice.Command> commands = new java.util.ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            MemorySegment e = all.asSlice(i * QXLCommandExt.sizeof(), QXLCommandExt.sizeof());
+            MemorySegment cmd = QXLCommandExt.cmd(e);
+            commands.add(new QxlDevice.Command(QXLCommand.data(cmd), QXLCommand.type(cmd), QXLCommandExt.group_id(e),
+                    QXLCommandExt.flags(e)));
+        }
+        control.loadvmCommands(commands);
     }
 
     public static void spice_qxl_update_area_async(MemorySegment instance, int surfaceId, MemorySegment area,

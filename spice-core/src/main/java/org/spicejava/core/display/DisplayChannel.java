@@ -87,6 +87,9 @@ public final class DisplayChannel {
 
     /** The guest's monitors configuration (spice_qxl_monitors_config_async), sent to clients that know it. */
     public void setMonitors(MonitorsConfig config) {
+        if (config == null && guestMonitors == null) {
+            return;
+        }
         guestMonitors = config;
         if (primary() != null) {
             broadcast(DisplayMessages.monitorsConfig(monitors()));

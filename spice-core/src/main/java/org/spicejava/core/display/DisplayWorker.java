@@ -274,6 +274,10 @@ public final class DisplayWorker {
         }
     }
 
+    void handleCommand(QxlDevice.Command cmd) {
+        handle(cmd);
+    }
+
     private void handle(QxlDevice.Command cmd) {
         commandsProcessed++;
         boolean keep = false;

@@ -170,8 +170,14 @@ public final class QxlControl {
         worker.call(() -> { });
     }
 
+    /** The guest driver went away: its monitors configuration goes with it, as in the reference. */
     public void driverUnload() {
-        worker.call(() -> { });
+        worker.call(() -> worker.display().setMonitors(null));
+    }
+
+    /** spice_qxl_loadvm_commands: saved commands, handled (and released) as ring commands are. */
+    public void loadvmCommands(List<org.spicejava.core.device.QxlDevice.Command> commands) {
+        worker.call(() -> commands.forEach(worker::handleCommand));
     }
 
     public void setMaxMonitors(int value) {
