@@ -31,6 +31,8 @@ public final class DisplayMessages {
     public static final int MSG_DRAW_WHITENESS = 307;
     public static final int MSG_DRAW_INVERS = 308;
     public static final int MSG_DRAW_ROP3 = 309;
+    public static final int MSG_DRAW_STROKE = 310;
+    public static final int MSG_DRAW_TEXT = 311;
     public static final int MSG_DRAW_TRANSPARENT = 312;
     public static final int MSG_DRAW_ALPHA_BLEND = 313;
     public static final int MSG_SURFACE_CREATE = 314;
@@ -236,6 +238,30 @@ public final class DisplayMessages {
                 w.u32(t.srcColor()).u32(t.trueColor());
                 yield MSG_DRAW_TRANSPARENT;
             }
+            case DrawOp.Stroke st -> {
+                w.pointer(path(st.path()));
+                // LineAttr: u8 flags; when STYLED, u8 style_nseg and a pointer to the fixed-point dashes.
+                w.u8(st.attr().flags());
+                if ((st.attr().flags() & DrawOp.LineAttr.STYLED) != 0) {
+                    int[] style = st.attr().style();
+                    w.u8(style.length).pointer(out -> {
+                        for (int v : style) {
+                            out.u32(v);
+                        }
+                    });
+                }
+                brush(w, st.brush());
+                w.u16(st.foreMode()).u16(st.backMode());
+                yield MSG_DRAW_STROKE;
+            }
+            case DrawOp.Text t -> {
+                w.pointer(glyphString(t.string()));
+                rect(w, t.backArea());
+                brush(w, t.foreBrush());
+                brush(w, t.backBrush());
+                w.u16(t.foreMode()).u16(t.backMode());
+                yield MSG_DRAW_TEXT;
+            }
             case DrawOp.AlphaBlend a -> {
                 w.u8(a.alphaFlags()).u8(a.alpha());
                 w.pointer(image(a.src()));
@@ -244,6 +270,30 @@ public final class DisplayMessages {
             }
         };
         return new Message(type, w.finish(), images, d);
+    }
+
+    /** Path: u32 num_segments, then each {u8 flags, u32 count, PointFix points[count]} inline. */
+    private static Consumer<WireWriter> path(DrawOp.Path path) {
+        return w -> {
+            w.u32(path.segments().size());
+            for (DrawOp.Path.Segment s : path.segments()) {
+                w.u8(s.flags()).u32(s.points().length / 2);
+                for (int v : s.points()) {
+                    w.u32(v);
+                }
+            }
+        };
+    }
+
+    /** String: u16 length, u8 flags, then each glyph {Point render_pos, Point origin, u16 w, u16 h, data}. */
+    private static Consumer<WireWriter> glyphString(DrawOp.GlyphString string) {
+        return w -> {
+            w.u16(string.glyphs().size()).u8(string.flags());
+            for (DrawOp.GlyphString.Glyph g : string.glyphs()) {
+                w.u32(g.renderX()).u32(g.renderY()).u32(g.originX()).u32(g.originY()).u16(g.width()).u16(g.height());
+                w.bytes(ByteBuffer.wrap(g.data()));
+            }
+        };
     }
 
     private static void rect(WireWriter w, Rect r) {

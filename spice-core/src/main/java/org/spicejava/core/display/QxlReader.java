@@ -41,6 +41,10 @@ public final class QxlReader {
     static final int MAX_CHUNKS = 65536;
     /** Clip rectangles per drawable. */
     static final int MAX_CLIP_RECTS = 16384;
+    /** Bytes of a path or glyph string (QXLPath / QXLString data_size). */
+    static final int MAX_SHAPE_DATA = 4 << 20;
+    /** Dash entries of a styled line. */
+    static final int MAX_STYLE = 255;
     /** Bytes of a QXLMessage text we log. */
     static final int MAX_MESSAGE = 1024;
 
@@ -65,6 +69,8 @@ public final class QxlReader {
     static final int DRAW_WHITENESS = 7;
     static final int DRAW_INVERS = 8;
     static final int DRAW_ROP3 = 9;
+    static final int DRAW_STROKE = 10;
+    static final int DRAW_TEXT = 11;
     static final int DRAW_TRANSPARENT = 12;
     static final int DRAW_ALPHA_BLEND = 13;
 
@@ -152,6 +158,10 @@ public final class QxlReader {
                     u8(u, 45), mask(u, 46, group, alloc));
             case DRAW_TRANSPARENT -> new DrawOp.Transparent(image(u64(u, 0), group, alloc), rect(u, 8), i32(u, 24),
                     i32(u, 28));
+            case DRAW_STROKE -> new DrawOp.Stroke(path(u64(u, 0), group), lineAttr(u, 8, group),
+                    brush(u, 28, group, alloc), u16(u, 48), u16(u, 50));
+            case DRAW_TEXT -> new DrawOp.Text(glyphs(u64(u, 0), group), rect(u, 8), brush(u, 24, group, alloc),
+                    brush(u, 44, group, alloc), u16(u, 64), u16(u, 66));
             case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group, alloc),
                     rect(u, 11));
             default -> throw new QxlException("draw type " + type + " is not supported");
@@ -176,6 +186,77 @@ public final class QxlReader {
             throw new QxlException("source area " + area + " outside its " + src.width() + "x" + src.height()
                     + " image");
         }
+    }
+
+    /** QXLPath: u32 data_size, then a chunk chain of QXLPathSeg {u32 flags, u32 count, QXLPointFix[count]}. */
+    private DrawOp.Path path(long address, int group) {
+        long size = Integer.toUnsignedLong(i32(memory.segment(address, 4, group), 0));
+        if (size > MAX_SHAPE_DATA) {
+            throw new QxlException("path of " + size + " bytes");
+        }
+        MemorySegment data = MemorySegment.ofArray(chunks(address + 4, size, group));
+        List<DrawOp.Path.Segment> segments = new ArrayList<>();
+        long at = 0;
+        while (at < size) {
+            if (size - at < 8) {
+                throw new QxlException("path segment header cut at byte " + at);
+            }
+            int flags = i32(data, at);
+            long count = Integer.toUnsignedLong(i32(data, at + 4));
+            if (count > (size - at - 8) / 8) {
+                throw new QxlException("path segment of " + count + " points runs past the path");
+            }
+            int[] points = data.asSlice(at + 8, count * 8).toArray(ValueLayout.JAVA_INT_UNALIGNED);
+            segments.add(new DrawOp.Path.Segment(flags & 0xFF, points));
+            at += 8 + count * 8;
+        }
+        return new DrawOp.Path(segments);
+    }
+
+    /** QXLLineAttr: u8 flags, u8 join, u8 end, u8 style_nseg, fixed width, fixed miter, u64 style. */
+    private DrawOp.LineAttr lineAttr(MemorySegment u, long offset, int group) {
+        int flags = u8(u, offset);
+        int segments = u8(u, offset + 3);
+        if ((flags & DrawOp.LineAttr.STYLED) == 0 || segments == 0) {
+            return new DrawOp.LineAttr(flags & ~DrawOp.LineAttr.STYLED, new int[0]);
+        }
+        MemorySegment style = memory.segment(u64(u, offset + 12), 4L * segments, group);
+        return new DrawOp.LineAttr(flags, style.toArray(ValueLayout.JAVA_INT_UNALIGNED));
+    }
+
+    /** QXLString: u32 data_size, u16 length, u16 flags, then a chunk chain of QXLRasterGlyph. */
+    private DrawOp.GlyphString glyphs(long address, int group) {
+        MemorySegment head = memory.segment(address, 8, group);
+        long size = Integer.toUnsignedLong(i32(head, 0));
+        int length = u16(head, 4);
+        int flags = u16(head, 6);
+        int bpp = switch (flags & 7) {
+            case 1 -> 1;
+            case 2 -> 4;
+            case 4 -> 8;
+            default -> throw new QxlException("glyph string flags " + flags + " name no single raster depth");
+        };
+        if (size > MAX_SHAPE_DATA) {
+            throw new QxlException("glyph string of " + size + " bytes");
+        }
+        MemorySegment data = MemorySegment.ofArray(chunks(address + 8, size, group));
+        List<DrawOp.GlyphString.Glyph> glyphs = new ArrayList<>(Math.min(length, 1024));
+        long at = 0;
+        for (int i = 0; i < length; i++) {
+            if (size - at < 20) {
+                throw new QxlException("glyph " + i + " cut short");
+            }
+            int width = u16(data, at + 16);
+            int height = u16(data, at + 18);
+            long bytes = (long) ((bpp * width + 7) / 8) * height;
+            if (bytes > size - at - 20) {
+                throw new QxlException("glyph " + i + " of " + width + "x" + height + " runs past the string");
+            }
+            glyphs.add(new DrawOp.GlyphString.Glyph(i32(data, at), i32(data, at + 4), i32(data, at + 8),
+                    i32(data, at + 12), width, height, data.asSlice(at + 20, bytes).toArray(ValueLayout.JAVA_BYTE)));
+            at += 20 + bytes;
+        }
+        return new DrawOp.GlyphString(flags & 0xFF, glyphs);
     }
 
     private List<Rect> clip(MemorySegment d, int group) {

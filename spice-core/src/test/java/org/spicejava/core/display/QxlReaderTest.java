@@ -239,4 +239,58 @@ class QxlReaderTest {
         assertThrows(QxlException.class, () -> display.draw(d, display.pixels().lease()));
         assertThrows(QxlException.class, () -> display.destroy(3));
     }
+
+    @Test
+    void strokeWithStyledLineAndItsWireForm() {
+        long path = ram.alloc(4 + 20 + 24);
+        ram.u32(path, 24).u32(path + 4, 24); // data_size, then the first chunk's size
+        ram.u32(path + 24, 1).u32(path + 28, 2).u32(path + 32, 16).u32(path + 36, 32).u32(path + 40, 48)
+                .u32(path + 44, 64);
+        long style = ram.alloc(8);
+        ram.u32(style, 16).u32(style + 4, 32);
+        long d = ram.drawable(QxlReader.DRAW_STROKE, 0, 0, 0, 10, 10);
+        ram.u64(d + 123, GuestRam.qxl(path)).u8(d + 131, 8).u8(d + 134, 2).u64(d + 143, GuestRam.qxl(style))
+                .u32(d + 151, Brush.TYPE_SOLID).u32(d + 155, 0xff0000).u16(d + 171, 6).u16(d + 173, 7);
+        Drawable drawable = reader.drawable(GuestRam.qxl(d), 0, 0, arena);
+        DrawOp.Stroke stroke = assertInstanceOf(DrawOp.Stroke.class, drawable.op());
+        assertEquals(1, stroke.path().segments().size());
+        assertArrayEquals(new int[] {16, 32, 48, 64}, stroke.path().segments().get(0).points());
+        assertArrayEquals(new int[] {16, 32}, stroke.attr().style());
+        assertEquals(new Brush.Solid(0xff0000), stroke.brush());
+        java.nio.ByteBuffer body = DisplayMessages.draw(drawable, null).body();
+        // DisplayBase (21), path offset, LineAttr {flags, nseg, style offset}, brush (5), modes (4)
+        assertEquals(21 + 4 + 1 + 1 + 4 + 5 + 4 + (4 + 5 + 16) + 8, body.remaining());
+        int pathAt = body.getInt(21);
+        assertEquals(1, body.getInt(pathAt), "one segment");
+        assertEquals(2, body.getInt(pathAt + 5), "two points");
+        int styleAt = body.getInt(27);
+        assertEquals(32, body.getInt(styleAt + 4));
+    }
+
+    @Test
+    void textGlyphsAndHostileGlyphSizes() {
+        // One A1 glyph 8x2: 1 byte per row.
+        long str = ram.alloc(8 + 20 + 22);
+        ram.u32(str, 22).u16(str + 4, 1).u16(str + 6, 1).u32(str + 8, 22);
+        ram.u32(str + 28, 5).u32(str + 32, 6).u16(str + 44, 8).u16(str + 46, 2).u8(str + 48, 0xf0).u8(str + 49, 0x0f);
+        long d = ram.drawable(QxlReader.DRAW_TEXT, 0, 0, 0, 10, 10);
+        ram.u64(d + 123, GuestRam.qxl(str)).u32(d + 147, Brush.TYPE_SOLID).u32(d + 151, 0xffffff);
+        DrawOp.Text text = assertInstanceOf(DrawOp.Text.class, reader.drawable(GuestRam.qxl(d), 0, 0, arena).op());
+        assertEquals(1, text.string().glyphs().size());
+        assertArrayEquals(bytes(0xf0, 0x0f), text.string().glyphs().get(0).data());
+        assertEquals(5, text.string().glyphs().get(0).renderX());
+        ram.u16(str + 44, 200); // now the glyph claims more rows of data than the string holds
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
+        ram.u16(str + 44, 8).u16(str + 6, 3); // two raster depths at once
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
+    }
+
+    @Test
+    void pathSegmentRunningPastThePath() {
+        long path = ram.alloc(4 + 20 + 16);
+        ram.u32(path, 16).u32(path + 4, 16).u32(path + 24, 1).u32(path + 28, 1000);
+        long d = ram.drawable(QxlReader.DRAW_STROKE, 0, 0, 0, 10, 10);
+        ram.u64(d + 123, GuestRam.qxl(path));
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
+    }
 }

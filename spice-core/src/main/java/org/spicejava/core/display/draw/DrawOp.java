@@ -34,4 +34,30 @@ public sealed interface DrawOp {
 
     record Rop3(Image src, Rect srcArea, Brush brush, int rop3, int scaleMode, Mask mask) implements DrawOp {
     }
+
+    /** DRAW_STROKE: a path drawn with a line style; forwarded to clients, not drawn locally yet. */
+    record Stroke(Path path, LineAttr attr, Brush brush, int foreMode, int backMode) implements DrawOp {
+    }
+
+    /** DRAW_TEXT: raster glyphs over a background area; forwarded to clients, not drawn locally yet. */
+    record Text(GlyphString string, Rect backArea, Brush foreBrush, Brush backBrush, int foreMode, int backMode)
+            implements DrawOp {
+    }
+
+    /** A path: segments of 28.4 fixed-point points, {x0, y0, x1, y1, ...}. */
+    record Path(java.util.List<Segment> segments) {
+        public record Segment(int flags, int[] points) {
+        }
+    }
+
+    /** Line attributes: flags (SPICE_LINE_FLAGS_*) and, when STYLED, the dash pattern in 28.4 fixed point. */
+    record LineAttr(int flags, int[] style) {
+        public static final int STYLED = 8;
+    }
+
+    /** A string of raster glyphs; {@code flags} says the bits per pixel (A1, A4 or A8) and the row order. */
+    record GlyphString(int flags, java.util.List<Glyph> glyphs) {
+        public record Glyph(int renderX, int renderY, int originX, int originY, int width, int height, byte[] data) {
+        }
+    }
 }
