@@ -18,26 +18,14 @@
 
 #include <spice.h>
 
-#define MAX_ITEMS 64
+#include "lib/hostloop.h"
 
-struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
-struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; unsigned generation; };
-
-static struct SpiceTimer timers[MAX_ITEMS];
-static struct SpiceWatch watches[MAX_ITEMS];
 static pthread_t main_thread;
 static int wrong_thread_calls;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static uint64_t last_cookie;
 static int attached;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void check_main_thread(void)
 {
@@ -46,87 +34,6 @@ static void check_main_thread(void)
     }
 }
 
-static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
-{
-    check_main_thread();
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!timers[i].used) {
-            timers[i] = (struct SpiceTimer) { 1, func, opaque, -1 };
-            return &timers[i];
-        }
-    }
-    return NULL;
-}
-
-static void timer_start(SpiceTimer *t, uint32_t ms) { check_main_thread(); t->due_ms = now_ms() + ms; }
-static void timer_cancel(SpiceTimer *t) { check_main_thread(); t->due_ms = -1; }
-static void timer_remove(SpiceTimer *t) { check_main_thread(); t->used = 0; }
-
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
-{
-    check_main_thread();
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!watches[i].used) {
-            /* a new generation: events polled for a removed watch must not reach its successor */
-            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque, watches[i].generation + 1 };
-            return &watches[i];
-        }
-    }
-    return NULL;
-}
-
-static void watch_update_mask(SpiceWatch *w, int mask) { check_main_thread(); w->mask = mask; }
-static void watch_remove(SpiceWatch *w) { check_main_thread(); w->used = 0; }
-static void channel_event(int event, SpiceChannelEventInfo *info) { check_main_thread(); }
-
-static SpiceCoreInterface core = {
-    .base = { .type = SPICE_INTERFACE_CORE, .description = "harness", .major_version = SPICE_INTERFACE_CORE_MAJOR,
-              .minor_version = SPICE_INTERFACE_CORE_MINOR },
-    .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel, .timer_remove = timer_remove,
-    .watch_add = watch_add, .watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
-    .channel_event = channel_event,
-};
-
-/* One iteration of the main loop: poll watches, run due timers. */
-static void loop_once(int timeout_ms)
-{
-    struct pollfd fds[MAX_ITEMS];
-    int idx[MAX_ITEMS], n = 0;
-    unsigned gen[MAX_ITEMS];
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (watches[i].used) {
-            fds[n] = (struct pollfd) { watches[i].fd,
-                (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
-                         ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
-            gen[n] = watches[i].generation;
-            idx[n++] = i;
-        }
-    }
-    poll(fds, n, timeout_ms);
-    for (int i = 0; i < n; i++) {
-        struct SpiceWatch *w = &watches[idx[i]];
-        if (fds[i].revents && w->used && w->generation == gen[i]) {
-            int ev = ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
-                     ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0);
-            w->func(w->fd, ev, w->opaque);
-        }
-    }
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (timers[i].used && timers[i].due_ms >= 0 && timers[i].due_ms <= now_ms()) {
-            timers[i].due_ms = -1;
-            timers[i].func(timers[i].opaque);
-        }
-    }
-}
-
-static int count_read_watches(void)
-{
-    int n = 0;
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        n += watches[i].used && (watches[i].mask & SPICE_WATCH_EVENT_READ);
-    }
-    return n;
-}
 
 /* ---- fake devices ---- */
 static void kbd_push(SpiceKbdInstance *sin, uint8_t frag) { }
@@ -222,6 +129,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN); /* as QEMU does: a client that goes away must not kill the host */
     main_thread = pthread_self();
+    hostloop_on_core_call = check_main_thread; /* every core call must come from this thread */
 
     SpiceServer *s = spice_server_new();
     printf("new %s\n", s ? "ok" : "NULL");
@@ -292,8 +200,8 @@ int main(int argc, char **argv)
     LINE("obsolete"); SHOW("sock_info", spice_server_get_sock_info(s, NULL, NULL));
     SHOW("peer_info", spice_server_get_peer_info(s, NULL, NULL)); END();
 
-    printf("init=%d\n", spice_server_init(s, &core));
-    printf("listening watch registered=%s\n", count_read_watches() >= 1 ? "yes" : "no");
+    printf("init=%d\n", spice_server_init(s, hostloop_core("harness", NULL)));
+    printf("listening watch registered=%s\n", hostloop_read_watches() >= 1 ? "yes" : "no");
     LINE("state"); SHOW("num_clients", spice_server_get_num_clients(s)); SHOW("server_mouse", spice_server_is_server_mouse(s)); END();
 
     /* A TCP connect to the port makes the listening watch fire: the server accepts on it. */
@@ -301,14 +209,14 @@ int main(int argc, char **argv)
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
     printf("tcp connect=%d\n", connect(client, (struct sockaddr *) &sa, sizeof(sa)));
-    int before = count_read_watches();
-    for (int i = 0; i < 50 && count_read_watches() == before; i++) {
-        loop_once(20);
+    int before = hostloop_read_watches();
+    for (int i = 0; i < 50 && hostloop_read_watches() == before; i++) {
+        hostloop_once(20, -1);
     }
-    printf("accepted connection watched=%s\n", count_read_watches() > before ? "yes" : "no");
+    printf("accepted connection watched=%s\n", hostloop_read_watches() > before ? "yes" : "no");
     close(client);
     for (int i = 0; i < 10; i++) {
-        loop_once(10);
+        hostloop_once(10, -1);
     }
 
     SpiceKbdInstance kbd = { .base = { .sif = &kbd_if.base } };
@@ -361,7 +269,7 @@ int main(int argc, char **argv)
     SHOW("mouse", spice_server_remove_interface(&mouse.base)); SHOW("kbd", spice_server_remove_interface(&kbd.base));
     SHOW("qxl", spice_server_remove_interface(&qxl.base)); END();
     for (int i = 0; i < 5; i++) {
-        loop_once(10);
+        hostloop_once(10, -1);
     }
     spice_server_destroy(s);
     free(ram);

@@ -36,49 +36,13 @@
 
 #include <spice.h>
 
-#define MAX_ITEMS 256
-
 /* ---------------------------------------------------------------- the host's event loop (SpiceCoreInterface) */
 
-struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
-struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; unsigned generation; };
-static struct SpiceTimer timers[MAX_ITEMS];
-static struct SpiceWatch watches[MAX_ITEMS];
+#include "lib/hostloop.h"
+
 static volatile sig_atomic_t finished;
 static int wake_fd = -1; /* written by release_resource (worker thread) so the bench loop refills at once */
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
-{
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!timers[i].used) {
-            timers[i] = (struct SpiceTimer) { 1, func, opaque, -1 };
-            return &timers[i];
-        }
-    }
-    return NULL;
-}
-static void timer_start(SpiceTimer *t, uint32_t ms) { t->due_ms = now_ms() + ms; }
-static void timer_cancel(SpiceTimer *t) { t->due_ms = -1; }
-static void timer_remove(SpiceTimer *t) { t->used = 0; }
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
-{
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!watches[i].used) {
-            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque, watches[i].generation + 1 };
-            return &watches[i];
-        }
-    }
-    return NULL;
-}
-static void watch_update_mask(SpiceWatch *w, int mask) { w->mask = mask; }
-static void watch_remove(SpiceWatch *w) { w->used = 0; }
 static atomic_llong live_due = -1; /* when to draw the live phase, once a display channel is up */
 static int live_wanted;
 static atomic_int display_up; /* a display channel was initialized (the bench starts pushing then) */
@@ -90,48 +54,7 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
     }
     if (live_wanted && event == SPICE_CHANNEL_EVENT_INITIALIZED && info->type == SPICE_CHANNEL_DISPLAY
             && --live_wanted == 0) {
-        atomic_compare_exchange_strong(&live_due, &none, now_ms() + 300);
-    }
-}
-static SpiceCoreInterface core = {
-    .base = { SPICE_INTERFACE_CORE, "display harness", SPICE_INTERFACE_CORE_MAJOR, SPICE_INTERFACE_CORE_MINOR },
-    .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel, .timer_remove = timer_remove,
-    .watch_add = watch_add, .watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
-    .channel_event = channel_event,
-};
-
-static void loop_once(int timeout_ms)
-{
-    struct pollfd fds[MAX_ITEMS + 1];
-    int idx[MAX_ITEMS], n = 0;
-    unsigned gen[MAX_ITEMS];
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (watches[i].used) {
-            fds[n] = (struct pollfd) { watches[i].fd,
-                (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
-                         ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
-            gen[n] = watches[i].generation;
-            idx[n++] = i;
-        }
-    }
-    fds[n] = (struct pollfd) { wake_fd, POLLIN, 0 };
-    poll(fds, n + 1, timeout_ms);
-    if (fds[n].revents & POLLIN) {
-        uint64_t v;
-        if (read(wake_fd, &v, sizeof v) < 0) { /* nothing to do */ }
-    }
-    for (int i = 0; i < n; i++) {
-        struct SpiceWatch *w = &watches[idx[i]];
-        if (fds[i].revents && w->used && w->generation == gen[i]) {
-            w->func(w->fd, ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
-                           ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0), w->opaque);
-        }
-    }
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (timers[i].used && timers[i].due_ms >= 0 && timers[i].due_ms <= now_ms()) {
-            timers[i].due_ms = -1;
-            timers[i].func(timers[i].opaque);
-        }
+        atomic_compare_exchange_strong(&live_due, &none, hostloop_now_ms() + 300);
     }
 }
 
@@ -540,7 +463,7 @@ static void draw_moving_square(int frames)
         sq_x = nx;
         sq_y = ny;
         spice_qxl_wakeup(&qxl);
-        loop_once(10);
+        hostloop_once(10, wake_fd);
     }
     f0 += frames;
 }
@@ -711,21 +634,21 @@ static void run_bench(long long end)
         d[k] = galloc(sizeof *d[k]);
     }
     /* measure only while a client watches: wait for its display channel (at most 10 s) */
-    long long wait_until = now_ms() + 10000;
-    while (!finished && !atomic_load(&display_up) && now_ms() < wait_until) {
-        loop_once(20);
+    long long wait_until = hostloop_now_ms() + 10000;
+    while (!finished && !atomic_load(&display_up) && hostloop_now_ms() < wait_until) {
+        hostloop_once(20, wake_fd);
     }
     if (!atomic_load(&display_up)) {
         printf("bench: no display channel event within 10 s; measuring anyway\n");
     }
     unsigned pushed = 0;
     double cpu0 = cpu_seconds();
-    long long t0 = now_ms();
+    long long t0 = hostloop_now_ms();
     int fps = getenv("HARNESS_BENCH_FPS") ? atoi(getenv("HARNESS_BENCH_FPS")) : 0;
-    while (!finished && now_ms() < end) {
+    while (!finished && hostloop_now_ms() < end) {
         int any = 0;
         for (int k = 0; k < BENCH_SLOTS; k++) {
-            if (fps > 0 && pushed >= (now_ms() - t0) * fps / 1000 + 1) {
+            if (fps > 0 && pushed >= (hostloop_now_ms() - t0) * fps / 1000 + 1) {
                 break; /* paced: frame n is due at n/fps seconds */
             }
             if (atomic_load(&bench_in_flight[k]) == 0) {
@@ -750,9 +673,9 @@ static void run_bench(long long end)
         if (any) {
             spice_qxl_wakeup(&qxl);
         }
-        loop_once(fps > 0 ? 2 : 20);
+        hostloop_once(fps > 0 ? 2 : 20, wake_fd);
     }
-    double secs = (now_ms() - t0) / 1000.0;
+    double secs = (hostloop_now_ms() - t0) / 1000.0;
     double cpu = cpu_seconds() - cpu0;
     printf("bench pushed=%u released=%u seconds=%.3f cpu=%.3f bad-releases=%u\n", pushed,
            atomic_load(&released_total), secs, cpu, atomic_load(&bad_releases));
@@ -806,7 +729,7 @@ int main(int argc, char **argv)
         spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
     }
     spice_server_set_streaming_video(s, SPICE_STREAM_VIDEO_OFF); /* no lossy video streams: pixel-exact images */
-    if (spice_server_init(s, &core) != 0) {
+    if (spice_server_init(s, hostloop_core("display harness", channel_event)) != 0) {
         printf("init failed\n");
         return 1;
     }
@@ -824,7 +747,7 @@ int main(int argc, char **argv)
     spice_server_vm_start(s);
     printf("ready\n");
 
-    long long end = now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
+    long long end = hostloop_now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
     if (bench) {
         run_bench(end);
         return 0;
@@ -838,10 +761,10 @@ int main(int argc, char **argv)
     }
     draw_all();
     unsigned total = cmds_made;
-    long long deadline = now_ms() + 10000;
-    while (!finished && atomic_load(&fetched) < total && now_ms() < deadline) {
+    long long deadline = hostloop_now_ms() + 10000;
+    while (!finished && atomic_load(&fetched) < total && hostloop_now_ms() < deadline) {
         spice_qxl_wakeup(&qxl);
-        loop_once(10);
+        hostloop_once(10, wake_fd);
     }
     if (atomic_load(&fetched) < total) {
         printf("server took only %u of %u commands\n", atomic_load(&fetched), total);
@@ -856,10 +779,10 @@ int main(int argc, char **argv)
     }
     printf("frame-done commands=%u\n", total);
 
-    while (!finished && now_ms() < end) {
-        loop_once(20);
+    while (!finished && hostloop_now_ms() < end) {
+        hostloop_once(20, wake_fd);
         long long due = atomic_load(&live_due);
-        if (due >= 0 && now_ms() >= due) {
+        if (due >= 0 && hostloop_now_ms() >= due) {
             atomic_store(&live_due, 1LL << 62);
             unsigned before = cmds_made;
             draw_live();

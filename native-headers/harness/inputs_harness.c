@@ -15,92 +15,18 @@
 
 #include <spice.h>
 
-#define MAX_ITEMS 256
+#include "lib/hostloop.h"
 
-struct SpiceTimer { int used; SpiceTimerFunc func; void *opaque; long long due_ms; };
-struct SpiceWatch { int used; int fd; int mask; SpiceWatchFunc func; void *opaque; unsigned generation; };
-static struct SpiceTimer timers[MAX_ITEMS];
-static struct SpiceWatch watches[MAX_ITEMS];
 static int finished;
 static SpiceKbdInstance kbd;
 static int leds;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
-{
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!timers[i].used) {
-            timers[i] = (struct SpiceTimer) { 1, func, opaque, -1 };
-            return &timers[i];
-        }
-    }
-    return NULL;
-}
-static void timer_start(SpiceTimer *t, uint32_t ms) { t->due_ms = now_ms() + ms; }
-static void timer_cancel(SpiceTimer *t) { t->due_ms = -1; }
-static void timer_remove(SpiceTimer *t) { t->used = 0; }
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
-{
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (!watches[i].used) {
-            /* a new generation: events polled for a removed watch must not reach its successor */
-            watches[i] = (struct SpiceWatch) { 1, fd, mask, func, opaque, watches[i].generation + 1 };
-            return &watches[i];
-        }
-    }
-    return NULL;
-}
-static void watch_update_mask(SpiceWatch *w, int mask) { w->mask = mask; }
-static void watch_remove(SpiceWatch *w) { w->used = 0; }
 static void channel_event(int event, SpiceChannelEventInfo *info)
 {
     if (event == SPICE_CHANNEL_EVENT_INITIALIZED) {
         printf("channel initialized type=%d id=%d\n", info->type, info->id);
     }
 }
-static SpiceCoreInterface core = {
-    .base = { SPICE_INTERFACE_CORE, "inputs harness", SPICE_INTERFACE_CORE_MAJOR, SPICE_INTERFACE_CORE_MINOR },
-    .timer_add = timer_add, .timer_start = timer_start, .timer_cancel = timer_cancel, .timer_remove = timer_remove,
-    .watch_add = watch_add, .watch_update_mask = watch_update_mask, .watch_remove = watch_remove,
-    .channel_event = channel_event,
-};
-
-static void loop_once(int timeout_ms)
-{
-    struct pollfd fds[MAX_ITEMS];
-    int idx[MAX_ITEMS], n = 0;
-    unsigned gen[MAX_ITEMS];
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (watches[i].used) {
-            fds[n] = (struct pollfd) { watches[i].fd,
-                (short) (((watches[i].mask & SPICE_WATCH_EVENT_READ) ? POLLIN : 0) |
-                         ((watches[i].mask & SPICE_WATCH_EVENT_WRITE) ? POLLOUT : 0)), 0 };
-            gen[n] = watches[i].generation;
-            idx[n++] = i;
-        }
-    }
-    poll(fds, n, timeout_ms);
-    for (int i = 0; i < n; i++) {
-        struct SpiceWatch *w = &watches[idx[i]];
-        if (fds[i].revents && w->used && w->generation == gen[i]) {
-            w->func(w->fd, ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
-                           ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0), w->opaque);
-        }
-    }
-    for (int i = 0; i < MAX_ITEMS; i++) {
-        if (timers[i].used && timers[i].due_ms >= 0 && timers[i].due_ms <= now_ms()) {
-            timers[i].due_ms = -1;
-            timers[i].func(timers[i].opaque);
-        }
-    }
-}
-
 static int timestamps;
 
 static void kbd_push(SpiceKbdInstance *sin, uint8_t frag)
@@ -160,7 +86,7 @@ int main(int argc, char **argv)
     } else {
         spice_server_set_noauth(s);
     }
-    if (spice_server_init(s, &core) != 0) {
+    if (spice_server_init(s, hostloop_core("inputs harness", channel_event)) != 0) {
         printf("init failed\n");
         return 1;
     }
@@ -173,9 +99,9 @@ int main(int argc, char **argv)
         spice_server_add_interface(s, &tablet.base);
     }
     printf("ready\n");
-    long long end = now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
-    while (!finished && now_ms() < end) {
-        loop_once(20);
+    long long end = hostloop_now_ms() + 1000LL * (getenv("HARNESS_SECONDS") ? atoi(getenv("HARNESS_SECONDS")) : 20);
+    while (!finished && hostloop_now_ms() < end) {
+        hostloop_once(20, -1);
     }
     printf(finished ? "done\n" : "TIMEOUT\n");
     return 0;

@@ -52,7 +52,7 @@ public class BitmapPathBenchmark {
         MemorySegment guest = arena.allocate(2 * frame + 4096, 64);
         Memslots slots = new Memslots(new QxlDevice.InitInfo(8, 8, 1, 1, 0, 16));
         slots.add(0, 0, new Memslots.Slot(guest.address(), guest.address() + guest.byteSize(), guest.address(), 0));
-        GuestMemory memory = new GuestMemory(slots, new GuestOnly(guest));
+        GuestMemory memory = new GuestMemory(slots, (address, size) -> guest.asSlice(address - guest.address(), size));
         // Layout at offsets: 64 drawable (191 bytes), 512 image (48), 4096 pixels, then the surface.
         guest.set(ValueLayout.JAVA_BYTE, 64 + 13, (byte) 3); // QXL_DRAW_COPY
         putRect(guest, 64 + 31, HEIGHT, WIDTH);
@@ -123,23 +123,5 @@ public class BitmapPathBenchmark {
         }
         m.release();
         return written;
-    }
-
-    /** Host memory for the reader: slices of the benchmark's guest segment. */
-    private record GuestOnly(MemorySegment guest) implements QxlDevice {
-        public void attachWorker() { }
-        public void setCompressionLevel(int level) { }
-        public InitInfo initInfo() { return null; }
-        public Command nextCommand() { return null; }
-        public boolean requestCommandNotification() { return true; }
-        public void releaseResource(long releaseInfo, int groupId) { }
-        public Command nextCursorCommand() { return null; }
-        public boolean requestCursorNotification() { return true; }
-        public void flushResources() { }
-        public void asyncComplete(long cookie) { }
-        public void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> d) { }
-        public MemorySegment hostMemory(long address, long size) {
-            return guest.asSlice(address - guest.address(), size);
-        }
     }
 }

@@ -75,7 +75,7 @@ public final class DisplayWorker {
             // As the reference: the device's sizes first, then attache_worker (which may add memslots at once).
             QxlDevice.InitInfo info = device.initInfo();
             memslots = new Memslots(info);
-            memory = new GuestMemory(memslots, device);
+            memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);

@@ -22,22 +22,7 @@ final class GuestRam implements AutoCloseable {
     GuestRam(long size) {
         base = arena.allocate(size, 8);
         memslots.add(0, SLOT, new Memslots.Slot(base.address(), base.address() + size, base.address(), GENERATION));
-        memory = new GuestMemory(memslots, new QxlDevice() {
-            public void attachWorker() { }
-            public void setCompressionLevel(int level) { }
-            public InitInfo initInfo() { return null; }
-            public Command nextCommand() { return null; }
-            public boolean requestCommandNotification() { return true; }
-            public void releaseResource(long releaseInfo, int groupId) { }
-            public Command nextCursorCommand() { return null; }
-            public boolean requestCursorNotification() { return true; }
-            public void flushResources() { }
-            public void asyncComplete(long cookie) { }
-            public void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> d) { }
-            public MemorySegment hostMemory(long address, long size) {
-                return base.asSlice(address - base.address(), size);
-            }
-        });
+        memory = new GuestMemory(memslots, (address, length) -> base.asSlice(address - base.address(), length));
     }
 
     /** The QXL address of an offset in this slot. */

@@ -288,15 +288,7 @@ class DisplayHarnessIT {
         try {
             awaitLine(host, dir.resolve("host.txt"), "frame-done", 30);
             try (RawSpiceClient main = new RawSpiceClient(port); RawSpiceClient display = new RawSpiceClient(port)) {
-                assertEquals(0, main.link(0, 1, 0, 0, ""));
-                int session = -1;
-                while (session == -1) {
-                    Object[] m = main.message();
-                    if ((int) m[0] == 103) {
-                        session = ((ByteBuffer) m[1]).getInt(0);
-                    }
-                }
-                main.send(104, RawSpiceClient.le(0)); // ATTACH_CHANNELS
+                int session = main.linkMainAndAttach();
                 assertEquals(0, display.link(session, 2, 0, 1 << 1 /* MONITORS_CONFIG */, ""));
                 display.send(101, RawSpiceClient.le(14).put((byte) 1).putLong(20_000_000L).put((byte) 0)
                         .putInt(0).flip()); // INIT: pixmap cache id/size, glz dictionary id/window

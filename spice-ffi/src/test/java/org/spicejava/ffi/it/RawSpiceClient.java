@@ -68,6 +68,22 @@ final class RawSpiceClient implements AutoCloseable {
         return ByteBuffer.wrap(read(4)).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
     }
 
+    /** Links this connection as the main channel, reads up to INIT, asks for the channel list; returns the session id. */
+    int linkMainAndAttach() throws Exception {
+        int result = link(0, 1, 0, 0, "");
+        if (result != 0) {
+            throw new IOException("main channel link refused: " + result);
+        }
+        while (true) {
+            Object[] m = message();
+            if ((int) m[0] == 103) { // MAIN_INIT
+                int session = ((ByteBuffer) m[1]).getInt(0);
+                send(104, le(0)); // ATTACH_CHANNELS
+                return session;
+            }
+        }
+    }
+
     /** Reads one mini-header message: returns {type, body}. */
     Object[] message() throws IOException {
         ByteBuffer h = ByteBuffer.wrap(read(6)).order(ByteOrder.LITTLE_ENDIAN);

@@ -3,7 +3,6 @@ package org.spicejava.ffi.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,15 +36,7 @@ class SlowDisplayClientIT {
             long baseline;
             long peak = 0;
             try (RawSpiceClient main = new RawSpiceClient(port); RawSpiceClient display = new RawSpiceClient(4096, port)) {
-                assertEquals(0, main.link(0, 1, 0, 0, ""));
-                int session = -1;
-                while (session == -1) {
-                    Object[] m = main.message();
-                    if ((int) m[0] == 103) {
-                        session = ((ByteBuffer) m[1]).getInt(0);
-                    }
-                }
-                main.send(104, RawSpiceClient.le(0)); // ATTACH_CHANNELS
+                int session = main.linkMainAndAttach();
                 assertEquals(0, display.link(session, 2, 0, 0, ""));
                 Thread.sleep(2000);
                 baseline = rssKb(host.pid());

@@ -3,14 +3,12 @@ package org.spicejava.ffi.layout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,10 +125,10 @@ class GuestStructsTest {
         Path source = Files.writeString(dir.resolve("guest.c"), c);
         Path binary = dir.resolve("guest");
         List<String> gcc = new ArrayList<>(List.of("gcc"));
-        gcc.addAll(List.of(run("pkg-config", "--cflags", "spice-protocol").trim().split("\\s+")));
+        gcc.addAll(List.of(LayoutTest.run("pkg-config", "--cflags", "spice-protocol").trim().split("\\s+")));
         gcc.addAll(List.of(source.toString(), "-o", binary.toString()));
-        run(gcc.toArray(String[]::new));
-        List<String> values = run(binary.toString()).lines().toList();
+        LayoutTest.run(gcc.toArray(String[]::new));
+        List<String> values = LayoutTest.run(binary.toString()).lines().toList();
         List<String> expected = new ArrayList<>();
         List<String> actual = new ArrayList<>();
         int i = 0;
@@ -140,13 +138,5 @@ class GuestStructsTest {
         }
         assertEquals(expected, actual);
         assertTrue(FACTS.size() > 80);
-    }
-
-    private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + out);
-        return out;
     }
 }

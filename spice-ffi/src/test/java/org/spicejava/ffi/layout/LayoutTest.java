@@ -78,7 +78,8 @@ class LayoutTest {
         assertTrue(javaFacts.size() > 100, "every member of every struct is checked: " + javaFacts.size());
     }
 
-    private static String run(String... command) throws Exception {
+    /** Runs a command, asserts it succeeded, returns its output. */
+    static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
