@@ -116,11 +116,6 @@ public final class DisplayChannelClient extends ChannelClient {
         }
     }
 
-    /** Messages waiting for the ack window or the socket. */
-    public int pendingMessages() {
-        return pending.size();
-    }
-
     public int preferredCompression() {
         return preferredCompression;
     }

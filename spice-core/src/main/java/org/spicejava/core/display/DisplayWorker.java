@@ -4,11 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,19 +31,19 @@ public final class DisplayWorker {
     static final int MAX_COMMANDS_PER_TURN = 50;
     /** A synchronous call that does not finish in this time is abandoned so the host thread is never stuck. */
     static final long SYNC_TIMEOUT_SECONDS = 10;
+    /** QXL_SURF_FLAG_KEEP_DATA: the surface memory already holds the picture. */
+    static final int KEEP_DATA = 1;
 
     private final QxlDevice device;
     private final int id;
     private final WorkerLoop loop;
     private final Thread thread;
     private final DropLog drops;
+    private final CursorChannel cursor = new CursorChannel();
     private Memslots memslots;
     private GuestMemory memory;
     private QxlReader reader;
     private DisplayChannel display;
-    private final CursorChannel cursor = new CursorChannel();
-    /** QXL_SURF_FLAG_KEEP_DATA: the surface memory already holds the picture. */
-    static final int KEEP_DATA = 1;
     /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     private boolean running;

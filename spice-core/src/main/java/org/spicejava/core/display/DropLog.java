@@ -25,8 +25,4 @@ final class DropLog {
             log.warn("{}: command type {} dropped ({} so far): {}", who, commandType, count, reason);
         }
     }
-
-    long count() {
-        return count;
-    }
 }

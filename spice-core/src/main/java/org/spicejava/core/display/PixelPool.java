@@ -35,11 +35,6 @@ public final class PixelPool {
         free.clear();
     }
 
-    /** Buffers kept for reuse now. */
-    public int freeBuffers() {
-        return free.size();
-    }
-
     /** Memory for one command's images; closing it gives everything back. Not thread-safe. */
     public final class Lease implements SegmentAllocator, AutoCloseable {
         private final List<Buffer> taken = new ArrayList<>(2);
