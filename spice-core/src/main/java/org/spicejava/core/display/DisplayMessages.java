@@ -36,6 +36,7 @@ public final class DisplayMessages {
     public static final int MSG_DRAW_TRANSPARENT = 312;
     public static final int MSG_DRAW_ALPHA_BLEND = 313;
     public static final int MSG_SURFACE_CREATE = 314;
+    public static final int MSG_DRAW_COMPOSITE = 318;
     public static final int MSG_SURFACE_DESTROY = 315;
     public static final int MSG_MONITORS_CONFIG = 317;
     /** Display channel capabilities (SPICE_DISPLAY_CAP_*) we advertise, as the reference does for these. */
@@ -261,6 +262,22 @@ public final class DisplayMessages {
                 brush(w, t.backBrush());
                 w.u16(t.foreMode()).u16(t.backMode());
                 yield MSG_DRAW_TEXT;
+            }
+            case DrawOp.Composite c -> {
+                // u32 flags, src, [mask], [src transform], [mask transform], Point16 src_origin, mask_origin
+                w.u32(c.flags()).pointer(image(c.src()));
+                if (c.mask() != null) {
+                    w.pointer(image(c.mask()));
+                }
+                for (int[] t : new int[][] {c.srcTransform(), c.maskTransform()}) {
+                    if (t != null) {
+                        for (int v : t) {
+                            w.u32(v);
+                        }
+                    }
+                }
+                w.u16(c.srcOriginX()).u16(c.srcOriginY()).u16(c.maskOriginX()).u16(c.maskOriginY());
+                yield MSG_DRAW_COMPOSITE;
             }
             case DrawOp.AlphaBlend a -> {
                 w.u8(a.alphaFlags()).u8(a.alpha());

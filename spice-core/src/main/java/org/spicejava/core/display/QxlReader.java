@@ -73,6 +73,7 @@ public final class QxlReader {
     static final int DRAW_TEXT = 11;
     static final int DRAW_TRANSPARENT = 12;
     static final int DRAW_ALPHA_BLEND = 13;
+    static final int DRAW_COMPOSITE = 14;
 
     private static final int IMAGE_DESCRIPTOR_SIZE = 18;
     private static final int BITMAP_SIZE = 30;
@@ -162,6 +163,7 @@ public final class QxlReader {
                     brush(u, 28, group, alloc), u16(u, 48), u16(u, 50));
             case DRAW_TEXT -> new DrawOp.Text(glyphs(u64(u, 0), group), rect(u, 8), brush(u, 24, group, alloc),
                     brush(u, 44, group, alloc), u16(u, 64), u16(u, 66));
+            case DRAW_COMPOSITE -> composite(u, group, alloc);
             case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group, alloc),
                     rect(u, 11));
             default -> throw new QxlException("draw type " + type + " is not supported");
@@ -186,6 +188,34 @@ public final class QxlReader {
             throw new QxlException("source area " + area + " outside its " + src.width() + "x" + src.height()
                     + " image");
         }
+    }
+
+    /**
+     * QXLComposite: u32 flags, u64 src, u64 src_transform, u64 mask, u64 mask_transform, QXLPoint16 src_origin,
+     * QXLPoint16 mask_origin. The flags say which optional parts exist; each must then be there.
+     */
+    private DrawOp.Composite composite(MemorySegment u, int group, SegmentAllocator alloc) {
+        int flags = i32(u, 0);
+        Image mask = (flags & DrawOp.Composite.HAS_MASK) != 0 ? image(required(u64(u, 20), "mask"), group, alloc)
+                : null;
+        int[] srcTransform = (flags & DrawOp.Composite.HAS_SRC_TRANSFORM) != 0
+                ? transform(required(u64(u, 12), "source transform"), group) : null;
+        int[] maskTransform = (flags & DrawOp.Composite.HAS_MASK_TRANSFORM) != 0
+                ? transform(required(u64(u, 28), "mask transform"), group) : null;
+        return new DrawOp.Composite(flags, image(u64(u, 4), group, alloc), mask, srcTransform, maskTransform,
+                i16(u, 36), i16(u, 38), i16(u, 40), i16(u, 42));
+    }
+
+    private static long required(long address, String what) {
+        if (address == 0) {
+            throw new QxlException("composite flags announce a " + what + " that is missing");
+        }
+        return address;
+    }
+
+    /** QXLTransform: six u32 16.16 fixed-point entries. */
+    private int[] transform(long address, int group) {
+        return memory.segment(address, 24, group).toArray(ValueLayout.JAVA_INT_UNALIGNED);
     }
 
     /** QXLPath: u32 data_size, then a chunk chain of QXLPathSeg {u32 flags, u32 count, QXLPointFix[count]}. */

@@ -16,8 +16,8 @@ import org.spicejava.core.display.draw.SurfaceImage;
  * The local renderer (the reference's software canvas): applies drawables to a {@link Surface} so its memory shows
  * what the client shows. Covers COPY and BLEND with every bitmap format, rop descriptors, nearest-neighbour
  * scaling and masks; FILL with solid and pattern brushes; COPY_BITS; BLACKNESS/WHITENESS/INVERS; TRANSPARENT;
- * ALPHA_BLEND; ROP3. OPAQUE is drawn as a COPY (its brush is ignored locally); STROKE and TEXT are not drawn
- * yet. Display worker thread.
+ * ALPHA_BLEND; ROP3. OPAQUE is drawn as a COPY (its brush is ignored locally); STROKE, TEXT and COMPOSITE are
+ * forwarded but not drawn yet. Display worker thread.
  */
 public final class Renderer {
     /** SPICE_ROPD_* bits. */
@@ -95,6 +95,7 @@ public final class Renderer {
             case DrawOp.CopyBits ignored -> throw new IllegalStateException("handled by draw");
             case DrawOp.Stroke ignored -> notDrawn("STROKE");
             case DrawOp.Text ignored -> notDrawn("TEXT");
+            case DrawOp.Composite ignored -> notDrawn("COMPOSITE");
         }
     }
 

@@ -293,4 +293,29 @@ class QxlReaderTest {
         ram.u64(d + 123, GuestRam.qxl(path));
         assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
     }
+
+    @Test
+    void compositeWithTransformAndMissingMask() {
+        long data = ram.alloc(16);
+        long image = ram.bitmapImage(BitmapFormat.RGBA, 5, 2, 2, 8, 0, GuestRam.qxl(data));
+        long transform = ram.alloc(24);
+        for (int i = 0; i < 6; i++) {
+            ram.u32(transform + 4L * i, i == 0 || i == 4 ? 0x10000 : 0);
+        }
+        long d = ram.drawable(QxlReader.DRAW_COMPOSITE, 0, 0, 0, 2, 2);
+        ram.u32(d + 123, 3 | DrawOp.Composite.HAS_SRC_TRANSFORM).u64(d + 127, GuestRam.qxl(image))
+                .u64(d + 135, GuestRam.qxl(transform)).u16(d + 159, 1).u16(d + 161, 2);
+        Drawable drawable = reader.drawable(GuestRam.qxl(d), 0, 0, arena);
+        DrawOp.Composite c = assertInstanceOf(DrawOp.Composite.class, drawable.op());
+        assertArrayEquals(new int[] {0x10000, 0, 0, 0, 0x10000, 0}, c.srcTransform());
+        assertNull(c.mask());
+        assertEquals(2, c.srcOriginY());
+        java.nio.ByteBuffer body = DisplayMessages.draw(drawable, null).body();
+        assertEquals(DisplayMessages.MSG_DRAW_COMPOSITE, DisplayMessages.draw(drawable, null).type());
+        // DisplayBase 21, flags 4, src offset 4, transform 24, origins 8, then the image (18 + 18 + 16 pixels)
+        assertEquals(21 + 4 + 4 + 24 + 8 + 18 + 18 + 16, body.remaining());
+        assertEquals(0x10000, body.getInt(29));
+        ram.u32(d + 123, DrawOp.Composite.HAS_MASK); // announces a mask whose address is 0
+        assertThrows(QxlException.class, () -> reader.drawable(GuestRam.qxl(d), 0, 0, arena));
+    }
 }

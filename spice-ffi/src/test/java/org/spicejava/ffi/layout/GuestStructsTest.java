@@ -67,6 +67,13 @@ class GuestStructsTest {
         fact("offsetof(QXLText, back_brush)", 44);
         fact("offsetof(QXLText, fore_mode)", 64);
         fact("offsetof(QXLText, back_mode)", 66);
+        fact("offsetof(QXLComposite, src)", 4);
+        fact("offsetof(QXLComposite, src_transform)", 12);
+        fact("offsetof(QXLComposite, mask)", 20);
+        fact("offsetof(QXLComposite, mask_transform)", 28);
+        fact("offsetof(QXLComposite, src_origin)", 36);
+        fact("offsetof(QXLComposite, mask_origin)", 40);
+        fact("sizeof(QXLTransform)", 24);
         fact("offsetof(QXLPath, chunk)", 4);
         fact("offsetof(QXLString, length)", 4);
         fact("offsetof(QXLString, flags)", 6);

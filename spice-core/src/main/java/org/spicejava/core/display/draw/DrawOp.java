@@ -44,6 +44,17 @@ public sealed interface DrawOp {
             implements DrawOp {
     }
 
+    /**
+     * DRAW_COMPOSITE: a pixman-style composite of a source (and optional mask) image, each with an optional 16.16
+     * transform ({@code t00, t01, t02, t10, t11, t12}); forwarded to clients, not drawn locally yet.
+     */
+    record Composite(int flags, Image src, Image mask, int[] srcTransform, int[] maskTransform, int srcOriginX,
+                     int srcOriginY, int maskOriginX, int maskOriginY) implements DrawOp {
+        public static final int HAS_MASK = 1 << 19;
+        public static final int HAS_SRC_TRANSFORM = 1 << 20;
+        public static final int HAS_MASK_TRANSFORM = 1 << 21;
+    }
+
     /** A path: segments of 28.4 fixed-point points, {x0, y0, x1, y1, ...}. */
     record Path(java.util.List<Segment> segments) {
         public record Segment(int flags, int[] points) {
