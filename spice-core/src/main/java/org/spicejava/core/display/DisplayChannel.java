@@ -135,6 +135,11 @@ public final class DisplayChannel {
             images.close();
             throw new QxlException("drawable for surface " + d.surfaceId() + " that does not exist");
         }
+        if (!target.bounds().contains(d.bbox())) {
+            images.close(); // as the reference, a box reaching outside its surface is refused
+            throw new QxlException("bbox " + d.bbox() + " outside surface " + d.surfaceId() + " ("
+                    + target.width() + "x" + target.height() + ")");
+        }
         try {
             renderer.draw(target, d);
         } catch (RuntimeException e) {

@@ -238,6 +238,14 @@ class QxlReaderTest {
                 org.spicejava.core.display.draw.Mask.NONE), 0);
         assertThrows(QxlException.class, () -> display.draw(d, display.pixels().lease()));
         assertThrows(QxlException.class, () -> display.destroy(3));
+        long mem2 = ram.alloc(64);
+        display.create(new Surface(1, 4, 4, Surface.FMT_32_XRGB, 16, ram.base.asSlice(mem2, 64), false));
+        Drawable outside = new Drawable(1, 0, new Rect(0, 0, 5, 4), null, new DrawOp.Solid(
+                DrawOp.Solid.Kind.WHITENESS, org.spicejava.core.display.draw.Mask.NONE), 0);
+        assertThrows(QxlException.class, () -> display.draw(outside, display.pixels().lease()));
+        Drawable huge = new Drawable(1, 0, new Rect(Integer.MIN_VALUE, Integer.MIN_VALUE, 4, 4), null,
+                new DrawOp.Solid(DrawOp.Solid.Kind.WHITENESS, org.spicejava.core.display.draw.Mask.NONE), 0);
+        assertThrows(QxlException.class, () -> display.draw(huge, display.pixels().lease()));
     }
 
     @Test
