@@ -25,6 +25,9 @@ public final class DisplayChannel {
     private final Surface[] surfaces;
     private final Renderer renderer;
     private final PixelPool pixels = new PixelPool();
+    private final java.util.ArrayDeque<Deferred> deferred = new java.util.ArrayDeque<>();
+    /** Deferred copies kept at most; past this the oldest is drawn. */
+    static final int MAX_DEFERRED = 16;
     private final List<DisplayChannelClient> clients = new ArrayList<>();
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
@@ -110,6 +113,7 @@ public final class DisplayChannel {
             throw new QxlException("destroy of surface " + surfaceId + " that does not exist");
         }
         surfaces[surfaceId] = null;
+        dropDeferred(surfaceId);
         if (surfaceId == 0) {
             guestMonitors = null;
         }
@@ -126,8 +130,10 @@ public final class DisplayChannel {
     }
 
     /**
-     * Draws on the local surface, then forwards the drawable to every client. Takes {@code images}, the arena of
-     * the drawable's bitmaps: it is closed once no client needs them any more.
+     * Draws on the local surface, then forwards the drawable to every client. Takes {@code images}, the lease of
+     * the drawable's bitmaps: it is closed once neither a client nor the renderer needs them any more.
+     * Plain opaque copies are drawn lazily, as the reference's canvas draws: one that a later copy paints over is
+     * never drawn; anything that reads pixels (update_area, a new client, other drawables) draws them first.
      */
     public void draw(Drawable d, PixelPool.Lease images) {
         Surface target = surface(d.surfaceId());
@@ -141,7 +147,12 @@ public final class DisplayChannel {
                     + target.width() + "x" + target.height() + ")");
         }
         try {
-            renderer.draw(target, d);
+            if (DisplayMessages.isOpaqueCover(d) && target.renderable()) {
+                defer(target, d, images);
+            } else {
+                drawDeferred();
+                renderer.draw(target, d);
+            }
         } catch (RuntimeException e) {
             images.close();
             throw e;
@@ -151,6 +162,52 @@ public final class DisplayChannel {
         } else {
             broadcast(DisplayMessages.draw(d, images));
         }
+    }
+
+    /** A plain copy waiting to be drawn; it holds its images. */
+    private record Deferred(Surface surface, Drawable drawable, PixelPool.Lease images) {
+    }
+
+    private void defer(Surface target, Drawable d, PixelPool.Lease images) {
+        // Every deferred drawable only writes, so one that this copy covers entirely can go undrawn.
+        deferred.removeIf(e -> {
+            boolean covered = e.surface() == target && d.bbox().contains(e.drawable().bbox());
+            if (covered) {
+                e.images().close();
+            }
+            return covered;
+        });
+        deferred.add(new Deferred(target, d, images.retain()));
+        if (deferred.size() > MAX_DEFERRED) {
+            drawOldest();
+        }
+    }
+
+    private void drawOldest() {
+        Deferred e = deferred.poll();
+        try {
+            renderer.draw(e.surface(), e.drawable());
+        } finally {
+            e.images().close();
+        }
+    }
+
+    /** Draws every deferred copy, in order; call before anything reads surface pixels. */
+    public void drawDeferred() {
+        while (!deferred.isEmpty()) {
+            drawOldest();
+        }
+    }
+
+    /** Forgets deferred copies of a surface that goes away. */
+    private void dropDeferred(int surfaceId) {
+        deferred.removeIf(e -> {
+            boolean gone = e.surface().id() == surfaceId;
+            if (gone) {
+                e.images().close();
+            }
+            return gone;
+        });
     }
 
     /** Queues a message for every client and drops the caller's reference. */
@@ -166,6 +223,7 @@ public final class DisplayChannel {
      * destroys, creates, the content of every surface we render, then MARK.
      */
     List<DisplayMessages.Message> stateMessages(Map<Integer, DisplayChannelClient.SurfaceKey> known) {
+        drawDeferred();
         List<DisplayMessages.Message> out = new ArrayList<>();
         for (int sid : List.copyOf(known.keySet())) {
             Surface s = surface(sid);

@@ -101,9 +101,7 @@ public final class DisplayMessages {
          */
         public boolean covers(Drawable earlier) {
             return drawable != null && earlier != null && earlier.surfaceId() == drawable.surfaceId()
-                    && drawable.clip() == null && drawable.op() instanceof DrawOp.Copy c && !c.blend()
-                    && c.rop() == DrawOp.ROPD_OP_PUT && c.mask().bitmap() == null
-                    && drawable.bbox().contains(earlier.bbox());
+                    && isOpaqueCover(drawable) && drawable.bbox().contains(earlier.bbox());
         }
 
         public int size() {
@@ -176,6 +174,15 @@ public final class DisplayMessages {
 
     public static Message empty(int type) {
         return new Message(type, ByteBuffer.allocate(0));
+    }
+
+    /**
+     * An unmasked, unclipped plain copy of a bitmap: it writes every pixel of its box from its image alone, so
+     * it reads nothing on the surface and replaces whatever it covers.
+     */
+    public static boolean isOpaqueCover(Drawable d) {
+        return d.clip() == null && d.op() instanceof DrawOp.Copy c && !c.blend() && c.rop() == DrawOp.ROPD_OP_PUT
+                && c.mask().bitmap() == null && c.src() instanceof Bitmap;
     }
 
     /** A plain DRAW_COPY of {@code pixels} (area-sized, top-down) to {@code area}; owns {@code images}. */

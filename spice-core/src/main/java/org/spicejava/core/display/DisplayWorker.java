@@ -148,6 +148,7 @@ public final class DisplayWorker {
         }
         call(() -> {
             if (display != null) {
+                display.drawDeferred();
                 display.closeClients("display device removed");
                 display.pixels().clear();
             }

@@ -35,10 +35,22 @@ public final class PixelPool {
         free.clear();
     }
 
-    /** Memory for one command's images; closing it gives everything back. Not thread-safe. */
+    /**
+     * Memory for one command's images, shared by whoever still needs them (client queues, the deferred renderer):
+     * each holder {@link #retain}s and closes once; the last close gives everything back. Not thread-safe.
+     */
     public final class Lease implements SegmentAllocator, AutoCloseable {
         private final List<Buffer> taken = new ArrayList<>(2);
+        private int holders = 1;
         private boolean closed;
+
+        public Lease retain() {
+            if (closed) {
+                throw new IllegalStateException("lease closed");
+            }
+            holders++;
+            return this;
+        }
 
         private Lease() {
         }
@@ -72,7 +84,7 @@ public final class PixelPool {
 
         @Override
         public void close() {
-            if (closed) {
+            if (closed || --holders > 0) {
                 return;
             }
             closed = true;

@@ -135,6 +135,7 @@ public final class QxlControl {
     }
 
     private List<Rect> dirtyRects(int surfaceId, int maxRects, boolean clear) {
+        worker.display().drawDeferred();
         Surface s = worker.display().surface(surfaceId);
         if (s == null) {
             LOG.warn("display {}: update_area of surface {} that does not exist", id, surfaceId);
