@@ -31,11 +31,15 @@ import org.spicejava.ffi.it.QemuDisplayIT.Image;
 /**
  * The native QXL path with a real guest driver: Debian's kernel boots (direct kernel boot, TCG) an initramfs built by
  * {@code scripts/make-qxl-guest}, whose /init loads the qxl DRM driver; fbcon then draws the console through the QXL
- * command ring (DRAW_COPY of 32-bit bitmaps onto primary surface 0, created with QXL_IO_CREATE_PRIMARY), and /init
- * writes a known picture on tty1 (a blue banner, coloured bars, text) and prints GUEST-READY on the serial port.
- * Then Debian's {@code spicy-screenshot} must see what QMP {@code screendump} shows; in native mode QEMU renders the
- * screendump through spice's update_area, so this checks the server's own rendering of the guest's commands as well
- * as what it sends to a client. Each library is its own case, so the reference passes on its own.
+ * command ring (DRAW_COPY of 32-bit top-down bitmaps onto primary surface 0, created with QXL_IO_CREATE_PRIMARY).
+ * A small KMS program in the guest ({@code scripts/qxl-guest-kms.c}) then sets a 64x64 alpha cursor and moves it
+ * (cursor ring), switches to an 800x600 framebuffer (primary surface destroyed and recreated), draws a dirty
+ * rectangle and switches back to fbcon at 1024x768; /init writes a known picture on tty1 (a blue banner, coloured
+ * bars, text) and prints GUEST-READY on the serial port. Then Debian's {@code spicy-screenshot} must see what QMP
+ * {@code screendump} shows; in native mode QEMU renders the screendump through spice's update_area, so this checks
+ * the server's own rendering of the guest's commands as well as what it sends to a client. A spice-gtk client with
+ * the cursor channel ({@code scripts/spice-display-client.py}) must then get the guest's cursor shape and the same
+ * picture. Each library is its own case, so the reference passes on its own.
  *
  * <p>QEMU's qxl {@code cmdlog} property logs every command QEMU hands to the server on stderr: "qxl-0/cmd:" lines come
  * from the guest's ring (the native path), "qxl-0/vga:" lines are QEMU's own VGA-mode updates. The test asserts the
@@ -53,6 +57,9 @@ class QemuQxlGuestIT {
     /** make-qxl-guest exits with 77 when a package is missing and cannot be installed. */
     static final int EXIT_MISSING_PACKAGES = 77;
     static final Pattern GUEST_DRAW = Pattern.compile("qxl-0/(?:cmd|csr): cmd @ \\S+ (\\w+):(?: surface_id \\d+ type (\\w+))?");
+    static final Path DISPLAY_CLIENT = Path.of("../scripts/spice-display-client.py").toAbsolutePath();
+    /** What spice-display-client.py prints for the KMS program's cursor (its crc32 of the RGBA, seen with the reference). */
+    static final String GUEST_CURSOR = "cursor-set 64x64 hot 0,0 crc 2564084f";
     static final Pattern COMPRESSION = Pattern.compile("\\[drm\\] Compression level (\\d+)");
 
     static Path kernel;
@@ -186,6 +193,7 @@ class QemuQxlGuestIT {
                 what + ": fb0 is not the qxl driver's 1024x768 framebuffer:\n" + log);
         assertTrue(log.contains("Console: switching to colour frame buffer device"),
                 what + ": fbcon did not take the console:\n" + log);
+        assertTrue(log.contains("KMS done"), what + ": the guest's KMS program did not finish:\n" + log);
         Thread.sleep(SETTLE_MILLIS);
 
         // The guest has drawn; wait until screendump shows the picture and holds still.
@@ -246,6 +254,26 @@ class QemuQxlGuestIT {
         assertTrue(commands.getOrDefault("draw copy", 0) > 0,
                 what + ": QEMU's cmdlog shows no DRAW_COPY from the guest's ring (qxl-0/cmd), so the picture did not"
                         + " come through the native QXL path; commands: " + commands + "; files in " + dir);
+        assertTrue(commands.getOrDefault("cursor", 0) > 0,
+                what + ": QEMU's cmdlog shows no cursor command from the guest; commands: " + commands);
+        assertTrue(stderr.contains("width 800 height 600"),
+                what + ": QEMU's cmdlog shows no draw on the guest's 800x600 framebuffer; files in " + dir);
+
+        // A client with the cursor channel: the guest's cursor shape, and the same picture.
+        Path gtkPicture = dir.resolve("gtk-client.ppm");
+        Process gtk = new ProcessBuilder("/usr/bin/python3", DISPLAY_CLIENT.toString(), String.valueOf(run.port()),
+                "--dump", gtkPicture.toString(), "--settle", "500", "--timeout", "20")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("gtk-client.log").toFile()).start();
+        started.add(gtk);
+        assertTrue(gtk.waitFor(30, TimeUnit.SECONDS), what + ": spice-display-client.py did not exit");
+        String gtkLog = readOrEmpty(dir.resolve("gtk-client.log"));
+        assertEquals(0, gtk.exitValue(), what + ": spice-display-client.py failed: " + gtkLog);
+        assertTrue(gtkLog.contains(GUEST_CURSOR), what + ": the client did not get the guest's cursor (" + GUEST_CURSOR
+                + "); it printed:\n" + gtkLog);
+        Image gtkImage = Image.read(gtkPicture);
+        Image last = display.screendump(run, dir.resolve("gtk-screendump.ppm"));
+        assertTrue(gtkImage.equality(last) >= QemuDisplayIT.MIN_EQUAL, what + ": the cursor-channel client's picture"
+                + " equals screendump in only " + QemuDisplayIT.percent(gtkImage.equality(last)) + "; files in " + dir);
 
         String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()), what + ": QEMU exit code; " + replies);
