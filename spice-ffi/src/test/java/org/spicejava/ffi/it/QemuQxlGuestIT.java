@@ -1,6 +1,9 @@
 package org.spicejava.ffi.it;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,7 +42,10 @@ import org.spicejava.ffi.it.QemuDisplayIT.Image;
  * {@code screendump} shows; in native mode QEMU renders the screendump through spice's update_area, so this checks
  * the server's own rendering of the guest's commands as well as what it sends to a client. A spice-gtk client with
  * the cursor channel ({@code scripts/spice-display-client.py}) must then get the guest's cursor shape and the same
- * picture. Each library is its own case, so the reference passes on its own.
+ * picture. A third client, connected from the start of the boot, watches every change live: each new primary surface
+ * (VGA text modes, then the driver's 1024x768, 800x600, 1024x768) must be followed by a display MARK, and the
+ * guest's cursor must reach it after the last one (the reference sends MARK and CURSOR_INIT whenever the primary
+ * surface is created). Each library is its own case, so the reference passes on its own.
  *
  * <p>QEMU's qxl {@code cmdlog} property logs every command QEMU hands to the server on stderr: "qxl-0/cmd:" lines come
  * from the guest's ring (the native path), "qxl-0/vga:" lines are QEMU's own VGA-mode updates. The test asserts the
@@ -183,6 +189,11 @@ class QemuQxlGuestIT {
         Path serial = dir.resolve("serial.log");
         long t0 = System.nanoTime();
         QemuBridgeIT.Run run = boot(dir, "ours".equals(lib));
+        QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"query-status\"}"); // spice listens once QMP answers
+        Path liveLog = dir.resolve("live-client.log");
+        Process live = new ProcessBuilder("/usr/bin/python3", DISPLAY_CLIENT.toString(), String.valueOf(run.port()),
+                "--bench", "300").redirectErrorStream(true).redirectOutput(liveLog.toFile()).start();
+        started.add(live);
 
         String log = waitForGuest(run, serial, what);
         long readyMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -275,6 +286,10 @@ class QemuQxlGuestIT {
         assertTrue(gtkImage.equality(last) >= QemuDisplayIT.MIN_EQUAL, what + ": the cursor-channel client's picture"
                 + " equals screendump in only " + QemuDisplayIT.percent(gtkImage.equality(last)) + "; files in " + dir);
 
+        live.destroy();
+        live.waitFor(10, TimeUnit.SECONDS);
+        String liveProblem = liveClientProblem(readOrEmpty(liveLog));
+
         String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()), what + ": QEMU exit code; " + replies);
         System.out.printf(Locale.ROOT, "QemuQxlGuestIT %s: GUEST-READY after %d ms, equal %s, guest commands %s,"
@@ -284,8 +299,55 @@ class QemuQxlGuestIT {
         // The server's set_compression_level reaches the guest through the QXL ROM, and the driver prints it.
         // With QEMU's defaults (image-compression auto_glz) the reference computes 0 (1 only for QUIC with
         // streaming-video off).
+        String err = readOrEmpty(run.stderr());
         Matcher level = COMPRESSION.matcher(log);
-        assertTrue(level.find(), what + ": the guest driver printed no compression level:\n" + log);
-        assertEquals("0", level.group(1), what + ": the compression level the guest reads from the QXL ROM");
+        String compression = level.find() ? level.group(1) : "none printed";
+        assertAll(what,
+                () -> assertNull(liveProblem, what + ": the client connected since boot (" + liveLog + "): "
+                        + liveProblem),
+                () -> assertEquals("0", compression, what + ": the compression level the guest reads from the QXL"
+                        + " ROM"),
+                () -> assertFalse(err.contains("Exception") || err.contains("\tat "),
+                        what + ": Java exception in QEMU's stderr (" + run.stderr() + ")"));
+    }
+
+    /**
+     * What went wrong for the client connected since boot ("; "-separated), or null: every primary surface must be followed by a MARK
+     * before the next one, the guest's 800x600 and final 1024x768 surfaces must arrive, the guest's cursor must come
+     * after the last primary, and spice-gtk must not have rejected a message (GSpice-CRITICAL).
+     */
+    static String liveClientProblem(String log) {
+        List<String> lines = log.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        List<String> primaries = lines.stream().filter(l -> l.startsWith("primary ")).toList();
+        if (primaries.isEmpty() || primaries.stream().noneMatch(l -> l.startsWith("primary 800x600"))
+                || !primaries.getLast().startsWith("primary 1024x768")) {
+            return "primary surfaces " + primaries + ", expected the guest's 800x600 and then 1024x768 last";
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> unmarked = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("primary ")) {
+                boolean marked = false;
+                for (int j = i + 1; j < lines.size() && !lines.get(j).startsWith("primary "); j++) {
+                    marked |= lines.get(j).startsWith("mark 1");
+                }
+                if (!marked) {
+                    unmarked.add(lines.get(i));
+                }
+            }
+        }
+        if (!unmarked.isEmpty()) {
+            problems.add("no display MARK after " + unmarked + " (of " + primaries + ")");
+        }
+        List<String> tail = lines.subList(lines.lastIndexOf(primaries.getLast()), lines.size());
+        if (!tail.contains(GUEST_CURSOR)) {
+            problems.add("no \"" + GUEST_CURSOR + "\" after the last primary surface");
+        }
+        String critical = lines.stream().filter(l -> l.contains("CRITICAL")).findFirst().orElse(null);
+        if (critical != null) {
+            problems.add("spice-gtk complained: " + critical + " (" + lines.stream()
+                    .filter(l -> l.contains("CRITICAL")).count() + " lines)");
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
     }
 }
