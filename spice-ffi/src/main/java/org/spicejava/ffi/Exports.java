@@ -173,7 +173,9 @@ public final class Exports {
     }
 
     public static int spice_server_set_image_compression(MemorySegment s, int comp) {
-        return config(s).setImageCompression(comp);
+        int rc = config(s).setImageCompression(comp);
+        server(s).compressionChanged();
+        return rc;
     }
 
     public static int spice_server_get_image_compression(MemorySegment s) {
@@ -193,7 +195,9 @@ public final class Exports {
     }
 
     public static int spice_server_set_streaming_video(MemorySegment s, int value) {
-        return config(s).setStreamingVideo(value);
+        int rc = config(s).setStreamingVideo(value);
+        server(s).compressionChanged();
+        return rc;
     }
 
     public static int spice_server_set_video_codecs(MemorySegment s, MemorySegment codecs) {

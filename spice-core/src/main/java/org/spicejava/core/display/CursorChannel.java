@@ -11,7 +11,8 @@ import java.util.List;
 public final class CursorChannel {
     /** The cursor as the last commands left it. */
     public record State(int x, int y, boolean visible, CursorShape shape, int trailLength, int trailFrequency) {
-        static final State INITIAL = new State(0, 0, false, null, 0, 0);
+        /** As the reference starts and resets it: no shape, visible, at 0,0. */
+        static final State INITIAL = new State(0, 0, true, null, 0, 0);
     }
 
     private final List<CursorChannelClient> clients = new ArrayList<>();
@@ -54,6 +55,13 @@ public final class CursorChannel {
         state = State.INITIAL;
         for (CursorChannelClient c : clients) {
             c.reset();
+        }
+    }
+
+    /** A primary surface was created: clients start over from INIT, as the reference does. */
+    public void init() {
+        for (CursorChannelClient c : clients) {
+            c.sendInit();
         }
     }
 

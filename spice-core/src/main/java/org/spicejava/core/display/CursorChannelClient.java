@@ -43,6 +43,15 @@ public final class CursorChannelClient extends ChannelClient {
     @Override
     protected void onStart() {
         sendSetAck();
+        sendInit();
+    }
+
+    /** INIT: the whole cursor state; sent on connect and again whenever a primary surface is created. */
+    void sendInit() {
+        if (closed()) {
+            return;
+        }
+        behind = false;
         CursorChannel.State s = cursor.state();
         ByteBuffer init = body(9 + cursorBytes(s.shape())).putShort((short) s.x()).putShort((short) s.y())
                 .putShort((short) s.trailLength()).putShort((short) s.trailFrequency()).put((byte) (s.visible() ? 1 : 0));

@@ -85,6 +85,7 @@ public final class DisplayChannel {
                 surface.primary() ? DisplayMessages.SURFACE_PRIMARY : 0));
         if (surface.primary()) {
             broadcast(DisplayMessages.monitorsConfig(monitors()));
+            broadcast(DisplayMessages.empty(DisplayMessages.MSG_MARK)); // connected clients may show it now
         }
     }
 

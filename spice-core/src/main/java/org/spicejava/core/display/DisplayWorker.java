@@ -204,6 +204,11 @@ public final class DisplayWorker {
         });
     }
 
+    /** Tells the device a new compression level, on the worker as every device callback. Any thread. */
+    public void setCompressionLevel(int level) {
+        submit(() -> device.setCompressionLevel(level));
+    }
+
     QxlDevice device() {
         return device;
     }

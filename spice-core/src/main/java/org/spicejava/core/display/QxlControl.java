@@ -224,6 +224,7 @@ public final class QxlControl {
         try {
             worker.display().create(worker.surface(0, p.width(), p.height(), p.stride(), p.format(), p.memory(),
                     p.groupId(), true, (p.flags() & DisplayWorker.KEEP_DATA) != 0));
+            worker.cursor().init();
             primaryListener.changed(p.width(), p.height(), p.mouseMode() != 0);
         } catch (QxlException e) {
             LOG.warn("display {}: primary surface {}x{} stride {} format {} refused: {}", id, p.width(), p.height(),
@@ -238,6 +239,7 @@ public final class QxlControl {
             return;
         }
         worker.display().destroy(0);
+        worker.cursor().reset(); // as the reference: the cursor goes with the primary surface
         primaryListener.changed(0, 0, false);
     }
 
@@ -246,6 +248,7 @@ public final class QxlControl {
             primaryListener.changed(0, 0, false);
         }
         worker.display().destroyAll();
+        worker.cursor().reset();
         worker.releaseDestroyedSurfaces();
     }
 }

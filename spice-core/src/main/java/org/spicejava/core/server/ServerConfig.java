@@ -26,6 +26,7 @@ public final class ServerConfig {
     /** SpiceImageCompression: INVALID 0, OFF 1, AUTO_GLZ 2, AUTO_LZ 3, QUIC 4, GLZ 5, LZ 6, LZ4 7. */
     public static final int IMAGE_COMPRESSION_OFF = 1;
     public static final int IMAGE_COMPRESSION_AUTO_GLZ = 2;
+    public static final int IMAGE_COMPRESSION_QUIC = 4;
     public static final int IMAGE_COMPRESSION_LZ4 = 7;
     /** spice_wan_compression_t: INVALID 0, AUTO 1, ALWAYS 2, NEVER 3. */
     public static final int WAN_COMPRESSION_INVALID = 0;

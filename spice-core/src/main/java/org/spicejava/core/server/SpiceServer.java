@@ -464,11 +464,19 @@ public final class SpiceServer {
         return vmRunning;
     }
 
-    /** The compression level handed to set_compression_level, as the reference computes it. */
+    /**
+     * The compression level handed to the QXL device's set_compression_level, as the reference computes it: 1
+     * only when video streaming is off and images are QUIC-compressed, else 0 (the guest driver reads it).
+     */
     int compressionLevel() {
-        int ic = config.imageCompression();
-        boolean auto = ic == 2 || ic == 3; // AUTO_GLZ, AUTO_LZ
-        return config.streamingVideo() == ServerConfig.STREAM_VIDEO_OFF && !auto ? 0 : 1;
+        return config.streamingVideo() == ServerConfig.STREAM_VIDEO_OFF
+                && config.imageCompression() == ServerConfig.IMAGE_COMPRESSION_QUIC ? 1 : 0;
+    }
+
+    /** Image compression or streaming changed: QXL devices get the new level, as the reference tells them. */
+    public void compressionChanged() {
+        int level = compressionLevel();
+        displays.forEach(d -> d.worker().setCompressionLevel(level));
     }
 
     // --- migration, answered the way a server with no migration target in progress does ---
