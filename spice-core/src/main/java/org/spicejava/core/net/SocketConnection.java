@@ -3,6 +3,7 @@ package org.spicejava.core.net;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -31,7 +32,7 @@ public final class SocketConnection {
     private final EventLoop loop;
     private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
     /** What to run when a queued buffer has been written (or dropped at close), by buffer identity. */
-    private final java.util.IdentityHashMap<ByteBuffer, Runnable> whenWritten = new java.util.IdentityHashMap<>();
+    private final IdentityHashMap<ByteBuffer, Runnable> whenWritten = new IdentityHashMap<>();
     private long maxQueuedBytes;
     private ByteBuffer input = ByteBuffer.allocate(4096);
     private EventLoop.Watch watch;
@@ -124,9 +125,15 @@ public final class SocketConnection {
         onClose = handler;
     }
 
-    /** Hands further input to another reader (the link stage hands over to a channel). */
+    /**
+     * Hands further input to another reader (the link stage hands over to a channel). Bytes already read and not
+     * yet taken go to the new reader at once (inside a delivery, the delivery loop does that).
+     */
     public void setReader(Reader next) {
         this.reader = next;
+        if (!delivering && !closed && watch != null && input.position() > 0) {
+            deliver();
+        }
     }
 
     public boolean closed() {

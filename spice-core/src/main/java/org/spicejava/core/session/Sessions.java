@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -258,24 +259,27 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         private void linkToWorker(ClientSession owner, SocketConnection connection, LinkMessage m) {
             QxlControl display = server.displays().stream().filter(d -> d.id() == m.channelId()).findFirst()
                     .orElseThrow();
-            int fd = connection.fd();
-            ChannelEvents.Info info = new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
-                    server.network().localAddress(fd), server.network().peerAddress(fd));
+            ChannelEvents.Info info = info(owner, m, connection.fd());
             events.channelEvent(ChannelEvents.CONNECTED, info);
             connection.setOutputLimit(DISPLAY_OUTPUT_LIMIT);
-            Object[] handle = new Object[1];
-            java.util.function.Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m,
+            Object key = new Object(); // names this channel in the session; the client object lives on the worker
+            Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m,
                     reason -> server.mainDispatcher().execute(() -> {
                         LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                                 Integer.toUnsignedString(owner.id()), reason);
                         events.channelEvent(ChannelEvents.DISCONNECTED, info);
-                        owner.remove(handle[0]);
+                        owner.remove(key);
                     }));
-            handle[0] = close;
-            owner.add(close, close);
+            owner.add(key, close);
             events.channelEvent(ChannelEvents.INITIALIZED, info);
             LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
                     Integer.toUnsignedString(owner.id()), display.id());
+        }
+
+        /** What channel_event reports about a channel connection. */
+        private ChannelEvents.Info info(ClientSession owner, LinkMessage m, int fd) {
+            return new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
+                    server.network().localAddress(fd), server.network().peerAddress(fd));
         }
 
         /** Linked channels may queue more output than a linking connection. */
@@ -286,9 +290,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         private void attach(ClientSession owner, ChannelClient channel, Runnable onClosed) {
             LinkMessage m = channel.link();
-            int fd = channel.connection().fd();
-            ChannelEvents.Info info = new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
-                    server.network().localAddress(fd), server.network().peerAddress(fd));
+            ChannelEvents.Info info = info(owner, m, channel.connection().fd());
             channel.connection().onClose(reason -> {
                 LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                         Integer.toUnsignedString(owner.id()), reason);
