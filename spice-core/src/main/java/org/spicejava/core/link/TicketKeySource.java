@@ -1,20 +1,30 @@
 package org.spicejava.core.link;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Hands out a fresh {@link TicketKey} per link without making the client wait for RSA key generation: the next
- * key is generated ahead on a background thread while the current one is in use. Each key is still used for one
- * link only. Thread-safe.
+ * Hands out a fresh {@link TicketKey} per link without making the client, or the host's main loop that links it,
+ * wait for RSA key generation: keys for a whole session (main, display, cursor, inputs) are generated ahead on a
+ * background thread, and each one taken is replaced. Each key is still used for one link only. Thread-safe.
  */
 public final class TicketKeySource {
     private static final ExecutorService GENERATOR = Executors.newSingleThreadExecutor(r ->
             Thread.ofPlatform().name("spice-ticket-keys").daemon().unstarted(r));
     private static final TicketKeySource SHARED = new TicketKeySource();
 
-    private CompletableFuture<TicketKey> next = generate();
+    /** Keys kept ready: a client links about four channels at once. */
+    static final int READY = 4;
+
+    private final ArrayDeque<CompletableFuture<TicketKey>> ready = new ArrayDeque<>();
+
+    private TicketKeySource() {
+        for (int i = 0; i < READY; i++) {
+            ready.add(generate());
+        }
+    }
 
     public static TicketKeySource shared() {
         return SHARED;
@@ -26,8 +36,8 @@ public final class TicketKeySource {
 
     /** A key no one has used, generated ahead when possible. */
     public synchronized TicketKey take() {
-        TicketKey key = next.join();
-        next = generate();
-        return key;
+        CompletableFuture<TicketKey> key = ready.poll();
+        ready.add(generate());
+        return key.join();
     }
 }
