@@ -16,8 +16,8 @@ import org.spicejava.core.display.draw.SurfaceImage;
  * The local renderer (the reference's software canvas): applies drawables to a {@link Surface} so its memory shows
  * what the client shows. Covers COPY and BLEND with every bitmap format, rop descriptors, nearest-neighbour
  * scaling and masks; FILL with solid and pattern brushes; COPY_BITS; BLACKNESS/WHITENESS/INVERS; TRANSPARENT;
- * ALPHA_BLEND; ROP3. OPAQUE is drawn as a COPY (its brush is ignored locally); STROKE, TEXT and COMPOSITE are
- * forwarded but not drawn yet. Display worker thread.
+ * ALPHA_BLEND; ROP3; TEXT with A1, A4 and A8 glyphs. OPAQUE is drawn as a COPY (its brush is ignored locally);
+ * STROKE and COMPOSITE are forwarded but not drawn yet. Display worker thread.
  */
 public final class Renderer {
     /** SPICE_ROPD_* bits. */
@@ -94,7 +94,7 @@ public final class Renderer {
             }
             case DrawOp.CopyBits ignored -> throw new IllegalStateException("handled by draw");
             case DrawOp.Stroke ignored -> notDrawn("STROKE");
-            case DrawOp.Text ignored -> notDrawn("TEXT");
+            case DrawOp.Text text -> text(t, area, text);
             case DrawOp.Composite ignored -> notDrawn("COMPOSITE");
         }
     }
@@ -104,6 +104,64 @@ public final class Renderer {
         if (notDrawnLogged.add(kind)) {
             LOG.warn("{} drawables are sent to clients but not drawn locally yet; update_area will miss them", kind);
         }
+    }
+
+    // ---- text ----
+
+    /**
+     * TEXT as the reference's canvas draws it: the back area with the back brush, then each glyph through its
+     * raster (A1 bits MSB first; A4/A8 coverage blended) with the fore brush. A glyph's box starts at render_pos +
+     * glyph_origin; its rows are stored bottom-up (the canvas ignores the TOP_DOWN flag, so we do too).
+     */
+    private void text(Surface t, Rect area, DrawOp.Text text) {
+        Rect back = text.backArea().intersect(area);
+        if (!back.isEmpty()) {
+            Source brush = brushSource(text.backBrush(), t);
+            forEach(t, back, back, Mask.NONE, (x, y, dst) -> rop(text.backMode(), brush.at(x, y), dst, INVERS_BRUSH));
+        }
+        Source fore = brushSource(text.foreBrush(), t);
+        int bpp = switch (text.string().flags() & 7) {
+            case 1 -> 1;
+            case 2 -> 4;
+            default -> 8;
+        };
+        for (DrawOp.GlyphString.Glyph g : text.string().glyphs()) {
+            int left = g.renderX() + g.originX();
+            int top = g.renderY() + g.originY();
+            Rect box = new Rect(top, left, top + g.height(), left + g.width()).intersect(area);
+            int rowBytes = (bpp * g.width() + 7) / 8;
+            for (int y = box.top(); y < box.bottom(); y++) {
+                int row = (g.height() - 1 - (y - top)) * rowBytes;
+                for (int x = box.left(); x < box.right(); x++) {
+                    int coverage = coverage(g.data(), row, x - left, bpp);
+                    if (coverage == 0) {
+                        continue;
+                    }
+                    int dst = t.get(x, y);
+                    int drawn = rop(text.foreMode(), fore.at(x, y), dst, INVERS_BRUSH);
+                    t.set(x, y, coverage == 255 ? drawn : blend(drawn, dst, coverage));
+                }
+            }
+        }
+    }
+
+    /** A glyph pixel's coverage, 0-255. */
+    private static int coverage(byte[] data, int row, int x, int bpp) {
+        return switch (bpp) {
+            case 1 -> (data[row + (x >> 3)] >> (7 - (x & 7)) & 1) * 255;
+            case 4 -> (data[row + (x >> 1)] >> ((x & 1) == 0 ? 4 : 0) & 0xF) * 17;
+            default -> Byte.toUnsignedInt(data[row + x]);
+        };
+    }
+
+    /** {@code a} over {@code b} with coverage {@code c} (0-255), per colour channel. */
+    static int blend(int a, int b, int c) {
+        int r = 0;
+        for (int shift = 0; shift <= 16; shift += 8) {
+            int v = ((a >> shift & 0xFF) * c + (b >> shift & 0xFF) * (255 - c) + 127) / 255;
+            r |= v << shift;
+        }
+        return r | (b & 0xFF000000);
     }
 
     // ---- copy ----

@@ -108,4 +108,23 @@ class RendererTest {
         assertEquals(0x33, raw.get(ValueLayout.JAVA_BYTE, 0));
         assertEquals(0x11, raw.get(ValueLayout.JAVA_BYTE, 2));
     }
+
+    @Test
+    void textDrawsBackAreaThenGlyphRowsStoredBottomUp() {
+        Surface s = surface(4, 3, false);
+        // A1 glyph 4x2 at render (1,1) + origin (0,0): stored rows bottom-up, MSB first.
+        byte[] rows = {(byte) 0b0011_0000, (byte) 0b1100_0000}; // bottom row, then top row
+        DrawOp.GlyphString str = new DrawOp.GlyphString(1, java.util.List.of(
+                new DrawOp.GlyphString.Glyph(0, 1, 0, 0, 4, 2, rows)));
+        renderer.draw(s, draw(s.bounds(), null, new DrawOp.Text(str, new Rect(0, 0, 1, 4),
+                new Brush.Solid(0xff0000), new Brush.Solid(0x0000ff), 8, 8)));
+        assertArrayEquals(new int[] {0xff, 0xff, 0xff, 0xff, 0xff0000, 0xff0000, 0, 0, 0, 0, 0xff0000, 0xff0000},
+                s.read(s.bounds()));
+    }
+
+    @Test
+    void partialCoverageBlends() {
+        assertEquals(0x808080, Renderer.blend(0xffffff, 0x000000, 128) & 0xffffff);
+        assertEquals(0x123456, Renderer.blend(0xffffff, 0x123456, 0) & 0xffffff);
+    }
 }
