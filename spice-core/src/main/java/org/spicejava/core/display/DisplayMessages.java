@@ -36,9 +36,9 @@ public final class DisplayMessages {
     public static final int MSG_DRAW_TRANSPARENT = 312;
     public static final int MSG_DRAW_ALPHA_BLEND = 313;
     public static final int MSG_SURFACE_CREATE = 314;
-    public static final int MSG_DRAW_COMPOSITE = 318;
     public static final int MSG_SURFACE_DESTROY = 315;
     public static final int MSG_MONITORS_CONFIG = 317;
+    public static final int MSG_DRAW_COMPOSITE = 318;
     /** Display channel capabilities (SPICE_DISPLAY_CAP_*) we advertise, as the reference does for these. */
     public static final int CAP_MONITORS_CONFIG = 1;
     public static final int CAP_PREF_COMPRESSION = 6;
@@ -54,8 +54,8 @@ public final class DisplayMessages {
     static final int BITMAP_TOP_DOWN = 4;
 
     /**
-     * A message ready to send: its type and body parts (the fixed part first). Messages that carry image memory own
-     * the arena it lives in and close it when the last holder releases them; each client queue holds one reference.
+     * A message ready to send: its type and body parts (the fixed part first). Messages that carry image memory hold
+     * the lease it lives in and close it when the last holder releases them; each client queue holds one reference.
      * Display worker thread.
      */
     public static final class Message {
