@@ -1,0 +1,125 @@
+package org.spicejava.ffi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Display clients that misbehave, against our library with the C display harness: one that links and then never
+ * reads while full-HD frames stream in (memory stays bounded, frames keep being taken and released, a later client
+ * gets the picture), and ones that send oversized or malformed messages (only their channel is closed).
+ */
+class HostileDisplayClientsIT {
+    @TempDir
+    Path dir;
+
+    static long rssKb(long pid) throws Exception {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void clientThatNeverReadsCostsBoundedMemory() throws Exception {
+        DisplayHarnessIT.assumeClients();
+        int port = QemuBridgeIT.freePort();
+        Process host = DisplayHarnessIT.startHarness(true, dir, port, Map.of("HARNESS_BENCH", "1",
+                "HARNESS_SECONDS", "40", "HARNESS_COMPRESSION", "off"));
+        try {
+            DisplayHarnessIT.awaitLine(host, dir.resolve("host.txt"), "ready", 30);
+            long baseline;
+            long peak = 0;
+            try (RawSpiceClient main = new RawSpiceClient(port); RawSpiceClient display = new RawSpiceClient(4096, port)) {
+                int session = main.linkMainAndAttach();
+                assertEquals(0, display.link(session, 2, 0, 0, ""));
+                Thread.sleep(2000);
+                baseline = rssKb(host.pid());
+                for (int i = 0; i < 8; i++) { // the display socket is never read from here on
+                    Thread.sleep(1000);
+                    peak = Math.max(peak, rssKb(host.pid()));
+                    assertTrue(host.isAlive(), "harness died");
+                }
+            }
+            System.out.println("HostileDisplayClientsIT: RSS " + baseline + " kB after linking, peak " + peak
+                    + " kB while the client did not read");
+            // One 1920x1080 frame is 8 MiB; the queue is bounded to 16 MiB plus what the socket holds.
+            assertTrue(peak - baseline < 96 * 1024, "RSS grew from " + baseline + " kB to " + peak + " kB");
+            Path shot = dir.resolve("shot.ppm");
+            DisplayHarnessIT.runClient(List.of(DisplayHarnessIT.SCREENSHOT.toString(), "-h", "127.0.0.1", "-p",
+                    String.valueOf(port), "-o", shot.toString()), 20);
+            assertTrue(Files.exists(shot) && Files.size(shot) > 1920L * 1080 * 3, "a later client got no picture");
+            host.destroy();
+            assertTrue(host.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            String bench = Files.readAllLines(dir.resolve("host.txt")).stream().filter(l -> l.startsWith("bench"))
+                    .findFirst().orElseThrow();
+            long released = Long.parseLong(bench.replaceAll(".*released=(\\d+).*", "$1"));
+            System.out.println("HostileDisplayClientsIT: " + bench);
+            assertTrue(released > 20, "frames kept flowing while the client stalled: " + bench);
+            assertTrue(bench.contains("bad-releases=0"), bench);
+        } finally {
+            host.destroyForcibly();
+        }
+    }
+
+    /** Hostile display clients: an oversized declared message and an unknown type close only that channel. */
+    @Test
+    void hostileDisplayMessagesCloseOnlyThatChannel() throws Exception {
+        DisplayHarnessIT.assumeClients();
+        int port = QemuBridgeIT.freePort();
+        Process host = DisplayHarnessIT.startHarness(true, dir, port, Map.of("HARNESS_SECONDS", "40"));
+        try {
+            DisplayHarnessIT.awaitLine(host, dir.resolve("host.txt"), "frame-done", 30);
+            try (RawSpiceClient main = new RawSpiceClient(port)) {
+                int session = main.linkMainAndAttach();
+                try (RawSpiceClient display = new RawSpiceClient(port)) {
+                    assertEquals(0, display.link(session, 2, 0, 0, ""));
+                    // A mini header declaring a 1 GiB DISPLAY_INIT: refused before anything is allocated.
+                    display.out.write(RawSpiceClient.le(6).putShort((short) 101).putInt(1 << 30).array());
+                    assertTrue(drainsToEnd(display), "the display channel was not closed");
+                }
+                try (RawSpiceClient display = new RawSpiceClient(port)) {
+                    assertEquals(0, display.link(session, 2, 0, 0, ""));
+                    display.send(9999, RawSpiceClient.le(3).put(new byte[] {1, 2, 3}).flip()); // unknown: ignored
+                    display.send(101, RawSpiceClient.le(2).putShort((short) 0).flip()); // short INIT: closed
+                    assertTrue(drainsToEnd(display), "a short DISPLAY_INIT did not close the channel");
+                }
+                // The session and the server still work: a third display link gets the picture.
+                try (RawSpiceClient display = new RawSpiceClient(port)) {
+                    assertEquals(0, display.link(session, 2, 0, 0, ""));
+                    boolean mark = false;
+                    for (int i = 0; i < 20 && !mark; i++) {
+                        mark = (int) display.message()[0] == 102;
+                    }
+                    assertTrue(mark, "no MARK on a later display channel");
+                }
+            }
+            assertTrue(host.isAlive(), "harness died");
+            String log = Files.readString(dir.resolve("host-err.txt"));
+            assertTrue(log.contains("declares 1073741824 bytes"), log);
+            assertTrue(log.contains("short DISPLAY_INIT"), log);
+        } finally {
+            host.destroyForcibly();
+        }
+    }
+
+    /** Reads until the server closes the connection; false if it stays open for 10 s. */
+    private static boolean drainsToEnd(RawSpiceClient client) throws Exception {
+        client.socket.setSoTimeout(10_000);
+        try {
+            while (client.in.read(new byte[65536]) >= 0) {
+                // keep reading what was queued before the close
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            return true; // reset by the server
+        }
+    }
+}
