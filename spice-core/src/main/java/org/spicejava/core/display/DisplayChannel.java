@@ -8,6 +8,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.DrawOp;
 import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.display.draw.Rect;
 
@@ -26,8 +27,10 @@ public final class DisplayChannel {
     private final Renderer renderer;
     private final PixelPool pixels = new PixelPool();
     private final java.util.ArrayDeque<Deferred> deferred = new java.util.ArrayDeque<>();
-    /** Deferred copies kept at most; past this the oldest is drawn. */
+    /** Deferred copies kept at most, and their image bytes; past either the oldest is drawn. */
     static final int MAX_DEFERRED = 16;
+    static final long MAX_DEFERRED_BYTES = 16L << 20;
+    private long deferredBytes;
     private final List<DisplayChannelClient> clients = new ArrayList<>();
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
@@ -174,18 +177,29 @@ public final class DisplayChannel {
         deferred.removeIf(e -> {
             boolean covered = e.surface() == target && d.bbox().contains(e.drawable().bbox());
             if (covered) {
-                e.images().close();
+                forget(e);
             }
             return covered;
         });
         deferred.add(new Deferred(target, d, images.retain()));
-        if (deferred.size() > MAX_DEFERRED) {
+        deferredBytes += imageBytes(d);
+        while (deferred.size() > MAX_DEFERRED || deferredBytes > MAX_DEFERRED_BYTES && deferred.size() > 1) {
             drawOldest();
         }
     }
 
+    private static long imageBytes(Drawable d) {
+        return d.op() instanceof DrawOp.Copy c && c.src() instanceof Bitmap b ? b.pixels().byteSize() : 0;
+    }
+
+    private void forget(Deferred e) {
+        deferredBytes -= imageBytes(e.drawable());
+        e.images().close();
+    }
+
     private void drawOldest() {
         Deferred e = deferred.poll();
+        deferredBytes -= imageBytes(e.drawable());
         try {
             renderer.draw(e.surface(), e.drawable());
         } finally {
@@ -205,7 +219,7 @@ public final class DisplayChannel {
         deferred.removeIf(e -> {
             boolean gone = e.surface().id() == surfaceId;
             if (gone) {
-                e.images().close();
+                forget(e);
             }
             return gone;
         });

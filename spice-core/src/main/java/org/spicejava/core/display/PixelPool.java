@@ -17,13 +17,15 @@ import java.util.List;
 public final class PixelPool {
     /** Below this, malloc is cheap and nothing is pooled. */
     static final long POOLED_MIN = 256 * 1024;
-    /** Large buffers kept for reuse (a few frames in flight). */
+    /** Large buffers kept for reuse (a few frames in flight), and their bytes at most. */
     static final int MAX_FREE = 6;
+    static final long MAX_FREE_BYTES = 32L << 20;
 
     private record Buffer(Arena arena, MemorySegment segment) {
     }
 
     private final ArrayDeque<Buffer> free = new ArrayDeque<>();
+    private long freeBytes;
 
     public Lease lease() {
         return new Lease();
@@ -33,6 +35,7 @@ public final class PixelPool {
     public void clear() {
         free.forEach(b -> b.arena().close());
         free.clear();
+        freeBytes = 0;
     }
 
     /**
@@ -76,6 +79,7 @@ public final class PixelPool {
                 long have = b.segment().byteSize();
                 if (have >= size && have <= 2 * size) {
                     it.remove();
+                    freeBytes -= have;
                     return b;
                 }
             }
@@ -89,8 +93,10 @@ public final class PixelPool {
             }
             closed = true;
             for (Buffer b : taken) {
-                if (b.segment().byteSize() >= POOLED_MIN && free.size() < MAX_FREE) {
+                long size = b.segment().byteSize();
+                if (size >= POOLED_MIN && free.size() < MAX_FREE && freeBytes + size <= MAX_FREE_BYTES) {
                     free.push(b);
+                    freeBytes += size;
                 } else {
                     b.arena().close();
                 }
