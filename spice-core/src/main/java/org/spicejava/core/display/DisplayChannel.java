@@ -163,9 +163,16 @@ public final class DisplayChannel {
         }
         if (clients.isEmpty()) {
             images.close();
-        } else {
-            broadcast(DisplayMessages.draw(d, images));
+            return;
         }
+        DisplayMessages.Message message;
+        try {
+            message = DisplayMessages.draw(d, images);
+        } catch (RuntimeException e) {
+            images.close();
+            throw e;
+        }
+        broadcast(message);
     }
 
     /** A plain copy waiting to be drawn; it holds its images. */

@@ -44,6 +44,8 @@ public final class DisplayWorker {
     private GuestMemory memory;
     private QxlReader reader;
     private DisplayChannel display;
+    /** The memslot group of the host's own commands (QXLDevInitInfo.internal_groupslot_id). */
+    private int internalGroup;
     /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     private boolean running;
@@ -75,6 +77,7 @@ public final class DisplayWorker {
             // As the reference: the device's sizes first, then attache_worker (which may add memslots at once).
             QxlDevice.InitInfo info = device.initInfo();
             memslots = new Memslots(info);
+            internalGroup = info.internalGroupId();
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
             reader = new QxlReader(memory, sid -> {
@@ -289,7 +292,7 @@ public final class DisplayWorker {
         boolean keep = false;
         try {
             switch (cmd.type()) {
-                case QxlReader.CMD_DRAW -> draw(cmd);
+                case QxlReader.CMD_DRAW -> keep = draw(cmd);
                 case QxlReader.CMD_SURFACE -> keep = surfaceCommand(cmd, reader.surface(cmd.data(), cmd.groupId()));
                 case QxlReader.CMD_CURSOR -> cursor.apply(reader.cursor(cmd.data(), cmd.groupId()));
                 case QxlReader.CMD_UPDATE -> {
@@ -315,9 +318,13 @@ public final class DisplayWorker {
         }
     }
 
-    /** Reads a drawable into an arena of its own, which the display channel keeps until clients have it. */
-    private void draw(QxlDevice.Command cmd) {
-        PixelPool.Lease images = display.pixels().lease();
+    /**
+     * Reads a drawable, its images in a lease of their own that the display channel keeps until clients have them.
+     * Returns true when the images are the host's memory used in place: the command is then released when the
+     * lease closes instead of now.
+     */
+    private boolean draw(QxlDevice.Command cmd) {
+        PixelPool.Lease images = display.pixels().lease(internalGroup);
         Drawable d;
         try {
             d = reader.drawable(cmd.data(), cmd.groupId(), cmd.flags(), images);
@@ -325,7 +332,19 @@ public final class DisplayWorker {
             images.close();
             throw e;
         }
-        display.draw(d, images);
+        if (!images.borrowsGuestMemory()) {
+            display.draw(d, images);
+            return false;
+        }
+        images.afterClose(() -> release(cmd)); // display.draw closes the lease on every path, errors included
+        try {
+            display.draw(d, images);
+        } catch (QxlException e) {
+            drops.dropped(cmd.type(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("display {}: drawable failed; dropped", id, e);
+        }
+        return true;
     }
 
     /** Creates or destroys a secondary surface; true when the command must stay unreleased. */

@@ -27,8 +27,14 @@ public final class PixelPool {
     private final ArrayDeque<Buffer> free = new ArrayDeque<>();
     private long freeBytes;
 
+    /** A lease that copies every image. */
     public Lease lease() {
-        return new Lease();
+        return new Lease(Integer.MIN_VALUE);
+    }
+
+    /** A lease that may use images of memslot group {@code hostGroup} in place (see {@link Lease#mayBorrow}). */
+    public Lease lease(int hostGroup) {
+        return new Lease(hostGroup);
     }
 
     /** Frees the buffers kept for reuse (the device went away); leases still out free theirs on close. */
@@ -44,8 +50,40 @@ public final class PixelPool {
      */
     public final class Lease implements SegmentAllocator, AutoCloseable {
         private final List<Buffer> taken = new ArrayList<>(2);
+        private final int borrowGroup;
+        private Runnable afterClose;
+        private boolean borrowed;
         private int holders = 1;
         private boolean closed;
+
+        private Lease(int borrowGroup) {
+            this.borrowGroup = borrowGroup;
+        }
+
+        /**
+         * Whether images in memslot group {@code group} may be used in place: only the host's own group (QEMU's
+         * VGA-mode and "-vga std" updates, freed by QEMU on release and never part of a guest ring), because the
+         * command then stays unreleased until every client has its bytes.
+         */
+        boolean mayBorrow(int group) {
+            return group == borrowGroup;
+        }
+
+        /** Uses guest memory in place; the command behind it must be released only when this lease closes. */
+        MemorySegment borrow(MemorySegment guest) {
+            borrowed = true;
+            return guest;
+        }
+
+        /** True when an image points into guest memory rather than into a copy. */
+        public boolean borrowsGuestMemory() {
+            return borrowed;
+        }
+
+        /** Runs once, when the last holder has closed the lease. */
+        public void afterClose(Runnable action) {
+            afterClose = action;
+        }
 
         public Lease retain() {
             if (closed) {
@@ -53,9 +91,6 @@ public final class PixelPool {
             }
             holders++;
             return this;
-        }
-
-        private Lease() {
         }
 
         @Override
@@ -102,6 +137,9 @@ public final class PixelPool {
                 }
             }
             taken.clear();
+            if (afterClose != null) {
+                afterClose.run();
+            }
         }
     }
 }

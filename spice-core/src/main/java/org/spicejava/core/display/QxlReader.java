@@ -378,7 +378,15 @@ public final class QxlReader {
         }
         long size = stride * (height - 1) + rowBytes;
         long dataAddress = u64(b, 22);
-        MemorySegment data = (flags & BITMAP_DIRECT) != 0
+        boolean direct = (flags & BITMAP_DIRECT) != 0;
+        if (direct && (format == BitmapFormat.THIRTY_TWO_BIT || format == BitmapFormat.RGBA) && stride == rowBytes
+                && (flags & BITMAP_TOP_DOWN) != 0 && alloc instanceof PixelPool.Lease lease
+                && lease.mayBorrow(group)) {
+            // Already in our pixel layout and owned by the host itself: use it where it is, no copy.
+            return new Bitmap((int) width, (int) height, lease.borrow(memory.segment(dataAddress, size, group)),
+                    format == BitmapFormat.RGBA);
+        }
+        MemorySegment data = direct
                 ? memory.segment(dataAddress, size, group)
                 : MemorySegment.ofArray(chunks(dataAddress, size, group));
         int[] palette = BitmapFormat.needsPalette(format) ? palette(u64(b, 14), format, group) : null;
