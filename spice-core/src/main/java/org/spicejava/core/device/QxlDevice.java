@@ -1,6 +1,9 @@
 package org.spicejava.core.device;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import org.spicejava.core.display.draw.Rect;
 
 /**
  * The host's QXL device callbacks (QXLInterface). Called only on that device's display worker thread.
@@ -40,7 +43,7 @@ public interface QxlDevice {
     void asyncComplete(long cookie);
 
     /** Reports the rectangles an async update_area left current (QXLInterface.update_area_complete). */
-    void updateAreaComplete(int surfaceId, java.util.List<org.spicejava.core.display.draw.Rect> dirty);
+    void updateAreaComplete(int surfaceId, List<Rect> dirty);
 
     /** The sizes of host memory regions handed in by the host, for memslots (addresses are host virtual). */
     MemorySegment hostMemory(long address, long size);

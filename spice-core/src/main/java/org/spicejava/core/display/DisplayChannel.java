@@ -1,6 +1,7 @@
 package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class DisplayChannel {
     private final Surface[] surfaces;
     private final Renderer renderer;
     private final PixelPool pixels = new PixelPool();
-    private final java.util.ArrayDeque<Deferred> deferred = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Deferred> deferred = new ArrayDeque<>();
     /** Deferred copies kept at most, and their image bytes; past either the oldest is drawn. */
     static final int MAX_DEFERRED = 16;
     static final long MAX_DEFERRED_BYTES = 16L << 20;

@@ -1,7 +1,12 @@
 package org.spicejava.core.display;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntFunction;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.Brush;
@@ -33,9 +38,9 @@ public final class Renderer {
     static final int OP_INVERS = 0x200;
     static final int INVERS_RES = 0x400;
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Renderer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Renderer.class);
     private final IntFunction<Surface> surfaces;
-    private final java.util.Set<String> notDrawnLogged = new java.util.HashSet<>();
+    private final Set<String> notDrawnLogged = new HashSet<>();
 
     /** {@code surfaces} finds other surfaces that images of type SURFACE refer to. */
     public Renderer(IntFunction<Surface> surfaces) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,7 +258,7 @@ public final class SpiceServer {
      * Adds a QXL device; returns null (refused) for a negative or duplicate id. {@code beforeStart} sees the
      * control before the worker starts, because the host may call spice_qxl_* from inside attache_worker.
      */
-    public QxlControl addQxl(int id, QxlDevice device, java.util.function.Consumer<QxlControl> beforeStart) {
+    public QxlControl addQxl(int id, QxlDevice device, Consumer<QxlControl> beforeStart) {
         if (id < 0) {
             LOG.warn("spice_server_add_interface: invalid QXL id {}", id);
             return null;

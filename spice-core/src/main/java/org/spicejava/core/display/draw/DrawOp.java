@@ -1,5 +1,7 @@
 package org.spicejava.core.display.draw;
 
+import java.util.List;
+
 /**
  * The drawing operations of QXLDrawable (its union {@code u}), each with the fields the wire message of the same
  * name carries. {@code rop} is the SPICE rop descriptor (SPICE_ROPD_*).
@@ -56,7 +58,7 @@ public sealed interface DrawOp {
     }
 
     /** A path: segments of 28.4 fixed-point points, {x0, y0, x1, y1, ...}. */
-    record Path(java.util.List<Segment> segments) {
+    record Path(List<Segment> segments) {
         public record Segment(int flags, int[] points) {
         }
     }
@@ -67,7 +69,7 @@ public sealed interface DrawOp {
     }
 
     /** A string of raster glyphs; {@code flags} says the bits per pixel (A1, A4 or A8) and the row order. */
-    record GlyphString(int flags, java.util.List<Glyph> glyphs) {
+    record GlyphString(int flags, List<Glyph> glyphs) {
         public record Glyph(int renderX, int renderY, int originX, int originY, int width, int height, byte[] data) {
         }
     }
