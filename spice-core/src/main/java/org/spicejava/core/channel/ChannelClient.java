@@ -124,13 +124,10 @@ public abstract class ChannelClient {
 
     /** Sends one message; the body is little-endian from position to limit and may be shared (it is not changed). */
     public void send(int type, ByteBuffer body) {
-        ByteBuffer header = framer.header(++serial, type, body.remaining());
         if (body.remaining() < 4096) {
-            connection.send(ByteBuffer.allocate(header.remaining() + body.remaining()).put(header)
-                    .put(body.duplicate()).flip());
+            connection.send(framer.encode(++serial, type, body)); // small: one buffer, one write
         } else {
-            connection.send(header);
-            connection.send(body.duplicate());
+            send(type, new ByteBuffer[] {body.duplicate()}, null);
         }
     }
 

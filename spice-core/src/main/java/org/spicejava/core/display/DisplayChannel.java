@@ -60,10 +60,6 @@ public final class DisplayChannel {
         return pixels;
     }
 
-    public int surfaceCount() {
-        return surfaces.length;
-    }
-
     public List<DisplayChannelClient> clients() {
         return List.copyOf(clients);
     }

@@ -283,11 +283,8 @@ public final class DisplayWorker {
         }
     }
 
-    void handleCommand(QxlDevice.Command cmd) {
-        handle(cmd);
-    }
-
-    private void handle(QxlDevice.Command cmd) {
+    /** Handles one command from a ring or from loadvm_commands, and releases it (now or when clients have it). */
+    void handle(QxlDevice.Command cmd) {
         commandsProcessed++;
         boolean keep = false;
         try {

@@ -178,7 +178,7 @@ public final class QxlControl {
 
     /** spice_qxl_loadvm_commands: saved commands, handled (and released) as ring commands are. */
     public void loadvmCommands(List<org.spicejava.core.device.QxlDevice.Command> commands) {
-        worker.call(() -> commands.forEach(worker::handleCommand));
+        worker.call(() -> commands.forEach(worker::handle));
     }
 
     public void setMaxMonitors(int value) {

@@ -121,12 +121,6 @@ public final class QxlReader {
         return new Rect(i32(s, offset), i32(s, offset + 4), i32(s, offset + 8), i32(s, offset + 12));
     }
 
-    /** The QXLReleaseInfo address of a command: its first 8 bytes, checked to lie in guest memory. */
-    public long releaseInfo(long address, int group) {
-        memory.segment(address, 8, group);
-        return address;
-    }
-
     // ---- drawables ----
 
     public Drawable drawable(long address, int group, int commandFlags, SegmentAllocator alloc) {
@@ -455,12 +449,7 @@ public final class QxlReader {
                 u64(s, 33));
     }
 
-    /** QXLUpdateCmd: the area and surface whose drawing the guest waits for. */
-    public Rect updateArea(long address, int group) {
-        MemorySegment s = memory.segment(address, 32, group);
-        return rect(s, 8);
-    }
-
+    /** QXLUpdateCmd's surface id (the area is current already: we draw as commands are taken). */
     public int updateSurface(long address, int group) {
         return i32(memory.segment(address, 32, group), 28);
     }
