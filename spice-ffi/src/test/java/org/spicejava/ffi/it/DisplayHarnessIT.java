@@ -3,7 +3,6 @@ package org.spicejava.ffi.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,9 +42,7 @@ class DisplayHarnessIT {
     }
 
     static void assumeClients() {
-        assumeTrue(Files.isExecutable(SCREENSHOT), "spicy-screenshot (spice-client-gtk) not installed");
-        assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/girepository-1.0/SpiceClientGLib-2.0.typelib")),
-                "spice-gtk introspection data not installed");
+        Peers.clients();
     }
 
     static Process startHarness(boolean ours, Path dir, int port, Map<String, String> env) throws IOException {

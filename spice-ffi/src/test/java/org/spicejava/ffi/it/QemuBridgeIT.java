@@ -3,7 +3,6 @@ package org.spicejava.ffi.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -60,7 +59,7 @@ class QemuBridgeIT {
     /** Starts QEMU in {@code work} with our library or the reference, extra arguments and spice options. */
     static Run start(Path work, List<Process> started, boolean ours, String vga, List<String> extraArgs,
                      String spiceOptions, String... extraEnv) throws Exception {
-        assumeTrue(Files.isExecutable(QEMU), "qemu-system-x86 not installed");
+        Peers.qemu();
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         Path qmp = work.resolve("qmp.sock");
         Path stderr = work.resolve("stderr.txt");

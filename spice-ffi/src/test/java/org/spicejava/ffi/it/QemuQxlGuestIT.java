@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -86,8 +85,8 @@ class QemuQxlGuestIT {
 
     @BeforeAll
     static void buildGuest() throws Exception {
-        assumeTrue(Files.isExecutable(QemuBridgeIT.QEMU), "qemu-system-x86 not installed");
-        assumeTrue(Files.isExecutable(QemuDisplayIT.SCREENSHOT), "spicy-screenshot (spice-client-gtk) not installed");
+        Peers.qemu();
+        Peers.clients();
         Files.createDirectories(GUEST_DIR);
         Path log = GUEST_DIR.resolve("make-qxl-guest.log");
         long t0 = System.nanoTime();
@@ -98,7 +97,7 @@ class QemuQxlGuestIT {
             fail("make-qxl-guest did not finish; see " + log);
         }
         String out = Files.readString(log);
-        assumeTrue(p.exitValue() != EXIT_MISSING_PACKAGES, "cannot build the QXL guest, packages missing: " + out);
+        Peers.require(p.exitValue() != EXIT_MISSING_PACKAGES, "the QXL guest's packages: " + out);
         assertEquals(0, p.exitValue(), "make-qxl-guest failed: " + out);
         kernel = GUEST_DIR.resolve("vmlinuz");
         initrd = GUEST_DIR.resolve("initrd.img");
