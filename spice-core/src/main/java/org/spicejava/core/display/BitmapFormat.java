@@ -56,52 +56,55 @@ public final class BitmapFormat {
     }
 
     /**
-     * Decodes rows of {@code stride} bytes (bottom-up unless {@code topDown}) into top-down 32-bit pixels in
-     * {@code out} (4 x width x height bytes). 32-bit rows are copied as they are.
+     * Decodes {@code height} rows of {@code stride} bytes (bottom-up unless {@code topDown}), columns {@code x0} to
+     * {@code x0 + width}, into top-down 32-bit pixels in {@code out} (4 x width x height bytes). 32-bit rows are
+     * copied as they are.
      */
-    public static Bitmap decode(int format, int width, int height, int stride, boolean topDown, int[] palette,
-                                MemorySegment data, MemorySegment out) {
+    public static Bitmap decode(int format, int x0, int width, int height, int stride, boolean topDown,
+                                int[] palette, MemorySegment data, MemorySegment out) {
         long outRow = 4L * width;
         for (int y = 0; y < height; y++) {
             long row = (long) (topDown ? y : height - 1 - y) * stride;
             long base = y * outRow;
             switch (format) {
-                case THIRTY_TWO_BIT, RGBA -> MemorySegment.copy(data, row, out, base, outRow);
+                case THIRTY_TWO_BIT, RGBA -> MemorySegment.copy(data, row + 4L * x0, out, base, outRow);
                 case ONE_BIT_LE, ONE_BIT_BE -> {
                     boolean msbFirst = format == ONE_BIT_BE;
                     for (int x = 0; x < width; x++) {
-                        int b = data.get(ValueLayout.JAVA_BYTE, row + (x >> 3));
-                        int bit = msbFirst ? 7 - (x & 7) : x & 7;
+                        int sx = x0 + x;
+                        int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 3));
+                        int bit = msbFirst ? 7 - (sx & 7) : sx & 7;
                         put(out, base, x, palette[(b >> bit) & 1] & 0xFFFFFF);
                     }
                 }
                 case FOUR_BIT_LE, FOUR_BIT_BE -> {
                     boolean highFirst = format == FOUR_BIT_BE;
                     for (int x = 0; x < width; x++) {
-                        int b = data.get(ValueLayout.JAVA_BYTE, row + (x >> 1));
-                        int shift = ((x & 1) == 0) == highFirst ? 4 : 0;
+                        int sx = x0 + x;
+                        int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 1));
+                        int shift = ((sx & 1) == 0) == highFirst ? 4 : 0;
                         put(out, base, x, palette[(b >> shift) & 0xF] & 0xFFFFFF);
                     }
                 }
                 case EIGHT_BIT -> {
                     for (int x = 0; x < width; x++) {
-                        put(out, base, x, palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x))]
+                        put(out, base, x, palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x0 + x))]
                                 & 0xFFFFFF);
                     }
                 }
                 case EIGHT_BIT_A -> {
                     for (int x = 0; x < width; x++) {
-                        put(out, base, x, data.get(ValueLayout.JAVA_BYTE, row + x) << 24);
+                        put(out, base, x, data.get(ValueLayout.JAVA_BYTE, row + x0 + x) << 24);
                     }
                 }
                 case SIXTEEN_BIT -> {
                     for (int x = 0; x < width; x++) {
-                        put(out, base, x, from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * x)));
+                        put(out, base, x, from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * (x0 + x))));
                     }
                 }
                 case TWENTY_FOUR_BIT -> {
                     for (int x = 0; x < width; x++) {
-                        long p = row + 3L * x;
+                        long p = row + 3L * (x0 + x);
                         put(out, base, x, Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p))
                                 | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 1)) << 8
                                 | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 2)) << 16);

@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
@@ -47,6 +48,12 @@ public final class QxlReader {
     static final int MAX_STYLE = 255;
     /** Bytes of a QXLMessage text we log. */
     static final int MAX_MESSAGE = 1024;
+    /**
+     * Decoded bytes one drawable may produce at least; beyond it, three times its target surface's pixels (a source,
+     * a mask and a pattern each as large as the surface). Images are cropped to their source area first, so only
+     * scaled-down sources, masks and patterns can reach it; the reference has no such bound.
+     */
+    static final long MIN_DECODE_BUDGET = 16L << 20;
 
     // QXLDrawable field offsets (sizeof 191).
     private static final int DRAWABLE_SIZE = 191;
@@ -85,6 +92,8 @@ public final class QxlReader {
 
     private final GuestMemory memory;
     private final SurfaceSizes surfaces;
+    /** Decoded bytes the command being read may still produce (the reader is used by one thread). */
+    private long decodeLeft;
 
     /** What the reader needs to know about existing surfaces (SURFACE images take their size from them). */
     public interface SurfaceSizes {
@@ -129,6 +138,9 @@ public final class QxlReader {
         }
         MemorySegment d = memory.segment(address, DRAWABLE_SIZE, group);
         int surfaceId = i32(d, D_SURFACE_ID);
+        int[] target = surfaces.size(surfaceId);
+        decodeLeft = target == null ? MIN_DECODE_BUDGET
+                : Math.max(MIN_DECODE_BUDGET, 3 * 4L * target[0] * target[1]);
         Rect bbox = rect(d, D_BBOX);
         if (!bbox.wellFormed()) {
             throw new QxlException("malformed bbox " + bbox);
@@ -141,25 +153,38 @@ public final class QxlReader {
         int type = u8(d, D_TYPE);
         DrawOp op = switch (type) {
             case DRAW_FILL -> new DrawOp.Fill(brush(u, 0, group, alloc), u16(u, 20), mask(u, 22, group, alloc));
-            case DRAW_OPAQUE -> new DrawOp.Opaque(image(u64(u, 0), group, alloc), rect(u, 8), brush(u, 24, group, alloc),
-                    u16(u, 44), u8(u, 46), mask(u, 47, group, alloc));
-            case DRAW_COPY, DRAW_BLEND -> new DrawOp.Copy(image(u64(u, 0), group, alloc), rect(u, 8), u16(u, 24), u8(u, 26),
-                    mask(u, 27, group, alloc), type == DRAW_BLEND);
+            case DRAW_OPAQUE -> {
+                Sourced src = source(u, 0, 8, group, alloc);
+                yield new DrawOp.Opaque(src.image(), src.area(), brush(u, 24, group, alloc), u16(u, 44), u8(u, 46),
+                        mask(u, 47, group, alloc));
+            }
+            case DRAW_COPY, DRAW_BLEND -> {
+                Sourced src = source(u, 0, 8, group, alloc);
+                yield new DrawOp.Copy(src.image(), src.area(), u16(u, 24), u8(u, 26), mask(u, 27, group, alloc),
+                        type == DRAW_BLEND);
+            }
             case DRAW_COPY_BITS -> new DrawOp.CopyBits(i32(u, 0), i32(u, 4));
             case DRAW_BLACKNESS -> new DrawOp.Solid(DrawOp.Solid.Kind.BLACKNESS, mask(u, 0, group, alloc));
             case DRAW_WHITENESS -> new DrawOp.Solid(DrawOp.Solid.Kind.WHITENESS, mask(u, 0, group, alloc));
             case DRAW_INVERS -> new DrawOp.Solid(DrawOp.Solid.Kind.INVERS, mask(u, 0, group, alloc));
-            case DRAW_ROP3 -> new DrawOp.Rop3(image(u64(u, 0), group, alloc), rect(u, 8), brush(u, 24, group, alloc), u8(u, 44),
-                    u8(u, 45), mask(u, 46, group, alloc));
-            case DRAW_TRANSPARENT -> new DrawOp.Transparent(image(u64(u, 0), group, alloc), rect(u, 8), i32(u, 24),
-                    i32(u, 28));
+            case DRAW_ROP3 -> {
+                Sourced src = source(u, 0, 8, group, alloc);
+                yield new DrawOp.Rop3(src.image(), src.area(), brush(u, 24, group, alloc), u8(u, 44), u8(u, 45),
+                        mask(u, 46, group, alloc));
+            }
+            case DRAW_TRANSPARENT -> {
+                Sourced src = source(u, 0, 8, group, alloc);
+                yield new DrawOp.Transparent(src.image(), src.area(), i32(u, 24), i32(u, 28));
+            }
             case DRAW_STROKE -> new DrawOp.Stroke(path(u64(u, 0), group), lineAttr(u, 8, group),
                     brush(u, 28, group, alloc), u16(u, 48), u16(u, 50));
             case DRAW_TEXT -> new DrawOp.Text(glyphs(u64(u, 0), group), rect(u, 8), brush(u, 24, group, alloc),
                     brush(u, 44, group, alloc), u16(u, 64), u16(u, 66));
             case DRAW_COMPOSITE -> composite(u, group, alloc);
-            case DRAW_ALPHA_BLEND -> new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), image(u64(u, 3), group, alloc),
-                    rect(u, 11));
+            case DRAW_ALPHA_BLEND -> {
+                Sourced src = source(u, 3, 11, group, alloc);
+                yield new DrawOp.AlphaBlend(u16(u, 0), u8(u, 2), src.image(), src.area());
+            }
             default -> throw new QxlException("draw type " + type + " is not supported");
         };
         checkSourceArea(op);
@@ -190,13 +215,13 @@ public final class QxlReader {
      */
     private DrawOp.Composite composite(MemorySegment u, int group, SegmentAllocator alloc) {
         int flags = i32(u, 0);
-        Image mask = (flags & DrawOp.Composite.HAS_MASK) != 0 ? image(required(u64(u, 20), "mask"), group, alloc)
+        Image mask = (flags & DrawOp.Composite.HAS_MASK) != 0 ? whole(required(u64(u, 20), "mask"), group, alloc)
                 : null;
         int[] srcTransform = (flags & DrawOp.Composite.HAS_SRC_TRANSFORM) != 0
                 ? transform(required(u64(u, 12), "source transform"), group) : null;
         int[] maskTransform = (flags & DrawOp.Composite.HAS_MASK_TRANSFORM) != 0
                 ? transform(required(u64(u, 28), "mask transform"), group) : null;
-        return new DrawOp.Composite(flags, image(u64(u, 4), group, alloc), mask, srcTransform, maskTransform,
+        return new DrawOp.Composite(flags, whole(u64(u, 4), group, alloc), mask, srcTransform, maskTransform,
                 i16(u, 36), i16(u, 38), i16(u, 40), i16(u, 42));
     }
 
@@ -218,7 +243,7 @@ public final class QxlReader {
         if (size > MAX_SHAPE_DATA) {
             throw new QxlException("path of " + size + " bytes");
         }
-        MemorySegment data = MemorySegment.ofArray(chunks(address + 4, size, group));
+        MemorySegment data = chunks(address + 4, 0, size, group, HEAP);
         List<DrawOp.Path.Segment> segments = new ArrayList<>();
         long at = 0;
         while (at < size) {
@@ -263,7 +288,7 @@ public final class QxlReader {
         if (size > MAX_SHAPE_DATA) {
             throw new QxlException("glyph string of " + size + " bytes");
         }
-        MemorySegment data = MemorySegment.ofArray(chunks(address + 8, size, group));
+        MemorySegment data = chunks(address + 8, 0, size, group, HEAP);
         List<DrawOp.GlyphString.Glyph> glyphs = new ArrayList<>(Math.min(length, 1024));
         long at = 0;
         for (int i = 0; i < length; i++) {
@@ -297,8 +322,7 @@ public final class QxlReader {
             throw new QxlException(count + " clip rectangles");
         }
         // QXLClipRects: u32 num_rects, then a QXLDataChunk chain holding the rectangles.
-        byte[] bytes = chunks(u64(d, D_CLIP + 4) + 4, count * 16, group);
-        MemorySegment rects = MemorySegment.ofArray(bytes);
+        MemorySegment rects = chunks(u64(d, D_CLIP + 4) + 4, 0, count * 16, group, HEAP);
         List<Rect> clip = new ArrayList<>((int) count);
         for (int i = 0; i < count; i++) {
             Rect r = rect(rects, i * 16L);
@@ -315,7 +339,7 @@ public final class QxlReader {
         return switch (type) {
             case Brush.TYPE_NONE -> Brush.NONE;
             case Brush.TYPE_SOLID -> new Brush.Solid(i32(u, offset + 4));
-            case Brush.TYPE_PATTERN -> new Brush.Pattern(image(u64(u, offset + 4), group, alloc), i32(u, offset + 12),
+            case Brush.TYPE_PATTERN -> new Brush.Pattern(whole(u64(u, offset + 4), group, alloc), i32(u, offset + 12),
                     i32(u, offset + 16));
             default -> throw new QxlException("brush type " + type + " unknown");
         };
@@ -326,35 +350,57 @@ public final class QxlReader {
         if (bitmap == 0) {
             return Mask.NONE;
         }
-        return new Mask(u8(u, offset), i32(u, offset + 1), i32(u, offset + 5), image(bitmap, group, alloc));
+        return new Mask(u8(u, offset), i32(u, offset + 1), i32(u, offset + 5), whole(bitmap, group, alloc));
     }
 
     // ---- images ----
 
-    /** QXLImage: a bitmap (decoded to 32-bit pixels) or a reference to a surface. */
+    /** An image and the area of it a drawable uses, in the image's coordinates. */
+    private record Sourced(Image image, Rect area) {
+    }
+
+    /** The source image at {@code u[imageAt]} and its area at {@code u[areaAt]}, cropped to that area. */
+    private Sourced source(MemorySegment u, long imageAt, long areaAt, int group, SegmentAllocator alloc) {
+        return image(u64(u, imageAt), group, alloc, rect(u, areaAt));
+    }
+
+    /** QXLImage: a bitmap (decoded to 32-bit pixels) or a reference to a surface, as a whole. */
     public Image image(long address, int group, SegmentAllocator alloc) {
+        decodeLeft = MIN_DECODE_BUDGET;
+        return image(address, group, alloc, null).image();
+    }
+
+    private Image whole(long address, int group, SegmentAllocator alloc) {
+        return image(address, group, alloc, null).image();
+    }
+
+    /** {@code area} null: the whole image; else only that part is decoded and the area moves with the crop. */
+    private Sourced image(long address, int group, SegmentAllocator alloc, Rect area) {
         MemorySegment descriptor = memory.segment(address, IMAGE_DESCRIPTOR_SIZE, group);
         int type = u8(descriptor, 8);
         int width = i32(descriptor, 10);
         int height = i32(descriptor, 14);
         return switch (type) {
             case IMAGE_TYPE_BITMAP -> bitmap(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + BITMAP_SIZE, group)
-                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group, alloc);
+                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group, alloc, area);
             case IMAGE_TYPE_SURFACE -> {
                 int id = i32(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + 4, group), IMAGE_DESCRIPTOR_SIZE);
                 int[] size = surfaces.size(id);
                 if (size == null) {
                     throw new QxlException("image of surface " + id + " that does not exist");
                 }
-                yield new SurfaceImage(id, size[0], size[1]);
+                yield new Sourced(new SurfaceImage(id, size[0], size[1]), area);
             }
             default -> throw new QxlException("image type " + type + " (" + width + "x" + height
                     + ") is not supported");
         };
     }
 
-    /** QXLBitmap: u8 format, u8 flags, u32 x, u32 y, u32 stride, u64 palette, u64 data. */
-    private Bitmap bitmap(MemorySegment b, int group, SegmentAllocator alloc) {
+    /**
+     * QXLBitmap: u8 format, u8 flags, u32 x, u32 y, u32 stride, u64 palette, u64 data. Only the rows and columns
+     * of {@code area} are read and decoded, so a huge image costs what the drawable uses of it.
+     */
+    private Sourced bitmap(MemorySegment b, int group, SegmentAllocator alloc, Rect area) {
         int format = u8(b, 0);
         int flags = u8(b, 1);
         long width = Integer.toUnsignedLong(i32(b, 2));
@@ -370,22 +416,40 @@ public final class QxlReader {
         if (stride < rowBytes) {
             throw new QxlException("bitmap stride " + stride + " is smaller than a row of " + rowBytes + " bytes");
         }
+        Rect whole = Rect.ofSize((int) width, (int) height);
+        if (area != null && (!area.wellFormed() || area.isEmpty() || !whole.contains(area))) {
+            throw new QxlException("source area " + area + " outside its " + width + "x" + height + " image");
+        }
         long size = stride * (height - 1) + rowBytes;
         long dataAddress = u64(b, 22);
         boolean direct = (flags & BITMAP_DIRECT) != 0;
+        boolean topDown = (flags & BITMAP_TOP_DOWN) != 0;
         if (direct && (format == BitmapFormat.THIRTY_TWO_BIT || format == BitmapFormat.RGBA) && stride == rowBytes
-                && (flags & BITMAP_TOP_DOWN) != 0 && alloc instanceof PixelPool.Lease lease
-                && lease.mayBorrow(group)) {
+                && topDown && alloc instanceof PixelPool.Lease lease && lease.mayBorrow(group)) {
             // Already in our pixel layout and owned by the host itself: use it where it is, no copy.
-            return new Bitmap((int) width, (int) height, lease.borrow(memory.segment(dataAddress, size, group)),
-                    format == BitmapFormat.RGBA);
+            return new Sourced(new Bitmap((int) width, (int) height,
+                    lease.borrow(memory.segment(dataAddress, size, group)), format == BitmapFormat.RGBA), area);
         }
-        MemorySegment data = direct
-                ? memory.segment(dataAddress, size, group)
-                : MemorySegment.ofArray(chunks(dataAddress, size, group));
+        Rect crop = area == null ? whole : area;
+        long decoded = 4L * crop.width() * crop.height();
+        if (decoded > decodeLeft) {
+            throw new QxlException("image area " + crop.width() + "x" + crop.height() + " exceeds the command's decode"
+                    + " budget (" + decodeLeft + " bytes left)");
+        }
         int[] palette = BitmapFormat.needsPalette(format) ? palette(u64(b, 14), format, group) : null;
-        return BitmapFormat.decode(format, (int) width, (int) height, (int) stride, (flags & BITMAP_TOP_DOWN) != 0,
-                palette, data, alloc.allocate(4 * width * height, 8));
+        // The stored rows that hold the crop: rows are bottom-up unless top-down.
+        long firstRow = topDown ? crop.top() : height - crop.bottom();
+        long skip = firstRow * stride;
+        long length = stride * (crop.height() - 1) + rowBytes;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment data = direct
+                    ? memory.segment(dataAddress, size, group).asSlice(skip, length)
+                    : chunks(dataAddress, skip, length, group, scratch);
+            Bitmap bitmap = BitmapFormat.decode(format, crop.left(), crop.width(), crop.height(), (int) stride,
+                    topDown, palette, data, alloc.allocate(decoded, 8));
+            decodeLeft -= decoded;
+            return new Sourced(bitmap, area == null ? null : Rect.ofSize(crop.width(), crop.height()));
+        }
     }
 
     /** QXLPalette: u64 unique, u16 num_ents, u32 ents[num_ents]. */
@@ -407,32 +471,48 @@ public final class QxlReader {
         return palette;
     }
 
+    /** Small guest structures (paths, glyphs, clip lists, cursors), bounded by their callers, go to the heap. */
+    private static final SegmentAllocator HEAP = (size, alignment) -> MemorySegment.ofArray(new byte[(int) size]);
+
     /**
-     * Concatenates the QXLDataChunk chain at {@code address} ({u32 data_size, u64 prev, u64 next, data}) and
-     * returns exactly {@code size} bytes; a chain that is too short, too long or loops is refused.
+     * Bytes {@code skip} to {@code skip + length} of the QXLDataChunk chain at {@code address} ({u32 data_size,
+     * u64 prev, u64 next, data}), copied into memory from {@code into}. The chain is walked first, so nothing is
+     * allocated for bytes it does not hold; a chain that is too short or loops is refused.
      */
-    byte[] chunks(long address, long size, int group) {
-        if (size > GuestMemory.MAX_READ) {
-            throw new QxlException("chunked data of " + size + " bytes refused");
+    MemorySegment chunks(long address, long skip, long length, int group, SegmentAllocator into) {
+        long end = skip + length;
+        if (skip < 0 || length < 0 || end > GuestMemory.MAX_READ) {
+            throw new QxlException("chunked data of " + end + " bytes refused");
         }
-        byte[] out = new byte[(int) size];
-        long filled = 0;
+        List<MemorySegment> parts = new ArrayList<>();
         Set<Long> seen = new HashSet<>();
+        long held = 0;
         long next = address;
-        while (next != 0 && filled < size) {
+        while (next != 0 && held < end) {
             if (!seen.add(next) || seen.size() > MAX_CHUNKS) {
                 throw new QxlException("data chunk chain loops or is too long");
             }
             MemorySegment header = memory.segment(next, CHUNK_HEADER, group);
-            long chunkSize = Integer.toUnsignedLong(i32(header, 0));
-            long take = Math.min(chunkSize, size - filled);
-            MemorySegment data = memory.segment(next, CHUNK_HEADER + take, group).asSlice(CHUNK_HEADER);
-            MemorySegment.copy(data, 0, MemorySegment.ofArray(out), filled, take);
-            filled += take;
+            long take = Math.min(Integer.toUnsignedLong(i32(header, 0)), end - held);
+            if (held + take > skip) {
+                parts.add(memory.segment(next, CHUNK_HEADER + take, group).asSlice(CHUNK_HEADER));
+            }
+            held += take;
             next = u64(header, 12);
         }
-        if (filled < size) {
-            throw new QxlException("data chunks hold " + filled + " of " + size + " bytes");
+        if (held < end) {
+            throw new QxlException("data chunks hold " + held + " of " + end + " bytes");
+        }
+        MemorySegment out = into.allocate(length, 1);
+        long at = held; // walk back from the end: the last parts fill the tail of the range
+        long filled = length;
+        for (int i = parts.size() - 1; i >= 0 && filled > 0; i--) {
+            MemorySegment part = parts.get(i);
+            at -= part.byteSize();
+            long from = Math.max(skip - at, 0);
+            long n = part.byteSize() - from;
+            filled -= n;
+            MemorySegment.copy(part, from, out, filled, n);
         }
         return out;
     }
@@ -519,7 +599,7 @@ public final class QxlReader {
         if (declared < expected) {
             throw new QxlException("cursor data of " + declared + " bytes, type " + type + " needs " + expected);
         }
-        byte[] data = chunks(address + 22, expected, group);
+        byte[] data = chunks(address + 22, 0, expected, group, HEAP).toArray(ValueLayout.JAVA_BYTE);
         return new CursorShape(u64(c, 0), type, width, height, u16(c, 14), u16(c, 16), data);
     }
 }
