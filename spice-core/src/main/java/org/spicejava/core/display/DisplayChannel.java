@@ -100,6 +100,11 @@ public final class DisplayChannel {
         }
     }
 
+    /** The guest's own monitors configuration, or null. */
+    MonitorsConfig guestMonitors() {
+        return guestMonitors;
+    }
+
     public void setMaxMonitors(int value) {
         maxMonitors = value;
     }

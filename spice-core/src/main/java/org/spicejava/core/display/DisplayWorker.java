@@ -3,10 +3,9 @@ package org.spicejava.core.display;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -48,12 +47,21 @@ public final class DisplayWorker {
     private int internalGroup;
     /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
+    /** Synchronous calls still waiting; closing the worker abandons them so no caller waits for nothing. */
+    private final Set<SyncCall> pendingCalls = ConcurrentHashMap.newKeySet();
     private boolean running;
     private boolean processingScheduled;
     private volatile boolean closed;
     private long commandsProcessed;
 
+    private final long syncTimeoutSeconds;
+
     public DisplayWorker(int id, QxlDevice device, WorkerLoop loop) {
+        this(id, device, loop, SYNC_TIMEOUT_SECONDS);
+    }
+
+    DisplayWorker(int id, QxlDevice device, WorkerLoop loop, long syncTimeoutSeconds) {
+        this.syncTimeoutSeconds = syncTimeoutSeconds;
         this.id = id;
         this.device = device;
         this.loop = loop;
@@ -96,27 +104,27 @@ public final class DisplayWorker {
         }
     }
 
-    /** Runs {@code task} on the worker and waits for it, as a synchronous spice_qxl_* call does. */
+    /**
+     * Runs {@code task} on the worker and waits for it, as a synchronous spice_qxl_* call does. When it returns,
+     * the task has run, or it never will: one the worker did not start within the timeout is abandoned (the host
+     * thread is not stuck behind a stalled worker), one it started is waited for, and a closed worker runs none.
+     */
     public void call(Runnable task) {
         if (loop.inLoop()) {
             task.run();
             return;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        submit(() -> {
-            try {
-                task.run();
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
+        SyncCall call = new SyncCall(task);
+        pendingCalls.add(call);
+        if (closed) {
+            call.abandon();
+        } else {
+            loop.execute(call);
+        }
         try {
-            done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.error("display {}: synchronous call failed", id, e);
+            call.await(syncTimeoutSeconds, id);
+        } finally {
+            pendingCalls.remove(call);
         }
     }
 
@@ -160,10 +168,11 @@ public final class DisplayWorker {
         closed = true;
         loop.stop();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(SYNC_TIMEOUT_SECONDS));
+            thread.join(TimeUnit.SECONDS.toMillis(syncTimeoutSeconds));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        pendingCalls.forEach(SyncCall::abandon);
     }
 
     /**
@@ -265,6 +274,18 @@ public final class DisplayWorker {
         if (!running || memslots == null) {
             return;
         }
+        boolean idle = false;
+        try {
+            idle = takeCommands();
+        } finally {
+            if (!idle) {
+                scheduleProcessing(); // also after a failure, so no command waits for a wakeup that never comes
+            }
+        }
+    }
+
+    /** One turn over both rings; true when both are empty and the device will notify us of the next command. */
+    private boolean takeCommands() {
         int taken = 0;
         QxlDevice.Command cmd;
         while (taken < MAX_COMMANDS_PER_TURN && (cmd = device.nextCommand()) != null) {
@@ -276,11 +297,8 @@ public final class DisplayWorker {
             handle(cmd);
         }
         // A full turn, or a refused notification request (a command raced in), means: come back after other work.
-        boolean idle = taken < MAX_COMMANDS_PER_TURN
+        return taken < MAX_COMMANDS_PER_TURN
                 && device.requestCommandNotification() & device.requestCursorNotification();
-        if (!idle) {
-            scheduleProcessing();
-        }
     }
 
     /** Handles one command from a ring or from loadvm_commands, and releases it (now or when clients have it). */
@@ -300,15 +318,14 @@ public final class DisplayWorker {
                         throw new QxlException("update of surface " + sid + " that does not exist");
                     }
                 }
-                case QxlReader.CMD_MESSAGE -> LOG.info("display {}: guest says: {}", id,
-                        reader.message(cmd.data(), cmd.groupId()));
+                case QxlReader.CMD_MESSAGE -> drops.guestMessage(reader.message(cmd.data(), cmd.groupId()));
                 case QxlReader.CMD_NOP -> { }
                 default -> throw new QxlException("command type " + cmd.type() + " unknown");
             }
         } catch (QxlException e) {
             drops.dropped(cmd.type(), e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.error("display {}: command type {} failed; dropped", id, cmd.type(), e);
+        } catch (Throwable t) { // OutOfMemoryError included: this command is lost, nothing else
+            drops.failed(cmd.type(), t);
         }
         if (!keep) {
             release(cmd);
@@ -325,9 +342,9 @@ public final class DisplayWorker {
         Drawable d;
         try {
             d = reader.drawable(cmd.data(), cmd.groupId(), cmd.flags(), images);
-        } catch (RuntimeException e) {
+        } catch (Throwable t) {
             images.close();
-            throw e;
+            throw t;
         }
         if (!images.borrowsGuestMemory()) {
             display.draw(d, images);
@@ -338,8 +355,8 @@ public final class DisplayWorker {
             display.draw(d, images);
         } catch (QxlException e) {
             drops.dropped(cmd.type(), e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.error("display {}: drawable failed; dropped", id, e);
+        } catch (Throwable t) {
+            drops.failed(cmd.type(), t);
         }
         return true;
     }

@@ -3,7 +3,7 @@ package org.spicejava.core.display;
 import org.slf4j.Logger;
 
 /**
- * One log line per dropped guest command, until a hostile guest makes that a flood: after {@link #FULL_LINES}
+ * One log line per dropped guest command (or guest message), until a hostile guest makes that a flood: after {@link #FULL_LINES}
  * lines only every {@link #EVERY}th drop is logged, with the count. Display worker thread.
  */
 final class DropLog {
@@ -19,10 +19,29 @@ final class DropLog {
         this.who = who;
     }
 
+    private long messages;
+
+    private static boolean due(long n) {
+        return n <= FULL_LINES || n % EVERY == 0;
+    }
+
     void dropped(int commandType, String reason) {
-        count++;
-        if (count <= FULL_LINES || count % EVERY == 0) {
+        if (due(++count)) {
             log.warn("{}: command type {} dropped ({} so far): {}", who, commandType, count, reason);
+        }
+    }
+
+    /** A command that failed for a reason of ours (even an Error such as OutOfMemoryError): dropped, with its trace. */
+    void failed(int commandType, Throwable t) {
+        if (due(++count)) {
+            log.error("{}: command type {} failed and was dropped ({} so far)", who, commandType, count, t);
+        }
+    }
+
+    /** QXL_CMD_MESSAGE text: worth a line, but the guest decides how many it sends. */
+    void guestMessage(String text) {
+        if (due(++messages)) {
+            log.info("{}: guest says ({} messages so far): {}", who, messages, text);
         }
     }
 }

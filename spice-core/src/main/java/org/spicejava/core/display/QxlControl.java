@@ -152,11 +152,14 @@ public final class QxlControl {
         worker.async(cookie, () -> { });
     }
 
-    /** Reads the guest's QXLMonitorsConfig and tells clients; a bad one is dropped with a log line. */
+    /**
+     * Reads the guest's QXLMonitorsConfig and tells clients, limited to the device's maximum as the reference limits
+     * it; a bad one is dropped with a log line.
+     */
     public void monitorsConfigAsync(long address, int group, long cookie) {
         worker.async(cookie, () -> {
             try {
-                worker.display().setMonitors(worker.reader().monitorsConfig(address, group));
+                worker.display().setMonitors(worker.reader().monitorsConfig(address, group).limitedTo(maxMonitors));
             } catch (QxlException e) {
                 LOG.warn("display {}: monitors config refused: {}", id, e.getMessage());
             }

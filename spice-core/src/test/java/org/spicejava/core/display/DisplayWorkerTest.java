@@ -1,0 +1,184 @@
+package org.spicejava.core.display;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.spicejava.core.device.QxlDevice;
+import org.spicejava.core.display.draw.Rect;
+import org.spicejava.core.host.QueueWorkerLoop;
+
+/** The display worker's contract with the host: commands always come back, the ring never stalls, sync calls mean what they say. */
+class DisplayWorkerTest {
+    private static final long SLOT_SIZE = 1 << 16;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment ram = arena.allocate(SLOT_SIZE, 8);
+    private final FakeDevice device = new FakeDevice();
+    private final QueueWorkerLoop loop = new QueueWorkerLoop();
+    private final DisplayWorker worker = new DisplayWorker(0, device, loop, 2);
+
+    /** A QXL device whose ring the test fills; hostile reads are simulated by the host memory it hands out. */
+    private final class FakeDevice implements QxlDevice {
+        final Queue<Command> ring = new ArrayDeque<>();
+        final Queue<Long> released = new ConcurrentLinkedQueue<>();
+        volatile long poisonedAddress = -1;
+
+        @Override
+        public void attachWorker() {
+        }
+
+        @Override
+        public void setCompressionLevel(int level) {
+        }
+
+        @Override
+        public InitInfo initInfo() {
+            return new InitInfo(8, 8, 4, 1, 0, 64);
+        }
+
+        @Override
+        public synchronized Command nextCommand() {
+            return ring.poll();
+        }
+
+        @Override
+        public synchronized boolean requestCommandNotification() {
+            return ring.isEmpty(); // as QEMU: refused while commands wait, and no wakeup follows for those
+        }
+
+        @Override
+        public void releaseResource(long releaseInfo, int groupId) {
+            released.add(releaseInfo - ram.address());
+        }
+
+        @Override
+        public Command nextCursorCommand() {
+            return null;
+        }
+
+        @Override
+        public boolean requestCursorNotification() {
+            return true;
+        }
+
+        @Override
+        public void flushResources() {
+        }
+
+        @Override
+        public void asyncComplete(long cookie) {
+        }
+
+        @Override
+        public void updateAreaComplete(int surfaceId, List<Rect> dirty) {
+        }
+
+        @Override
+        public MemorySegment hostMemory(long address, long size) {
+            if (address == ram.address() + poisonedAddress) {
+                throw new OutOfMemoryError("simulated: the heap ran out while reading this command");
+            }
+            return ram.asSlice(address - ram.address(), size);
+        }
+
+        synchronized void push(Command c) {
+            ring.add(c);
+        }
+    }
+
+    @AfterEach
+    void close() {
+        worker.close();
+        arena.close();
+    }
+
+    private void startWithMemslot() {
+        worker.start(0);
+        worker.call(() -> worker.memslots().add(0, GuestRam.SLOT,
+                new Memslots.Slot(ram.address(), ram.address() + SLOT_SIZE, ram.address(), GuestRam.GENERATION)));
+        worker.setRunning(true);
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void anErrorWhileReadingACommandReleasesItAndTheRingKeepsFlowing() throws Exception {
+        device.poisonedAddress = 64;
+        device.push(new QxlDevice.Command(GuestRam.qxl(64), QxlReader.CMD_UPDATE, 0, 0));
+        device.push(new QxlDevice.Command(GuestRam.qxl(128), QxlReader.CMD_NOP, 0, 0));
+        device.push(new QxlDevice.Command(GuestRam.qxl(192), QxlReader.CMD_NOP, 0, 0));
+        startWithMemslot(); // starting schedules one pass over the ring; no wakeup follows
+        waitFor(() -> device.released.size() == 3);
+        assertEquals(List.of(64L, 128L, 192L), List.copyOf(device.released),
+                "every command released once, in order, without another wakeup");
+    }
+
+    @Test
+    void aCallThatTimesOutNeverRunsLater() throws Exception {
+        startWithMemslot();
+        CountDownLatch hold = new CountDownLatch(1);
+        worker.submit(() -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        AtomicBoolean ran = new AtomicBoolean();
+        worker.call(() -> ran.set(true)); // the worker is busy past the 2 s timeout: the call gives up
+        hold.countDown();
+        CountDownLatch after = new CountDownLatch(1);
+        worker.submit(after::countDown);
+        assertTrue(after.await(5, TimeUnit.SECONDS));
+        assertFalse(ran.get(), "a call that returned unfinished must never run afterwards");
+    }
+
+    @Test
+    void callsAfterCloseReturnAtOnceAndDoNothing() {
+        startWithMemslot();
+        worker.close();
+        AtomicBoolean ran = new AtomicBoolean();
+        long t0 = System.nanoTime();
+        worker.call(() -> ran.set(true));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertFalse(ran.get());
+        assertTrue(millis < 1000, "a call on a closed worker waited " + millis + " ms");
+    }
+
+    @Test
+    void aGuestMonitorsConfigIsClampedToTheDevicesMaximum() throws Exception {
+        startWithMemslot();
+        QxlControl control = new QxlControl(0, worker);
+        control.setMaxMonitors(2);
+        long config = 256;
+        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, config, (short) 5); // count
+        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, config + 2, (short) 8); // max_allowed
+        for (int i = 0; i < 5; i++) {
+            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, config + 4 + 28L * i, i); // head id
+        }
+        control.monitorsConfigAsync(GuestRam.qxl(config), 0, 1);
+        CountDownLatch read = new CountDownLatch(1);
+        worker.submit(read::countDown);
+        assertTrue(read.await(5, TimeUnit.SECONDS));
+        MonitorsConfig[] seen = new MonitorsConfig[1];
+        worker.call(() -> seen[0] = worker.display().guestMonitors());
+        assertEquals(2, seen[0].heads().size(), "heads past the device's maximum are not announced");
+        assertEquals(2, seen[0].maxAllowed());
+    }
+}
