@@ -41,6 +41,10 @@ public final class PollLoop implements WorkerLoop {
     private final int wakeFd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment counter = arena.allocate(8, 8);
+    /** The 1 written to wake the loop; written by any thread, under {@link #wakeLock}. */
+    private final MemorySegment wakeValue = arena.allocateFrom(ValueLayout.JAVA_LONG, 1L);
+    private final Object wakeLock = new Object();
+    private boolean wakeClosed;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final List<PollWatch> watches = new ArrayList<>();
     private final PriorityQueue<PollTimer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.due, b.due));
@@ -62,12 +66,23 @@ public final class PollLoop implements WorkerLoop {
 
     @Override
     public void execute(Runnable task) {
-        tasks.add(task);
-        try (Arena a = Arena.ofConfined()) {
-            long ignored = (long) WRITE_FD.invokeExact(wakeFd, a.allocateFrom(ValueLayout.JAVA_LONG, 1L), 8L);
-        } catch (Throwable t) {
-            LOG.error("{}: wake-up failed", name, t);
+        synchronized (wakeLock) { // the fd is closed under this lock: a closed number may be someone else's by now
+            if (wakeClosed) {
+                LOG.debug("{}: task offered after the loop ended; dropped", name);
+                return;
+            }
+            tasks.add(task);
+            try {
+                long ignored = (long) WRITE_FD.invokeExact(wakeFd, wakeValue, 8L);
+            } catch (Throwable t) {
+                LOG.error("{}: wake-up failed", name, t);
+            }
         }
+    }
+
+    /** The wake-up eventfd's number (tests). */
+    int wakeFd() {
+        return wakeFd;
     }
 
     @Override
@@ -89,12 +104,15 @@ public final class PollLoop implements WorkerLoop {
                 pollOnce();
             }
         } finally {
-            try {
-                int ignored = (int) CLOSE.invokeExact(wakeFd);
-            } catch (Throwable t) {
-                // nothing left to do with the fd
+            synchronized (wakeLock) {
+                wakeClosed = true;
+                try {
+                    int ignored = (int) CLOSE.invokeExact(wakeFd);
+                } catch (Throwable t) {
+                    // nothing left to do with the fd
+                }
+                arena.close();
             }
-            arena.close();
         }
     }
 

@@ -18,6 +18,7 @@ public final class MainDispatcher {
     private final int fd;
     private final EventLoop.Watch watch;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private boolean closed;
 
     public MainDispatcher(EventLoop mainLoop, NetworkStack network) throws IOException {
         this.network = network;
@@ -25,27 +26,47 @@ public final class MainDispatcher {
         this.watch = mainLoop.newWatch(fd, EventLoop.READ, events -> runPending());
     }
 
-    /** Runs {@code task} on the main-loop thread soon. Any thread. */
+    /** Runs {@code task} on the main-loop thread soon; after {@link #close} it is dropped. Any thread. */
     public void execute(Runnable task) {
-        tasks.add(task);
-        network.wake(fd);
+        synchronized (this) { // never wake a closed fd: the host may have reused its number
+            if (closed) {
+                LOG.debug("main-loop task offered after close; dropped");
+                return;
+            }
+            tasks.add(task);
+            network.wake(fd);
+        }
     }
 
     private void runPending() {
         network.drainWakeup(fd);
         Runnable task;
         while ((task = tasks.poll()) != null) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.error("main-loop task failed", e);
-            }
+            run(task);
         }
     }
 
+    private static void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("main-loop task failed", e);
+        }
+    }
+
+    /** Main-loop thread; runs what was queued before, then nothing more. */
     public void close() {
-        watch.remove();
-        network.close(fd);
-        runPending();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            watch.remove();
+            network.close(fd);
+        }
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            run(task);
+        }
     }
 }

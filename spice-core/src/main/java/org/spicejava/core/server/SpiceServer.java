@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,7 @@ public final class SpiceServer {
 
     private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
     private final List<QxlControl> displays = new ArrayList<>();
-    private MainDispatcher mainDispatcher;
+    private volatile MainDispatcher mainDispatcher;
     private final List<CharDeviceState> charDevices = new ArrayList<>();
     private EventLoop loop;
     private NetworkStack network;
@@ -155,20 +156,20 @@ public final class SpiceServer {
         listenFd = -1;
     }
 
-    /** spice_server_destroy: closes sockets, clients and display workers. */
+    /** spice_server_destroy: closes sockets, clients and display workers, then the dispatcher they post to. */
     public void destroy() {
         if (clients != null) {
             clients.disconnectAll();
         }
         closeListener();
-        if (mainDispatcher != null) {
-            mainDispatcher.close();
-            mainDispatcher = null;
-        }
         for (QxlControl display : displays) {
             display.worker().close();
         }
         displays.clear();
+        if (mainDispatcher != null) {
+            mainDispatcher.close();
+            mainDispatcher = null;
+        }
         charDevices.clear();
         initialized = false;
     }
@@ -362,13 +363,19 @@ public final class SpiceServer {
         return List.copyOf(charDevices);
     }
 
-    /** spice_server_kbd_leds: the guest's LEDs changed; connected inputs channels are told (session layer). */
     private volatile int leds;
-    private volatile java.util.function.IntConsumer ledListener = l -> { };
+    private volatile IntConsumer ledListener = l -> { };
 
+    /**
+     * spice_server_kbd_leds: the guest's LEDs changed. QEMU calls it on a vCPU thread holding its global lock, so
+     * the inputs channels (sockets, channel_event) are told on the main loop, as the reference dispatches it.
+     */
     public int kbdLeds(int value) {
         leds = value;
-        ledListener.accept(value);
+        MainDispatcher dispatcher = mainDispatcher;
+        if (dispatcher != null) {
+            dispatcher.execute(() -> ledListener.accept(leds));
+        }
         return 0;
     }
 
@@ -376,7 +383,7 @@ public final class SpiceServer {
         return leds;
     }
 
-    public void onLeds(java.util.function.IntConsumer listener) {
+    public void onLeds(IntConsumer listener) {
         ledListener = listener;
     }
 

@@ -1,0 +1,133 @@
+package org.spicejava.core.host;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * The host's main loop and network as far as a server with no listening socket needs them: watches the test fires
+ * by hand (on the test's thread, standing for the host's main-loop thread), and wake-up descriptors that only
+ * count. Nothing is a real fd.
+ */
+public final class FakeMainLoop implements EventLoop, NetworkStack {
+    private final Map<Integer, IntConsumer> watches = new HashMap<>();
+    private final Map<Integer, Integer> wakes = new HashMap<>();
+    private int nextFd = 1000;
+
+    /** Runs what the host's main loop would run for readable {@code fd}; returns false when nothing watches it. */
+    public boolean fireReadable(int fd) {
+        IntConsumer handler = watches.get(fd);
+        if (handler == null) {
+            return false;
+        }
+        handler.accept(READ);
+        return true;
+    }
+
+    /** Fires every watched wake-up descriptor that was woken. */
+    public synchronized void runWoken() {
+        for (int fd : Map.copyOf(wakes).keySet()) {
+            if (wakes.get(fd) > 0) {
+                fireReadable(fd);
+            }
+        }
+    }
+
+    public synchronized int wakeCount(int fd) {
+        return wakes.getOrDefault(fd, 0);
+    }
+
+    @Override
+    public Timer newTimer(Runnable task) {
+        return new Timer() {
+            @Override
+            public void start(long millis) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+
+            @Override
+            public void remove() {
+            }
+        };
+    }
+
+    @Override
+    public Watch newWatch(int fd, int mask, IntConsumer onEvents) {
+        watches.put(fd, onEvents);
+        return new Watch() {
+            @Override
+            public void updateMask(int newMask) {
+            }
+
+            @Override
+            public void remove() {
+                watches.remove(fd);
+            }
+        };
+    }
+
+    @Override
+    public synchronized int openWakeup() {
+        int fd = nextFd++;
+        wakes.put(fd, 0);
+        return fd;
+    }
+
+    @Override
+    public synchronized void wake(int fd) {
+        if (!wakes.containsKey(fd)) {
+            throw new IllegalStateException("wake-up of fd " + fd + ", which is not open");
+        }
+        wakes.merge(fd, 1, Integer::sum);
+    }
+
+    @Override
+    public synchronized void drainWakeup(int fd) {
+        wakes.computeIfPresent(fd, (k, v) -> 0);
+    }
+
+    @Override
+    public synchronized void close(int fd) {
+        wakes.remove(fd);
+    }
+
+    @Override
+    public int listen(String address, int port, int family) throws IOException {
+        throw new IOException("no sockets in this fake");
+    }
+
+    @Override
+    public int accept(int listenFd) throws IOException {
+        throw new IOException("no sockets in this fake");
+    }
+
+    @Override
+    public int read(int fd, ByteBuffer dst) throws IOException {
+        throw new IOException("no sockets in this fake");
+    }
+
+    @Override
+    public int write(int fd, ByteBuffer src) throws IOException {
+        throw new IOException("no sockets in this fake");
+    }
+
+    @Override
+    public void setNonBlocking(int fd) {
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int fd) {
+        return null;
+    }
+
+    @Override
+    public InetSocketAddress peerAddress(int fd) {
+        return null;
+    }
+}
