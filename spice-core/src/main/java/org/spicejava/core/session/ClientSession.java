@@ -15,8 +15,12 @@ import org.spicejava.core.mainchannel.MainChannelClient;
 final class ClientSession {
     private final int id;
     private final MainChannelClient main;
-    /** Each channel other than main, keyed by its client object or handle, with how to close it. */
-    private final Map<Object, Consumer<String>> channels = new LinkedHashMap<>();
+    /** Each channel other than main, keyed by its client object or handle. */
+    private final Map<Object, Linked> channels = new LinkedHashMap<>();
+
+    /** Which channel a key stands for, and how to close it. */
+    private record Linked(MainChannelClient.ChannelId id, Consumer<String> close) {
+    }
 
     ClientSession(int id, MainChannelClient main) {
         this.id = id;
@@ -31,8 +35,13 @@ final class ClientSession {
         return main;
     }
 
-    void add(Object channel, Consumer<String> close) {
-        channels.put(channel, close);
+    void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close) {
+        channels.put(channel, new Linked(id, close));
+    }
+
+    /** True when a channel of this type and id is linked already: a session has each channel once. */
+    boolean has(MainChannelClient.ChannelId id) {
+        return channels.values().stream().anyMatch(c -> c.id().equals(id));
     }
 
     void remove(Object channel) {
@@ -46,8 +55,8 @@ final class ClientSession {
 
     /** Closes every channel, the main one last. */
     void close(String reason) {
-        for (Consumer<String> close : List.copyOf(channels.values())) {
-            close.accept(reason);
+        for (Linked channel : List.copyOf(channels.values())) {
+            channel.close().accept(reason);
         }
         main.close(reason);
     }

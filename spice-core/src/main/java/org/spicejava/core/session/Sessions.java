@@ -241,27 +241,39 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 connection.close("channel not available");
                 return;
             }
+            MainChannelClient.ChannelId id = new MainChannelClient.ChannelId(message.channelType(),
+                    message.channelId());
+            if (session.has(id)) {
+                LOG.warn("fd {}: channel {}:{} is already linked in session {}; refused", connection.fd(),
+                        message.channelType(), message.channelId(), Integer.toUnsignedString(session.id()));
+                result(LinkError.CHANNEL_NOT_AVAILABLE);
+                connection.close("duplicate channel");
+                return;
+            }
             result(LinkError.OK);
             ClientSession owner = session;
             if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
-                linkToWorker(owner, connection, message);
+                linkToWorker(owner, id, connection, message);
                 return;
             }
             ChannelClient channel = switch (message.channelType()) {
                 case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
                 default -> throw new IllegalStateException("listed channel without implementation");
             };
-            owner.add(channel, channel::close);
+            owner.add(channel, id, channel::close);
             attach(owner, channel, () -> owner.remove(channel));
         }
 
         /** Display and cursor channels live on their QXL instance's worker thread; events stay on this one. */
-        private void linkToWorker(ClientSession owner, SocketConnection connection, LinkMessage m) {
+        private void linkToWorker(ClientSession owner, MainChannelClient.ChannelId id, SocketConnection connection,
+                                  LinkMessage m) {
             QxlControl display = server.displays().stream().filter(d -> d.id() == m.channelId()).findFirst()
                     .orElseThrow();
             ChannelEvents.Info info = info(owner, m, connection.fd());
             events.channelEvent(ChannelEvents.CONNECTED, info);
-            connection.setOutputLimit(DISPLAY_OUTPUT_LIMIT);
+            // A display client's own queue holds frames back (DisplayChannelClient); cursor messages are small.
+            connection.setOutputLimit(m.channelType() == ChannelType.DISPLAY ? DISPLAY_OUTPUT_LIMIT
+                    : CHANNEL_OUTPUT_LIMIT);
             Object key = new Object(); // names this channel in the session; the client object lives on the worker
             Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m,
                     reason -> server.mainDispatcher().execute(() -> {
@@ -270,7 +282,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                         events.channelEvent(ChannelEvents.DISCONNECTED, info);
                         owner.remove(key);
                     }));
-            owner.add(key, close);
+            owner.add(key, id, close);
             events.channelEvent(ChannelEvents.INITIALIZED, info);
             LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
                     Integer.toUnsignedString(owner.id()), display.id());

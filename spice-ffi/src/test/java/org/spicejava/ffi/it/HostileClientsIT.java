@@ -1,5 +1,6 @@
 package org.spicejava.ffi.it;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,8 +96,17 @@ class HostileClientsIT {
             assertEquals(0, c.link(0, 1, 0, 0, ""));
             c.out.write(RawSpiceClient.le(6).putShort((short) 104).putInt(-1).array());
             c.socket.setSoTimeout(10_000);
-            byte[] rest = c.in.readAllBytes(); // whatever was queued (INIT...), then EOF
-            assertTrue(rest.length >= 0);
+            // Whatever was queued (INIT...), then EOF; a server that kept the channel open makes this time out.
+            assertDoesNotThrow(() -> c.in.readAllBytes(), "the main channel was closed");
+        }
+        // The same channel linked twice in one session: the second is refused, as the reference refuses it,
+        // so one client cannot hold many channels' worth of queued messages.
+        try (RawSpiceClient main = new RawSpiceClient(port)) {
+            int session = main.linkMainAndAttach();
+            try (RawSpiceClient first = new RawSpiceClient(port); RawSpiceClient again = new RawSpiceClient(port)) {
+                assertEquals(0, first.link(session, 3, 0, 0, ""), "the inputs channel links once");
+                assertEquals(9, again.link(session, 3, 0, 0, ""), "CHANNEL_NOT_AVAILABLE for the duplicate");
+            }
         }
         // Silent clients and a flood: 200 connections at once, most of them never send anything.
         List<Socket> flood = new ArrayList<>();
@@ -120,6 +130,8 @@ class HostileClientsIT {
         assertEquals(fdsBefore, fdCount(run.process().pid()), "no file descriptor leaked");
         String err = Files.readString(run.stderr());
         assertTrue(err.contains("link refused (INVALID_MAGIC)"), "a clear log line for bad input:\n" + err);
+        assertTrue(err.contains("message type 104 declares"), "a clear log line for the huge message:\n" + err);
+        assertTrue(err.contains("already linked"), "a clear log line for the duplicate channel:\n" + err);
         assertTrue(!err.contains("\tat "), "no Java stack trace:\n" + err);
         QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()));
