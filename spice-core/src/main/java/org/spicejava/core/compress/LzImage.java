@@ -1,0 +1,70 @@
+package org.spicejava.core.compress;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+import org.spicejava.core.display.draw.Bitmap;
+
+/**
+ * LZ_RGB and GLZ_RGB image payloads (what follows the data_size of SpiceLZRGBData) for 32-bit pixels: a big-endian
+ * header, then the RGB stream, then for images with alpha the alpha stream (type RGBA). Rows go top-down.
+ */
+public final class LzImage {
+    /** "LZ  " and version 1.1, as spice-common's lz_common.h defines them. */
+    static final int MAGIC = 0x20205A4C;
+    static final int VERSION = 0x00010001;
+    /** LzImageType. */
+    static final int TYPE_RGB32 = 8;
+    static final int TYPE_RGBA = 9;
+    static final int LZ_HEADER = 28;
+    static final int GLZ_HEADER = 33;
+
+    private LzImage() {
+    }
+
+    private static long worstCase(Bitmap b, int header) {
+        long pixels = (long) b.width() * b.height();
+        return header + LzStream.worstCase(pixels, LzStream.Plane.RGB)
+                + (b.alpha() ? LzStream.worstCase(pixels, LzStream.Plane.ALPHA) : 0);
+    }
+
+    private static void body(Bitmap b, LzStream.Format format, ByteSink out) {
+        int pixels = b.width() * b.height();
+        LzStream.encode(b.pixels(), pixels, LzStream.Plane.RGB, format, out);
+        if (b.alpha()) {
+            LzStream.encode(b.pixels(), pixels, LzStream.Plane.ALPHA, format, out);
+        }
+    }
+
+    /** An LZ_RGB payload. */
+    public static MemorySegment lz(Bitmap b, SegmentAllocator alloc) {
+        ByteSink out = new ByteSink(alloc.allocate(worstCase(b, LZ_HEADER), 8));
+        out.u32be(MAGIC);
+        out.u32be(VERSION);
+        out.u32be(b.alpha() ? TYPE_RGBA : TYPE_RGB32);
+        out.u32be(b.width());
+        out.u32be(b.height());
+        out.u32be(4 * b.width());
+        out.u32be(1); // top-down
+        body(b, LzStream.Format.LZ, out);
+        return out.written();
+    }
+
+    /**
+     * A GLZ_RGB payload with window id {@code imageId}. Its references stay in this image and its window head
+     * distance is 0, so the client keeps no older image for it.
+     */
+    public static MemorySegment glz(Bitmap b, long imageId, SegmentAllocator alloc) {
+        ByteSink out = new ByteSink(alloc.allocate(worstCase(b, GLZ_HEADER), 8));
+        out.u32be(MAGIC);
+        out.u32be(VERSION);
+        out.u8((b.alpha() ? TYPE_RGBA : TYPE_RGB32) | 0x10); // type, top-down
+        out.u32be(b.width());
+        out.u32be(b.height());
+        out.u32be(4 * b.width());
+        out.u64be(imageId);
+        out.u32be(0); // window head distance
+        body(b, LzStream.Format.GLZ, out);
+        return out.written();
+    }
+}

@@ -1,0 +1,104 @@
+package org.spicejava.core.compress;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.function.IntBinaryOperator;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.spicejava.core.display.draw.Bitmap;
+
+/** LZ and GLZ payloads decode to the exact pixels, on every kind of content and near every format limit. */
+class LzImageTest {
+    private final Arena arena = Arena.ofConfined();
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    private Bitmap image(int width, int height, boolean alpha, IntBinaryOperator pixel) {
+        MemorySegment px = arena.allocate(4L * width * height, 8);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                px.setAtIndex(ValueLayout.JAVA_INT, (long) y * width + x, pixel.applyAsInt(x, y));
+            }
+        }
+        return new Bitmap(width, height, px, alpha);
+    }
+
+    /** What the client shows: x8r8g8b8 drops the pad byte; a8r8g8b8 keeps alpha. */
+    private static int[] expected(Bitmap b) {
+        int[] px = b.toArray();
+        if (!b.alpha()) {
+            for (int i = 0; i < px.length; i++) {
+                px[i] &= 0xFFFFFF;
+            }
+        }
+        return px;
+    }
+
+    private void roundTrip(String what, Bitmap b) {
+        byte[] lz = LzImage.lz(b, arena).toArray(ValueLayout.JAVA_BYTE);
+        LzTestDecoder.Decoded d = LzTestDecoder.lz(lz);
+        assertEquals(b.width(), d.width(), what);
+        assertEquals(b.height(), d.height(), what);
+        assertArrayEquals(expected(b), d.pixels(), what + " (LZ)");
+        byte[] glz = LzImage.glz(b, 77, arena).toArray(ValueLayout.JAVA_BYTE);
+        LzTestDecoder.Decoded g = LzTestDecoder.glz(glz);
+        assertEquals(77, g.imageId(), what);
+        assertArrayEquals(expected(b), g.pixels(), what + " (GLZ)");
+    }
+
+    @Test
+    void everyKindOfContentRoundTrips() {
+        Random random = new Random(1);
+        for (int width : new int[] {1, 2, 3, 7, 31, 33, 64, 101}) {
+            for (boolean alpha : new boolean[] {false, true}) {
+                int height = 1 + width % 9;
+                roundTrip("random " + width, image(width, height, alpha, (x, y) -> random.nextInt()));
+                roundTrip("flat " + width, image(width, height, alpha, (x, y) -> 0x80336699));
+                roundTrip("gradient " + width, image(width, height, alpha, (x, y) -> x * 0x010203 + y * 0x030201));
+                // Text-like: a few colours in small repeating shapes.
+                roundTrip("text " + width, image(width, height, alpha,
+                        (x, y) -> ((x / 3 + y / 2) % 5 == 0) ? 0xFF000000 : 0xFFFFFFFF));
+            }
+        }
+    }
+
+    @Test
+    void longRunsUseExtendedLengths() {
+        Bitmap b = image(1000, 3, true, (x, y) -> x < 600 ? 0xFF112233 : 0x7F445566);
+        roundTrip("long runs", b);
+        long size = LzImage.lz(b, arena).byteSize();
+        assertTrue(size < 100, "3000 pixels of two runs took " + size + " bytes");
+    }
+
+    @Test
+    void farReferencesInBothFormats() {
+        // A random row of 9000 pixels repeated: matches 9000 back (LZ far form, GLZ 13-bit offsets)...
+        int[] row = new Random(2).ints(9000).toArray();
+        roundTrip("period 9000", image(9000, 3, false, (x, y) -> row[x]));
+        // ...and 140,000 back (past LZ's window; GLZ's widest offsets): ten random pixels, then one colour.
+        int[] head = new Random(3).ints(10).toArray();
+        Bitmap b = image(140_000, 2, false, (x, y) -> x < head.length ? head[x] : 0x445566);
+        roundTrip("period 140000", b);
+        long glz = LzImage.glz(b, 0, arena).byteSize();
+        long lz = LzImage.lz(b, arena).byteSize();
+        assertTrue(glz < lz, "GLZ reaches back 140,000 pixels where LZ cannot: GLZ " + glz + ", LZ " + lz);
+    }
+
+    @Test
+    void desktopContentCompressesWell() {
+        // Flat panels with a few edges, as a desktop: the payload must be a small fraction of 4 bytes a pixel.
+        Bitmap b = image(640, 480, false, (x, y) -> y < 30 ? 0x2040A0 : (x % 160 < 2 ? 0x000000 : 0xF0F0F0));
+        long lz = LzImage.lz(b, arena).byteSize();
+        assertTrue(lz * 50 < 4L * 640 * 480, "LZ payload " + lz + " bytes");
+    }
+}

@@ -1,0 +1,137 @@
+package org.spicejava.core.compress;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A strict decoder of our LZ_RGB and GLZ_RGB payloads, written from the decoders' grammar for the tests: it
+ * refuses what would make spice-gtk's decoder assert (a reference before the first pixel or past the last,
+ * bytes left over), and GLZ references to other images, which we never send. Returns 0xAARRGGBB pixels.
+ */
+final class LzTestDecoder {
+    private final ByteBuffer in;
+    private final boolean glz;
+
+    private LzTestDecoder(byte[] data, boolean glz) {
+        this.in = ByteBuffer.wrap(data); // big-endian header fields
+        this.glz = glz;
+    }
+
+    record Decoded(int width, int height, long imageId, int[] pixels) {
+    }
+
+    static Decoded lz(byte[] data) {
+        return new LzTestDecoder(data, false).decode();
+    }
+
+    static Decoded glz(byte[] data) {
+        return new LzTestDecoder(data, true).decode();
+    }
+
+    private Decoded decode() {
+        check(in.getInt() == LzImage.MAGIC, "magic");
+        check(in.getInt() == LzImage.VERSION, "version");
+        int type;
+        boolean topDown;
+        if (glz) {
+            int t = in.get() & 0xFF;
+            type = t & 0xF;
+            topDown = (t & 0x10) != 0;
+        } else {
+            type = in.getInt();
+            topDown = false;
+        }
+        int width = in.getInt();
+        int height = in.getInt();
+        int stride = in.getInt();
+        long id = 0;
+        if (glz) {
+            id = in.getLong();
+            check(in.getInt() == 0, "window head distance");
+        } else {
+            topDown = in.getInt() == 1;
+        }
+        check(topDown, "top-down");
+        check(type == LzImage.TYPE_RGB32 || type == LzImage.TYPE_RGBA, "type " + type);
+        check(stride == 4 * width, "stride");
+        int[] out = new int[width * height];
+        stream(out, true);
+        if (type == LzImage.TYPE_RGBA) {
+            stream(out, false);
+        }
+        check(!in.hasRemaining(), in.remaining() + " bytes after the last pixel");
+        return new Decoded(width, height, id, out);
+    }
+
+    private int u8() {
+        return in.get() & 0xFF;
+    }
+
+    private void stream(int[] out, boolean rgb) {
+        int op = 0;
+        int bias = rgb ? 0 : 2; // the pixel count of a match is the length field plus this
+        while (op < out.length) {
+            int ctrl = u8();
+            if (ctrl < 32) {
+                int count = ctrl + 1;
+                check(op + count <= out.length, "literal run past the end");
+                for (int k = 0; k < count; k++, op++) {
+                    if (rgb) {
+                        int b = u8();
+                        int g = u8();
+                        int r = u8();
+                        out[op] = r << 16 | g << 8 | b;
+                    } else {
+                        out[op] |= u8() << 24;
+                    }
+                }
+                continue;
+            }
+            int length = ctrl >>> 5;
+            if (length == 7) {
+                int b;
+                do {
+                    b = u8();
+                    length += b;
+                } while (b == 255);
+            }
+            length += bias;
+            int offset;
+            if (glz) {
+                offset = (ctrl & 0xF) | u8() << 4;
+                int c = u8();
+                check(c >> 6 == 0, "reference to another image");
+                if ((ctrl & 0x10) == 0) {
+                    check((c & 0x3F) == 0, "reference to another image");
+                } else {
+                    offset |= (c & 0x1F) << 12;
+                    if ((c & 0x20) != 0) {
+                        offset |= u8() << 17;
+                    }
+                }
+            } else {
+                int hi = ctrl & 31;
+                int lo = u8();
+                offset = hi << 8 | lo;
+                if (hi == 31 && lo == 255) {
+                    offset = (u8() << 8 | u8()) + 8191;
+                }
+            }
+            int ref = op - offset - 1;
+            check(ref >= 0, "reference before the first pixel");
+            check(op + length <= out.length, "match past the end");
+            for (int k = 0; k < length; k++, op++, ref++) {
+                if (rgb) {
+                    out[op] = out[ref];
+                } else {
+                    out[op] = out[op] & 0xFFFFFF | out[ref] & 0xFF000000;
+                }
+            }
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException("bad stream: " + what);
+        }
+    }
+}
