@@ -35,6 +35,7 @@ public final class DisplayChannel {
     private final List<DisplayChannelClient> clients = new ArrayList<>();
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
+    private int imageCompression = ImageEncoder.AUTO_GLZ;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -44,6 +45,15 @@ public final class DisplayChannel {
 
     public int id() {
         return id;
+    }
+
+    /** The server's image compression setting (spice_server_set_image_compression). */
+    public int imageCompression() {
+        return imageCompression;
+    }
+
+    public void setImageCompression(int value) {
+        imageCompression = value;
     }
 
     /** The surface with this id, or null. */

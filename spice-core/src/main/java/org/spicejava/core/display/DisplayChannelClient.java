@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,15 +38,18 @@ public final class DisplayChannelClient extends ChannelClient {
     }
 
     private final DisplayChannel display;
+    private final ImageEncoder images;
     private final ArrayDeque<DisplayMessages.Message> pending = new ArrayDeque<>();
     private final Map<Integer, SurfaceKey> clientSurfaces = new HashMap<>();
     private long pendingBytes;
     private boolean resync = true;
-    private int preferredCompression;
 
-    public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display) {
+    /** {@code glzImageIds}: the GLZ window numbering of the client session this channel belongs to. */
+    public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
+                                AtomicLong glzImageIds) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
+        this.images = new ImageEncoder(glzImageIds);
     }
 
     @Override
@@ -102,7 +106,7 @@ public final class DisplayChannelClient extends ChannelClient {
                 continue; // a client without the capability would not understand it
             }
             track(m);
-            sendCounted(m.type(), m.parts(), m::release);
+            sendCounted(m.type(), partsFor(m), m::release);
         }
     }
 
@@ -116,8 +120,18 @@ public final class DisplayChannelClient extends ChannelClient {
         }
     }
 
+    /** This client's bytes for {@code m}: draws are encoded for it, everything else is shared as it is. */
+    private ByteBuffer[] partsFor(DisplayMessages.Message m) {
+        int setting = display.imageCompression();
+        if (m.drawable() == null || m.memory() == null || !images.compresses(setting)) {
+            return m.parts();
+        }
+        return DisplayMessages.draw(m.drawable(), null,
+                new DisplayMessages.Coding(images, setting, m.memory())).parts();
+    }
+
     public int preferredCompression() {
-        return preferredCompression;
+        return images.preferred();
     }
 
     @Override
@@ -129,17 +143,30 @@ public final class DisplayChannelClient extends ChannelClient {
     protected boolean handle(int type, ByteBuffer body) {
         switch (type) {
             case MSGC_INIT -> {
-                // u8 pixmap_cache_id, i64 pixmap_cache_size, u8 glz_dictionary_id, i32 window: we cache nothing yet.
+                // u8 pixmap_cache_id, i64 pixmap_cache_size, u8 glz_dictionary_id, i32 glz window (pixels).
                 if (body.remaining() < 14) {
                     close("short DISPLAY_INIT");
+                    return true;
                 }
+                int window = body.getInt(10);
+                if (window < 0 || window > ImageEncoder.MAX_GLZ_WINDOW) {
+                    LOG.warn("display {}: client's GLZ window of {} pixels clamped to {}", display.id(), window,
+                            ImageEncoder.MAX_GLZ_WINDOW);
+                }
+                images.glzWindow(Math.clamp(window, 0, ImageEncoder.MAX_GLZ_WINDOW));
             }
             case MSGC_PREFERRED_COMPRESSION -> {
                 if (body.remaining() < 1) {
                     close("short PREFERRED_COMPRESSION");
                     return true;
                 }
-                preferredCompression = Byte.toUnsignedInt(body.get(0));
+                int preferred = Byte.toUnsignedInt(body.get(0));
+                if (ImageEncoder.valid(preferred)) {
+                    images.prefer(preferred);
+                } else {
+                    LOG.warn("display {}: client prefers unknown image compression {}; ignored", display.id(),
+                            preferred);
+                }
             }
             case MSGC_STREAM_REPORT, MSGC_GL_DRAW_DONE, MSGC_PREFERRED_VIDEO_CODEC_TYPE -> {
                 // no streams and no GL scanout are sent, so these carry nothing we act on

@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.SegmentAllocator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -88,6 +89,11 @@ public final class DisplayMessages {
 
         public int type() {
             return type;
+        }
+
+        /** Memory that lives as long as this message (its lease), for per-client payloads; null when none. */
+        SegmentAllocator memory() {
+            return owner instanceof SegmentAllocator a ? a : null;
         }
 
         /** The drawable a draw message was made from, or null. */
@@ -192,29 +198,41 @@ public final class DisplayMessages {
         return draw(d, images);
     }
 
+    /**
+     * How one client's copy of a draw writes its bitmaps: through that client's encoder, with payload memory from
+     * the message's own lease (it lives until the message is sent).
+     */
+    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory) {
+    }
+
     /** The draw message for a drawable; it owns {@code images} (where the drawable's bitmaps live), may be null. */
     public static Message draw(Drawable d, AutoCloseable images) {
+        return draw(d, images, null);
+    }
+
+    /** The draw message with bitmaps written by {@code coding}, or raw when it is null. */
+    static Message draw(Drawable d, AutoCloseable images, Coding coding) {
         WireWriter w = new WireWriter(256);
         w.u32(d.surfaceId());
         rect(w, d.bbox());
         clip(w, d.clip());
         int type = switch (d.op()) {
             case DrawOp.Fill f -> {
-                brush(w, f.brush());
+                brush(w, f.brush(), coding);
                 w.u16(f.rop());
                 mask(w, f.mask());
                 yield MSG_DRAW_FILL;
             }
             case DrawOp.Opaque o -> {
-                w.pointer(image(o.src()));
+                w.pointer(image(o.src(), coding));
                 rect(w, o.srcArea());
-                brush(w, o.brush());
+                brush(w, o.brush(), coding);
                 w.u16(o.rop()).u8(o.scaleMode());
                 mask(w, o.mask());
                 yield MSG_DRAW_OPAQUE;
             }
             case DrawOp.Copy c -> {
-                w.pointer(image(c.src()));
+                w.pointer(image(c.src(), coding));
                 rect(w, c.srcArea());
                 w.u16(c.rop()).u8(c.scaleMode());
                 mask(w, c.mask());
@@ -233,15 +251,15 @@ public final class DisplayMessages {
                 };
             }
             case DrawOp.Rop3 r -> {
-                w.pointer(image(r.src()));
+                w.pointer(image(r.src(), coding));
                 rect(w, r.srcArea());
-                brush(w, r.brush());
+                brush(w, r.brush(), coding);
                 w.u8(r.rop3()).u8(r.scaleMode());
                 mask(w, r.mask());
                 yield MSG_DRAW_ROP3;
             }
             case DrawOp.Transparent t -> {
-                w.pointer(image(t.src()));
+                w.pointer(image(t.src(), coding));
                 rect(w, t.srcArea());
                 w.u32(t.srcColor()).u32(t.trueColor());
                 yield MSG_DRAW_TRANSPARENT;
@@ -258,23 +276,23 @@ public final class DisplayMessages {
                         }
                     });
                 }
-                brush(w, st.brush());
+                brush(w, st.brush(), coding);
                 w.u16(st.foreMode()).u16(st.backMode());
                 yield MSG_DRAW_STROKE;
             }
             case DrawOp.Text t -> {
                 w.pointer(glyphString(t.string()));
                 rect(w, t.backArea());
-                brush(w, t.foreBrush());
-                brush(w, t.backBrush());
+                brush(w, t.foreBrush(), coding);
+                brush(w, t.backBrush(), coding);
                 w.u16(t.foreMode()).u16(t.backMode());
                 yield MSG_DRAW_TEXT;
             }
             case DrawOp.Composite c -> {
                 // u32 flags, src, [mask], [src transform], [mask transform], Point16 src_origin, mask_origin
-                w.u32(c.flags()).pointer(image(c.src()));
+                w.u32(c.flags()).pointer(image(c.src(), coding));
                 if (c.mask() != null) {
-                    w.pointer(image(c.mask()));
+                    w.pointer(image(c.mask(), coding));
                 }
                 for (int[] t : new int[][] {c.srcTransform(), c.maskTransform()}) {
                     if (t != null) {
@@ -288,7 +306,7 @@ public final class DisplayMessages {
             }
             case DrawOp.AlphaBlend a -> {
                 w.u8(a.alphaFlags()).u8(a.alpha());
-                w.pointer(image(a.src()));
+                w.pointer(image(a.src(), coding));
                 rect(w, a.srcArea());
                 yield MSG_DRAW_ALPHA_BLEND;
             }
@@ -334,12 +352,12 @@ public final class DisplayMessages {
         rects.forEach(r -> rect(w, r));
     }
 
-    private static void brush(WireWriter w, Brush brush) {
+    private static void brush(WireWriter w, Brush brush, Coding coding) {
         switch (brush) {
             case Brush.None n -> w.u8(Brush.TYPE_NONE);
             case Brush.Solid s -> w.u8(Brush.TYPE_SOLID).u32(s.color());
             case Brush.Pattern p -> {
-                w.u8(Brush.TYPE_PATTERN).pointer(image(p.pattern()));
+                w.u8(Brush.TYPE_PATTERN).pointer(image(p.pattern(), coding));
                 w.u32(p.x()).u32(p.y());
             }
         }
@@ -351,8 +369,21 @@ public final class DisplayMessages {
         w.pointer(mask.bitmap() == null ? null : maskImage(mask.bitmap()));
     }
 
-    /** Image: descriptor {u64 id, u8 type, u8 flags, u32 width, u32 height}, then the type's data. */
-    private static Consumer<WireWriter> image(Image image) {
+    /**
+     * Image: descriptor {u64 id, u8 type, u8 flags, u32 width, u32 height}, then the type's data: for LZ_RGB and
+     * GLZ_RGB a u32 data_size and the payload.
+     */
+    private static Consumer<WireWriter> image(Image image, Coding coding) {
+        if (coding != null && image instanceof Bitmap b) {
+            ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory());
+            if (e != null) {
+                return w -> {
+                    w.u64(0).u8(e.type()).u8(0).u32(b.width()).u32(b.height());
+                    w.u32((int) e.payload().byteSize());
+                    w.external(e.payload());
+                };
+            }
+        }
         return w -> {
             w.u64(0).u8(image instanceof Bitmap ? IMAGE_BITMAP : IMAGE_SURFACE).u8(0).u32(image.width())
                     .u32(image.height());
@@ -371,7 +402,7 @@ public final class DisplayMessages {
     /** A mask as the client's canvas reads masks: a 1-bit, MSB-first, top-down bitmap; set where non-zero. */
     private static Consumer<WireWriter> maskImage(Image image) {
         if (!(image instanceof Bitmap b)) {
-            return image(image);
+            return image(image, null);
         }
         return w -> {
             int rowBytes = (b.width() + 7) / 8;

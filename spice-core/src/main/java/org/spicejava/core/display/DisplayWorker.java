@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -181,14 +182,14 @@ public final class DisplayWorker {
      * from any thread. Any thread.
      */
     public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
-                                         Consumer<String> onClosed) {
+                                         AtomicLong glzImageIds, Consumer<String> onClosed) {
         AtomicReference<ChannelClient> client = new AtomicReference<>();
         submit(() -> {
             SocketConnection connection = SocketConnection.adopt(handover, loop);
             ChannelClient c;
             Runnable detach;
             if (link.channelType() == ChannelType.DISPLAY) {
-                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display);
+                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glzImageIds);
                 display.addClient(dc);
                 detach = () -> display.removeClient(dc);
                 c = dc;
@@ -219,6 +220,11 @@ public final class DisplayWorker {
     /** Tells the device a new compression level, on the worker as every device callback. Any thread. */
     public void setCompressionLevel(int level) {
         submit(() -> device.setCompressionLevel(level));
+    }
+
+    /** The server's image compression setting changed. Any thread. */
+    public void setImageCompression(int value) {
+        submit(() -> display.setImageCompression(value));
     }
 
     QxlDevice device() {

@@ -283,6 +283,7 @@ public final class SpiceServer {
         updateMouseMode();
         beforeStart.accept(control);
         worker.start(compressionLevel());
+        worker.setImageCompression(config.imageCompression());
         if (vmRunning) {
             control.start();
         }
@@ -484,7 +485,11 @@ public final class SpiceServer {
     /** Image compression or streaming changed: QXL devices get the new level, as the reference tells them. */
     public void compressionChanged() {
         int level = compressionLevel();
-        displays.forEach(d -> d.worker().setCompressionLevel(level));
+        int images = config.imageCompression();
+        displays.forEach(d -> {
+            d.worker().setCompressionLevel(level);
+            d.worker().setImageCompression(images);
+        });
     }
 
     // --- migration, answered the way a server with no migration target in progress does ---

@@ -3,6 +3,7 @@ package org.spicejava.core.session;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.spicejava.core.inputs.InputsChannelClient;
@@ -15,6 +16,8 @@ import org.spicejava.core.mainchannel.MainChannelClient;
 final class ClientSession {
     private final int id;
     private final MainChannelClient main;
+    /** GLZ images sent to this client, numbered from 0 across its display channels as its GLZ window expects. */
+    private final AtomicLong glzImageIds = new AtomicLong();
     /** Each channel other than main, keyed by its client object or handle. */
     private final Map<Object, Linked> channels = new LinkedHashMap<>();
 
@@ -33,6 +36,10 @@ final class ClientSession {
 
     MainChannelClient main() {
         return main;
+    }
+
+    AtomicLong glzImageIds() {
+        return glzImageIds;
     }
 
     void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close) {

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
  * refuses what would make spice-gtk's decoder assert (a reference before the first pixel or past the last,
  * bytes left over), and GLZ references to other images, which we never send. Returns 0xAARRGGBB pixels.
  */
-final class LzTestDecoder {
+public final class LzTestDecoder {
     private final ByteBuffer in;
     private final boolean glz;
 
@@ -16,14 +16,14 @@ final class LzTestDecoder {
         this.glz = glz;
     }
 
-    record Decoded(int width, int height, long imageId, int[] pixels) {
+    public record Decoded(int width, int height, long imageId, int[] pixels) {
     }
 
-    static Decoded lz(byte[] data) {
+    public static Decoded lz(byte[] data) {
         return new LzTestDecoder(data, false).decode();
     }
 
-    static Decoded glz(byte[] data) {
+    public static Decoded glz(byte[] data) {
         return new LzTestDecoder(data, true).decode();
     }
 

@@ -2,11 +2,15 @@ package org.spicejava.core.display;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.compress.LzTestDecoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.Brush;
 import org.spicejava.core.display.draw.DrawOp;
@@ -51,6 +55,63 @@ class DisplayMessagesTest {
         assertEquals(1, body.get(41), "solid brush");
         assertEquals(0xabcdef, body.getInt(42));
         assertEquals(8, body.getShort(46));
+    }
+
+    /** A 16x16 desktop-like image: flat with one edge, as GLZ and LZ shrink it. */
+    private static Bitmap desktop() {
+        int[] px = new int[16 * 16];
+        Arrays.fill(px, 0xF0F0F0);
+        Arrays.fill(px, 0, 16, 0x204080);
+        return Bitmap.of(16, 16, px, false);
+    }
+
+    /** The image of a DRAW_COPY body (no clip): {type, data bytes}. */
+    private static Object[] copiedImage(ByteBuffer body) {
+        int image = body.getInt(21);
+        int type = Byte.toUnsignedInt(body.get(image + 8));
+        int size = body.getInt(image + 18);
+        byte[] data = new byte[size];
+        body.get(image + 22, data);
+        assertEquals(image + 22 + size, body.limit(), "the payload ends the message");
+        return new Object[] {type, data};
+    }
+
+    private static ByteBuffer encodedCopy(Bitmap b, ImageEncoder encoder, int setting, Arena arena) {
+        Drawable d = DisplayMessages.copy(0, Rect.ofSize(b.width(), b.height()), b, null).drawable();
+        return DisplayMessages.draw(d, null, new DisplayMessages.Coding(encoder, setting, arena)).body()
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Test
+    void eachClientsDrawCarriesItsCodecsImage() {
+        AtomicLong glzIds = new AtomicLong();
+        ImageEncoder encoder = new ImageEncoder(glzIds);
+        Bitmap b = desktop();
+        try (Arena arena = Arena.ofConfined()) {
+            // Before DISPLAY_INIT names a GLZ window, auto_glz sends LZ.
+            Object[] lz = copiedImage(encodedCopy(b, encoder, ImageEncoder.AUTO_GLZ, arena));
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, lz[0]);
+            assertEquals(Arrays.toString(b.toArray()), Arrays.toString(
+                    LzTestDecoder.lz((byte[]) lz[1]).pixels()));
+            encoder.glzWindow(1 << 20);
+            for (long id = 0; id < 3; id++) {
+                Object[] glz = copiedImage(encodedCopy(b, encoder, ImageEncoder.AUTO_GLZ, arena));
+                assertEquals(ImageEncoder.IMAGE_GLZ_RGB, glz[0]);
+                var decoded = LzTestDecoder.glz((byte[]) glz[1]);
+                assertEquals(id, decoded.imageId(), "GLZ ids from 0, one per image");
+                assertEquals(Arrays.toString(b.toArray()), Arrays.toString(decoded.pixels()));
+            }
+            // The client's preference wins over the server's setting; off and tiny images go raw.
+            encoder.prefer(ImageEncoder.LZ);
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, encoder, ImageEncoder.GLZ, arena))[0]);
+            encoder.prefer(0);
+            assertEquals(DisplayMessages.IMAGE_BITMAP,
+                    encodedCopy(b, encoder, ImageEncoder.OFF, arena).get(57 + 8));
+            Bitmap tiny = Bitmap.of(3, 3, new int[9], false);
+            assertEquals(DisplayMessages.IMAGE_BITMAP,
+                    encodedCopy(tiny, encoder, ImageEncoder.LZ, arena).get(57 + 8), "36 bytes go raw");
+            assertEquals(3, glzIds.get(), "only GLZ images took ids");
+        }
     }
 
     @Test

@@ -1,0 +1,93 @@
+package org.spicejava.core.display;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.display.draw.Bitmap;
+
+/**
+ * One display client's choice of image codec (the reference's dcc compression decision) and the encoding itself.
+ * The server's setting (spice_server_set_image_compression) applies unless the client asked for another with
+ * PREFERRED_COMPRESSION. Display worker thread.
+ *
+ * <p>What is here: LZ and GLZ (GLZ images reference only themselves). QUIC and LZ4 settings fall back to LZ until
+ * those codecs exist, which keeps every image lossless.
+ */
+public final class ImageEncoder {
+    /** SpiceImageCompression values. */
+    public static final int OFF = 1;
+    public static final int AUTO_GLZ = 2;
+    public static final int AUTO_LZ = 3;
+    public static final int QUIC = 4;
+    public static final int GLZ = 5;
+    public static final int LZ = 6;
+    public static final int LZ4 = 7;
+    /** Wire image types. */
+    static final int IMAGE_LZ_RGB = 101;
+    static final int IMAGE_GLZ_RGB = 102;
+    /** Images smaller than this many bytes go raw, as in the reference (MIN_SIZE_TO_COMPRESS). */
+    static final long MIN_SIZE_TO_COMPRESS = 54;
+    /** Largest GLZ window a client may announce, in pixels: spice-gtk asks for at most 64 MiB of 4-byte pixels. */
+    static final int MAX_GLZ_WINDOW = 16 << 20;
+
+    /** An encoded image: its wire type and the payload that follows data_size. */
+    public record Encoded(int type, MemorySegment payload) {
+    }
+
+    private final AtomicLong glzImageIds;
+    private int preferred;
+    private int glzWindow;
+
+    /** {@code glzImageIds}: the client session's GLZ window numbering, shared by its display channels. */
+    public ImageEncoder(AtomicLong glzImageIds) {
+        this.glzImageIds = glzImageIds;
+    }
+
+    public static boolean valid(int compression) {
+        return compression >= OFF && compression <= LZ4;
+    }
+
+    /** The client's PREFERRED_COMPRESSION, already checked with {@link #valid}. */
+    void prefer(int compression) {
+        preferred = compression;
+    }
+
+    int preferred() {
+        return preferred;
+    }
+
+    /** DISPLAY_INIT's GLZ dictionary window, in pixels (clamped by the caller). */
+    void glzWindow(int pixels) {
+        glzWindow = pixels;
+    }
+
+    /** The setting in force for this client. */
+    int setting(int serverSetting) {
+        return preferred != 0 ? preferred : serverSetting;
+    }
+
+    /** True when a bitmap may be sent other than raw under {@code serverSetting}. */
+    boolean compresses(int serverSetting) {
+        return setting(serverSetting) != OFF;
+    }
+
+    /**
+     * Encodes {@code b} for this client, or returns null when it goes raw: compression off, a tiny image, or an
+     * encoding no smaller than the raw pixels. Payload memory comes from {@code memory}.
+     */
+    Encoded encode(Bitmap b, int serverSetting, SegmentAllocator memory) {
+        long raw = 4L * b.width() * b.height();
+        int setting = setting(serverSetting);
+        if (setting == OFF || raw < MIN_SIZE_TO_COMPRESS) {
+            return null;
+        }
+        boolean glz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
+        Encoded e = glz
+                ? new Encoded(IMAGE_GLZ_RGB, LzImage.glz(b, glzImageIds.getAndIncrement(), memory))
+                : new Encoded(IMAGE_LZ_RGB, LzImage.lz(b, memory));
+        // A GLZ image keeps its id even when larger: the client's window needs every id (the reference sends it too).
+        return glz || e.payload().byteSize() < raw ? e : null;
+    }
+}
