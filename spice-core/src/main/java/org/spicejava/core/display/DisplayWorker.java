@@ -1,7 +1,9 @@
 package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +48,12 @@ public final class DisplayWorker {
     private DisplayChannel display;
     /** The memslot group of the host's own commands (QXLDevInitInfo.internal_groupslot_id). */
     private int internalGroup;
+    /** Where each live surface's memory came from, so a memslot change can tell which lost their memory. */
+    private final Map<Integer, GuestRange> surfaceMemory = new HashMap<>();
+
+    private record GuestRange(long address, long size, int group, long hostAddress) {
+    }
+
     /** Surface-create commands stay unreleased while their surface lives, as the reference keeps them. */
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     /** Synchronous calls still waiting; closing the worker abandons them so no caller waits for nothing. */
@@ -401,7 +409,23 @@ public final class DisplayWorker {
         if (!keepData) {
             pixels.fill((byte) 0); // a new surface starts black, as the reference clears it
         }
+        surfaceMemory.put(surfaceId, new GuestRange(address, absStride * height, group, pixels.address()));
         return new Surface(surfaceId, width, height, format, stride, pixels, primary);
+    }
+
+    /**
+     * The ids of live surfaces whose memory no memslot lends any more (the guest deleted or replaced the slot):
+     * they must not be drawn on, since that memory is no longer the surface's. Worker thread.
+     */
+    List<Integer> surfacesOutsideMemslots() {
+        List<Integer> lost = new ArrayList<>();
+        surfaceMemory.entrySet().removeIf(e -> display.surface(e.getKey()) == null);
+        surfaceMemory.forEach((id, range) -> {
+            if (memslots.translate(range.address(), range.size(), range.group()).orElse(-1L) != range.hostAddress()) {
+                lost.add(id);
+            }
+        });
+        return lost;
     }
 
     private void release(QxlDevice.Command cmd) {

@@ -76,11 +76,28 @@ public final class QxlControl {
             if (!worker.memslots().delete(group, slot)) {
                 LOG.warn("display {}: del_memslot {}/{} out of range", id, group, slot);
             }
+            destroySurfacesOutsideMemslots();
         });
     }
 
     public void resetMemslots() {
-        worker.call(() -> worker.memslots().reset());
+        worker.call(() -> {
+            worker.memslots().reset();
+            destroySurfacesOutsideMemslots();
+        });
+    }
+
+    /** Surfaces left without their memslot are destroyed (clients told), never drawn on outside every slot. */
+    private void destroySurfacesOutsideMemslots() {
+        for (int surfaceId : worker.surfacesOutsideMemslots()) {
+            LOG.warn("display {}: surface {} lost its memslot; destroyed", id, surfaceId);
+            if (surfaceId == 0) {
+                destroyPrimarySurface(0);
+            } else {
+                worker.display().destroy(surfaceId);
+            }
+        }
+        worker.releaseDestroyedSurfaces();
     }
 
     public void createPrimary(int surfaceId, PrimarySurface surface) {

@@ -181,4 +181,18 @@ class DisplayWorkerTest {
         assertEquals(2, seen[0].heads().size(), "heads past the device's maximum are not announced");
         assertEquals(2, seen[0].maxAllowed());
     }
+
+    @Test
+    void aSurfaceWhoseMemslotIsDeletedIsDestroyedNotDrawnOn() throws Exception {
+        startWithMemslot();
+        QxlControl control = new QxlControl(0, worker);
+        control.createPrimary(0, new PrimarySurface(16, 16, 64, Surface.FMT_32_XRGB, 0, 0, 0, 0,
+                GuestRam.qxl(1024), 0));
+        boolean[] primary = new boolean[1];
+        worker.call(() -> primary[0] = worker.display().primary() != null);
+        assertTrue(primary[0], "primary created");
+        control.deleteMemslot(0, GuestRam.SLOT);
+        worker.call(() -> primary[0] = worker.display().primary() != null);
+        assertFalse(primary[0], "the primary lived in the deleted memslot: it must not be drawn on any more");
+    }
 }
