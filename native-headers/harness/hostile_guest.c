@@ -2,14 +2,15 @@
  * A hostile guest: a fake QXL device that pushes one crafted bad command (or spice_qxl_* call) per named case and
  * checks that the server survives it, releases every command exactly once and still draws afterwards.
  *
- * Usage: hostile_guest [--list] [CASE...]   (no CASE: every case, in order)
+ * Usage: hostile_guest [--list | --guard-check | CASE...]   (no CASE: every case, in order)
+ *   --guard-check reads the byte just past a slot itself: it must die of SIGSEGV, or the guard proves nothing.
  *
  * Guest memory is two memslots, each its own mapping with an inaccessible page right before and right after it:
  * a read outside a slot kills the process with SIGSEGV. Slot 0 ("main", generation 0) holds the primary surface
  * and the well-formed structures; slot 1 ("edge", generation 1, 64 KiB) holds whatever must end exactly at a
  * slot's end. Guest addresses carry the slot id in bits 56..63 and the generation in bits 48..55.
  *
- * Per case it prints "case NAME begin", then "case NAME survived released=R/N kept=K async=A probe=P RESULT"
+ * Per case it prints "case NAME begin" (on stderr too, before the server's log lines for the case), then "case NAME survived released=R/N kept=K async=A probe=P RESULT"
  * where N counts the commands that must be back by now, K surface creates the server may keep until the final
  * reset, A completed async calls of A expected, P whether a valid fill drawn after the case reached the primary
  * surface memory, and RESULT is "ok" or "FAIL(why)". At the end, after a device reset, "released N of M (never X,
@@ -662,8 +663,9 @@ static void palette_count_lies(void)
     send_8bit(eaddr(p));
 }
 
-/* A 16384x16384 bitmap of `format` over 16 bytes of data at the edge slot's end. */
-static void huge_bitmap(uint8_t format, int direct)
+/* A 16384x16384 bitmap of `format` over 16 bytes of data at the edge slot's end, copied from its top-left
+ * `area` x `area` pixels. */
+static void huge_bitmap(uint8_t format, int direct, int area)
 {
     uint32_t bpp = format == SPICE_BITMAP_FMT_8BIT ? 1 : 4;
     QXLImage *img = bitmap_image(NULL, format, 16384, 16384, 16384 * bpp, QXL_BITMAP_TOP_DOWN
@@ -678,12 +680,13 @@ static void huge_bitmap(uint8_t format, int direct)
         p->num_ents = 256;
         img->bitmap.palette = gaddr(p);
     }
-    send_draw(copy_from(gaddr(img), 0, 0, 16, 16));
+    send_draw(copy_from(gaddr(img), 0, 0, area, area));
 }
 
-static void huge_bitmap_direct(void) { huge_bitmap(SPICE_BITMAP_FMT_32BIT, 1); }
-static void huge_bitmap_chunked(void) { huge_bitmap(SPICE_BITMAP_FMT_32BIT, 0); }
-static void huge_bitmap_chunked_8bit(void) { huge_bitmap(SPICE_BITMAP_FMT_8BIT, 0); }
+static void huge_bitmap_direct(void) { huge_bitmap(SPICE_BITMAP_FMT_32BIT, 1, 16); }
+static void huge_bitmap_chunked(void) { huge_bitmap(SPICE_BITMAP_FMT_32BIT, 0, 16); }
+static void huge_bitmap_chunked_8bit(void) { huge_bitmap(SPICE_BITMAP_FMT_8BIT, 0, 16); }
+static void huge_bitmap_chunked_full_area(void) { huge_bitmap(SPICE_BITMAP_FMT_32BIT, 0, 16384); }
 
 static void cursor_larger_than_data(void)
 {
@@ -786,6 +789,7 @@ static const struct hcase cases[] = {
     CASE(edge_last_byte_in), CASE(edge_first_byte_out), CASE(edge_image_straddles), CASE(edge_command_straddles),
     CASE(bitmap_stride_too_small), CASE(bitmap_stride_overflow), CASE(palette_missing), CASE(palette_too_short),
     CASE(palette_count_lies), CASE(huge_bitmap_direct), CASE(huge_bitmap_chunked), CASE(huge_bitmap_chunked_8bit),
+    CASE(huge_bitmap_chunked_full_area),
     CASE(cursor_larger_than_data), CASE(cursor_chunk_size_lies), CASE(cursor_data_size_too_small),
     CASE(cursor_huge), CASE(cursor_chunk_loop),
     CASE(monitors_count_past_max), CASE(monitors_count_over_allowed), CASE(monitors_heads_past_slot),
@@ -844,6 +848,7 @@ static void run_case(int c)
 {
     const struct hcase *hc = &cases[c];
     printf("case %s begin\n", hc->name);
+    fprintf(stderr, "case %s begin\n", hc->name); /* the server's log lines for the case follow it */
     current_case = c;
     check_color = 0;
     unsigned async_before = async_asked;
@@ -918,7 +923,7 @@ int main(int argc, char **argv)
         return 0;
     }
     int order[N_CASES], n = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && strcmp(argv[1], "--guard-check") != 0; i++) {
         int c = case_index(argv[i]);
         if (c < 0 || n >= N_CASES) {
             fprintf(stderr, "unknown case %s (see --list)\n", argv[i]);
@@ -931,6 +936,10 @@ int main(int argc, char **argv)
     }
     map_slot(&main_slot, MAIN_SIZE);
     map_slot(&edge_slot, EDGE_SIZE);
+    if (argc > 1 && strcmp(argv[1], "--guard-check") == 0) {
+        printf("reading the byte after the edge slot\n");
+        return *(volatile uint8_t *) (edge_slot.base + edge_slot.size);
+    }
     main_slot.used = 64; /* nothing at the slot's first bytes: no command is at the slot's guest address 0x1000 */
     primary = galloc((size_t) PRIMARY_W * PRIMARY_H * 4);
 

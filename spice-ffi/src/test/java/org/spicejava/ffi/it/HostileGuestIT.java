@@ -1,0 +1,201 @@
+package org.spicejava.ffi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The hostile-guest harness (native-headers/harness/hostile_guest.c): one crafted bad QXL command or spice_qxl_*
+ * call per named case, over memslots with an inaccessible page on either side. Ours must survive every case,
+ * release every command exactly once (surface creates of live surfaces at the final reset), log each drop, and
+ * still draw a valid fill after each case. The reference runs the same cases; where it aborts (it does on some
+ * bad input) the abort is recorded and printed, and the run resumes with the next case.
+ */
+class HostileGuestIT {
+    static final Path HARNESS = Path.of(System.getProperty("native.build.dir", "../native-headers/build"),
+            "hostile_guest");
+    static final Path DIR = Path.of("target", "hostile-guest-it").toAbsolutePath();
+    static final int TIMEOUT_SECONDS = 120;
+    /** Cases whose input ours takes as valid: there is no drop to log. */
+    static final Set<String> ACCEPTED = Set.of("edge_last_byte_in", "draw_surfaces_dest_out_of_range",
+            "monitors_count_over_allowed", "palette_too_short");
+    /** A case's result line: "case NAME survived ... ok" or "... FAIL(why)". */
+    static final Pattern RESULT = Pattern.compile("case (\\S+) survived (.*)");
+    static final Pattern RELEASED = Pattern.compile(
+            "released (\\d+) of (\\d+) \\(never (\\d+), double (\\d+), bad (\\d+), unreadable-released (\\d+)\\)");
+    private static Run ours;
+
+    /** One harness process: how it ended, what it printed. */
+    record Run(int exit, List<String> out, String err) {
+        /** The result line's text after "survived " by case, in order. */
+        Map<String, String> results() {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String line : out) {
+                Matcher r = RESULT.matcher(line);
+                if (r.matches()) {
+                    m.put(r.group(1), r.group(2));
+                }
+            }
+            return m;
+        }
+
+        /** The case that was running when the process ended, or null. */
+        String lastBegun() {
+            String last = null;
+            for (String line : out) {
+                if (line.startsWith("case ") && line.endsWith(" begin")) {
+                    last = line.substring(5, line.length() - 6);
+                }
+            }
+            return last;
+        }
+
+        /** What the server logged while the case ran (stderr from its begin marker to the next). */
+        String logOf(String name) {
+            int from = err.indexOf("case " + name + " begin\n");
+            if (from < 0) {
+                return "";
+            }
+            int to = err.indexOf("\ncase ", from + 1);
+            return err.substring(from, to < 0 ? err.length() : to);
+        }
+    }
+
+    static Run run(boolean ours, String tag, List<String> args) throws Exception {
+        Files.createDirectories(DIR);
+        Path out = DIR.resolve(tag + ".txt");
+        Path err = DIR.resolve(tag + "-err.txt");
+        List<String> command = new ArrayList<>(List.of(HARNESS.toAbsolutePath().toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().remove("LD_LIBRARY_PATH");
+        if (ours) {
+            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
+        }
+        Process p = pb.start();
+        try {
+            assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), tag + ": the harness hung (still running after "
+                    + TIMEOUT_SECONDS + " s); last case begun: " + new Run(-1, Files.readAllLines(out), "").lastBegun());
+        } finally {
+            p.destroyForcibly();
+        }
+        return new Run(p.exitValue(), Files.readAllLines(out), Files.readString(err));
+    }
+
+    static List<String> cases() throws Exception {
+        Run list = run(false, "list", List.of("--list"));
+        assertEquals(0, list.exit(), "hostile_guest --list");
+        assertTrue(list.out().size() > 30, "cases: " + list.out());
+        return list.out();
+    }
+
+    static synchronized Run ours() throws Exception {
+        if (ours == null) {
+            ours = run(true, "ours", List.of());
+        }
+        return ours;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oursSurvivesEachCaseAndReleasesItsCommands() throws Exception {
+        List<String> cases = cases();
+        Run run = ours();
+        return cases.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            String result = run.results().get(name);
+            assertTrue(result != null, name + ": no result line; ours " + (name.equals(run.lastBegun())
+                    ? "died during this case (exit " + run.exit() + ")" : "never got to it") + "\n" + run.logOf(name));
+            assertTrue(result.endsWith(" ok"), name + ": " + result + "\n" + run.logOf(name));
+            if (!ACCEPTED.contains(name)) {
+                assertTrue(run.logOf(name).matches("(?s).*(dropped|refused).*"),
+                        name + ": ours logged no drop:\n" + run.logOf(name));
+            }
+        }));
+    }
+
+    @Test
+    void oursEndsNormallyWithEveryCommandReleasedOnce() throws Exception {
+        Run run = ours();
+        assertEquals(0, run.exit(), "ours' harness exit; stderr:\n" + tail(run.err()));
+        assertTrue(run.out().contains("done"), String.join("\n", run.out()));
+        String released = run.out().stream().filter(l -> l.startsWith("released ")).findFirst().orElse("none");
+        Matcher m = RELEASED.matcher(released);
+        assertTrue(m.matches(), released);
+        assertEquals(m.group(2) + " of " + m.group(2) + " never 0 double 0 bad 0 unreadable 0",
+                m.group(1) + " of " + m.group(2) + " never " + m.group(3) + " double " + m.group(4) + " bad "
+                        + m.group(5) + " unreadable " + m.group(6), released);
+    }
+
+    /**
+     * The reference over the same cases, resumed after each abort. Printed side by side with ours. It aborts on a
+     * stale memslot generation and on a COPY from a surface that does not exist (where ours drops the command),
+     * and draws the valid bitmap that ends on a slot's last byte.
+     */
+    @Test
+    void referenceAbortsOnSomeCasesWhereOursDropsTheCommand() throws Exception {
+        Peers.reference();
+        List<String> remaining = cases();
+        Map<String, String> reference = new LinkedHashMap<>();
+        for (int attempt = 0; !remaining.isEmpty(); attempt++) {
+            Run run = run(false, "reference-" + attempt, remaining);
+            reference.putAll(run.results());
+            if (run.exit() == 0) {
+                break;
+            }
+            String died = run.lastBegun();
+            if (died == null || reference.containsKey(died)) {
+                fail("the reference harness failed outside a case (exit " + run.exit() + "):\n" + tail(run.err()));
+            }
+            reference.put(died, "ABORTED (exit " + run.exit() + "): " + lastServerError(run.err()));
+            remaining = remaining.subList(remaining.indexOf(died) + 1, remaining.size());
+        }
+        String table = table(reference, ours().results());
+        Files.writeString(DIR.resolve("summary.txt"), table);
+        System.out.println(table);
+        assertTrue(reference.get("edge_last_byte_in").endsWith(" ok"), "reference: " + reference.get("edge_last_byte_in"));
+        for (String aborts : List.of("stale_generation_image", "stale_generation_command", "copy_source_surface_missing")) {
+            assertTrue(reference.get(aborts).startsWith("ABORTED"), aborts + ": reference " + reference.get(aborts));
+        }
+    }
+
+    /** The guard pages work: the harness reading one byte past a slot dies of SIGSEGV. */
+    @Test
+    void aReadPastASlotKillsTheHarness() throws Exception {
+        Run run = run(false, "guard-check", List.of("--guard-check"));
+        assertEquals(128 + 11, run.exit(), "exit of hostile_guest --guard-check: " + run.out());
+    }
+
+    static String table(Map<String, String> reference, Map<String, String> ours) {
+        StringBuilder t = new StringBuilder(String.format("%-36s | %-75s | %s%n", "case", "ours", "reference"));
+        for (Map.Entry<String, String> e : reference.entrySet()) {
+            t.append(String.format("%-36s | %-75s | %s%n", e.getKey(), ours.getOrDefault(e.getKey(), "(no result)"),
+                    e.getValue()));
+        }
+        return t.toString();
+    }
+
+    static String lastServerError(String err) {
+        return err.lines().filter(l -> l.contains("CRITICAL") || l.contains("ERROR") || l.contains("assert"))
+                .reduce((a, b) -> b).orElse("no message").replaceAll("^.*?\\*\\*: [0-9:.]+: ", "");
+    }
+
+    static String tail(String text) throws IOException {
+        return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
+    }
+}
