@@ -773,6 +773,137 @@ static void command_type_unknown(void)
     push(&draw_ring, gaddr(d), 99);
 }
 
+static void bbox_huge(void)
+{
+    send_draw(fill(INT32_MIN, INT32_MIN, INT32_MAX, INT32_MAX, 0xff0000));
+}
+
+static void bbox_inverted(void)
+{
+    send_draw(fill(100, 100, 10, 10, 0xff0000));
+}
+
+static void copy_bits_source_outside(void)
+{
+    QXLDrawable *d = new_drawable(QXL_COPY_BITS, 0, 0, 8, 8);
+    d->u.copy_bits.src_pos = (QXLPoint) { .x = 100000, .y = -100000 };
+    send_draw(d);
+}
+
+static void update_surface_out_of_range(void)
+{
+    QXLUpdateCmd *u = galloc(sizeof *u);
+    u->release_info.id = track(RELEASE_NOW);
+    u->area = (QXLRect) { .top = 0, .left = 0, .bottom = 8, .right = 8 };
+    u->surface_id = 100000;
+    push(&draw_ring, gaddr(u), QXL_CMD_UPDATE);
+}
+
+static void message_unterminated(void)
+{
+    /* text without a terminating NUL up to the slot's last byte */
+    QXLMessage *m = edge_tail(sizeof *m + 32);
+    m->release_info.id = track(RELEASE_NOW);
+    memset(m->data, 'x', 32);
+    push(&draw_ring, eaddr(m), QXL_CMD_MESSAGE);
+}
+
+/* A stroke along the path at `path` with a solid brush. */
+static void send_stroke(QXLPHYSICAL path)
+{
+    QXLDrawable *d = new_drawable(QXL_DRAW_STROKE, 0, 0, 8, 8);
+    d->u.stroke.path = path;
+    d->u.stroke.brush.type = SPICE_BRUSH_TYPE_SOLID;
+    d->u.stroke.fore_mode = SPICE_ROPD_OP_PUT;
+    send_draw(d);
+}
+
+static void stroke_segment_count_lies(void)
+{
+    /* one segment claiming 2^32-1 points in a 16-byte path */
+    QXLPath *p = galloc(sizeof *p + 16);
+    p->data_size = 16;
+    p->chunk.data_size = 16;
+    QXLPathSeg *seg = (QXLPathSeg *) p->chunk.data;
+    seg->flags = QXL_PATH_BEGIN | QXL_PATH_END;
+    seg->count = 0xffffffff;
+    send_stroke(gaddr(p));
+}
+
+static void stroke_path_size_lies(void)
+{
+    QXLPath *p = edge_tail(sizeof *p + 16);
+    p->data_size = 0xffffffff;
+    p->chunk.data_size = 0xffffffff;
+    send_stroke(eaddr(p));
+}
+
+static void text_glyph_size_lies(void)
+{
+    /* one 1-bit glyph of 65535x65535 in a string of 24 bytes */
+    QXLString *str = galloc(sizeof *str + 24);
+    str->data_size = 24;
+    str->length = 1;
+    str->flags = 1;
+    str->chunk.data_size = 24;
+    QXLRasterGlyph *g = (QXLRasterGlyph *) str->chunk.data;
+    g->width = 0xffff;
+    g->height = 0xffff;
+    QXLDrawable *d = new_drawable(QXL_DRAW_TEXT, 0, 0, 8, 8);
+    d->u.text.str = gaddr(str);
+    d->u.text.back_area = (QXLRect) { .top = 0, .left = 0, .bottom = 8, .right = 8 };
+    d->u.text.fore_brush.type = SPICE_BRUSH_TYPE_SOLID;
+    d->u.text.back_brush.type = SPICE_BRUSH_TYPE_NONE;
+    d->u.text.fore_mode = SPICE_ROPD_OP_PUT;
+    d->u.text.back_mode = SPICE_ROPD_OP_PUT;
+    send_draw(d);
+}
+
+static void mask_bitmap_past_slot(void)
+{
+    /* a 64x64 1-bit mask whose 512 bytes start 100 bytes before the slot's end */
+    QXLImage *mask = bitmap_image(NULL, SPICE_BITMAP_FMT_1BIT_BE, 64, 64, 8, QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN);
+    mask->bitmap.data = eaddr(edge_tail(100));
+    QXLDrawable *d = fill(0, 0, 64, 64, 0xff0000);
+    d->u.fill.mask.bitmap = gaddr(mask);
+    send_draw(d);
+}
+
+static void brush_pattern_surface_missing(void)
+{
+    QXLDrawable *d = fill(0, 0, 8, 8, 0);
+    d->u.fill.brush.type = SPICE_BRUSH_TYPE_PATTERN;
+    d->u.fill.brush.u.pattern.pat = gaddr(surface_image(7, 8, 8));
+    send_draw(d);
+}
+
+static void surface_at_slot_edge(void)
+{
+    /* a valid 16x16 surface whose last byte is the slot's last byte: drawn on, then destroyed */
+    send_surface(surface_create(6, 16, 16, 64, eaddr(edge_tail(16 * 16 * 4)), RELEASE_AT_RESET));
+    QXLDrawable *d = fill(0, 0, 16, 16, 0x00ff00);
+    d->surface_id = 6;
+    send_draw(d);
+    send_surface(surface_cmd(6, QXL_SURFACE_CMD_DESTROY, RELEASE_NOW));
+}
+
+static void loadvm_bad_commands(void)
+{
+    /* saved commands as a migration hands them over: a chunk loop and a draw on a missing surface */
+    QXLDataChunk *c = new_chunk(16);
+    c->next_chunk = gaddr(c);
+    QXLImage *img = bitmap_image(NULL, SPICE_BITMAP_FMT_32BIT, 16, 16, 64, QXL_BITMAP_TOP_DOWN);
+    img->bitmap.data = gaddr(c);
+    QXLDrawable *looped = copy_from(gaddr(img), 0, 0, 16, 16);
+    QXLDrawable *missing = fill(0, 0, 8, 8, 0xff0000);
+    missing->surface_id = 100000;
+    QXLCommandExt ext[2] = {
+        { .cmd = { .data = gaddr(looped), .type = QXL_CMD_DRAW }, .group_id = 0 },
+        { .cmd = { .data = gaddr(missing), .type = QXL_CMD_DRAW }, .group_id = 0 },
+    };
+    spice_qxl_loadvm_commands(&qxl, ext, 2);
+}
+
 struct hcase { const char *name; void (*run)(void); };
 #define CASE(f) { #f, f }
 static const struct hcase cases[] = {
@@ -794,6 +925,10 @@ static const struct hcase cases[] = {
     CASE(cursor_huge), CASE(cursor_chunk_loop),
     CASE(monitors_count_past_max), CASE(monitors_count_over_allowed), CASE(monitors_heads_past_slot),
     CASE(clip_count_lies), CASE(draw_type_unknown), CASE(command_type_unknown),
+    CASE(bbox_huge), CASE(bbox_inverted), CASE(copy_bits_source_outside), CASE(update_surface_out_of_range),
+    CASE(message_unterminated), CASE(stroke_segment_count_lies), CASE(stroke_path_size_lies),
+    CASE(text_glyph_size_lies), CASE(mask_bitmap_past_slot), CASE(brush_pattern_surface_missing),
+    CASE(surface_at_slot_edge), CASE(loadvm_bad_commands),
 };
 #define N_CASES ((int) (sizeof cases / sizeof cases[0]))
 
