@@ -904,6 +904,49 @@ static void loadvm_bad_commands(void)
     spice_qxl_loadvm_commands(&qxl, ext, 2);
 }
 
+static void primary_async_overflow(void)
+{
+    /* as the synchronous one, through the async call: its completion must still come, once */
+    spice_qxl_destroy_surfaces(&qxl);
+    QXLDevSurfaceCreate surface = {
+        .width = 0x10000, .height = 0x10000, .stride = -0x40000, .format = SPICE_SURFACE_FMT_32_xRGB,
+        .mouse_mode = 1, .mem = eaddr(edge_tail(16)),
+    };
+    async_asked++;
+    spice_qxl_create_primary_surface_async(&qxl, 0, &surface, async_asked);
+    long long deadline = hostloop_now_ms() + 2000;
+    while (atomic_load(&async_done[async_asked]) == 0 && hostloop_now_ms() < deadline) {
+        hostloop_once(2, -1);
+    }
+    spice_qxl_destroy_surfaces(&qxl);
+    create_valid_primary();
+}
+
+/* QEMU passes the guest's update_area surface id and rectangle through (after checking the id's range). */
+static void update_area_surface_missing(void)
+{
+    QXLRect area = { .top = 0, .left = 0, .bottom = 8, .right = 8 };
+    spice_qxl_update_area(&qxl, 5, &area, NULL, 0, 1);
+}
+
+static void update_area_rect_huge(void)
+{
+    QXLRect area = { .top = INT32_MIN, .left = INT32_MIN, .bottom = INT32_MAX, .right = INT32_MAX };
+    QXLRect dirty[4];
+    spice_qxl_update_area(&qxl, 0, &area, dirty, 0, 4);
+}
+
+static void update_area_rect_inverted(void)
+{
+    QXLRect area = { .top = 400, .left = 600, .bottom = 10, .right = 10 };
+    spice_qxl_update_area(&qxl, 0, &area, NULL, 0, 1);
+}
+
+static void destroy_surface_wait_missing(void)
+{
+    spice_qxl_destroy_surface_wait(&qxl, 5);
+}
+
 struct hcase { const char *name; void (*run)(void); };
 #define CASE(f) { #f, f }
 static const struct hcase cases[] = {
@@ -929,6 +972,8 @@ static const struct hcase cases[] = {
     CASE(message_unterminated), CASE(stroke_segment_count_lies), CASE(stroke_path_size_lies),
     CASE(text_glyph_size_lies), CASE(mask_bitmap_past_slot), CASE(brush_pattern_surface_missing),
     CASE(surface_at_slot_edge), CASE(loadvm_bad_commands),
+    CASE(primary_async_overflow), CASE(update_area_surface_missing), CASE(update_area_rect_huge),
+    CASE(update_area_rect_inverted), CASE(destroy_surface_wait_missing),
 };
 #define N_CASES ((int) (sizeof cases / sizeof cases[0]))
 
