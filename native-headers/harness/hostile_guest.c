@@ -10,10 +10,11 @@
  * and the well-formed structures; slot 1 ("edge", generation 1, 64 KiB) holds whatever must end exactly at a
  * slot's end. Guest addresses carry the slot id in bits 56..63 and the generation in bits 48..55.
  *
- * Per case it prints "case NAME begin" (on stderr too, before the server's log lines for the case), then "case NAME survived released=R/N kept=K async=A probe=P RESULT"
- * where N counts the commands that must be back by now, K surface creates the server may keep until the final
- * reset, A completed async calls of A expected, P whether a valid fill drawn after the case reached the primary
- * surface memory, and RESULT is "ok" or "FAIL(why)". At the end, after a device reset, "released N of M (never X,
+ * Per case it prints "case NAME begin" (on stderr too, before the server's log lines for the case), then
+ * "case NAME survived released=R/N kept=K async=A probe=P RESULT" where N counts the commands that must be back by
+ * now, K surface creates the server may keep until the final reset, A completed async calls of A expected, P
+ * whether a valid fill drawn after the case reached the primary surface memory, and RESULT is "ok" or "FAIL(why)"
+ * (also when the case took more than STALL_MS). At the end, after a device reset, "released N of M (never X,
  * double Y, bad Z, unreadable-released U)" then "done".
  */
 #define _GNU_SOURCE
@@ -37,7 +38,7 @@
 #define SLOT_ID_SHIFT 56
 #define SLOT_GEN_SHIFT 48
 #define GUEST_START 0x1000u /* the guest address of each slot's first byte (below it: not in the slot) */
-#define MAIN_SIZE (16u << 20)
+#define MAIN_SIZE (48u << 20)
 #define EDGE_SIZE (64u << 10)
 #define EDGE_GEN 1
 
@@ -947,6 +948,19 @@ static void destroy_surface_wait_missing(void)
     spice_qxl_destroy_surface_wait(&qxl, 5);
 }
 
+static void huge_bitmap_1bit_with_data(void)
+{
+    /* 16384x16384 at one bit per pixel: 32 MiB of real data, 1 GiB once expanded to 32-bit pixels */
+    QXLImage *img = bitmap_image(NULL, SPICE_BITMAP_FMT_1BIT_BE, 16384, 16384, 16384 / 8,
+                                 QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN);
+    img->bitmap.data = gaddr(galloc((size_t) 16384 / 8 * 16384));
+    QXLPalette *p = galloc(sizeof *p + 2 * 4);
+    p->num_ents = 2;
+    p->ents[1] = 0xffffff;
+    img->bitmap.palette = gaddr(p);
+    send_draw(copy_from(gaddr(img), 0, 0, 16, 16));
+}
+
 struct hcase { const char *name; void (*run)(void); };
 #define CASE(f) { #f, f }
 static const struct hcase cases[] = {
@@ -963,7 +977,7 @@ static const struct hcase cases[] = {
     CASE(edge_last_byte_in), CASE(edge_first_byte_out), CASE(edge_image_straddles), CASE(edge_command_straddles),
     CASE(bitmap_stride_too_small), CASE(bitmap_stride_overflow), CASE(palette_missing), CASE(palette_too_short),
     CASE(palette_count_lies), CASE(huge_bitmap_direct), CASE(huge_bitmap_chunked), CASE(huge_bitmap_chunked_8bit),
-    CASE(huge_bitmap_chunked_full_area),
+    CASE(huge_bitmap_chunked_full_area), CASE(huge_bitmap_1bit_with_data),
     CASE(cursor_larger_than_data), CASE(cursor_chunk_size_lies), CASE(cursor_data_size_too_small),
     CASE(cursor_huge), CASE(cursor_chunk_loop),
     CASE(monitors_count_past_max), CASE(monitors_count_over_allowed), CASE(monitors_heads_past_slot),
@@ -1014,6 +1028,10 @@ static void settle(int c)
     }
 }
 
+/* A case (its commands taken, drawn and released) taking longer than this stalls the display: a guest could
+ * repeat it forever. */
+#define STALL_MS 5000
+
 /* A valid fill in the case's own cell of the primary: the server must still draw. */
 static int probe(int c)
 {
@@ -1032,8 +1050,10 @@ static void run_case(int c)
     current_case = c;
     check_color = 0;
     unsigned async_before = async_asked;
+    long long t0 = hostloop_now_ms();
     hc->run();
     settle(c);
+    long long ms = hostloop_now_ms() - t0;
     int drawn = !check_color || primary_pixel(check_x, check_y) == check_color;
     int probed = probe(c);
     unsigned total, once, twice, kept, kept_once, kept_twice, never, never_once, never_twice;
@@ -1053,6 +1073,7 @@ static void run_case(int c)
     if (completed < asked || async_twice) n += snprintf(why + n, sizeof why - n, "%sasync", n ? "," : "");
     if (!drawn) n += snprintf(why + n, sizeof why - n, "%snot drawn", n ? "," : "");
     if (!probed) n += snprintf(why + n, sizeof why - n, "%sprobe not drawn", n ? "," : "");
+    if (ms > STALL_MS) n += snprintf(why + n, sizeof why - n, "%sstalled %lld ms", n ? "," : "", ms);
     printf("case %s survived released=%u/%u kept=%u async=%u/%u probe=%s %s%s%s\n", hc->name, once, total, kept,
            completed, asked, probed ? "drawn" : "missing", n ? "FAIL(" : "ok", why, n ? ")" : "");
 }
