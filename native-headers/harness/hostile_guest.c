@@ -400,6 +400,8 @@ static void hostile_primary(uint32_t w, uint32_t h, int32_t stride, QXLPHYSICAL 
 
 /* ---------------------------------------------------------------- the cases */
 
+static void settle(int c);
+
 /* Where a case that draws something valid puts it, and the colour it must have there (0: nothing to check). */
 static int check_x, check_y;
 static uint32_t check_color;
@@ -961,6 +963,35 @@ static void huge_bitmap_1bit_with_data(void)
     send_draw(copy_from(gaddr(img), 0, 0, 16, 16));
 }
 
+/* Adds the edge slot again (QEMU adds a slot back with a new generation; the edge cases use this one). */
+static void add_edge_slot(void)
+{
+    QXLDevMemSlot m = {
+        .slot_group_id = 0, .slot_id = edge_slot.id, .generation = edge_slot.generation,
+        .virt_start = (uintptr_t) edge_slot.base, .virt_end = (uintptr_t) edge_slot.base + edge_slot.size,
+        .addr_delta = (uintptr_t) edge_slot.base - GUEST_START,
+    };
+    spice_qxl_add_memslot(&qxl, &m);
+}
+
+static void memslot_deleted_under_surface(void)
+{
+    /* A surface lives in the edge slot; the guest deletes the slot (QXL_IO_MEMSLOT_DEL), then draws on the
+     * surface and destroys it. While the slot is gone its memory is made inaccessible: the server may no longer
+     * touch it. */
+    send_surface(surface_create(8, 16, 16, 64, eaddr(edge_tail(16 * 16 * 4)), RELEASE_AT_RESET));
+    settle(current_case);
+    spice_qxl_del_memslot(&qxl, 0, edge_slot.id);
+    mprotect(edge_slot.base, edge_slot.size, PROT_NONE);
+    QXLDrawable *d = fill(0, 0, 16, 16, 0x00ff00);
+    d->surface_id = 8;
+    send_draw(d);
+    send_surface(surface_cmd(8, QXL_SURFACE_CMD_DESTROY, RELEASE_NOW));
+    settle(current_case);
+    mprotect(edge_slot.base, edge_slot.size, PROT_READ | PROT_WRITE);
+    add_edge_slot();
+}
+
 struct hcase { const char *name; void (*run)(void); };
 #define CASE(f) { #f, f }
 static const struct hcase cases[] = {
@@ -987,7 +1018,7 @@ static const struct hcase cases[] = {
     CASE(text_glyph_size_lies), CASE(mask_bitmap_past_slot), CASE(brush_pattern_surface_missing),
     CASE(surface_at_slot_edge), CASE(loadvm_bad_commands),
     CASE(primary_async_overflow), CASE(update_area_surface_missing), CASE(update_area_rect_huge),
-    CASE(update_area_rect_inverted), CASE(destroy_surface_wait_missing),
+    CASE(update_area_rect_inverted), CASE(destroy_surface_wait_missing), CASE(memslot_deleted_under_surface),
 };
 #define N_CASES ((int) (sizeof cases / sizeof cases[0]))
 

@@ -47,7 +47,7 @@ class HostileGuestIT {
     static final Pattern DROP_LINE = Pattern.compile("WARN .*(dropped|refused|does not exist|ignored)");
     static final Pattern RELEASED = Pattern.compile(
             "released (\\d+) of (\\d+) \\(never (\\d+), double (\\d+), bad (\\d+), unreadable-released (\\d+)\\)");
-    private static Run ours;
+    private static Outcome ours;
 
     /** One harness process: how it ended, what it printed. */
     record Run(int exit, List<String> out, String err) {
@@ -91,7 +91,8 @@ class HostileGuestIT {
         Path err = DIR.resolve(tag + "-err.txt");
         List<String> command = new ArrayList<>(List.of(HARNESS.toAbsolutePath().toString()));
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .directory(DIR.toFile()); // a JVM crash report (hs_err_pid*.log) lands beside the outputs
         pb.environment().remove("LD_LIBRARY_PATH");
         if (ours) {
             pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
@@ -113,9 +114,38 @@ class HostileGuestIT {
         return list.out();
     }
 
-    static synchronized Run ours() throws Exception {
+    /** Results by case over one or more runs: a case during which the process died reads "DIED (exit N): why". */
+    record Outcome(Map<String, String> results, List<Run> runs) {
+        boolean died(String name) {
+            return results.getOrDefault(name, "").startsWith("DIED");
+        }
+    }
+
+    /** Runs every case, resuming after the case during which the process died, until all have run. */
+    static Outcome runAll(boolean ours, String tag) throws Exception {
+        List<String> remaining = cases();
+        Map<String, String> results = new LinkedHashMap<>();
+        List<Run> runs = new ArrayList<>();
+        while (!remaining.isEmpty()) {
+            Run run = run(ours, tag + "-" + runs.size(), remaining);
+            runs.add(run);
+            results.putAll(run.results());
+            if (run.exit() == 0) {
+                break;
+            }
+            String died = run.lastBegun();
+            if (died == null || results.containsKey(died)) {
+                fail(tag + ": the harness failed outside a case (exit " + run.exit() + "):\n" + tail(run.err()));
+            }
+            results.put(died, "DIED (exit " + run.exit() + "): " + lastServerError(run.out(), run.err()));
+            remaining = remaining.subList(remaining.indexOf(died) + 1, remaining.size());
+        }
+        return new Outcome(results, runs);
+    }
+
+    static synchronized Outcome ours() throws Exception {
         if (ours == null) {
-            ours = run(true, "ours", List.of());
+            ours = runAll(true, "ours");
         }
         return ours;
     }
@@ -123,22 +153,24 @@ class HostileGuestIT {
     @TestFactory
     Stream<DynamicTest> oursSurvivesEachCaseAndReleasesItsCommands() throws Exception {
         List<String> cases = cases();
-        Run run = ours();
+        Outcome outcome = ours();
         return cases.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
-            String result = run.results().get(name);
-            assertTrue(result != null, name + ": no result line; ours " + (name.equals(run.lastBegun())
-                    ? "died during this case (exit " + run.exit() + ")" : "never got to it") + "\n" + run.logOf(name));
-            assertTrue(result.endsWith(" ok"), name + ": " + result + "\n" + run.logOf(name));
+            String result = outcome.results().get(name);
+            String log = outcome.runs().stream().map(r -> r.logOf(name)).reduce("", String::concat);
+            assertTrue(result != null, name + ": no result line\n" + log);
+            assertTrue(result.endsWith(" ok"), name + ": " + result + "\n" + log);
             if (!ACCEPTED.contains(name)) {
-                assertTrue(DROP_LINE.matcher(run.logOf(name)).find(),
-                        name + ": ours logged no drop:\n" + run.logOf(name));
+                assertTrue(DROP_LINE.matcher(log).find(), name + ": ours logged no drop:\n" + log);
             }
         }));
     }
 
     @Test
     void oursEndsNormallyWithEveryCommandReleasedOnce() throws Exception {
-        Run run = ours();
+        Outcome outcome = ours();
+        List<String> died = outcome.results().keySet().stream().filter(outcome::died).toList();
+        assertEquals(List.of(), died, "ours died during these cases");
+        Run run = outcome.runs().getFirst();
         assertEquals(0, run.exit(), "ours' harness exit; stderr:\n" + tail(run.err()));
         assertTrue(run.out().contains("done"), String.join("\n", run.out()));
         String released = run.out().stream().filter(l -> l.startsWith("released ")).findFirst().orElse("none");
@@ -150,34 +182,21 @@ class HostileGuestIT {
     }
 
     /**
-     * The reference over the same cases, resumed after each abort. Printed side by side with ours. It aborts on a
-     * stale memslot generation and on a COPY from a surface that does not exist (where ours drops the command),
-     * and draws the valid bitmap that ends on a slot's last byte.
+     * The reference over the same cases, resumed after each abort, printed side by side with ours (and written to
+     * target/hostile-guest-it/summary.txt). It aborts on a stale memslot generation and on a COPY from a surface
+     * that does not exist (where ours drops the command), and draws the valid bitmap that ends on a slot's last
+     * byte.
      */
     @Test
     void referenceAbortsOnSomeCasesWhereOursDropsTheCommand() throws Exception {
         Peers.reference();
-        List<String> remaining = cases();
-        Map<String, String> reference = new LinkedHashMap<>();
-        for (int attempt = 0; !remaining.isEmpty(); attempt++) {
-            Run run = run(false, "reference-" + attempt, remaining);
-            reference.putAll(run.results());
-            if (run.exit() == 0) {
-                break;
-            }
-            String died = run.lastBegun();
-            if (died == null || reference.containsKey(died)) {
-                fail("the reference harness failed outside a case (exit " + run.exit() + "):\n" + tail(run.err()));
-            }
-            reference.put(died, "ABORTED (exit " + run.exit() + "): " + lastServerError(run.err()));
-            remaining = remaining.subList(remaining.indexOf(died) + 1, remaining.size());
-        }
+        Map<String, String> reference = runAll(false, "reference").results();
         String table = table(reference, ours().results());
         Files.writeString(DIR.resolve("summary.txt"), table);
         System.out.println(table);
         assertTrue(reference.get("edge_last_byte_in").endsWith(" ok"), "reference: " + reference.get("edge_last_byte_in"));
         for (String aborts : List.of("stale_generation_image", "stale_generation_command", "copy_source_surface_missing")) {
-            assertTrue(reference.get(aborts).startsWith("ABORTED"), aborts + ": reference " + reference.get(aborts));
+            assertTrue(reference.get(aborts).startsWith("DIED"), aborts + ": reference " + reference.get(aborts));
         }
     }
 
@@ -197,7 +216,14 @@ class HostileGuestIT {
         return t.toString();
     }
 
-    static String lastServerError(String err) {
+    /** The reference's last critical message, or the JVM's crash summary for ours. */
+    static String lastServerError(List<String> out, String err) {
+        int frame = out.indexOf("# Problematic frame:");
+        if (frame >= 0 && frame + 1 < out.size()) {
+            String signal = out.stream().filter(l -> l.startsWith("#  SIG")).findFirst().orElse("#");
+            return "JVM crash: " + signal.substring(1).trim() + "; in " + out.get(frame + 1).substring(1).trim()
+                    + " (see hs_err_pid*.log in " + DIR + ")";
+        }
         return err.lines().filter(l -> l.contains("CRITICAL") || l.contains("ERROR") || l.contains("assert"))
                 .reduce((a, b) -> b).orElse("no message").replaceAll("^.*?\\*\\*: [0-9:.]+: ", "");
     }
