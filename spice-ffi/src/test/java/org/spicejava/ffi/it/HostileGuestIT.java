@@ -36,9 +36,11 @@ class HostileGuestIT {
     /**
      * Cases whose input ours takes as valid or harmless, so there is no drop to log: well-formed edge cases, a hint
      * field ours does not use (surfaces_dest), a short palette (missing entries are black), update_area rectangles
-     * (ours keeps every surface current and reports its dirty area) and destroy_surface_wait (a no-op sync).
+     * (ours keeps every surface current and reports its dirty area), destroy_surface_wait (a no-op sync) and a huge
+     * bitmap whose data is all there (drawn, or refused by a decode budget: either way it must not stall).
      */
     static final Set<String> ACCEPTED = Set.of("edge_last_byte_in", "surface_at_slot_edge", "message_unterminated",
+            "huge_bitmap_1bit_with_data",
             "draw_surfaces_dest_out_of_range", "monitors_count_over_allowed", "palette_too_short",
             "update_area_rect_huge", "update_area_rect_inverted", "destroy_surface_wait_missing");
     /** A case's result line: "case NAME survived ... ok" or "... FAIL(why)". */
