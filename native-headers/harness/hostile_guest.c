@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -357,11 +358,10 @@ static QXLCursor *cursor_shape(void *mem, uint16_t w, uint16_t h, uint32_t data_
     return c;
 }
 
-static void monitors_config(QXLMonitorsConfig *mc)
-{
-    async_asked++;
-    spice_qxl_monitors_config_async(&qxl, gaddr(mc) , 0, async_asked);
-}
+/* A new cookie for an async call; its completion is counted by async_complete. */
+static uint64_t new_cookie(void) { return ++async_asked; }
+
+static void monitors_config(QXLPHYSICAL mc) { spice_qxl_monitors_config_async(&qxl, mc, 0, new_cookie()); }
 
 /* ---------------------------------------------------------------- the primary surface */
 
@@ -730,8 +730,7 @@ static void monitors_count_past_max(void)
     mc->count = 0xffff;
     mc->max_allowed = 16;
     mc->heads[0] = (QXLHead) { .id = 0, .surface_id = 0, .width = PRIMARY_W, .height = PRIMARY_H };
-    async_asked++;
-    spice_qxl_monitors_config_async(&qxl, eaddr(mc), 0, async_asked);
+    monitors_config(eaddr(mc));
 }
 
 static void monitors_count_over_allowed(void)
@@ -742,7 +741,7 @@ static void monitors_count_over_allowed(void)
     for (int i = 0; i < 17; i++) {
         mc->heads[i] = (QXLHead) { .id = i, .surface_id = 0, .width = 32, .height = 32, .x = 32 * i };
     }
-    monitors_config(mc);
+    monitors_config(gaddr(mc));
 }
 
 static void monitors_heads_past_slot(void)
@@ -750,8 +749,7 @@ static void monitors_heads_past_slot(void)
     QXLMonitorsConfig *mc = edge_tail(sizeof *mc + sizeof(QXLHead));
     mc->count = 2;
     mc->max_allowed = 2;
-    async_asked++;
-    spice_qxl_monitors_config_async(&qxl, eaddr(mc), 0, async_asked);
+    monitors_config(eaddr(mc));
 }
 
 static void clip_count_lies(void)
@@ -915,10 +913,10 @@ static void primary_async_overflow(void)
         .width = 0x10000, .height = 0x10000, .stride = -0x40000, .format = SPICE_SURFACE_FMT_32_xRGB,
         .mouse_mode = 1, .mem = eaddr(edge_tail(16)),
     };
-    async_asked++;
-    spice_qxl_create_primary_surface_async(&qxl, 0, &surface, async_asked);
+    uint64_t cookie = new_cookie();
+    spice_qxl_create_primary_surface_async(&qxl, 0, &surface, cookie);
     long long deadline = hostloop_now_ms() + 2000;
-    while (atomic_load(&async_done[async_asked]) == 0 && hostloop_now_ms() < deadline) {
+    while (atomic_load(&async_done[cookie]) == 0 && hostloop_now_ms() < deadline) {
         hostloop_once(2, -1);
     }
     spice_qxl_destroy_surfaces(&qxl);
@@ -1073,6 +1071,31 @@ static int probe(int c)
     return primary_pixel(x + 4, y + 4) == color;
 }
 
+/* Why a case failed, as a comma-separated list (empty: it passed). */
+struct verdict { char why[256]; size_t n; };
+
+static void fail_if(struct verdict *v, int failed, const char *fmt, ...)
+{
+    if (!failed || v->n >= sizeof v->why) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    v->n += snprintf(v->why + v->n, sizeof v->why - v->n, "%s", v->n ? "," : "");
+    v->n += vsnprintf(v->why + v->n, sizeof v->why - v->n, fmt, ap);
+    va_end(ap);
+}
+
+/* Async calls made since cookie `first` that completed once (*completed), or more than once (*twice). */
+static void count_async(unsigned first, unsigned *completed, unsigned *twice)
+{
+    *completed = *twice = 0;
+    for (unsigned k = first; k <= async_asked; k++) {
+        *completed += atomic_load(&async_done[k]) >= 1;
+        *twice += atomic_load(&async_done[k]) > 1;
+    }
+}
+
 static void run_case(int c)
 {
     const struct hcase *hc = &cases[c];
@@ -1080,33 +1103,30 @@ static void run_case(int c)
     fprintf(stderr, "case %s begin\n", hc->name); /* the server's log lines for the case follow it */
     current_case = c;
     check_color = 0;
-    unsigned async_before = async_asked;
+    unsigned first_cookie = async_asked + 1;
     long long t0 = hostloop_now_ms();
     hc->run();
     settle(c);
     long long ms = hostloop_now_ms() - t0;
     int drawn = !check_color || primary_pixel(check_x, check_y) == check_color;
     int probed = probe(c);
-    unsigned total, once, twice, kept, kept_once, kept_twice, never, never_once, never_twice;
+
+    unsigned total, once, twice, kept, kept_once, kept_twice, never, never_once, never_twice, completed, async_twice;
     count_releases(c, RELEASE_NOW, &total, &once, &twice);
     count_releases(c, RELEASE_AT_RESET, &kept, &kept_once, &kept_twice);
     count_releases(c, RELEASE_NEVER, &never, &never_once, &never_twice);
-    unsigned asked = async_asked - async_before, completed = 0, async_twice = 0;
-    for (unsigned k = async_before + 1; k <= async_asked; k++) {
-        completed += atomic_load(&async_done[k]) >= 1;
-        async_twice += atomic_load(&async_done[k]) > 1;
-    }
-    char why[200] = "";
-    size_t n = 0;
-    if (once < total || twice) n += snprintf(why + n, sizeof why - n, "%s%u not released once", n ? "," : "", total - once);
-    if (kept_twice) n += snprintf(why + n, sizeof why - n, "%skept released twice", n ? "," : "");
-    if (never_once || never_twice) n += snprintf(why + n, sizeof why - n, "%sunreadable released", n ? "," : "");
-    if (completed < asked || async_twice) n += snprintf(why + n, sizeof why - n, "%sasync", n ? "," : "");
-    if (!drawn) n += snprintf(why + n, sizeof why - n, "%snot drawn", n ? "," : "");
-    if (!probed) n += snprintf(why + n, sizeof why - n, "%sprobe not drawn", n ? "," : "");
-    if (ms > STALL_MS) n += snprintf(why + n, sizeof why - n, "%sstalled %lld ms", n ? "," : "", ms);
+    count_async(first_cookie, &completed, &async_twice);
+    unsigned asked = async_asked + 1 - first_cookie;
+    struct verdict v = { .n = 0 };
+    fail_if(&v, once < total || twice, "%u not released once", total - once + twice);
+    fail_if(&v, kept_twice, "kept released twice");
+    fail_if(&v, never_once || never_twice, "unreadable released");
+    fail_if(&v, completed < asked || async_twice, "async");
+    fail_if(&v, !drawn, "not drawn");
+    fail_if(&v, !probed, "probe not drawn");
+    fail_if(&v, ms > STALL_MS, "stalled %lld ms", ms);
     printf("case %s survived released=%u/%u kept=%u async=%u/%u probe=%s %s%s%s\n", hc->name, once, total, kept,
-           completed, asked, probed ? "drawn" : "missing", n ? "FAIL(" : "ok", why, n ? ")" : "");
+           completed, asked, probed ? "drawn" : "missing", v.n ? "FAIL(" : "ok", v.why, v.n ? ")" : "");
 }
 
 /* ---------------------------------------------------------------- main */
