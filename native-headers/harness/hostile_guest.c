@@ -11,11 +11,11 @@
  * slot's end. Guest addresses carry the slot id in bits 56..63 and the generation in bits 48..55.
  *
  * Per case it prints "case NAME begin" (on stderr too, before the server's log lines for the case), then
- * "case NAME survived released=R/N kept=K async=A probe=P RESULT" where N counts the commands that must be back by
- * now, K surface creates the server may keep until the final reset, A completed async calls of A expected, P
- * whether a valid fill drawn after the case reached the primary surface memory, and RESULT is "ok" or "FAIL(why)"
- * (also when the case took more than STALL_MS). At the end, after a device reset, "released N of M (never X,
- * double Y, bad Z, unreadable-released U)" then "done".
+ * "case NAME survived released=R/N kept=K async=A probe=P ms=T RESULT" where N counts the commands that must be
+ * back by now, K surface creates the server may keep until the final reset, A completed async calls of A expected,
+ * P whether a valid fill drawn after the case reached the primary surface memory, T how long the case took, and
+ * RESULT is "ok" or "FAIL(why)" (also when the case took more than STALL_MS). At the end, after a device reset,
+ * "released N of M (never X, double Y, bad Z, unreadable-released U)" then "done".
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -1125,8 +1125,8 @@ static void run_case(int c)
     fail_if(&v, !drawn, "not drawn");
     fail_if(&v, !probed, "probe not drawn");
     fail_if(&v, ms > STALL_MS, "stalled %lld ms", ms);
-    printf("case %s survived released=%u/%u kept=%u async=%u/%u probe=%s %s%s%s\n", hc->name, once, total, kept,
-           completed, asked, probed ? "drawn" : "missing", v.n ? "FAIL(" : "ok", v.why, v.n ? ")" : "");
+    printf("case %s survived released=%u/%u kept=%u async=%u/%u probe=%s ms=%lld %s%s%s\n", hc->name, once, total,
+           kept, completed, asked, probed ? "drawn" : "missing", ms, v.n ? "FAIL(" : "ok", v.why, v.n ? ")" : "");
 }
 
 /* ---------------------------------------------------------------- main */
