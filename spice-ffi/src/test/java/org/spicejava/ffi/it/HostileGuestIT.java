@@ -67,13 +67,7 @@ class HostileGuestIT {
 
         /** The case that was running when the process ended, or null. */
         String lastBegun() {
-            String last = null;
-            for (String line : out) {
-                if (line.startsWith("case ") && line.endsWith(" begin")) {
-                    last = line.substring(5, line.length() - 6);
-                }
-            }
-            return last;
+            return HostileGuestIT.lastBegun(out);
         }
 
         /** What the server logged while the case ran (stderr from its begin marker to the next). */
@@ -101,12 +95,25 @@ class HostileGuestIT {
         }
         Process p = pb.start();
         try {
-            assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), tag + ": the harness hung (still running after "
-                    + TIMEOUT_SECONDS + " s); last case begun: " + new Run(-1, Files.readAllLines(out), "").lastBegun());
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                fail(tag + ": the harness hung (still running after " + TIMEOUT_SECONDS + " s) in case "
+                        + lastBegun(Files.readAllLines(out)));
+            }
         } finally {
             p.destroyForcibly();
         }
         return new Run(p.exitValue(), Files.readAllLines(out), Files.readString(err));
+    }
+
+    /** The last case whose "begin" line is among {@code out}, or null. */
+    static String lastBegun(List<String> out) {
+        String last = null;
+        for (String line : out) {
+            if (line.startsWith("case ") && line.endsWith(" begin")) {
+                last = line.substring(5, line.length() - 6);
+            }
+        }
+        return last;
     }
 
     static List<String> cases() throws Exception {
@@ -196,8 +203,10 @@ class HostileGuestIT {
         String table = table(reference, ours().results());
         Files.writeString(DIR.resolve("summary.txt"), table);
         System.out.println(table);
-        assertTrue(reference.get("edge_last_byte_in").endsWith(" ok"), "reference: " + reference.get("edge_last_byte_in"));
-        for (String aborts : List.of("stale_generation_image", "stale_generation_command", "copy_source_surface_missing")) {
+        String edge = reference.get("edge_last_byte_in");
+        assertTrue(edge.endsWith(" ok"), "reference: " + edge);
+        for (String aborts : List.of("stale_generation_image", "stale_generation_command",
+                "copy_source_surface_missing")) {
             assertTrue(reference.get(aborts).startsWith("DIED"), aborts + ": reference " + reference.get(aborts));
         }
     }
@@ -210,9 +219,9 @@ class HostileGuestIT {
     }
 
     static String table(Map<String, String> reference, Map<String, String> ours) {
-        StringBuilder t = new StringBuilder(String.format("%-36s | %-75s | %s%n", "case", "ours", "reference"));
+        StringBuilder t = new StringBuilder(String.format("%-36s | %-90s | %s%n", "case", "ours", "reference"));
         for (Map.Entry<String, String> e : reference.entrySet()) {
-            t.append(String.format("%-36s | %-75s | %s%n", e.getKey(), ours.getOrDefault(e.getKey(), "(no result)"),
+            t.append(String.format("%-36s | %-90s | %s%n", e.getKey(), ours.getOrDefault(e.getKey(), "(no result)"),
                     e.getValue()));
         }
         return t.toString();
