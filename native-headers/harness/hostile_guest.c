@@ -990,6 +990,33 @@ static void memslot_deleted_under_surface(void)
     add_edge_slot();
 }
 
+static void cursor_type_unknown(void)
+{
+    QXLCursor *c = cursor_shape(galloc(sizeof(QXLCursor) + 16 * 16 * 4), 16, 16, 16 * 16 * 4, 16 * 16 * 4);
+    c->header.type = 99;
+    send_cursor(cursor_set(gaddr(c)));
+}
+
+static void surface_create_format_unknown(void)
+{
+    QXLSurfaceCmd *s = surface_create(3, 16, 16, 64, gaddr(galloc(16 * 64)), RELEASE_NOW);
+    s->u.surface_create.format = 99;
+    send_surface(s);
+}
+
+static void surface_create_zero_size(void)
+{
+    send_surface(surface_create(3, 0, 0, 0, gaddr(galloc(64)), RELEASE_NOW));
+}
+
+static void composite_source_missing(void)
+{
+    QXLDrawable *d = new_drawable(QXL_DRAW_COMPOSITE, 0, 0, 8, 8);
+    d->u.composite.flags = QXL_OP_OVER;
+    d->u.composite.src = 0;
+    send_draw(d);
+}
+
 struct hcase { const char *name; void (*run)(void); };
 #define CASE(f) { #f, f }
 static const struct hcase cases[] = {
@@ -997,7 +1024,7 @@ static const struct hcase cases[] = {
     CASE(copy_source_surface_out_of_range), CASE(copy_source_surface_missing),
     CASE(surface_create_out_of_range), CASE(surface_destroy_out_of_range), CASE(surface_destroy_missing),
     CASE(surface_create_size_overflow), CASE(surface_create_stride_min), CASE(surface_create_past_slot),
-    CASE(surface_create_existing),
+    CASE(surface_create_existing), CASE(surface_create_format_unknown), CASE(surface_create_zero_size),
     CASE(primary_size_overflow), CASE(primary_row_overflow), CASE(primary_stride_min), CASE(primary_past_slot),
     CASE(chunks_loop_self), CASE(chunks_loop_two), CASE(chunk_size_lies), CASE(chunk_chain_past_slot),
     CASE(chunk_chain_short),
@@ -1008,9 +1035,9 @@ static const struct hcase cases[] = {
     CASE(palette_count_lies), CASE(huge_bitmap_direct), CASE(huge_bitmap_chunked), CASE(huge_bitmap_chunked_8bit),
     CASE(huge_bitmap_chunked_full_area), CASE(huge_bitmap_1bit_with_data),
     CASE(cursor_larger_than_data), CASE(cursor_chunk_size_lies), CASE(cursor_data_size_too_small),
-    CASE(cursor_huge), CASE(cursor_chunk_loop),
+    CASE(cursor_huge), CASE(cursor_chunk_loop), CASE(cursor_type_unknown),
     CASE(monitors_count_past_max), CASE(monitors_count_over_allowed), CASE(monitors_heads_past_slot),
-    CASE(clip_count_lies), CASE(draw_type_unknown), CASE(command_type_unknown),
+    CASE(clip_count_lies), CASE(draw_type_unknown), CASE(command_type_unknown), CASE(composite_source_missing),
     CASE(bbox_huge), CASE(bbox_inverted), CASE(copy_bits_source_outside), CASE(update_surface_out_of_range),
     CASE(message_unterminated), CASE(stroke_segment_count_lies), CASE(stroke_path_size_lies),
     CASE(text_glyph_size_lies), CASE(mask_bitmap_past_slot), CASE(brush_pattern_surface_missing),
