@@ -39,6 +39,7 @@
 /* ---------------------------------------------------------------- the host's event loop (SpiceCoreInterface) */
 
 #include "lib/hostloop.h"
+#include "lib/qxlring.h"
 
 static volatile sig_atomic_t finished;
 static int wake_fd = -1; /* written by release_resource (worker thread) so the bench loop refills at once */
@@ -82,10 +83,8 @@ static QXLPHYSICAL phys(const void *p) { return (QXLPHYSICAL) (uintptr_t) p; }
 
 /* ---------------------------------------------------------------- the device: rings and release accounting */
 
-#define RING_SIZE 1024
 #define MAX_CMDS 4096
-struct ring { QXLCommandExt cmds[RING_SIZE]; unsigned head, tail; };
-static struct ring draw_ring, cursor_ring;
+static struct qxlring draw_ring = QXLRING_INIT, cursor_ring = QXLRING_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int release_count[MAX_CMDS]; /* by release id (normal mode) */
 static unsigned cmds_made;            /* release ids handed out: 1..cmds_made */
@@ -107,39 +106,12 @@ static uint64_t new_release_id(void)
     return ++cmds_made;
 }
 
-static void push(struct ring *r, QXLPHYSICAL data, uint32_t type)
+static void push(struct qxlring *r, QXLPHYSICAL data, uint32_t type)
 {
-    pthread_mutex_lock(&lock);
-    if (r->head - r->tail >= RING_SIZE) {
-        pthread_mutex_unlock(&lock);
+    if (qxlring_push(r, data, type, 0) != 0) {
         printf("ring full\n");
         exit(2);
     }
-    QXLCommandExt *c = &r->cmds[r->head++ % RING_SIZE];
-    memset(c, 0, sizeof *c);
-    c->cmd.data = data;
-    c->cmd.type = type;
-    c->group_id = 0;
-    pthread_mutex_unlock(&lock);
-}
-
-static int pop(struct ring *r, QXLCommandExt *out)
-{
-    pthread_mutex_lock(&lock);
-    int got = r->head != r->tail;
-    if (got) {
-        *out = r->cmds[r->tail++ % RING_SIZE];
-    }
-    pthread_mutex_unlock(&lock);
-    return got;
-}
-
-static unsigned ring_len(struct ring *r)
-{
-    pthread_mutex_lock(&lock);
-    unsigned n = r->head - r->tail;
-    pthread_mutex_unlock(&lock);
-    return n;
 }
 
 static void attach_worker(QXLInstance *sin, QXLWorker *worker)
@@ -165,22 +137,22 @@ static void get_init_info(QXLInstance *sin, QXLDevInitInfo *info)
 }
 static int get_command(QXLInstance *sin, QXLCommandExt *cmd)
 {
-    int got = pop(&draw_ring, cmd);
+    int got = qxlring_pop(&draw_ring, cmd);
     if (got) {
         atomic_fetch_add(&fetched, 1);
     }
     return got;
 }
-static int req_cmd_notification(QXLInstance *sin) { return ring_len(&draw_ring) == 0; }
+static int req_cmd_notification(QXLInstance *sin) { return qxlring_len(&draw_ring) == 0; }
 static int get_cursor_command(QXLInstance *sin, QXLCommandExt *cmd)
 {
-    int got = pop(&cursor_ring, cmd);
+    int got = qxlring_pop(&cursor_ring, cmd);
     if (got) {
         atomic_fetch_add(&fetched, 1);
     }
     return got;
 }
-static int req_cursor_notification(QXLInstance *sin) { return ring_len(&cursor_ring) == 0; }
+static int req_cursor_notification(QXLInstance *sin) { return qxlring_len(&cursor_ring) == 0; }
 static void release_resource(QXLInstance *sin, QXLReleaseInfoExt ext)
 {
     uint64_t id = ext.info ? ext.info->id : 0;
