@@ -6,6 +6,8 @@ Usage:
   spice-display-client.py PORT --dump OUT.ppm [--settle MS] [--until-cursor X,Y] [--timeout S]
       Waits for the display MARK (and, with --until-cursor, for a cursor move to X,Y), then for MS milliseconds
       (default 300) without a display invalidate, and writes the primary surface as a binary PPM.
+      --dump-at S dumps S seconds after the start even if the display never settles (a blinking text cursor).
+      --prefer N asks the server for image compression N (SpiceImageCompression, e.g. 7 = LZ4).
   spice-display-client.py PORT --bench SECONDS
       Stays connected for SECONDS after the primary surface appears, counting display invalidates; prints frames,
       invalidated pixels and the bytes received on its sockets meanwhile (tcp_info bytes_received, via ss).
@@ -32,11 +34,15 @@ def opt(name, default=None):
 port = sys.argv[1]
 dump_path = opt("--dump")
 settle_ms = int(opt("--settle", "300"))
+dump_at = float(opt("--dump-at", "0"))
+started_at = time.monotonic()
 until_cursor = opt("--until-cursor")
 bench_seconds = float(opt("--bench", "0"))
 timeout_s = float(opt("--timeout", str(20 + bench_seconds)))
 
 session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
+if int(opt("--prefer", "0")):  # SpiceImageCompression the client asks for (PREFERRED_COMPRESSION), e.g. 7 for LZ4
+    session.props.preferred_compression = int(opt("--prefer"))
 loop = GLib.MainLoop()
 state = {"primary": None, "mark": False, "cursor_done": until_cursor is None, "invalidates": 0, "pixels": 0,
          "last_invalidate": time.monotonic(), "bench_start": None, "bytes0": 0, "exit": 1}
@@ -106,7 +112,8 @@ def on_cursor_hide(channel):
 
 
 def poll_dump():
-    quiet = (time.monotonic() - state["last_invalidate"]) * 1000 >= settle_ms
+    quiet = (time.monotonic() - state["last_invalidate"]) * 1000 >= settle_ms \
+        or (dump_at and time.monotonic() - started_at >= dump_at)
     if state["primary"] and state["mark"] and state["cursor_done"] and quiet:
         write_ppm()
         state["exit"] = 0

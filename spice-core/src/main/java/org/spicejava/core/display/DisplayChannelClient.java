@@ -49,7 +49,7 @@ public final class DisplayChannelClient extends ChannelClient {
                                 AtomicLong glzImageIds) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.images = new ImageEncoder(glzImageIds);
+        this.images = new ImageEncoder(glzImageIds, link.hasChannelCap(ImageEncoder.CAP_LZ4));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
 import org.spicejava.core.display.draw.Bitmap;
 
@@ -12,8 +13,8 @@ import org.spicejava.core.display.draw.Bitmap;
  * The server's setting (spice_server_set_image_compression) applies unless the client asked for another with
  * PREFERRED_COMPRESSION. Display worker thread.
  *
- * <p>What is here: LZ and GLZ (GLZ images reference only themselves). QUIC and LZ4 settings fall back to LZ until
- * those codecs exist, which keeps every image lossless.
+ * <p>What is here: LZ, GLZ (GLZ images reference only themselves) and LZ4 for clients that decode it. QUIC falls
+ * back to LZ until that codec exists, which keeps every image lossless.
  */
 public final class ImageEncoder {
     /** SpiceImageCompression values. */
@@ -27,6 +28,9 @@ public final class ImageEncoder {
     /** Wire image types. */
     static final int IMAGE_LZ_RGB = 101;
     static final int IMAGE_GLZ_RGB = 102;
+    static final int IMAGE_LZ4 = 109;
+    /** SPICE_DISPLAY_CAP_LZ4_COMPRESSION: the client decodes LZ4 images. */
+    public static final int CAP_LZ4 = 5;
     /** Images smaller than this many bytes go raw, as in the reference (MIN_SIZE_TO_COMPRESS). */
     static final long MIN_SIZE_TO_COMPRESS = 54;
     /** Largest GLZ window a client may announce, in pixels: spice-gtk asks for at most 64 MiB of 4-byte pixels. */
@@ -37,12 +41,17 @@ public final class ImageEncoder {
     }
 
     private final AtomicLong glzImageIds;
+    private final boolean lz4;
     private int preferred;
     private int glzWindow;
 
-    /** {@code glzImageIds}: the client session's GLZ window numbering, shared by its display channels. */
-    public ImageEncoder(AtomicLong glzImageIds) {
+    /**
+     * {@code glzImageIds}: the client session's GLZ window numbering, shared by its display channels;
+     * {@code lz4}: the client announced the LZ4 capability.
+     */
+    public ImageEncoder(AtomicLong glzImageIds, boolean lz4) {
         this.glzImageIds = glzImageIds;
+        this.lz4 = lz4;
     }
 
     public static boolean valid(int compression) {
@@ -84,9 +93,14 @@ public final class ImageEncoder {
             return null;
         }
         boolean glz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
-        Encoded e = glz
-                ? new Encoded(IMAGE_GLZ_RGB, LzImage.glz(b, glzImageIds.getAndIncrement(), memory))
-                : new Encoded(IMAGE_LZ_RGB, LzImage.lz(b, memory));
+        Encoded e;
+        if (glz) {
+            e = new Encoded(IMAGE_GLZ_RGB, LzImage.glz(b, glzImageIds.getAndIncrement(), memory));
+        } else if (setting == LZ4 && lz4) {
+            e = new Encoded(IMAGE_LZ4, Lz4Image.encode(b, memory));
+        } else {
+            e = new Encoded(IMAGE_LZ_RGB, LzImage.lz(b, memory));
+        }
         // A GLZ image keeps its id even when larger: the client's window needs every id (the reference sends it too).
         return glz || e.payload().byteSize() < raw ? e : null;
     }

@@ -85,7 +85,7 @@ class DisplayMessagesTest {
     @Test
     void eachClientsDrawCarriesItsCodecsImage() {
         AtomicLong glzIds = new AtomicLong();
-        ImageEncoder encoder = new ImageEncoder(glzIds);
+        ImageEncoder encoder = new ImageEncoder(glzIds, true);
         Bitmap b = desktop();
         try (Arena arena = Arena.ofConfined()) {
             // Before DISPLAY_INIT names a GLZ window, auto_glz sends LZ.
@@ -104,6 +104,10 @@ class DisplayMessagesTest {
             // The client's preference wins over the server's setting; off and tiny images go raw.
             encoder.prefer(ImageEncoder.LZ);
             assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, encoder, ImageEncoder.GLZ, arena))[0]);
+            encoder.prefer(ImageEncoder.LZ4);
+            assertEquals(ImageEncoder.IMAGE_LZ4, copiedImage(encodedCopy(b, encoder, ImageEncoder.GLZ, arena))[0]);
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, new ImageEncoder(glzIds, false),
+                    ImageEncoder.LZ4, arena))[0], "LZ for a client without the LZ4 capability");
             encoder.prefer(0);
             assertEquals(DisplayMessages.IMAGE_BITMAP,
                     encodedCopy(b, encoder, ImageEncoder.OFF, arena).get(57 + 8));
