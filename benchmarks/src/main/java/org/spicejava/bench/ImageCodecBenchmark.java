@@ -1,0 +1,96 @@
+package org.spicejava.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.spicejava.core.compress.Lz4Image;
+import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.display.draw.Bitmap;
+
+/**
+ * Each image encoder on one full-HD frame of three kinds of content (time per frame; MB/s = 8.29 MB / time).
+ * Run it with the shim's JIT flags and without to see what the JIT choice costs (scripts/bench passes both).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class ImageCodecBenchmark {
+    static final int WIDTH = 1920;
+    static final int HEIGHT = 1080;
+
+    @Param({"desktop", "text", "photo"})
+    public String content;
+
+    private Arena arena;
+    private Bitmap frame;
+    private long glzId;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        MemorySegment px = arena.allocate(4L * WIDTH * HEIGHT, 64);
+        Random random = new Random(11);
+        for (int y = 0; y < HEIGHT; y++) {
+            for (int x = 0; x < WIDTH; x++) {
+                px.setAtIndex(ValueLayout.JAVA_INT, (long) y * WIDTH + x, pixel(x, y, random));
+            }
+        }
+        frame = new Bitmap(WIDTH, HEIGHT, px, false);
+    }
+
+    /** Flat panels and frames; glyph-like cells on a dark console; smooth gradients with sensor noise. */
+    private int pixel(int x, int y, Random random) {
+        return switch (content) {
+            case "desktop" -> y < 32 ? 0x303A50 : (x % 480 < 2 || y % 270 < 2) ? 0x202020
+                    : (x / 480 + y / 270) % 2 == 0 ? 0xF2F2F2 : 0xDDE6F0;
+            case "text" -> ((x % 8 < 6) && (y % 16 > 3) && (y % 16 < 14)
+                    && ((x * 7 + y * 13 + (x / 8) * (y / 16)) % 5 < 2)) ? 0xC0C0C0 : 0x000000;
+            default -> {
+                int n = random.nextInt(9) - 4;
+                int r = Math.clamp((x * 255L / WIDTH) + n, 0, 255);
+                int g = Math.clamp((y * 255L / HEIGHT) + n, 0, 255);
+                int b = Math.clamp(((x + y) * 255L / (WIDTH + HEIGHT)) + n, 0, 255);
+                yield r << 16 | g << 8 | b;
+            }
+        };
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public long lz() {
+        try (Arena a = Arena.ofConfined()) {
+            return LzImage.lz(frame, a).byteSize();
+        }
+    }
+
+    @Benchmark
+    public long glz() {
+        try (Arena a = Arena.ofConfined()) {
+            return LzImage.glz(frame, glzId++, a).byteSize();
+        }
+    }
+
+    @Benchmark
+    public long lz4() {
+        try (Arena a = Arena.ofConfined()) {
+            return Lz4Image.encode(frame, a).byteSize();
+        }
+    }
+}
