@@ -246,7 +246,7 @@ public final class DisplayChannel {
 
     /** Queues a message for every client and drops the caller's reference. */
     private void broadcast(DisplayMessages.Message message) {
-        for (DisplayChannelClient c : clients) {
+        for (DisplayChannelClient c : clients()) { // a client whose write fails leaves the list while we iterate
             c.push(message);
         }
         message.release();

@@ -9,13 +9,15 @@ import java.util.function.IntConsumer;
 
 /**
  * The host's main loop and network as far as a server with no listening socket needs them: watches the test fires
- * by hand (on the test's thread, standing for the host's main-loop thread), and wake-up descriptors that only
- * count. Nothing is a real fd.
+ * by hand (on the test's thread, standing for the host's main-loop thread), wake-up descriptors that only count,
+ * and sockets that swallow what is written (or fail). Nothing is a real fd.
  */
 public final class FakeMainLoop implements EventLoop, NetworkStack {
     private final Map<Integer, IntConsumer> watches = new HashMap<>();
     private final Map<Integer, Integer> wakes = new HashMap<>();
     private int nextFd = 1000;
+    /** Sockets accept every write until this is set; then each write fails as a reset connection does. */
+    public volatile boolean failWrites;
 
     /** Runs what the host's main loop would run for readable {@code fd}; returns false when nothing watches it. */
     public boolean fireReadable(int fd) {
@@ -114,7 +116,12 @@ public final class FakeMainLoop implements EventLoop, NetworkStack {
 
     @Override
     public int write(int fd, ByteBuffer src) throws IOException {
-        throw new IOException("no sockets in this fake");
+        if (failWrites) {
+            throw new IOException("send: connection reset by peer");
+        }
+        int n = src.remaining();
+        src.position(src.limit());
+        return n;
     }
 
     @Override

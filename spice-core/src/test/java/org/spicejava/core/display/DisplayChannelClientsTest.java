@@ -1,0 +1,40 @@
+package org.spicejava.core.display;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.spicejava.core.host.FakeMainLoop;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.net.SocketConnection;
+
+/** Display clients that vanish while a message is being handed to all of them. */
+class DisplayChannelClientsTest {
+    private final FakeMainLoop host = new FakeMainLoop();
+
+    private DisplayChannelClient connect(DisplayChannel display, int fd) {
+        SocketConnection connection = new SocketConnection(fd, host, host, 1 << 20);
+        DisplayChannelClient client = new DisplayChannelClient(connection,
+                new LinkMessage(1, 2, 0, new int[] {0b1011}, new int[0]), display, new AtomicLong());
+        display.addClient(client);
+        connection.start(in -> { }, reason -> display.removeClient(client));
+        client.start();
+        return client;
+    }
+
+    @Test
+    void aClientWhoseWriteFailsDuringABroadcastLeavesTheOthersAndTheCallerIntact() {
+        DisplayChannel display = new DisplayChannel(0, 4);
+        connect(display, 11);
+        connect(display, 12);
+        host.failWrites = true; // both peers reset: each closes inside its own push
+        try (Arena arena = Arena.ofConfined()) {
+            Surface primary = new Surface(0, 4, 4, Surface.FMT_32_XRGB, 16, arena.allocate(64), true);
+            assertDoesNotThrow(() -> display.create(primary));
+        }
+        assertEquals(0, display.clients().size(), "both clients are gone");
+    }
+}
