@@ -2,7 +2,9 @@ package org.spicejava.core.link;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The server side of one connection's link stage, as a resumable decoder over whatever bytes have arrived:
@@ -45,12 +47,17 @@ public final class LinkStage {
 
         /** The client authenticated with {@code password} (null when it sent no ticket we could read). */
         void authenticated(LinkMessage message, byte[] password);
+
+        /** Runs {@code task} on the loop that feeds this stage (it is called from the key generator's thread). */
+        void resumeOnLoop(Runnable task);
     }
 
-    private enum State { HEADER, MESSAGE, AUTH_MECHANISM, TICKET, DONE }
+    /** KEY: waiting for this link's ticket key, which is generated off the loop. */
+    private enum State { HEADER, MESSAGE, KEY, AUTH_MECHANISM, TICKET, DONE }
 
     private final Host host;
     private final IntFunction<int[]> channelCaps;
+    private final Supplier<CompletableFuture<TicketKey>> keys;
     private State state = State.HEADER;
     private int messageSize;
     private LinkMessage message;
@@ -58,8 +65,14 @@ public final class LinkStage {
 
     /** {@code channelCaps} gives our capability words for a channel type. */
     public LinkStage(Host host, IntFunction<int[]> channelCaps) {
+        this(host, channelCaps, TicketKeySource.shared()::next);
+    }
+
+    /** Takes each link's key from {@code keys}, which may still be generating it. */
+    LinkStage(Host host, IntFunction<int[]> channelCaps, Supplier<CompletableFuture<TicketKey>> keys) {
         this.host = host;
         this.channelCaps = channelCaps;
+        this.keys = keys;
     }
 
     public boolean done() {
@@ -74,6 +87,7 @@ public final class LinkStage {
             progress = switch (state) {
                 case HEADER -> readHeader(in);
                 case MESSAGE -> readMessage(in);
+                case KEY -> false;
                 case AUTH_MECHANISM -> readAuthMechanism(in);
                 case TICKET -> readTicket(in);
                 case DONE -> false;
@@ -146,10 +160,32 @@ public final class LinkStage {
             fail(policy, true, "refused by policy: " + policy);
             return false;
         }
-        key = TicketKeySource.shared().take();
-        host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(type)));
+        CompletableFuture<TicketKey> next = keys.get();
+        if (next.isDone() && !next.isCompletedExceptionally()) {
+            sendKey(next.join());
+            return true;
+        }
+        // RSA key generation can take seconds on a loaded host: the host's main loop must not wait for it.
+        state = State.KEY;
+        next.whenComplete((k, failure) -> host.resumeOnLoop(() -> keyReady(k, failure)));
+        return false;
+    }
+
+    private void keyReady(TicketKey k, Throwable failure) {
+        if (state != State.KEY) {
+            return; // the connection ended meanwhile
+        }
+        if (failure != null) {
+            fail(LinkError.ERROR, true, "no ticket key: " + failure);
+            return;
+        }
+        sendKey(k);
+    }
+
+    private void sendKey(TicketKey k) {
+        key = k;
+        host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(message.channelType())));
         state = message.hasCommonCap(CAP_AUTH_SELECTION) ? State.AUTH_MECHANISM : State.TICKET;
-        return true;
     }
 
     private boolean readAuthMechanism(ByteBuffer in) {

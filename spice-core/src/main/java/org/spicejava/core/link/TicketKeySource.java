@@ -34,10 +34,10 @@ public final class TicketKeySource {
         return CompletableFuture.supplyAsync(TicketKey::new, GENERATOR);
     }
 
-    /** A key no one has used, generated ahead when possible. */
-    public synchronized TicketKey take() {
+    /** A key no one has used: ready when one was generated ahead, else completed when it is. */
+    public synchronized CompletableFuture<TicketKey> next() {
         CompletableFuture<TicketKey> key = ready.poll();
         ready.add(generate());
-        return key.join();
+        return key;
     }
 }

@@ -16,6 +16,7 @@ import org.spicejava.core.display.DisplayMessages;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.link.LinkError;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
@@ -141,6 +142,18 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         @Override
         public void send(ByteBuffer bytes) {
             connection.send(bytes);
+        }
+
+        @Override
+        public void resumeOnLoop(Runnable task) {
+            MainDispatcher dispatcher = server.mainDispatcher();
+            if (dispatcher != null) { // null once the server is destroyed
+                dispatcher.execute(() -> {
+                    if (linking.contains(connection)) { // not closed or timed out meanwhile
+                        task.run();
+                    }
+                });
+            }
         }
 
         @Override

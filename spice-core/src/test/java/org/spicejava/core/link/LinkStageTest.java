@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +44,18 @@ class LinkStageTest {
             message = m;
             password = p;
         }
+
+        /** Work handed back to "the loop": run by the test when it chooses. */
+        final List<Runnable> resumed = new ArrayList<>();
+
+        @Override
+        public void resumeOnLoop(Runnable task) {
+            resumed.add(task);
+        }
     }
+
+    /** One key for every link of these tests: generating RSA keys is slow, and each test checks one link. */
+    static final TicketKey KEY = new TicketKey();
 
     /** A client's link header + SpiceLinkMess with the given caps. */
     static byte[] clientLink(int magic, int major, int connectionId, int type, int id, int[] common, int[] channel) {
@@ -67,7 +79,24 @@ class LinkStageTest {
     }
 
     static LinkStage stage(Recorder r) {
-        return new LinkStage(r, type -> new int[] {0x6});
+        return new LinkStage(r, type -> new int[] {0x6}, () -> CompletableFuture.completedFuture(KEY));
+    }
+
+    @Test
+    void aKeyStillBeingGeneratedNeverBlocksTheLoop() {
+        Recorder r = new Recorder();
+        CompletableFuture<TicketKey> key = new CompletableFuture<>();
+        LinkStage stage = new LinkStage(r, type -> new int[] {0x6}, () -> key);
+        stage.onData(ByteBuffer.wrap(clientLink(0x51444552, 2, 0, 1, 0, new int[] {0b1011}, new int[0])));
+        assertEquals(0, r.sent.position(), "no reply until the key exists, and onData returned meanwhile");
+        key.complete(KEY);
+        assertEquals(1, r.resumed.size(), "the reply is made on the loop, not on the generator's thread");
+        r.resumed.getFirst().run();
+        ByteBuffer reply = r.sent.flip();
+        assertEquals(0, reply.getInt(16), "link result OK");
+        byte[] der = new byte[TicketKey.PUBLIC_KEY_BYTES];
+        reply.get(20, der);
+        assertArrayEquals(KEY.publicKeyDer(), der);
     }
 
     @Test

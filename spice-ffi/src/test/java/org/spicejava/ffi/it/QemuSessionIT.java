@@ -67,7 +67,17 @@ class QemuSessionIT {
         StringBuilder out = new StringBuilder();
         Process client = keyClient(run.port(), 0x01, 4, null, out);
         assertTrue(out.toString().contains("sent"), out.toString());
-        Thread.sleep(1500);
+        // Wait (up to 10 s; this machine may be loaded) until the menu's first entry is drawn, then let it finish.
+        Path probe = dir.resolve("probe.ppm");
+        for (int i = 0; i < 50; i++) {
+            QemuBridgeIT.qmp(run.qmp(), screendump(probe));
+            if (QemuDisplayIT.Image.read(probe).inkInRows(QemuDisplayIT.MENU_ENTRY_TOP,
+                    QemuDisplayIT.MENU_ENTRY_BOTTOM)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        Thread.sleep(500);
         String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"query-spice\"}", screendump(after),
                 "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()));
