@@ -1,0 +1,278 @@
+package org.spicejava.ffi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Faults with Debian's QEMU and real clients, the same steps with the reference library and with ours, on one QEMU
+ * per library running the guest of scripts/make-fault-guest (the qxl DRM driver's console, and /dev/urandom written
+ * into its framebuffer on command: the native QXL path under a worst-case drawing load):
+ * <ol>
+ * <li>{@code system_reset}, then {@code stop}/{@code cont}, while the guest draws and a spice-gtk client is attached;
+ * <li>display clients SIGKILLed mid-frame, spicy-screenshot killed while it links, raw connections cut inside the
+ * link message or before the ticket;
+ * <li>{@value #CHURN_PER_SECOND_DEFAULT} connections a second (complete links and half links) for
+ * {@code fault.churn.seconds} (default {@value #CHURN_SECONDS_DEFAULT}; the issue's full minute with
+ * {@code -Dfault.churn.seconds=60});
+ * <li>savevm then loadvm while the guest draws and a client is attached.
+ * </ol>
+ * After each: QEMU answers QMP and lists no leftover channel, the attached client was not dropped, QEMU's open fds
+ * and RSS are back near where they were before the fault, and a fresh client sees QMP screendump again; the time
+ * from the end of the fault to that picture is the recovery time. The figures of both libraries go to System.out and
+ * to target/fault-figures.txt.
+ *
+ * <p>Tolerances: fds may be {@value #FD_SLACK} above the start (a socket the kernel has not finished closing when we
+ * look); RSS may grow {@value #RSS_SLACK_MB} MB per fault, since glibc keeps freed heap, the guest touches more of its
+ * RAM and device memory after a reset or a loadvm, and our JVM's heap (-Xmx64m) only grows until a full GC. A leak per
+ * connection shows up in the churn's hundreds of connections; the row from the first fault's start to the last's end
+ * catches slow growth.
+ */
+class QemuFaultIT {
+    static final Path MAKE_FAULT_GUEST = Path.of("../scripts/make-fault-guest").toAbsolutePath();
+    static final Path GUEST_DIR = Path.of("target/fault-guest").toAbsolutePath();
+    static final Path FIGURES_FILE = Path.of("target/fault-figures.txt").toAbsolutePath();
+    static final long CHURN_SECONDS_DEFAULT = 15;
+    static final int CHURN_PER_SECOND_DEFAULT = 20;
+    static final long CHURN_SECONDS = Long.getLong("fault.churn.seconds", CHURN_SECONDS_DEFAULT);
+    static final int CHURN_PER_SECOND = Integer.getInteger("fault.churn.rate", CHURN_PER_SECOND_DEFAULT);
+    static final int FD_SLACK = 2;
+    static final long RSS_SLACK_MB = 32;
+    static final long SETTLE_SECONDS = 10;
+    static final FaultFigures FIGURES = new FaultFigures();
+
+    static Path kernel;
+    static Path initrd;
+    static String cmdline;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path work;
+    private final List<Process> started = new ArrayList<>();
+    private final QemuDisplayIT display = new QemuDisplayIT();
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(Process::destroyForcibly);
+        display.killLeftovers();
+    }
+
+    @BeforeAll
+    static void buildGuest() throws Exception {
+        QemuQxlGuestIT.buildGuest(); // checks the peers; skips or fails like the QXL guest test when they are missing
+        Process p = new ProcessBuilder(MAKE_FAULT_GUEST.toString(), QemuQxlGuestIT.GUEST_DIR.toString(),
+                GUEST_DIR.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "make-fault-guest failed: " + out);
+        kernel = GUEST_DIR.resolve("vmlinuz");
+        initrd = GUEST_DIR.resolve("initrd.img");
+        cmdline = Files.readString(GUEST_DIR.resolve("cmdline")).strip();
+    }
+
+    @AfterAll
+    static void printFigures() throws Exception {
+        if (FIGURES.rows().isEmpty()) {
+            return;
+        }
+        String heading = String.format(Locale.ROOT, "QemuFaultIT figures (churn %d s at %d/s; tolerances: fds +%d,"
+                + " RSS +%d MB per fault)", CHURN_SECONDS, CHURN_PER_SECOND, FD_SLACK, RSS_SLACK_MB);
+        System.out.println(heading);
+        System.out.print(FIGURES.table());
+        FIGURES.write(FIGURES_FILE, heading);
+    }
+
+    /**
+     * One fault's steps; returns System.nanoTime() once they are over, the attached client closed and the guest holding
+     * still (recovery is timed from there), and notes anything worth a column.
+     */
+    interface Fault {
+        long run(StringBuilder note) throws Exception;
+    }
+
+    @ParameterizedTest(name = "{0} library")
+    @ValueSource(strings = {"reference", "ours"})
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void faultsLeaveQemuServing(String lib) throws Exception {
+        if (lib.equals("reference")) {
+            Peers.reference();
+        }
+        Path dir = Files.createDirectories(work.resolve(lib));
+        long t0 = System.nanoTime();
+        FaultChecks checks = new FaultChecks(lib);
+        try (FaultGuest guest = FaultGuest.boot(dir, started, lib.equals("ours"), kernel, initrd, cmdline)) {
+            guest.awaitReady(0, lib + ": first boot");
+            FaultClients clients = new FaultClients(guest.run.port(), started);
+            FaultRecovery recovery = new FaultRecovery(display);
+            warmUp(guest, clients, dir, checks, recovery);
+            FaultGuest.Usage start = settledUsage(guest, null);
+
+            long ready = guest.count("GUEST-READY");
+            run(lib, "system_reset while drawing", guest, dir, checks, recovery, note -> {
+                attachedDuring(guest, clients, dir.resolve("reset"), checks, "system_reset", () ->
+                        assertReturn(guest.qmp("{\"execute\":\"system_reset\"}"), "system_reset"));
+                return System.nanoTime(); // the guest reboots and does not draw
+            }, () -> guest.awaitReady(ready, lib + ": reboot after system_reset")); // before the usage after
+            run(lib, "stop/cont while drawing", guest, dir, checks, recovery, note -> {
+                attachedDuring(guest, clients, dir.resolve("stop"), checks, "stop/cont", () -> {
+                    assertReturn(guest.qmp("{\"execute\":\"stop\"}"), "stop");
+                    Thread.sleep(1000);
+                    assertReturn(guest.qmp("{\"execute\":\"cont\"}"), "cont");
+                });
+                guest.still();
+                return System.nanoTime();
+            });
+            run(lib, "kills mid-frame and mid-link", guest, dir, checks, recovery, note -> {
+                Path kills = Files.createDirectories(dir.resolve("kills"));
+                guest.draw();
+                clients.killMidFrame(4, kills);
+                clients.killScreenshotsMidLink(4, kills);
+                clients.cutMidLink(3);
+                guest.still();
+                return System.nanoTime();
+            });
+            run(lib, "churn " + CHURN_PER_SECOND + "/s for " + CHURN_SECONDS + " s", guest, dir, checks, recovery,
+                    note -> {
+                        FaultClients.Churn churn = clients.churn(CHURN_SECONDS, CHURN_PER_SECOND);
+                        long end = System.nanoTime();
+                        note.append(String.format(Locale.ROOT, "%d links (%d failed), %d half, %.1f/s",
+                                churn.complete(), churn.completeFailed(), churn.half(), churn.perSecond()));
+                        checks.check(churn.completeFailed() == 0, "churn: " + churn.completeFailed() + " of "
+                                + churn.complete() + " complete links failed, first: " + churn.firstFailure());
+                        return end;
+                    });
+            run(lib, "savevm/loadvm while drawing", guest, dir, checks, recovery, note -> {
+                attachedDuring(guest, clients, dir.resolve("savevm"), checks, "savevm/loadvm", () -> {
+                    guest.hmp("savevm fault1");
+                    Thread.sleep(1000);
+                    guest.hmp("loadvm fault1");
+                });
+                guest.still();
+                return System.nanoTime();
+            });
+
+            FaultGuest.Usage end = settledUsage(guest, start);
+            FIGURES.add(new FaultFigures.Row(lib, "all faults (start to end)", start, end, null, ""));
+            checks.check(end.fds() <= start.fds() + FD_SLACK, "fds after all faults " + end.fds() + ", at the start "
+                    + start.fds());
+            checks.check(end.otherKb() - start.otherKb() <= 2 * RSS_SLACK_MB * 1024, "RSS outside guest RAM after"
+                    + " all faults " + end.otherKb() / 1024 + " MB, at the start " + start.otherKb() / 1024 + " MB");
+
+            String err = QemuQxlGuestIT.readOrEmpty(guest.run.stderr());
+            checks.check(FaultGuest.javaProblems(err).isEmpty(), "Java exceptions in QEMU's stderr: "
+                    + FaultGuest.javaProblems(err));
+            String replies = guest.qmp("{\"execute\":\"quit\"}");
+            checks.check(QemuBridgeIT.waitExit(guest.run.process()) == 0, "QEMU's exit code after quit; " + replies);
+        }
+        System.out.printf(Locale.ROOT, "QemuFaultIT %s library: all faults in %d ms%n", lib,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        checks.assertPassed();
+    }
+
+    /** Steps that must not fail, as a lambda. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    static void assertReturn(String reply, String command) {
+        assertTrue(reply.contains("\"return\": {}"), command + " failed: " + reply);
+    }
+
+    /** The first draw with a client, so that one-time allocations (JIT, pools, caches) do not count as growth. */
+    void warmUp(FaultGuest guest, FaultClients clients, Path dir, FaultChecks checks, FaultRecovery recovery)
+            throws Exception {
+        guest.draw();
+        Process c = clients.attach(dir.resolve("warm-up-client.log"));
+        Thread.sleep(3000);
+        FaultClients.detach(c);
+        guest.still();
+        FaultRecovery.Result first = recovery.measure(guest, dir.resolve("warm-up"), System.nanoTime());
+        if (!first.recovered()) {
+            fail("a fresh client never saw QMP screendump after boot (best " + QemuDisplayIT.percent(first.equal())
+                    + ", " + first.lastProblem() + "); files in " + dir);
+        }
+    }
+
+    /**
+     * Attaches a display client while the guest draws, runs the fault, and checks the client was not dropped. The
+     * client is closed afterwards: a fresh client would replace it anyway.
+     */
+    void attachedDuring(FaultGuest guest, FaultClients clients, Path dir, FaultChecks checks, String fault, Step step)
+            throws Exception {
+        Files.createDirectories(dir);
+        guest.draw();
+        Path log = dir.resolve("attached-client.log");
+        Process client = clients.attach(log);
+        Thread.sleep(1000);
+        step.run();
+        Thread.sleep(1500); // a dropped client sees its channels close within this
+        String lost = FaultClients.lost(client, log);
+        checks.check(lost == null, fault + ": the attached client was dropped: " + lost + " (" + log + ")");
+        FaultClients.detach(client);
+    }
+
+    /** Runs one fault between two usage samples, measures recovery, checks and records the figures. */
+    void run(String lib, String name, FaultGuest guest, Path dir, FaultChecks checks, FaultRecovery recovery,
+             Fault fault) throws Exception {
+        run(lib, name, guest, dir, checks, recovery, fault, () -> { });
+    }
+
+    /** As above, with {@code afterRecovery} run between the recovery and the usage sample. */
+    void run(String lib, String name, FaultGuest guest, Path dir, FaultChecks checks, FaultRecovery recovery,
+             Fault fault, Step afterRecovery) throws Exception {
+        FaultGuest.Usage before = settledUsage(guest, null);
+        StringBuilder note = new StringBuilder();
+        long end = fault.run(note);
+        FaultRecovery.Result rec = recovery.measure(guest, dir.resolve("recovery-" + name.replaceAll("\\W+", "-")), end);
+        afterRecovery.run();
+        String spice = guest.qmp("{\"execute\":\"query-spice\"}");
+        FaultGuest.Usage after = settledUsage(guest, before);
+        FIGURES.add(new FaultFigures.Row(lib, name, before, after, rec, note.toString()));
+        System.out.printf(Locale.ROOT, "QemuFaultIT %s, %s: fds %d -> %d, RSS %d -> %d kB (outside guest RAM %d -> %d"
+                        + " kB), recovery %d ms after %d attempts (%s)%s%n", lib, name, before.fds(), after.fds(),
+                before.rssKb(), after.rssKb(), before.otherKb(), after.otherKb(),
+                rec.millis(), rec.attempts(), QemuDisplayIT.percent(rec.equal()),
+                rec.recovered() ? "" : ": " + rec.lastProblem());
+
+        checks.check(guest.run.process().isAlive(), name + ": QEMU exited");
+        checks.check(spice.contains("\"channels\": []"), name + ": query-spice lists channels with no client left: "
+                + spice);
+        checks.check(rec.recovered(), name + ": no fresh client saw QMP screendump within "
+                + FaultRecovery.DEADLINE_SECONDS + " s (best " + QemuDisplayIT.percent(rec.equal()) + ", "
+                + rec.lastProblem() + ")");
+        checks.check(after.fds() <= before.fds() + FD_SLACK, name + ": fds " + before.fds() + " before, "
+                + after.fds() + " after");
+        checks.check(after.otherKb() - before.otherKb() <= RSS_SLACK_MB * 1024, name + ": RSS outside guest RAM "
+                + before.otherKb() / 1024 + " MB before, " + after.otherKb() / 1024 + " MB after");
+    }
+
+    /**
+     * The usage once no client is connected and, when {@code target} is given, the fd count is back within the slack
+     * of it (or {@value #SETTLE_SECONDS} s passed): closed connections take a moment to leave the server.
+     */
+    static FaultGuest.Usage settledUsage(FaultGuest guest, FaultGuest.Usage target) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
+        Thread.sleep(1000);
+        FaultGuest.Usage u = guest.usage();
+        while (target != null && u.fds() > target.fds() + FD_SLACK && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            u = guest.usage();
+        }
+        assertEquals(true, guest.run.process().isAlive(), "QEMU exited");
+        return u;
+    }
+}
