@@ -7,7 +7,13 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +76,33 @@ final class FaultClients {
         }
     }
 
+    /**
+     * Raw display channels reset (SO_LINGER 0) after reading up to {@code bytes} of the server's stream while the
+     * guest draws: the server's next write to them fails at once, in the middle of sending frames. Returns how many
+     * were reset after some of the stream arrived; a link the server refuses or drops only counts less.
+     */
+    int resetMidStream(int count, int bytes) {
+        int cut = 0;
+        for (int i = 0; i < count; i++) {
+            try (RawSpiceClient main = new RawSpiceClient(port)) {
+                int session = main.linkMainAndAttach();
+                try (RawSpiceClient display = new RawSpiceClient(port)) {
+                    if (display.link(session, 2, 0, 0, "") != 0) {
+                        continue;
+                    }
+                    display.socket.setSoLinger(true, 0); // close() resets
+                    display.socket.setSoTimeout(3000);
+                    if (display.in.readNBytes(bytes).length > 0) {
+                        cut++;
+                    }
+                }
+            } catch (Exception e) {
+                // a refused, dropped or silent channel: nothing to cut
+            }
+        }
+        return cut;
+    }
+
     /** spicy-screenshot SIGKILLed a few to tens of milliseconds after it starts: within its channels' links. */
     void killScreenshotsMidLink(int count, Path dir) throws Exception {
         for (int i = 0; i < count; i++) {
@@ -125,53 +158,79 @@ final class FaultClients {
         }
     }
 
-    /** What a stream of connections achieved. */
-    record Churn(int complete, int completeFailed, int half, double perSecond, String firstFailure) {
+    /** What a stream of connections achieved; link times are of the complete links, from connect to the result. */
+    record Churn(int complete, int completeFailed, int half, double perSecond, long medianLinkMillis,
+                 long maxLinkMillis, String firstFailure) {
     }
 
     /**
      * {@code perSecond} connections a second for {@code seconds}, alternately a complete main channel link (up to the
-     * link result) then close, and a half link cut after a random part of the link message.
+     * link result) then close, and a half link cut after a random part of the link message. Each starts on time on a
+     * pool of threads (an open load): a slow server gets more connections at once, not fewer.
      */
     Churn churn(long seconds, int perSecond) throws Exception {
         long periodNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<Long>> links = new ArrayList<>();
+        List<Future<?>> halves = new ArrayList<>();
         long t0 = System.nanoTime();
         long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-        int complete = 0;
-        int failed = 0;
-        int half = 0;
-        String firstFailure = null;
-        for (long n = 0; ; n++) {
-            long due = t0 + n * periodNanos;
-            if (due >= end) {
-                break;
-            }
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            if (n % 2 == 0) {
-                complete++;
-                try (RawSpiceClient c = new RawSpiceClient(port)) {
-                    int result = c.link(0, 1, 0, 0, "");
-                    if (result != 0) {
-                        failed++;
-                        firstFailure = firstFailure != null ? firstFailure : "link result " + result;
-                    }
-                } catch (Exception e) {
-                    failed++;
-                    firstFailure = firstFailure != null ? firstFailure : e.toString();
+        try {
+            for (long n = 0; t0 + n * periodNanos < end; n++) {
+                long wait = t0 + n * periodNanos - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
                 }
-            } else {
-                half++;
-                try {
-                    halfLink(1 + ThreadLocalRandom.current().nextInt(41), n % 4 == 1);
-                } catch (IOException e) {
-                    // a refused half link is as good as a dropped one
+                if (n % 2 == 0) {
+                    links.add(pool.submit(this::completeLink));
+                } else {
+                    int bytes = 1 + ThreadLocalRandom.current().nextInt(41);
+                    boolean reset = n % 4 == 1;
+                    halves.add(pool.submit(() -> {
+                        halfLink(bytes, reset);
+                        return null;
+                    }));
                 }
             }
+            pool.shutdown();
+            if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
+                fail("churn: connections still open 60 s after the last one started");
+            }
+        } finally {
+            pool.shutdownNow();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        return new Churn(complete, failed, half, (complete + half) / secs, firstFailure);
+        List<Long> millis = new ArrayList<>();
+        String firstFailure = null;
+        for (Future<Long> f : links) {
+            try {
+                millis.add(f.get());
+            } catch (ExecutionException e) {
+                firstFailure = firstFailure != null ? firstFailure : e.getCause().toString();
+            }
+        }
+        for (Future<?> f : halves) {
+            try {
+                f.get();
+            } catch (ExecutionException refused) {
+                // a refused half link is as good as a dropped one
+            }
+        }
+        Collections.sort(millis);
+        return new Churn(links.size(), links.size() - millis.size(), halves.size(), (links.size() + halves.size()) / secs,
+                millis.isEmpty() ? -1 : millis.get(millis.size() / 2), millis.isEmpty() ? -1 : millis.getLast(),
+                firstFailure);
+    }
+
+    /** Links a main channel and closes; returns the milliseconds to the link result, throws unless it is OK. */
+    private long completeLink() throws Exception {
+        long t = System.nanoTime();
+        try (RawSpiceClient c = new RawSpiceClient(port)) {
+            int result = c.link(0, 1, 0, 0, "");
+            if (result != 0) {
+                throw new IOException("link result " + result);
+            }
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t);
     }
 }

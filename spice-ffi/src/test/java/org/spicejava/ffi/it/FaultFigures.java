@@ -16,6 +16,7 @@ import java.util.Locale;
 final class FaultFigures {
     record Row(String lib, String fault, FaultGuest.Usage before, FaultGuest.Usage after, FaultRecovery.Result recovery,
                String note) {
+        /** {@code after} and {@code recovery} are null when QEMU died in the fault. */
         long otherGrowthKb() {
             return after.otherKb() - before.otherKb();
         }
@@ -42,6 +43,12 @@ final class FaultFigures {
                 "recovery", "note"));
         t.append("-".repeat(150)).append('\n');
         for (Row r : rows) {
+            if (r.after() == null) {
+                t.append(String.format(Locale.ROOT, "%-9s | %-28s | %9d | %8s | %7d MB | %9s | %9s | %9s | %11s | %s%n",
+                        r.lib(), r.fault(), r.before().fds(), "-", r.before().rssKb() / 1024, "-", "-", "-", "-",
+                        r.note()));
+                continue;
+            }
             String recovery = r.recovery() == null ? "-" : r.recovery().recovered()
                     ? r.recovery().millis() + " ms" : "NONE (" + QemuDisplayIT.percent(r.recovery().equal()) + ")";
             t.append(String.format(Locale.ROOT, "%-9s | %-28s | %9d | %8d | %7d MB | %6d MB | %+6.1f MB | %+6.1f MB | %11s | %s%n",
