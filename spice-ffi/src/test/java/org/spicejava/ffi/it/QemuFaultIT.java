@@ -192,7 +192,8 @@ class QemuFaultIT {
                     Path kills = Files.createDirectories(dir.resolve("kills"));
                     guest.draw();
                     clients.killMidFrame(4, kills);
-                    note.append(clients.resetMidStream(6, 256 * 1024)).append(" of 6 raw display channels reset"
+                    // Many, as our server's failure here (a write that fails inside a broadcast) is a matter of timing.
+                    note.append(clients.resetMidStream(12, 64 * 1024)).append(" of 12 raw display channels reset"
                             + " mid-stream");
                     clients.killScreenshotsMidLink(4, kills);
                     clients.cutMidLink(3);
@@ -203,7 +204,7 @@ class QemuFaultIT {
 
     @ParameterizedTest(name = "{0} library")
     @ValueSource(strings = {"reference", "ours"})
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 420, unit = TimeUnit.SECONDS) // about 100 s each with the suite's 15 s churn
     void faultsLeaveQemuServing(String lib) throws Exception {
         if (lib.equals("reference")) {
             Peers.reference();
