@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,12 +192,14 @@ class QemuFaultIT {
                 new Fault("kills mid-frame and mid-link", note -> {
                     Path kills = Files.createDirectories(dir.resolve("kills"));
                     guest.draw();
-                    clients.killMidFrame(4, kills);
+                    stage(guest, note, "display clients SIGKILLed mid-frame", () -> clients.killMidFrame(4, kills));
                     // Many, as our server's failure here (a write that fails inside a broadcast) is a matter of timing.
-                    note.append(clients.resetMidStream(12, 64 * 1024)).append(" of 12 raw display channels reset"
-                            + " mid-stream");
-                    clients.killScreenshotsMidLink(4, kills);
-                    clients.cutMidLink(3);
+                    stage(guest, note, "raw display channels reset mid-stream", () -> note.append(
+                            clients.resetMidStream(12, 64 * 1024)).append(" of 12 raw display channels reset"
+                            + " mid-stream"));
+                    stage(guest, note, "spicy-screenshot killed mid-link",
+                            () -> clients.killScreenshotsMidLink(4, kills));
+                    stage(guest, note, "links cut", () -> clients.cutMidLink(3));
                     guest.still();
                     return System.nanoTime();
                 }));
@@ -250,6 +253,20 @@ class QemuFaultIT {
     /** Steps that must not fail, as a lambda. */
     interface Step {
         void run() throws Exception;
+    }
+
+    /** Runs part of a fault; if QEMU died in it, says which part and stops the fault there. */
+    static void stage(FaultGuest guest, StringBuilder note, String what, Step step) throws Exception {
+        try {
+            step.run();
+        } finally {
+            if (guest.run.process().waitFor(300, TimeUnit.MILLISECONDS)) {
+                note.append(note.isEmpty() ? "" : "; ").append("died during: ").append(what);
+            }
+        }
+        if (!guest.run.process().isAlive()) {
+            throw new IOException("QEMU died during: " + what);
+        }
     }
 
     static void assertReturn(String reply, String command) {
