@@ -34,12 +34,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <li>{@code system_reset}, then savevm and loadvm, while the guest draws and a client is attached;
  * <li>last, display clients SIGKILLed mid-frame, raw display channels reset mid-stream, spicy-screenshot killed
  * while it links, raw connections cut inside the link message or before the ticket. The reference's SPICE worker
- * thread crashed here (SIGSEGV, a NULL read in libspice-server) in most runs, taking QEMU with it; QEMU's survival
- * is therefore asserted for ours only, and the reference's row says so.
+ * thread crashed here (SIGSEGV, a NULL read in libspice-server, during the raw display channels) in every run that
+ * had them, taking QEMU with it; QEMU's survival is therefore asserted for ours only, and the reference's row says so.
  * </ol>
  * After each: QEMU answers QMP and lists no leftover channel, the attached client was not dropped, QEMU's open fds
- * and RSS are back near where they were before the fault, and a fresh client sees QMP screendump again; the time
- * from the end of the fault to that picture is the recovery time. The figures of both libraries go to System.out and
+ * and RSS are back near where they were before the fault, and a fresh client sees QMP screendump again. The recovery
+ * time runs from the end of the fault's steps (the attached client closed, the guest told to hold still) to the
+ * first fresh client's picture that equals screendump. The figures of both libraries go to System.out and
  * to target/fault-figures.txt.
  *
  * <p>Tolerances: fds may be {@value #FD_SLACK} above the start (a socket the kernel has not finished closing when we
