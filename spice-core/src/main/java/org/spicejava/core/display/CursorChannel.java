@@ -45,7 +45,7 @@ public final class CursorChannel {
             case CursorCommand.Trail t -> new State(state.x(), state.y(), state.visible(), state.shape(), t.length(),
                     t.frequency());
         };
-        for (CursorChannelClient c : List.copyOf(clients)) { // a failing write removes c
+        for (CursorChannelClient c : clients()) { // a copy: a client whose write fails removes itself
             c.update(command);
         }
     }
@@ -53,14 +53,14 @@ public final class CursorChannel {
     /** spice_qxl_reset_cursor: forget the shape; clients drop theirs and their caches. */
     public void reset() {
         state = State.INITIAL;
-        for (CursorChannelClient c : List.copyOf(clients)) { // a failing write removes c
+        for (CursorChannelClient c : clients()) {
             c.reset();
         }
     }
 
     /** A primary surface was created: clients start over from INIT, as the reference does. */
     public void init() {
-        for (CursorChannelClient c : List.copyOf(clients)) { // a failing write removes c
+        for (CursorChannelClient c : clients()) {
             c.sendInit();
         }
     }

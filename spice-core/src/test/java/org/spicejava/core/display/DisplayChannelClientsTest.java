@@ -11,7 +11,10 @@ import org.spicejava.core.host.FakeMainLoop;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
 
-/** Display clients that vanish while a message is being handed to all of them. */
+/**
+ * Display and cursor clients whose peer vanished (the write fails, so the connection closes and its handler removes
+ * the client) while a message is being handed to all of them. Seen in QemuFaultIT as a ConcurrentModificationException.
+ */
 class DisplayChannelClientsTest {
     private final FakeMainLoop host = new FakeMainLoop();
 
@@ -36,5 +39,19 @@ class DisplayChannelClientsTest {
             assertDoesNotThrow(() -> display.create(primary));
         }
         assertEquals(0, display.clients().size(), "both clients are gone");
+    }
+
+    @Test
+    void aCursorClientWhoseWriteFailsLeavesTheChannelQuietly() {
+        CursorChannel cursor = new CursorChannel();
+        SocketConnection connection = new SocketConnection(13, host, host, 1 << 20);
+        CursorChannelClient client = new CursorChannelClient(connection,
+                new LinkMessage(1, 4, 0, new int[] {0b1011}, new int[0]), cursor);
+        cursor.addClient(client);
+        connection.start(in -> { }, reason -> cursor.removeClient(client));
+        client.start();
+        host.failWrites = true;
+        assertDoesNotThrow(() -> cursor.apply(new CursorCommand.Move(10, 20)));
+        assertEquals(0, cursor.clients().size(), "the client whose write failed is gone");
     }
 }
