@@ -49,9 +49,12 @@ final class LzStream {
     private LzStream() {
     }
 
-    /** The most a stream of {@code pixels} pixels can take: literals plus one control byte per run. */
+    /**
+     * The most a stream of {@code pixels} pixels can take: each pixel is a literal with at worst a control byte of
+     * its own (a run of one between matches), and a match is only taken when it costs no more than its literals.
+     */
     static long worstCase(long pixels, Plane plane) {
-        return pixels * plane.literalBytes + (pixels + MAX_LITERAL_RUN - 1) / MAX_LITERAL_RUN;
+        return pixels * (plane.literalBytes + 1);
     }
 
     private static int key(MemorySegment pixels, int i, Plane plane) {
@@ -90,7 +93,8 @@ final class LzStream {
             while (i + length < count && key(pixels, ref + length, plane) == key(pixels, i + length, plane)) {
                 length++;
             }
-            if (length < plane.minMatch) {
+            if (length < plane.minMatch
+                    || matchBytes(length - plane.minMatch + 1, i - ref - 1, format) > length * plane.literalBytes) {
                 i++;
                 continue;
             }
@@ -150,6 +154,15 @@ final class LzStream {
                 out.u8(offset >>> 17);
             }
         }
+    }
+
+    /** What {@link #match} writes for these arguments. */
+    private static int matchBytes(int lengthField, int offset, Format format) {
+        int extension = lengthField < 7 ? 0 : (lengthField - 7) / 255 + 1;
+        if (format == Format.LZ) {
+            return 1 + extension + (offset > 8190 ? 3 : 1);
+        }
+        return 1 + extension + 2 + (offset >= 1 << 17 ? 1 : 0);
     }
 
     private static void lengthExtension(int lengthField, ByteSink out) {

@@ -101,4 +101,17 @@ class LzImageTest {
         long lz = LzImage.lz(b, arena).byteSize();
         assertTrue(lz * 50 < 4L * 640 * 480, "LZ payload " + lz + " bytes");
     }
+
+    @Test
+    void shortRunsBetweenLiteralsNeverOverflowTheOutputBound() {
+        // x y y z w w ...: every second pixel repeats its neighbour, the worst case for one-pixel matches.
+        Random random = new Random(4);
+        int[] values = random.ints(300 * 300).toArray();
+        for (int alpha = 0; alpha < 2; alpha++) {
+            Bitmap b = image(300, 300, alpha == 1, (x, y) -> values[(y * 300 + x) / 2]);
+            Bitmap pairs = image(300, 300, alpha == 1, (x, y) -> values[(y * 300 + x + 1) / 2]);
+            roundTrip("pairs", b);
+            roundTrip("offset pairs", pairs);
+        }
+    }
 }
