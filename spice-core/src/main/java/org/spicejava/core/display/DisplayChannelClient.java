@@ -126,8 +126,13 @@ public final class DisplayChannelClient extends ChannelClient {
         if (m.drawable() == null || m.memory() == null || !images.compresses(setting)) {
             return m.parts();
         }
-        return DisplayMessages.draw(m.drawable(), null,
-                new DisplayMessages.Coding(images, setting, m.memory())).parts();
+        try {
+            return DisplayMessages.draw(m.drawable(), null,
+                    new DisplayMessages.Coding(images, setting, m.memory())).parts();
+        } catch (RuntimeException e) { // an encoder bug costs this image its compression, nothing else
+            LOG.error("display {}: image encoding failed; sent uncompressed", display.id(), e);
+            return m.parts();
+        }
     }
 
     public int preferredCompression() {
