@@ -51,10 +51,17 @@ public final class LzImage {
     }
 
     /**
-     * A GLZ_RGB payload with window id {@code imageId}. Its references stay in this image and its window head
-     * distance is 0, so the client keeps no older image for it.
+     * A GLZ_RGB payload with window id {@code imageId} whose references stay in this image; its window head
+     * distance is 0, so the client keeps no older image for it. (A session's images go through {@link GlzWindow}.)
      */
     public static MemorySegment glz(Bitmap b, long imageId, SegmentAllocator alloc) {
+        ByteSink out = glzHeader(b, imageId, 0, alloc);
+        body(b, LzStream.Format.GLZ, out);
+        return out.written();
+    }
+
+    /** A sink as large as any GLZ payload of {@code b} can be, with the GLZ header written. */
+    static ByteSink glzHeader(Bitmap b, long imageId, long headDistance, SegmentAllocator alloc) {
         ByteSink out = new ByteSink(alloc.allocate(worstCase(b, GLZ_HEADER), 8));
         out.u32be(MAGIC);
         out.u32be(VERSION);
@@ -63,8 +70,7 @@ public final class LzImage {
         out.u32be(b.height());
         out.u32be(4 * b.width());
         out.u64be(imageId);
-        out.u32be(0); // window head distance
-        body(b, LzStream.Format.GLZ, out);
-        return out.written();
+        out.u32be((int) headDistance);
+        return out;
     }
 }

@@ -44,7 +44,9 @@ final class LzStream {
     }
 
     private static final int MAX_LITERAL_RUN = 32;
-    private static final int HASH_BITS = 14;
+    /** Hash table sizes: an image gets a table its size (up to 2^15); a GLZ window's spans images (2^16). */
+    private static final int MAX_IMAGE_HASH_BITS = 15;
+    static final int WINDOW_HASH_BITS = 16;
 
     private LzStream() {
     }
@@ -64,42 +66,93 @@ final class LzStream {
 
     /** Encodes the first {@code count} pixels of {@code pixels} (top-down, 0xAARRGGBB little-endian). */
     static void encode(MemorySegment pixels, int count, Plane plane, Format format, ByteSink out) {
-        int[] table = new int[1 << HASH_BITS]; // position + 1 of the last place each 3-pixel hash was seen
+        encode(pixels, count, plane, format, null, 0, out);
+    }
+
+    private static int hash(int a, int b, int c, int bits) {
+        return ((a * 0x9E3779B1) ^ (b * 0x85EBCA6B) ^ (c * 0xC2B2AE35)) >>> (32 - bits);
+    }
+
+    /** Pixels a GLZ window entry hashes: long enough to tell a scrolled line from any run of the same colours. */
+    static final int WINDOW_KEY = 6;
+
+    /** The window hash of the RGB of pixels {@code at} to {@code at + WINDOW_KEY} (all inside). */
+    static int windowHash(MemorySegment pixels, int at) {
+        int h = 0;
+        for (int k = 0; k < WINDOW_KEY; k++) {
+            h = (h + key(pixels, at + k, Plane.RGB)) * 0x9E3779B1;
+        }
+        return h >>> (32 - WINDOW_HASH_BITS);
+    }
+
+    /** How many pixels from {@code a[ai]} and {@code b[bi]} on are equal, within both images. */
+    private static int extend(MemorySegment a, int ai, int aCount, MemorySegment b, int bi, int bCount, Plane plane) {
+        int n = 0;
+        while (ai + n < aCount && bi + n < bCount && key(a, ai + n, plane) == key(b, bi + n, plane)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Encodes image {@code imageId}. With a {@code window} (GLZ, RGB plane), matches may also copy from the earlier
+     * images it keeps; the longest of a run, a match in this image and a match in the window is taken.
+     */
+    static void encode(MemorySegment pixels, int count, Plane plane, Format format, GlzWindow.Images window,
+                       long imageId, ByteSink out) {
+        int bits = Math.clamp(32 - Integer.numberOfLeadingZeros(count), 8, MAX_IMAGE_HASH_BITS);
+        int[] table = new int[1 << bits]; // position + 1 of the last place each 3-pixel hash was seen
         int literalStart = 0;
         int i = 0;
         while (i < count) {
             int ref = -1;
+            int length = 0;
+            MemorySegment source = pixels; // where the chosen match copies from: this image or an earlier one
+            long sourceId = imageId;
             int here = key(pixels, i, plane);
             if (i > 0 && key(pixels, i - 1, plane) == here) {
                 ref = i - 1; // a run: distance 1
+                length = extend(pixels, ref, count, pixels, i, count, plane);
             }
             if (i + 2 < count) {
-                int next = key(pixels, i + 1, plane);
-                int third = key(pixels, i + 2, plane);
-                int h = ((here * 0x9E3779B1) ^ (next * 0x85EBCA6B) ^ (third * 0xC2B2AE35)) >>> (32 - HASH_BITS);
+                int h = hash(here, key(pixels, i + 1, plane), key(pixels, i + 2, plane), bits);
                 int candidate = table[h] - 1;
                 table[h] = i + 1;
-                if (ref < 0 && candidate >= 0 && i - candidate <= format.maxDistance
-                        && key(pixels, candidate, plane) == here && key(pixels, candidate + 1, plane) == next
-                        && key(pixels, candidate + 2, plane) == third) {
-                    ref = candidate;
+                if (candidate >= 0 && i - candidate <= format.maxDistance) {
+                    int n = extend(pixels, candidate, count, pixels, i, count, plane);
+                    if (n > length) {
+                        ref = candidate;
+                        length = n;
+                    }
                 }
             }
-            if (ref < 0) {
-                i++;
-                continue;
+            if (window != null && i + WINDOW_KEY <= count) {
+                long seen = window.find(windowHash(pixels, i));
+                MemorySegment earlier = seen == 0 ? null : window.pixels(seen >>> 32);
+                if (earlier != null) {
+                    int at = (int) seen - 1;
+                    int n = extend(earlier, at, (int) (earlier.byteSize() / 4), pixels, i, count, plane);
+                    if (n > length) {
+                        ref = at;
+                        length = n;
+                        source = earlier;
+                        sourceId = seen >>> 32;
+                    }
+                }
             }
-            int length = 1;
-            while (i + length < count && key(pixels, ref + length, plane) == key(pixels, i + length, plane)) {
-                length++;
-            }
-            if (length < plane.minMatch
-                    || matchBytes(length - plane.minMatch + 1, i - ref - 1, format) > length * plane.literalBytes) {
+            int lengthField = length - plane.minMatch + 1;
+            long imageDistance = imageId - sourceId;
+            if (ref < 0 || length < plane.minMatch || length * plane.literalBytes < (imageDistance == 0
+                    ? matchBytes(lengthField, i - ref - 1, format) : farMatchBytes(lengthField, ref, imageDistance))) {
                 i++;
                 continue;
             }
             literals(pixels, literalStart, i, plane, out);
-            match(length - plane.minMatch + 1, i - ref - 1, format, out);
+            if (imageDistance == 0) {
+                match(lengthField, i - ref - 1, format, out);
+            } else {
+                farMatch(lengthField, ref, (int) imageDistance, out);
+            }
             i += length;
             literalStart = i;
         }
@@ -153,6 +206,54 @@ final class LzStream {
             if (widest) {
                 out.u8(offset >>> 17);
             }
+        }
+    }
+
+    /** Image-distance bytes after the control byte's code, short pixel offsets (6 bits in the code byte). */
+    private static int shortDistanceBytes(long imageDistance) {
+        return imageDistance < 1 << 6 ? 0 : imageDistance < 1 << 14 ? 1 : imageDistance < 1 << 22 ? 2 : 3;
+    }
+
+    /** Image-distance bytes for long pixel offsets (none in the code byte). */
+    private static int longDistanceBytes(long imageDistance) {
+        return imageDistance < 1 << 8 ? 1 : imageDistance < 1 << 16 ? 2 : 3;
+    }
+
+    /** What {@link #farMatch} writes. */
+    private static int farMatchBytes(int lengthField, int pixel, long imageDistance) {
+        int extension = lengthField < 7 ? 0 : (lengthField - 7) / 255 + 1;
+        if (pixel < 4096) {
+            return 3 + extension + shortDistanceBytes(imageDistance);
+        }
+        return 3 + extension + longDistanceBytes(imageDistance) + (pixel >= 1 << 17 ? 1 : 0);
+    }
+
+    /**
+     * A GLZ reference to pixel {@code pixel} (absolute, not biased) of the image {@code imageDistance} ids back.
+     * Short offsets carry 6 distance bits in the code byte and up to three more bytes; long offsets carry 5 more
+     * offset bits there, then the distance bytes (little-endian), then the widest offset byte.
+     */
+    private static void farMatch(int lengthField, int pixel, int imageDistance, ByteSink out) {
+        boolean longOffset = pixel >= 4096;
+        out.u8(Math.min(lengthField, 7) << 5 | (longOffset ? 0x10 : 0) | (pixel & 0xF));
+        lengthExtension(lengthField, out);
+        out.u8(pixel >>> 4);
+        if (!longOffset) {
+            int extra = shortDistanceBytes(imageDistance);
+            out.u8(extra << 6 | (imageDistance & 0x3F));
+            for (int k = 0; k < extra; k++) {
+                out.u8(imageDistance >>> (6 + 8 * k));
+            }
+            return;
+        }
+        int extra = longDistanceBytes(imageDistance);
+        boolean widest = pixel >= 1 << 17;
+        out.u8(extra << 6 | (widest ? 0x20 : 0) | (pixel >>> 12 & 0x1F));
+        for (int k = 0; k < extra; k++) {
+            out.u8(imageDistance >>> (8 * k));
+        }
+        if (widest) {
+            out.u8(pixel >>> 17);
         }
     }
 

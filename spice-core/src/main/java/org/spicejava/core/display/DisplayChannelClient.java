@@ -4,11 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
 
@@ -44,12 +44,12 @@ public final class DisplayChannelClient extends ChannelClient {
     private long pendingBytes;
     private boolean resync = true;
 
-    /** {@code glzImageIds}: the GLZ window numbering of the client session this channel belongs to. */
+    /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
-                                AtomicLong glzImageIds) {
+                                GlzWindow glz) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.images = new ImageEncoder(glzImageIds, link.hasChannelCap(ImageEncoder.CAP_LZ4));
+        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4));
     }
 
     @Override

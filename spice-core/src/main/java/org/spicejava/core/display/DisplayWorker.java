@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.host.WorkerLoop;
@@ -190,14 +190,14 @@ public final class DisplayWorker {
      * from any thread. Any thread.
      */
     public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
-                                         AtomicLong glzImageIds, Consumer<String> onClosed) {
+                                         GlzWindow glz, Consumer<String> onClosed) {
         AtomicReference<ChannelClient> client = new AtomicReference<>();
         submit(() -> {
             SocketConnection connection = SocketConnection.adopt(handover, loop);
             ChannelClient c;
             Runnable detach;
             if (link.channelType() == ChannelType.DISPLAY) {
-                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glzImageIds);
+                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glz);
                 display.addClient(dc);
                 detach = () -> display.removeClient(dc);
                 c = dc;

@@ -2,8 +2,8 @@ package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.concurrent.atomic.AtomicLong;
 
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
 import org.spicejava.core.display.draw.Bitmap;
@@ -13,7 +13,7 @@ import org.spicejava.core.display.draw.Bitmap;
  * The server's setting (spice_server_set_image_compression) applies unless the client asked for another with
  * PREFERRED_COMPRESSION. Display worker thread.
  *
- * <p>What is here: LZ, GLZ (GLZ images reference only themselves) and LZ4 for clients that decode it. QUIC falls
+ * <p>What is here: LZ, GLZ (with the session's dictionary of recent images) and LZ4 for clients that decode it. QUIC falls
  * back to LZ until that codec exists, which keeps every image lossless.
  */
 public final class ImageEncoder {
@@ -40,17 +40,17 @@ public final class ImageEncoder {
     public record Encoded(int type, MemorySegment payload) {
     }
 
-    private final AtomicLong glzImageIds;
+    private final GlzWindow glz;
     private final boolean lz4;
     private int preferred;
     private int glzWindow;
 
     /**
-     * {@code glzImageIds}: the client session's GLZ window numbering, shared by its display channels;
-     * {@code lz4}: the client announced the LZ4 capability.
+     * {@code glz}: the client session's GLZ dictionary, shared by its display channels; {@code lz4}: the client
+     * announced the LZ4 capability.
      */
-    public ImageEncoder(AtomicLong glzImageIds, boolean lz4) {
-        this.glzImageIds = glzImageIds;
+    public ImageEncoder(GlzWindow glz, boolean lz4) {
+        this.glz = glz;
         this.lz4 = lz4;
     }
 
@@ -92,16 +92,16 @@ public final class ImageEncoder {
         if (setting == OFF || raw < MIN_SIZE_TO_COMPRESS) {
             return null;
         }
-        boolean glz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
+        boolean useGlz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
         Encoded e;
-        if (glz) {
-            e = new Encoded(IMAGE_GLZ_RGB, LzImage.glz(b, glzImageIds.getAndIncrement(), memory));
+        if (useGlz) {
+            e = new Encoded(IMAGE_GLZ_RGB, glz.encode(b, glzWindow, memory));
         } else if (setting == LZ4 && lz4) {
             e = new Encoded(IMAGE_LZ4, Lz4Image.encode(b, memory));
         } else {
             e = new Encoded(IMAGE_LZ_RGB, LzImage.lz(b, memory));
         }
         // A GLZ image keeps its id even when larger: the client's window needs every id (the reference sends it too).
-        return glz || e.payload().byteSize() < raw ? e : null;
+        return useGlz || e.payload().byteSize() < raw ? e : null;
     }
 }

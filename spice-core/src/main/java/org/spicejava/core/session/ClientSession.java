@@ -3,9 +3,9 @@ package org.spicejava.core.session;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
 
@@ -16,8 +16,8 @@ import org.spicejava.core.mainchannel.MainChannelClient;
 final class ClientSession {
     private final int id;
     private final MainChannelClient main;
-    /** GLZ images sent to this client, numbered from 0 across its display channels as its GLZ window expects. */
-    private final AtomicLong glzImageIds = new AtomicLong();
+    /** The GLZ dictionary of this client, shared by its display channels as its GLZ window expects. */
+    private final GlzWindow glzWindow = new GlzWindow();
     /** Each channel other than main, keyed by its client object or handle. */
     private final Map<Object, Linked> channels = new LinkedHashMap<>();
 
@@ -38,8 +38,8 @@ final class ClientSession {
         return main;
     }
 
-    AtomicLong glzImageIds() {
-        return glzImageIds;
+    GlzWindow glzWindow() {
+        return glzWindow;
     }
 
     void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close) {
@@ -66,5 +66,6 @@ final class ClientSession {
             channel.close().accept(reason);
         }
         main.close(reason);
+        glzWindow.close();
     }
 }

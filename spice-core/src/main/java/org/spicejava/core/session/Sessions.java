@@ -288,7 +288,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             connection.setOutputLimit(m.channelType() == ChannelType.DISPLAY ? DISPLAY_OUTPUT_LIMIT
                     : CHANNEL_OUTPUT_LIMIT);
             Object key = new Object(); // names this channel in the session; the client object lives on the worker
-            Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m, owner.glzImageIds(),
+            Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m, owner.glzWindow(),
                     reason -> server.mainDispatcher().execute(() -> {
                         LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                                 Integer.toUnsignedString(owner.id()), reason);

@@ -1,30 +1,47 @@
 package org.spicejava.core.compress;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * A strict decoder of our LZ_RGB and GLZ_RGB payloads, written from the decoders' grammar for the tests: it
- * refuses what would make spice-gtk's decoder assert (a reference before the first pixel or past the last,
- * bytes left over), and GLZ references to other images, which we never send. Returns 0xAARRGGBB pixels.
+ * refuses what would make spice-gtk's decoder assert or wait for ever (a reference before the first pixel or past
+ * the last, bytes left over, a GLZ reference to an image the client would not have, or past its end). Returns
+ * 0xAARRGGBB pixels.
  */
 public final class LzTestDecoder {
     private final ByteBuffer in;
     private final boolean glz;
+    private final Map<Long, int[]> window;
+    private long id;
 
-    private LzTestDecoder(byte[] data, boolean glz) {
+    private LzTestDecoder(byte[] data, boolean glz, Map<Long, int[]> window) {
         this.in = ByteBuffer.wrap(data); // big-endian header fields
         this.glz = glz;
+        this.window = window;
     }
 
-    public record Decoded(int width, int height, long imageId, int[] pixels) {
+    public record Decoded(int width, int height, long imageId, long headDistance, int[] pixels) {
     }
 
     public static Decoded lz(byte[] data) {
-        return new LzTestDecoder(data, false).decode();
+        return new LzTestDecoder(data, false, Map.of()).decode();
     }
 
+    /** A GLZ image that may reference no other image. */
     public static Decoded glz(byte[] data) {
-        return new LzTestDecoder(data, true).decode();
+        return new LzTestDecoder(data, true, Map.of()).decode();
+    }
+
+    /**
+     * A GLZ image decoded as the client's window does: it may reference the images in {@code window} (by id);
+     * afterwards it is added there and the images before its window head are dropped.
+     */
+    public static Decoded glz(byte[] data, Map<Long, int[]> window) {
+        Decoded d = new LzTestDecoder(data, true, window).decode();
+        window.put(d.imageId(), d.pixels());
+        window.keySet().removeIf(k -> k < d.imageId() - d.headDistance());
+        return d;
     }
 
     private Decoded decode() {
@@ -43,10 +60,10 @@ public final class LzTestDecoder {
         int width = in.getInt();
         int height = in.getInt();
         int stride = in.getInt();
-        long id = 0;
+        long headDistance = 0;
         if (glz) {
             id = in.getLong();
-            check(in.getInt() == 0, "window head distance");
+            headDistance = Integer.toUnsignedLong(in.getInt());
         } else {
             topDown = in.getInt() == 1;
         }
@@ -59,7 +76,7 @@ public final class LzTestDecoder {
             stream(out, false);
         }
         check(!in.hasRemaining(), in.remaining() + " bytes after the last pixel");
-        return new Decoded(width, height, id, out);
+        return new Decoded(width, height, id, headDistance, out);
     }
 
     private int u8() {
@@ -96,17 +113,36 @@ public final class LzTestDecoder {
             }
             length += bias;
             int offset;
+            long imageDistance = 0;
             if (glz) {
                 offset = (ctrl & 0xF) | u8() << 4;
                 int c = u8();
-                check(c >> 6 == 0, "reference to another image");
+                int extra = c >> 6;
                 if ((ctrl & 0x10) == 0) {
-                    check((c & 0x3F) == 0, "reference to another image");
+                    imageDistance = c & 0x3F;
+                    for (int k = 0; k < extra; k++) {
+                        imageDistance += (long) u8() << (6 + 8 * k);
+                    }
                 } else {
                     offset |= (c & 0x1F) << 12;
+                    for (int k = 0; k < extra; k++) {
+                        imageDistance += (long) u8() << (8 * k);
+                    }
                     if ((c & 0x20) != 0) {
                         offset |= u8() << 17;
                     }
+                }
+                if (imageDistance != 0) {
+                    check(rgb, "an alpha stream referencing another image");
+                    int[] earlier = window.get(id - imageDistance);
+                    check(earlier != null, "reference to image " + (id - imageDistance) + ", not in the window");
+                    check(offset + length <= earlier.length, "reference past the end of image "
+                            + (id - imageDistance));
+                    check(op + length <= out.length, "match past the end");
+                    for (int k = 0; k < length; k++, op++) {
+                        out[op] = earlier[offset + k] & 0xFFFFFF;
+                    }
+                    continue;
                 }
             } else {
                 int hi = ctrl & 31;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
-import java.util.concurrent.atomic.AtomicLong;
+import org.spicejava.core.compress.GlzWindow;
 
 import org.junit.jupiter.api.Test;
 import org.spicejava.core.host.FakeMainLoop;
@@ -21,7 +21,7 @@ class DisplayChannelClientsTest {
     private DisplayChannelClient connect(DisplayChannel display, int fd) {
         SocketConnection connection = new SocketConnection(fd, host, host, 1 << 20);
         DisplayChannelClient client = new DisplayChannelClient(connection,
-                new LinkMessage(1, 2, 0, new int[] {0b1011}, new int[0]), display, new AtomicLong());
+                new LinkMessage(1, 2, 0, new int[] {0b1011}, new int[0]), display, new GlzWindow());
         display.addClient(client);
         connection.start(in -> { }, reason -> display.removeClient(client));
         client.start();

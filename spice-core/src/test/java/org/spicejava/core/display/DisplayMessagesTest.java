@@ -7,9 +7,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.LzTestDecoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.Brush;
@@ -84,8 +86,8 @@ class DisplayMessagesTest {
 
     @Test
     void eachClientsDrawCarriesItsCodecsImage() {
-        AtomicLong glzIds = new AtomicLong();
-        ImageEncoder encoder = new ImageEncoder(glzIds, true);
+        GlzWindow glz = new GlzWindow();
+        ImageEncoder encoder = new ImageEncoder(glz, true);
         Bitmap b = desktop();
         try (Arena arena = Arena.ofConfined()) {
             // Before DISPLAY_INIT names a GLZ window, auto_glz sends LZ.
@@ -94,10 +96,11 @@ class DisplayMessagesTest {
             assertEquals(Arrays.toString(b.toArray()), Arrays.toString(
                     LzTestDecoder.lz((byte[]) lz[1]).pixels()));
             encoder.glzWindow(1 << 20);
+            Map<Long, int[]> window = new HashMap<>();
             for (long id = 0; id < 3; id++) {
-                Object[] glz = copiedImage(encodedCopy(b, encoder, ImageEncoder.AUTO_GLZ, arena));
-                assertEquals(ImageEncoder.IMAGE_GLZ_RGB, glz[0]);
-                var decoded = LzTestDecoder.glz((byte[]) glz[1]);
+                Object[] image = copiedImage(encodedCopy(b, encoder, ImageEncoder.AUTO_GLZ, arena));
+                assertEquals(ImageEncoder.IMAGE_GLZ_RGB, image[0]);
+                var decoded = LzTestDecoder.glz((byte[]) image[1], window);
                 assertEquals(id, decoded.imageId(), "GLZ ids from 0, one per image");
                 assertEquals(Arrays.toString(b.toArray()), Arrays.toString(decoded.pixels()));
             }
@@ -106,7 +109,7 @@ class DisplayMessagesTest {
             assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, encoder, ImageEncoder.GLZ, arena))[0]);
             encoder.prefer(ImageEncoder.LZ4);
             assertEquals(ImageEncoder.IMAGE_LZ4, copiedImage(encodedCopy(b, encoder, ImageEncoder.GLZ, arena))[0]);
-            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, new ImageEncoder(glzIds, false),
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(b, new ImageEncoder(glz, false),
                     ImageEncoder.LZ4, arena))[0], "LZ for a client without the LZ4 capability");
             encoder.prefer(0);
             assertEquals(DisplayMessages.IMAGE_BITMAP,
@@ -114,7 +117,7 @@ class DisplayMessagesTest {
             Bitmap tiny = Bitmap.of(3, 3, new int[9], false);
             assertEquals(DisplayMessages.IMAGE_BITMAP,
                     encodedCopy(tiny, encoder, ImageEncoder.LZ, arena).get(57 + 8), "36 bytes go raw");
-            assertEquals(3, glzIds.get(), "only GLZ images took ids");
+            assertEquals(3, glz.imagesEncoded(), "only GLZ images took ids");
         }
     }
 

@@ -161,7 +161,7 @@ final class FaultGuest implements AutoCloseable {
                 if (mapping.group(4).contains("/memfd:memory-backend-memfd")) {
                     guestRam += kilobytes(l);
                 } else if (mapping.group(3).equals("rwxp") && mapping.group(4).isBlank() && size >= TCG_BUFFER_MIN) {
-                    tcg += kilobytes(l); // TCG's code buffer (1 GiB); the JVM's code cache is 16 MB
+                    tcg += kilobytes(l); // TCG's code buffer (1 GiB); the JVM's code cache is 32 MB
                 }
             }
         }

@@ -1,0 +1,113 @@
+package org.spicejava.core.compress;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.spicejava.core.display.draw.Bitmap;
+
+/**
+ * One client session's GLZ dictionary (the reference's shared GLZ dictionary): the image ids the client's GLZ
+ * window expects (from 0, one per image, across the session's display channels) and copies of the latest images,
+ * so a new image may copy runs from them (a scrolled line, a window moved). Each image tells the client how far
+ * back the window reaches (win_head_dist), so the client keeps exactly the images we may still name. Any thread:
+ * display channels of one session live on different workers, so encoding is serialized here.
+ */
+public final class GlzWindow {
+    /** Pixels of earlier images we keep at most (16 MiB), whatever window the client offers. */
+    public static final int MAX_PIXELS = 4 << 20;
+    /** Images kept at most: tiny ones (a blinking text cursor) would otherwise pile up by the thousand. */
+    static final int MAX_IMAGES = 1024;
+
+    private record Kept(long id, Arena arena, MemorySegment pixels) {
+    }
+
+    /** Read access to the kept images, for the encoder. */
+    interface Images {
+        /** The pixels of image {@code id}, or null when it is not (or no longer) kept. */
+        MemorySegment pixels(long id);
+
+        /** Where a window hash was last seen in a kept image, as (id << 32 | position + 1), or 0. */
+        long find(int windowHash);
+    }
+
+    private final ArrayDeque<Kept> kept = new ArrayDeque<>();
+    private final Map<Long, Kept> byId = new HashMap<>();
+    private final long[] table = new long[1 << LzStream.WINDOW_HASH_BITS];
+    private long keptPixels;
+    private long nextId;
+    private boolean closed;
+
+    /**
+     * A GLZ_RGB payload for {@code b}, with the next id, copying from earlier images that fit in
+     * {@code windowPixels} (the client's DISPLAY_INIT window, clamped by the caller). RGBA images reference only
+     * themselves and are not kept: runs are copied between images of one type only.
+     */
+    public synchronized MemorySegment encode(Bitmap b, int windowPixels, SegmentAllocator alloc) {
+        long id = nextId++;
+        long pixels = (long) b.width() * b.height();
+        long budget = Math.min(windowPixels, MAX_PIXELS);
+        boolean keep = !b.alpha() && !closed && pixels <= budget;
+        while (keep && (keptPixels + pixels > budget || kept.size() >= MAX_IMAGES)) {
+            evictOldest();
+        }
+        long headDistance = kept.isEmpty() ? 0 : id - kept.peekFirst().id();
+        ByteSink out = LzImage.glzHeader(b, id, headDistance, alloc);
+        int count = (int) pixels;
+        if (b.alpha()) {
+            LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, out);
+            LzStream.encode(b.pixels(), count, LzStream.Plane.ALPHA, LzStream.Format.GLZ, out);
+        } else {
+            LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, images, id, out);
+        }
+        if (keep) {
+            Arena arena = Arena.ofShared();
+            MemorySegment copy = arena.allocate(4 * pixels, 8);
+            MemorySegment.copy(b.pixels(), 0, copy, 0, 4 * pixels);
+            Kept k = new Kept(id, arena, copy);
+            kept.addLast(k);
+            byId.put(id, k);
+            keptPixels += pixels;
+            for (int at = 0; at + LzStream.WINDOW_KEY <= count; at++) {
+                table[LzStream.windowHash(copy, at)] = id << 32 | (at + 1);
+            }
+        }
+        return out.written();
+    }
+
+    private final Images images = new Images() {
+        @Override
+        public MemorySegment pixels(long id) {
+            Kept k = byId.get(id);
+            return k == null ? null : k.pixels();
+        }
+
+        @Override
+        public long find(int windowHash) {
+            return table[windowHash];
+        }
+    };
+
+    private void evictOldest() {
+        Kept oldest = kept.removeFirst();
+        byId.remove(oldest.id());
+        keptPixels -= oldest.pixels().byteSize() / 4;
+        oldest.arena().close();
+    }
+
+    /** Ids given out so far. */
+    public synchronized long imagesEncoded() {
+        return nextId;
+    }
+
+    /** The session ended: the copies go; later images (if any) reference only themselves. */
+    public synchronized void close() {
+        closed = true;
+        while (!kept.isEmpty()) {
+            evictOldest();
+        }
+    }
+}
