@@ -12,16 +12,18 @@
  *   prints "released N of M" (each command must be released exactly once).
  * Env: HARNESS_COMPRESSION=off (image compression off; default: the server's default),
  *      HARNESS_QEMU_SLOT=1 (register the memslot as QEMU does: virt_start 0, virt_end ~0),
- *      HARNESS_BENCH=1 (1920x1080 32-bit DRAW_COPY frames, one per frame, at most 3 in flight, as fast as the
- *      server releases them once a display channel is up; prints "bench ..." with frames pushed, the CPU time of
- *      the whole process (server threads included) from then until the end minus the time spent drawing the
- *      content, the pixels pushed (updated=) and that drawing time (gen=); HARNESS_BENCH_FPS=n offers at most n
- *      frames per second instead. HARNESS_BENCH_COMPRESSION=off|auto_glz|auto_lz|quic|glz|lz|lz4 (default off).
+ *      HARNESS_BENCH=1 (1920x1080 32-bit DRAW_COPY frames, one drawable each, as many in flight as the device
+ *      memory holds, as fast as the server releases them once a display channel is up; prints "bench ..." with
+ *      frames pushed, the CPU time of the whole process (server threads included) from then until the end minus
+ *      the time spent drawing the content (gen=), the pixels pushed (updated=), and the OOM requests made when
+ *      every frame was held; HARNESS_BENCH_FPS=n offers at most n frames per second instead;
+ *      HARNESS_BENCH_WARMUP=s starts measuring s seconds later),
+ *      HARNESS_BENCH_COMPRESSION=off|auto_glz|auto_lz|quic|glz|lz|lz4 (default off),
  *      HARNESS_BENCH_CONTENT=pattern|text|photo|desktop (default pattern: three full-screen synthetic images in
  *      turn; text: a console scrolling one line per frame; photo: a panned photo-like picture whose exposure
  *      changes every frame; desktop: windows and panels, one window dragged: the frame is the union of its old and
  *      new place). HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
- *      prints "bench-frames-done"),
+ *      prints "bench-frames-done",
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
  *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
  *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
@@ -700,6 +702,31 @@ static void bench_frames_done(void)
     printf("bench-frames-done\n");
 }
 
+/* What the bench measures, from the end of the warm-up (HARNESS_BENCH_WARMUP seconds) until it stops. */
+struct bench_tally {
+    unsigned pushed, released0, ooms;
+    unsigned long long updated; /* pixels of the frames pushed */
+    double gen_cpu;             /* drawing the content: the host's work, not the server's */
+    double cpu0;
+    long long t0;
+};
+
+static struct bench_tally bench_tally_start(void)
+{
+    return (struct bench_tally) {
+        .released0 = atomic_load(&released_total), .cpu0 = cpu_seconds(), .t0 = hostloop_now_ms(),
+    };
+}
+
+static void bench_tally_print(const struct bench_tally *t)
+{
+    double secs = (hostloop_now_ms() - t->t0) / 1000.0;
+    double cpu = cpu_seconds() - t->cpu0 - t->gen_cpu;
+    printf("bench pushed=%u released=%u seconds=%.3f cpu=%.3f bad-releases=%u updated=%llu gen=%.3f slots=%d ooms=%u\n",
+           t->pushed, atomic_load(&released_total) - t->released0, secs, cpu, atomic_load(&bad_releases), t->updated,
+           t->gen_cpu, bench_slots, t->ooms);
+}
+
 static void run_bench(long long end)
 {
     const char *content_name = getenv("HARNESS_BENCH_CONTENT") ? getenv("HARNESS_BENCH_CONTENT") : "pattern";
@@ -727,19 +754,22 @@ static void run_bench(long long end)
     if (!atomic_load(&display_up)) {
         printf("bench: no display channel event within 10 s; measuring anyway\n");
     }
-    unsigned ooms = 0, pushed = 0, limit = getenv("HARNESS_BENCH_FRAMES") ? atoi(getenv("HARNESS_BENCH_FRAMES")) : 0;
+    unsigned pushed = 0, limit = getenv("HARNESS_BENCH_FRAMES") ? atoi(getenv("HARNESS_BENCH_FRAMES")) : 0;
     int limit_reported = 0;
-    unsigned long long updated = 0; /* pixels of the frames pushed */
-    double gen_cpu = 0;             /* drawing the content: the host's work, not the server's */
-    double cpu0 = cpu_seconds();
     long long t0 = hostloop_now_ms();
+    long long warm_until = t0 + (long long) (1000 * (getenv("HARNESS_BENCH_WARMUP") ? atof(getenv("HARNESS_BENCH_WARMUP")) : 0));
+    struct bench_tally tally = bench_tally_start();
     int fps = getenv("HARNESS_BENCH_FPS") ? atoi(getenv("HARNESS_BENCH_FPS")) : 0;
     while (!finished && hostloop_now_ms() < end) {
         int any = 0;
+        if (warm_until > t0 && hostloop_now_ms() >= warm_until) {
+            warm_until = t0; /* the warm-up is over: measure from here */
+            tally = bench_tally_start();
+        }
         while (!(limit && pushed >= limit) && (fps <= 0 || pushed < (hostloop_now_ms() - t0) * fps / 1000 + 1)) {
             int k = free_bench_slot();
             if (k < 0) {
-                ooms += starved_of_memory();
+                tally.ooms += starved_of_memory();
                 break;
             }
             stuck_since = -1;
@@ -748,8 +778,9 @@ static void run_bench(long long end)
                 next = benchcontent_next(expected);
             }
             push_bench_frame(&slots[k], k, next);
-            gen_cpu += thread_cpu_seconds() - g0;
-            updated += (unsigned long long) (next.right - next.left) * (next.bottom - next.top);
+            tally.gen_cpu += thread_cpu_seconds() - g0;
+            tally.updated += (unsigned long long) (next.right - next.left) * (next.bottom - next.top);
+            tally.pushed++;
             pushed++;
             any = 1;
         }
@@ -762,11 +793,7 @@ static void run_bench(long long end)
         }
         hostloop_once(fps > 0 ? 2 : 20, wake_fd);
     }
-    double secs = (hostloop_now_ms() - t0) / 1000.0;
-    double cpu = cpu_seconds() - cpu0;
-    printf("bench pushed=%u released=%u seconds=%.3f cpu=%.3f bad-releases=%u updated=%llu gen=%.3f slots=%d ooms=%u\n",
-           pushed, atomic_load(&released_total), secs, cpu - gen_cpu, atomic_load(&bad_releases), updated, gen_cpu,
-           bench_slots, ooms);
+    bench_tally_print(&tally);
 }
 
 /* ---------------------------------------------------------------- main */
