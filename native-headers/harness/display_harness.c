@@ -70,7 +70,8 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 
 /* ---------------------------------------------------------------- "guest" memory: one host buffer, one memslot */
 
-/* bench mode needs more: the reference keeps each GLZ-encoded frame until the client's dictionary window drops it */
+/* bench mode needs more: the reference keeps each GLZ-encoded frame until the client's dictionary window drops it,
+ * and partial frames until later ones cover them */
 static size_t mem_size = 96u << 20;
 #define BENCH_MEM_SIZE (256u << 20)
 static uint8_t *mem;
