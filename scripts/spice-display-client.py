@@ -8,9 +8,10 @@ Usage:
       (default 300) without a display invalidate, and writes the primary surface as a binary PPM.
       --dump-at S dumps S seconds after the start even if the display never settles (a blinking text cursor).
       --prefer N asks the server for image compression N (SpiceImageCompression, e.g. 7 = LZ4).
-  spice-display-client.py PORT --bench SECONDS
-      Stays connected for SECONDS after the primary surface appears, counting display invalidates; prints frames,
-      invalidated pixels and the bytes received on its sockets meanwhile (tcp_info bytes_received, via ss).
+  spice-display-client.py PORT --bench SECONDS [--warmup S]
+      Stays connected for SECONDS after the primary surface appears (and S more seconds, default 0, not counted,
+      before that), counting display invalidates; prints frames, invalidated pixels and the bytes received on its
+      sockets meanwhile (tcp_info bytes_received, via ss).
 Prints one line per display/cursor event of interest (primary, mark, cursor-set/move/hide) for comparisons."""
 import ctypes
 import re
@@ -38,7 +39,8 @@ dump_at = float(opt("--dump-at", "0"))
 started_at = time.monotonic()
 until_cursor = opt("--until-cursor")
 bench_seconds = float(opt("--bench", "0"))
-timeout_s = float(opt("--timeout", str(20 + bench_seconds)))
+warmup_s = float(opt("--warmup", "0"))
+timeout_s = float(opt("--timeout", str(20 + warmup_s + bench_seconds)))
 
 session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
 if int(opt("--prefer", "0")):  # SpiceImageCompression the client asks for (PREFERRED_COMPRESSION), e.g. 7 for LZ4
@@ -79,10 +81,19 @@ def write_ppm():
 def on_primary(channel, fmt, width, height, stride, shmid, imgdata):
     state["primary"] = (fmt, width, height, stride, imgdata)
     say("primary %dx%d format %d" % (width, height, fmt))
-    if bench_seconds and state["bench_start"] is None:
-        state["bench_start"] = time.monotonic()
-        state["bytes0"] = received_bytes()
-        GLib.timeout_add(int(bench_seconds * 1000), finish_bench)
+    if bench_seconds and not state.get("bench_armed"):
+        state["bench_armed"] = True
+        GLib.timeout_add(int(warmup_s * 1000), start_bench)
+
+
+def start_bench():
+    """Counting starts here, after the warm-up: frames, pixels and bytes before it are not measured."""
+    state["bench_start"] = time.monotonic()
+    state["bytes0"] = received_bytes()
+    state["invalidates"] = 0
+    state["pixels"] = 0
+    GLib.timeout_add(int(bench_seconds * 1000), finish_bench)
+    return False
 
 
 def on_invalidate(channel, x, y, w, h):

@@ -44,14 +44,14 @@ def log(text):
 
 
 def read_exact(sock, n, copy_to):
-    data = b""
+    data = bytearray()  # grows in place: multi-megabyte images would make bytes concatenation quadratic
     while len(data) < n:
-        chunk = sock.recv(n - len(data))
+        chunk = sock.recv(min(n - len(data), 1 << 20))
         if not chunk:
             raise EOFError
         copy_to.sendall(chunk)
         data += chunk
-    return data
+    return bytes(data)
 
 
 def detail(channel, mtype, body):

@@ -12,10 +12,18 @@
  *   prints "released N of M" (each command must be released exactly once).
  * Env: HARNESS_COMPRESSION=off (image compression off; default: the server's default),
  *      HARNESS_QEMU_SLOT=1 (register the memslot as QEMU does: virt_start 0, virt_end ~0),
- *      HARNESS_BENCH=1 (1920x1080 full-screen 32-bit DRAW_COPY frames, at most 3 in flight, as fast as the server
- *      releases them once a display channel is up; compression off; prints "bench ..." with frames and the CPU
- *      time of the whole process, server threads included, from then until the end; HARNESS_BENCH_FPS=n offers
- *      at most n frames per second instead),
+ *      HARNESS_BENCH=1 (1920x1080 32-bit DRAW_COPY frames, one drawable each, as many in flight as the device
+ *      memory holds, as fast as the server releases them once a display channel is up; prints "bench ..." with
+ *      frames pushed, the CPU time of the whole process (server threads included) from then until the end minus
+ *      the time spent drawing the content (gen=), the pixels pushed (updated=), and the OOM requests made when
+ *      every frame was held; HARNESS_BENCH_FPS=n offers at most n frames per second instead;
+ *      HARNESS_BENCH_WARMUP=s starts measuring s seconds later),
+ *      HARNESS_BENCH_COMPRESSION=off|auto_glz|auto_lz|quic|glz|lz|lz4 (default off),
+ *      HARNESS_BENCH_CONTENT=pattern|text|photo|desktop (default pattern: three full-screen synthetic images in
+ *      turn; text: a console scrolling one line per frame; photo: a panned photo-like picture whose exposure
+ *      changes every frame; desktop: windows and panels, one window dragged: the frame is the union of its old and
+ *      new place). HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
+ *      prints "bench-frames-done",
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
  *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
  *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
@@ -38,6 +46,7 @@
 
 /* ---------------------------------------------------------------- the host's event loop (SpiceCoreInterface) */
 
+#include "lib/benchcontent.h"
 #include "lib/hostloop.h"
 #include "lib/qxlring.h"
 
@@ -61,7 +70,10 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
 
 /* ---------------------------------------------------------------- "guest" memory: one host buffer, one memslot */
 
-#define MEM_SIZE (96u << 20)
+/* bench mode needs more: the reference keeps each GLZ-encoded frame until the client's dictionary window drops it,
+ * and partial frames until later ones cover them */
+static size_t mem_size = 96u << 20;
+#define BENCH_MEM_SIZE (256u << 20)
 static uint8_t *mem;
 static size_t mem_used;
 static int qemu_slot;
@@ -69,7 +81,7 @@ static int qemu_slot;
 static void *galloc(size_t n)
 {
     mem_used = (mem_used + 15) & ~(size_t) 15;
-    if (mem_used + n > MEM_SIZE) {
+    if (mem_used + n > mem_size) {
         printf("out of device memory\n");
         exit(2);
     }
@@ -90,8 +102,10 @@ static int release_count[MAX_CMDS]; /* by release id (normal mode) */
 static unsigned cmds_made;            /* release ids handed out: 1..cmds_made */
 static atomic_uint released_total, bad_releases, fetched;
 static int bench;
-#define BENCH_SLOTS 3
-static atomic_int bench_in_flight[BENCH_SLOTS];
+/* frames in flight: as many as fit in the device memory (as QEMU's host-allocated updates, bounded) */
+#define BENCH_MAX_SLOTS 64
+static int bench_slots;
+static atomic_int bench_in_flight[BENCH_MAX_SLOTS];
 
 static QXLInstance qxl;
 static int primary_w = 640, primary_h = 480;
@@ -119,7 +133,7 @@ static void attach_worker(QXLInstance *sin, QXLWorker *worker)
     /* as QEMU's interface_attached_worker: the host memslot is added from inside this callback */
     QXLDevMemSlot slot = { .slot_group_id = 0, .slot_id = 0, .generation = 0, .addr_delta = 0 };
     slot.virt_start = qemu_slot ? 0 : (uintptr_t) mem;
-    slot.virt_end = qemu_slot ? ~(uintptr_t) 0 : (uintptr_t) mem + MEM_SIZE;
+    slot.virt_end = qemu_slot ? ~(uintptr_t) 0 : (uintptr_t) mem + mem_size;
     spice_qxl_add_memslot(sin, &slot);
 }
 static void set_compression_level(QXLInstance *sin, int level) { }
@@ -131,7 +145,7 @@ static void get_init_info(QXLInstance *sin, QXLDevInitInfo *info)
     info->num_memslots = 4;
     info->memslot_gen_bits = 8;
     info->memslot_id_bits = 8;
-    info->qxl_ram_size = MEM_SIZE;
+    info->qxl_ram_size = mem_size;
     info->internal_groupslot_id = 0;
     info->n_surfaces = 1024;
 }
@@ -157,7 +171,7 @@ static void release_resource(QXLInstance *sin, QXLReleaseInfoExt ext)
 {
     uint64_t id = ext.info ? ext.info->id : 0;
     if (bench) {
-        if (id >= 1 && id <= BENCH_SLOTS && atomic_exchange(&bench_in_flight[id - 1], 0) == 1) {
+        if (id >= 1 && id <= (uint64_t) bench_slots && atomic_exchange(&bench_in_flight[id - 1], 0) == 1) {
             atomic_fetch_add(&released_total, 1);
         } else {
             atomic_fetch_add(&bad_releases, 1);
@@ -582,28 +596,156 @@ static double cpu_seconds(void)
     return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The compression named by HARNESS_BENCH_COMPRESSION (default off: the bench's original setting). */
+static SpiceImageCompression bench_compression(void)
+{
+    static const char *names[] = { "off", "auto_glz", "auto_lz", "quic", "glz", "lz", "lz4" };
+    static const SpiceImageCompression values[] = {
+        SPICE_IMAGE_COMPRESSION_OFF, SPICE_IMAGE_COMPRESSION_AUTO_GLZ, SPICE_IMAGE_COMPRESSION_AUTO_LZ,
+        SPICE_IMAGE_COMPRESSION_QUIC, SPICE_IMAGE_COMPRESSION_GLZ, SPICE_IMAGE_COMPRESSION_LZ,
+        SPICE_IMAGE_COMPRESSION_LZ4,
+    };
+    const char *name = getenv("HARNESS_BENCH_COMPRESSION");
+    for (int i = 0; name && i < 7; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return values[i];
+        }
+    }
+    if (name) {
+        fprintf(stderr, "unknown HARNESS_BENCH_COMPRESSION %s\n", name);
+        exit(1);
+    }
+    return SPICE_IMAGE_COMPRESSION_OFF;
+}
+
+struct bench_slot {
+    QXLDrawable *drawable;
+    QXLImage *image;
+    uint32_t *pixels; /* the changed rectangle, top-down, stride = its width */
+};
+
+/* Loads slot k with rectangle r of the screen (the expected raster) and pushes it as one DRAW_COPY. */
+static void push_bench_frame(struct bench_slot *slot, int k, struct bench_rect r)
+{
+    int w = r.right - r.left, h = r.bottom - r.top;
+    for (int y = 0; y < h; y++) {
+        memcpy(slot->pixels + (size_t) y * w, expected + (size_t) (r.top + y) * primary_w + r.left, (size_t) w * 4);
+    }
+    QXLImage *img = slot->image;
+    memset(img, 0, sizeof *img);
+    img->descriptor.id = next_image_id++ << 32 | QXL_IMAGE_GROUP_DEVICE;
+    img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+    img->descriptor.width = w;
+    img->descriptor.height = h;
+    img->bitmap.format = SPICE_BITMAP_FMT_32BIT;
+    img->bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
+    img->bitmap.x = w;
+    img->bitmap.y = h;
+    img->bitmap.stride = w * 4;
+    img->bitmap.data = phys(slot->pixels);
+    QXLDrawable *d = slot->drawable;
+    memset(d, 0, sizeof *d);
+    d->release_info.id = k + 1;
+    d->effect = QXL_EFFECT_OPAQUE;
+    d->type = QXL_DRAW_COPY;
+    d->bbox = (QXLRect) { .top = r.top, .left = r.left, .bottom = r.bottom, .right = r.right };
+    for (int i = 0; i < 3; i++) {
+        d->surfaces_dest[i] = -1;
+    }
+    d->u.copy.src_bitmap = phys(img);
+    d->u.copy.src_area = (QXLRect) { .top = 0, .left = 0, .bottom = h, .right = w };
+    d->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+    atomic_store(&bench_in_flight[k], 1);
+    push(&draw_ring, phys(d), QXL_CMD_DRAW);
+}
+
+static int free_bench_slot(void)
+{
+    for (int k = 0; k < bench_slots; k++) {
+        if (atomic_load(&bench_in_flight[k]) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+/* Every slot held by the server: after 50 ms, ask it to free what it keeps (as a QXL guest driver does when its
+ * device memory runs out), at most every 50 ms. Returns 1 when it asked. */
+static long long stuck_since = -1, last_oom;
+static int starved_of_memory(void)
+{
+    long long now = hostloop_now_ms();
+    if (stuck_since < 0) {
+        stuck_since = now;
+    }
+    if (now - stuck_since < 50 || now - last_oom < 50) {
+        return 0;
+    }
+    last_oom = now;
+    spice_qxl_oom(&qxl);
+    return 1;
+}
+
+/* Once the last of HARNESS_BENCH_FRAMES frames is pushed: the expected screen goes to HARNESS_PPM. */
+static void bench_frames_done(void)
+{
+    const char *ppm = getenv("HARNESS_PPM");
+    if (ppm && write_ppm(ppm, (const uint8_t *) expected, primary_w * 4) != 0) {
+        exit(1);
+    }
+    printf("bench-frames-done\n");
+}
+
+/* What the bench measures, from the end of the warm-up (HARNESS_BENCH_WARMUP seconds) until it stops. */
+struct bench_tally {
+    unsigned pushed, released0, ooms;
+    unsigned long long updated; /* pixels of the frames pushed */
+    double gen_cpu;             /* drawing the content: the host's work, not the server's */
+    double cpu0;
+    long long t0;
+};
+
+static struct bench_tally bench_tally_start(void)
+{
+    return (struct bench_tally) {
+        .released0 = atomic_load(&released_total), .cpu0 = cpu_seconds(), .t0 = hostloop_now_ms(),
+    };
+}
+
+static void bench_tally_print(const struct bench_tally *t)
+{
+    double secs = (hostloop_now_ms() - t->t0) / 1000.0;
+    double cpu = cpu_seconds() - t->cpu0 - t->gen_cpu;
+    printf("bench pushed=%u released=%u seconds=%.3f cpu=%.3f bad-releases=%u updated=%llu gen=%.3f slots=%d ooms=%u\n",
+           t->pushed, atomic_load(&released_total) - t->released0, secs, cpu, atomic_load(&bad_releases), t->updated,
+           t->gen_cpu, bench_slots, t->ooms);
+}
+
 static void run_bench(long long end)
 {
-    QXLDrawable *d[BENCH_SLOTS];
-    QXLImage *img[BENCH_SLOTS];
-    for (int k = 0; k < BENCH_SLOTS; k++) {
-        img[k] = galloc(sizeof *img[k]);
-        uint32_t *px = galloc((size_t) primary_w * primary_h * 4);
-        for (int y = 0; y < primary_h; y++) {
-            for (int x = 0; x < primary_w; x++) { /* different content per slot: consecutive frames differ */
-                px[y * primary_w + x] = ((x + 200 * k) & 255) << 16 | (y & 255) << 8 | ((x ^ y) + 80 * k) % 256;
-            }
-        }
-        img[k]->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-        img[k]->descriptor.width = primary_w;
-        img[k]->descriptor.height = primary_h;
-        img[k]->bitmap.format = SPICE_BITMAP_FMT_32BIT;
-        img[k]->bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
-        img[k]->bitmap.x = primary_w;
-        img[k]->bitmap.y = primary_h;
-        img[k]->bitmap.stride = primary_w * 4;
-        img[k]->bitmap.data = phys(px);
-        d[k] = galloc(sizeof *d[k]);
+    const char *content_name = getenv("HARNESS_BENCH_CONTENT") ? getenv("HARNESS_BENCH_CONTENT") : "pattern";
+    int content = benchcontent_parse(content_name);
+    if (content < 0) {
+        fprintf(stderr, "unknown HARNESS_BENCH_CONTENT %s\n", content_name);
+        exit(1);
+    }
+    struct bench_rect next = benchcontent_init(content, expected, primary_w, primary_h);
+    static struct bench_slot slots[BENCH_MAX_SLOTS];
+    /* slot 0 (the first one used) holds the whole first frame; the others the largest later change */
+    size_t full_bytes = (size_t) primary_w * primary_h * 4, slot_bytes = (size_t) benchcontent_max_pixels() * 4;
+    bench_slots = 1 + (int) ((mem_size - mem_used - full_bytes - (8u << 20)) / slot_bytes);
+    bench_slots = bench_slots > BENCH_MAX_SLOTS ? BENCH_MAX_SLOTS : bench_slots;
+    for (int k = 0; k < bench_slots; k++) {
+        slots[k].drawable = galloc(sizeof(QXLDrawable));
+        slots[k].image = galloc(sizeof(QXLImage));
+        slots[k].pixels = galloc(k == 0 ? full_bytes : slot_bytes);
     }
     /* measure only while a client watches: wait for its display channel (at most 10 s) */
     long long wait_until = hostloop_now_ms() + 10000;
@@ -613,44 +755,46 @@ static void run_bench(long long end)
     if (!atomic_load(&display_up)) {
         printf("bench: no display channel event within 10 s; measuring anyway\n");
     }
-    unsigned pushed = 0;
-    double cpu0 = cpu_seconds();
+    unsigned pushed = 0, limit = getenv("HARNESS_BENCH_FRAMES") ? atoi(getenv("HARNESS_BENCH_FRAMES")) : 0;
+    int limit_reported = 0;
     long long t0 = hostloop_now_ms();
+    long long warm_until = t0 + (long long) (1000 * (getenv("HARNESS_BENCH_WARMUP") ? atof(getenv("HARNESS_BENCH_WARMUP")) : 0));
+    struct bench_tally tally = bench_tally_start();
     int fps = getenv("HARNESS_BENCH_FPS") ? atoi(getenv("HARNESS_BENCH_FPS")) : 0;
     while (!finished && hostloop_now_ms() < end) {
         int any = 0;
-        for (int k = 0; k < BENCH_SLOTS; k++) {
-            if (fps > 0 && pushed >= (hostloop_now_ms() - t0) * fps / 1000 + 1) {
-                break; /* paced: frame n is due at n/fps seconds */
+        if (warm_until > t0 && hostloop_now_ms() >= warm_until) {
+            warm_until = t0; /* the warm-up is over: measure from here */
+            tally = bench_tally_start();
+        }
+        while (!(limit && pushed >= limit) && (fps <= 0 || pushed < (hostloop_now_ms() - t0) * fps / 1000 + 1)) {
+            int k = free_bench_slot();
+            if (k < 0) {
+                tally.ooms += starved_of_memory();
+                break;
             }
-            if (atomic_load(&bench_in_flight[k]) == 0) {
-                memset(d[k], 0, sizeof *d[k]);
-                d[k]->release_info.id = k + 1;
-                d[k]->effect = QXL_EFFECT_OPAQUE;
-                d[k]->type = QXL_DRAW_COPY;
-                d[k]->bbox = (QXLRect) { .top = 0, .left = 0, .bottom = primary_h, .right = primary_w };
-                for (int i = 0; i < 3; i++) {
-                    d[k]->surfaces_dest[i] = -1;
-                }
-                img[k]->descriptor.id = next_image_id++ << 32 | QXL_IMAGE_GROUP_DEVICE;
-                d[k]->u.copy.src_bitmap = phys(img[k]);
-                d[k]->u.copy.src_area = d[k]->bbox;
-                d[k]->u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
-                atomic_store(&bench_in_flight[k], 1);
-                push(&draw_ring, phys(d[k]), QXL_CMD_DRAW);
-                pushed++;
-                any = 1;
+            stuck_since = -1;
+            double g0 = thread_cpu_seconds();
+            if (pushed > 0) {
+                next = benchcontent_next(expected);
             }
+            push_bench_frame(&slots[k], k, next);
+            tally.gen_cpu += thread_cpu_seconds() - g0;
+            tally.updated += (unsigned long long) (next.right - next.left) * (next.bottom - next.top);
+            tally.pushed++;
+            pushed++;
+            any = 1;
         }
         if (any) {
             spice_qxl_wakeup(&qxl);
         }
+        if (limit && pushed >= limit && !limit_reported) {
+            limit_reported = 1;
+            bench_frames_done();
+        }
         hostloop_once(fps > 0 ? 2 : 20, wake_fd);
     }
-    double secs = (hostloop_now_ms() - t0) / 1000.0;
-    double cpu = cpu_seconds() - cpu0;
-    printf("bench pushed=%u released=%u seconds=%.3f cpu=%.3f bad-releases=%u\n", pushed,
-           atomic_load(&released_total), secs, cpu, atomic_load(&bad_releases));
+    bench_tally_print(&tally);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -688,8 +832,11 @@ int main(int argc, char **argv)
     const char *live_ppm = getenv("HARNESS_LIVE_PPM");
     live_wanted = !live_ppm ? 0 : getenv("HARNESS_LIVE_AFTER") ? atoi(getenv("HARNESS_LIVE_AFTER")) : 1;
     wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    mem = aligned_alloc(4096, MEM_SIZE);
-    memset(mem, 0, MEM_SIZE);
+    if (bench) {
+        mem_size = BENCH_MEM_SIZE;
+    }
+    mem = aligned_alloc(4096, mem_size);
+    memset(mem, 0, mem_size);
     expected = calloc((size_t) primary_w * primary_h, 4);
 
     SpiceServer *s = spice_server_new();
@@ -697,7 +844,9 @@ int main(int argc, char **argv)
     spice_server_set_addr(s, "127.0.0.1", 0);
     spice_server_set_noauth(s);
     const char *comp = getenv("HARNESS_COMPRESSION");
-    if (bench || (comp && strcmp(comp, "off") == 0)) {
+    if (bench) {
+        spice_server_set_image_compression(s, bench_compression());
+    } else if (comp && strcmp(comp, "off") == 0) {
         spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
     }
     spice_server_set_streaming_video(s, SPICE_STREAM_VIDEO_OFF); /* no lossy video streams: pixel-exact images */
