@@ -71,7 +71,7 @@ public final class GlzWindow {
             kept.addLast(k);
             byId.put(id, k);
             keptPixels += pixels;
-            for (int at = 0; at + LzStream.WINDOW_KEY <= count; at++) {
+            for (int at = 0; at + LzStream.WINDOW_KEY <= count; at += LzStream.WINDOW_STEP) {
                 table[LzStream.windowHash(copy, at)] = id << 32 | (at + 1);
             }
         }

@@ -75,6 +75,10 @@ final class LzStream {
 
     /** Pixels a GLZ window entry hashes: long enough to tell a scrolled line from any run of the same colours. */
     static final int WINDOW_KEY = 6;
+    /** Window positions hashed: every 4th pixel of an image (a match is then found at most 3 pixels late). */
+    static final int WINDOW_STEP = 4;
+    /** A match this long in the image itself is not worth a look into the window. */
+    private static final int GOOD_ENOUGH = 32;
 
     /** The window hash of the RGB of pixels {@code at} to {@code at + WINDOW_KEY} (all inside). */
     static int windowHash(MemorySegment pixels, int at) {
@@ -126,7 +130,7 @@ final class LzStream {
                     }
                 }
             }
-            if (window != null && i + WINDOW_KEY <= count) {
+            if (window != null && length < GOOD_ENOUGH && i + WINDOW_KEY <= count) {
                 long seen = window.find(windowHash(pixels, i));
                 MemorySegment earlier = seen == 0 ? null : window.pixels(seen >>> 32);
                 if (earlier != null) {

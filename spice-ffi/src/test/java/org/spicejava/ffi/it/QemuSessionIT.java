@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,7 +26,7 @@ class QemuSessionIT {
     static final Path KEY_CLIENT = Path.of("../scripts/spice-key-client.py").toAbsolutePath();
     static final List<String> BOOT_MENU = List.of("-boot", "menu=on,splash-time=20000");
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path work;
     private final List<Process> started = new ArrayList<>();
 
@@ -62,7 +63,16 @@ class QemuSessionIT {
         QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, ours, "std", BOOT_MENU, "disable-ticketing=on");
         Path before = dir.resolve("before.ppm");
         Path after = dir.resolve("after.ppm");
-        Thread.sleep(2500); // SeaBIOS prints its prompt within a second or two
+        // SeaBIOS reads ESC only once its prompt is up; a key before that is lost (and QEMU with our JVM starts
+        // later than with the reference), so wait for the prompt rather than a fixed time.
+        for (int i = 0; i < 100; i++) {
+            QemuBridgeIT.qmp(run.qmp(), screendump(before));
+            if (QemuDisplayIT.Image.read(before).inkInRows(QemuDisplayIT.PROMPT_TOP, QemuDisplayIT.PROMPT_BOTTOM)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        Thread.sleep(500);
         QemuBridgeIT.qmp(run.qmp(), screendump(before));
         StringBuilder out = new StringBuilder();
         Process client = keyClient(run.port(), 0x01, 4, null, out);
