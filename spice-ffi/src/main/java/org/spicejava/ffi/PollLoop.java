@@ -169,9 +169,16 @@ public final class PollLoop implements WorkerLoop {
         return (int) Math.clamp((next.due - System.nanoTime() + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
     }
 
+    /**
+     * Runs the tasks queued before this turn; tasks they queue wait for the next turn, after the fds and timers,
+     * so work that keeps rescheduling itself (a ring that always has commands) cannot starve the sockets.
+     */
     private void runTasks() {
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
+        for (int n = tasks.size(); n > 0 && !stopped; n--) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                return;
+            }
             guarded(task);
         }
     }

@@ -54,4 +54,21 @@ class PollLoopTest {
         next.stop();
         t2.join(5000);
     }
+
+    @Test
+    void tasksThatKeepComingNeverStarveTheWatches() throws Exception {
+        PollLoop loop = new PollLoop("busy");
+        PollLoop other = new PollLoop("readable"); // never run: its wake-up fd stays readable once woken
+        other.execute(() -> { });
+        CountDownLatch watched = new CountDownLatch(1);
+        Thread t = runOnThread(loop);
+        loop.execute(() -> loop.newWatch(other.wakeFd(), PollLoop.READ, events -> watched.countDown()));
+        Runnable[] again = new Runnable[1];
+        again[0] = () -> loop.execute(again[0]); // as a ring that always has another command
+        loop.execute(again[0]);
+        boolean served = watched.await(5, TimeUnit.SECONDS);
+        loop.stop();
+        t.join(5000);
+        assertTrue(served, "a readable fd was never served while tasks kept coming");
+    }
 }

@@ -159,6 +159,8 @@ public final class DisplayChannelClient extends ChannelClient {
                             ImageEncoder.MAX_GLZ_WINDOW);
                 }
                 images.glzWindow(Math.clamp(window, 0, ImageEncoder.MAX_GLZ_WINDOW));
+                LOG.info("display {}: client caches {} pixels, GLZ window {} pixels", display.id(), body.getLong(1),
+                        window);
             }
             case MSGC_PREFERRED_COMPRESSION -> {
                 if (body.remaining() < 1) {

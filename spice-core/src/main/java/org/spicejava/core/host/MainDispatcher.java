@@ -38,11 +38,18 @@ public final class MainDispatcher {
         }
     }
 
+    /** Runs what was queued before this turn: the host's loop gets back control between turns. */
     private void runPending() {
         network.drainWakeup(fd);
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
+        for (int n = tasks.size(); n > 0; n--) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                return;
+            }
             run(task);
+        }
+        if (!tasks.isEmpty()) {
+            network.wake(fd); // come back for the rest on the next turn
         }
     }
 
