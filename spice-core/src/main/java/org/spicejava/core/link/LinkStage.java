@@ -3,6 +3,7 @@ package org.spicejava.core.link;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The server side of one connection's link stage, as a resumable decoder over whatever bytes have arrived:
@@ -51,6 +52,7 @@ public final class LinkStage {
 
     private final Host host;
     private final IntFunction<int[]> channelCaps;
+    private final Supplier<TicketKey> keys;
     private State state = State.HEADER;
     private int messageSize;
     private LinkMessage message;
@@ -58,8 +60,14 @@ public final class LinkStage {
 
     /** {@code channelCaps} gives our capability words for a channel type. */
     public LinkStage(Host host, IntFunction<int[]> channelCaps) {
+        this(host, channelCaps, TicketKeySource.shared()::take);
+    }
+
+    /** Takes each link's key from {@code keys}: fuzzing reuses one key, since generating RSA keys is slow. */
+    LinkStage(Host host, IntFunction<int[]> channelCaps, Supplier<TicketKey> keys) {
         this.host = host;
         this.channelCaps = channelCaps;
+        this.keys = keys;
     }
 
     public boolean done() {
@@ -146,7 +154,7 @@ public final class LinkStage {
             fail(policy, true, "refused by policy: " + policy);
             return false;
         }
-        key = TicketKeySource.shared().take();
+        key = keys.get();
         host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(type)));
         state = message.hasCommonCap(CAP_AUTH_SELECTION) ? State.AUTH_MECHANISM : State.TICKET;
         return true;
