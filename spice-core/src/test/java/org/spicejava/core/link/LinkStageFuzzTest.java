@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
@@ -16,6 +15,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import org.spicejava.core.FuzzSeeds;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -64,7 +65,7 @@ class LinkStageFuzzTest {
 
     /** A host that checks every call the stage makes. */
     static final class Checker implements LinkStage.Host {
-        final java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream sent = new ByteArrayOutputStream();
         String verdict;
         int replies;
 
@@ -142,7 +143,7 @@ class LinkStageFuzzTest {
     }
 
     static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
         }
@@ -151,15 +152,6 @@ class LinkStageFuzzTest {
 
     /** Writes the seeds under a test resources root (scripts/fuzz seeds). */
     public static void main(String[] args) throws Exception {
-        write(Path.of(args[0]), LinkStageFuzzTest.class, "clientStream", seeds());
-    }
-
-    static void write(Path resources, Class<?> test, String method, Map<String, byte[]> seeds) throws IOException {
-        Path dir = resources.resolve(test.getPackageName().replace('.', '/'))
-                .resolve(test.getSimpleName() + "Inputs").resolve(method);
-        Files.createDirectories(dir);
-        for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
-            Files.write(dir.resolve("seed-" + e.getKey()), e.getValue());
-        }
+        FuzzSeeds.write(Path.of(args[0]), LinkStageFuzzTest.class, "clientStream", seeds());
     }
 }
