@@ -3,6 +3,8 @@ package org.spicejava.core.display;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.spicejava.core.FuzzSeeds;
 import org.spicejava.core.device.QxlDevice;
@@ -35,6 +38,23 @@ class QxlReaderFuzzTest {
     @Test
     void everySeedIsAValidCommand() {
         QxlSeeds.all().forEach((name, seed) -> assertNotNull(readFromGuestMemory(seed.ram()), name));
+    }
+
+    /**
+     * Findings in QxlReader not fixed yet, kept out of the seed directory so the suite stays green; each test
+     * fails until its bug is fixed (then drop the @Disabled and move the input next to the seeds).
+     */
+    @Disabled("issue: QxlReader.chunks allocates the declared size (up to 1 GiB) before the chunk chain shows that "
+            + "many bytes; a guest makes the 64 MiB server heap run out with a short chain")
+    @Test
+    void chunkedDataIsNotAllocatedBeforeTheChainHoldsIt() throws IOException {
+        readFromGuestMemory(issue("chunked-bitmap-of-1-gib"));
+    }
+
+    static byte[] issue(String name) throws IOException {
+        try (InputStream in = QxlReaderFuzzTest.class.getResourceAsStream("QxlReaderFuzzTestIssues/" + name)) {
+            return in.readAllBytes();
+        }
     }
 
     private static Object readFromGuestMemory(byte[] input) {
