@@ -48,11 +48,14 @@ class QxlReaderFuzzTest {
             + "many bytes; a guest makes the 64 MiB server heap run out with a short chain")
     @Test
     void chunkedDataIsNotAllocatedBeforeTheChainHoldsIt() throws IOException {
-        readFromGuestMemory(issue("chunked-bitmap-of-1-gib"));
+        readFromGuestMemory(issue(QxlReaderFuzzTest.class, "chunked-bitmap-of-1-gib"));
+        readFromGuestMemory(issue(QxlReaderFuzzTest.class, "chunked-bitmap-of-47-mib"));
+        memslots(issue(QxlReaderFuzzTest.class, "memslots-chunked-bitmap-of-721-mib"));
     }
 
-    static byte[] issue(String name) throws IOException {
-        try (InputStream in = QxlReaderFuzzTest.class.getResourceAsStream("QxlReaderFuzzTestIssues/" + name)) {
+    /** An input kept in {@code <TestClass>Issues/} beside the test's seed directory. */
+    static byte[] issue(Class<?> test, String name) throws IOException {
+        try (InputStream in = test.getResourceAsStream(test.getSimpleName() + "Issues/" + name)) {
             return in.readAllBytes();
         }
     }
