@@ -56,7 +56,7 @@ public final class ChannelFuzzing {
     }
 
     /** Everything the server wrote parses as whole messages with the channel's header. */
-    static void checkServerMessages(FakeSocket socket, boolean mini) {
+    public static void checkServerMessages(FakeSocket socket, boolean mini) {
         byte[] out = socket.written();
         if (out.length != socket.writtenBytes()) {
             return; // cut at the fake's limit: whole messages cannot be told

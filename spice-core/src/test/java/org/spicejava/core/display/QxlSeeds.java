@@ -59,6 +59,26 @@ final class QxlSeeds {
             return s;
         }));
         seeds.put("cursor-set-alpha", build(QxlFuzzing.CURSOR, QxlSeeds::cursorSet));
+        seeds.put("cursor-set-mono-uncached", build(QxlFuzzing.CURSOR, ram -> {
+            // 8x2 monochrome: AND mask then XOR mask, one byte per row each; unique 0 is never cached.
+            long cursor = ram.alloc(22 + 20 + 4);
+            ram.u16(cursor + 8, CursorShape.TYPE_MONO).u16(cursor + 10, 8).u16(cursor + 12, 2).u32(cursor + 18, 4)
+                    .u32(cursor + 22, 4).u8(cursor + 42, 0xff).u8(cursor + 43, 0x81).u8(cursor + 44, 0)
+                    .u8(cursor + 45, 0x7e);
+            long cmd = ram.alloc(22);
+            ram.u8(cmd + 8, 0).u16(cmd + 9, 1).u16(cmd + 11, 1).u8(cmd + 13, 1).u64(cmd + 14, GuestRam.qxl(cursor));
+            return cmd;
+        }));
+        seeds.put("cursor-move", build(QxlFuzzing.CURSOR, ram -> {
+            long c = ram.alloc(22);
+            ram.u8(c + 8, 1).u16(c + 9, 100).u16(c + 11, -3);
+            return c;
+        }));
+        seeds.put("cursor-hide", build(QxlFuzzing.CURSOR, ram -> {
+            long c = ram.alloc(22);
+            ram.u8(c + 8, 2);
+            return c;
+        }));
         seeds.put("cursor-trail", build(QxlFuzzing.CURSOR, ram -> {
             long c = ram.alloc(22);
             ram.u8(c + 8, 3).u16(c + 9, 4).u16(c + 11, 10);
