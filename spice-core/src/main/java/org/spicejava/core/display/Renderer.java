@@ -50,7 +50,7 @@ public final class Renderer {
     /** Draws {@code d} on {@code target} and marks the changed area dirty. */
     public void draw(Surface target, Drawable d) {
         Rect box = d.bbox().intersect(target.bounds());
-        if (box.isEmpty() || !target.renderable()) {
+        if (box.isEmpty() || !target.renderable() || emptySource(d.op())) {
             return;
         }
         List<Rect> areas = d.clip() == null ? List.of(box) : d.clip().stream().map(box::intersect)
@@ -63,6 +63,22 @@ public final class Renderer {
             }
         }
         areas.forEach(target::markDirty);
+    }
+
+    /**
+     * An empty source area has no pixel to scale from (mapping into it would read the row or column past it): such
+     * a drawable leaves the surface as it is. The reader lets it through, since it lies inside its image.
+     */
+    private static boolean emptySource(DrawOp op) {
+        Rect src = switch (op) {
+            case DrawOp.Copy c -> c.srcArea();
+            case DrawOp.Opaque o -> o.srcArea();
+            case DrawOp.Transparent t -> t.srcArea();
+            case DrawOp.AlphaBlend a -> a.srcArea();
+            case DrawOp.Rop3 r -> r.srcArea();
+            default -> null;
+        };
+        return src != null && src.isEmpty();
     }
 
     private void drawArea(Surface t, Drawable d, Rect area) {

@@ -194,7 +194,9 @@ public final class LinkStage {
         }
         int mechanism = in.getInt();
         if (mechanism != CAP_AUTH_SPICE) {
-            fail(LinkError.INVALID_DATA, true, "unsupported auth mechanism " + mechanism);
+            // Our reply is out, so the client reads a 4-byte link result next, not a second reply.
+            host.send(result(LinkError.INVALID_DATA));
+            finish(LinkError.INVALID_DATA, "unsupported auth mechanism " + mechanism);
             return false;
         }
         state = State.TICKET;

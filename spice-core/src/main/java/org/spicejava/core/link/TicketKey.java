@@ -28,10 +28,19 @@ public final class TicketKey {
     private final KeyPair pair;
 
     public TicketKey() {
+        this(generate());
+    }
+
+    /** A key made elsewhere: tests use a reproducible one, so committed inputs decrypt. */
+    TicketKey(KeyPair pair) {
+        this.pair = pair;
+    }
+
+    private static KeyPair generate() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(KEY_BITS);
-            this.pair = generator.generateKeyPair();
+            return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("RSA is not available", e);
         }

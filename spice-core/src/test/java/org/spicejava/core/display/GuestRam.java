@@ -35,6 +35,11 @@ final class GuestRam implements AutoCloseable {
         return (long) slot << 56 | (long) generation << 48 | offset;
     }
 
+    /** Bytes from offset 0 up to the end of the last reservation (fuzz seeds are made of them). */
+    byte[] used() {
+        return base.asSlice(0, next).toArray(ValueLayout.JAVA_BYTE);
+    }
+
     /** Reserves {@code size} zeroed bytes and returns their offset. */
     long alloc(long size) {
         long at = next;

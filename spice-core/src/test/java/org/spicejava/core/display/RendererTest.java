@@ -50,6 +50,17 @@ class RendererTest {
         assertEquals(new Rect(1, 1, 3, 3), s.dirty());
     }
 
+    @Test
+    void emptySourceAreaAtTheImageEdgeDrawsNothing() {
+        // Found by fuzzing: a 0-row source area on the bottom edge is inside its image, and scaling it to a
+        // non-empty box read the row past the image.
+        Surface s = surface(3, 2, false);
+        Bitmap b = Bitmap.of(2, 2, new int[] {1, 2, 3, 4}, false);
+        renderer.draw(s, draw(s.bounds(), null, new DrawOp.Copy(b, new Rect(2, 0, 2, 2), Renderer.OP_XOR, 0,
+                Mask.NONE, false)));
+        assertArrayEquals(new int[6], s.read(s.bounds()));
+    }
+
     private int readRaw(Surface s, int memoryRow, int x) {
         return s.get(x, s.height() - 1 - memoryRow);
     }

@@ -1,0 +1,56 @@
+package org.spicejava.core.mainchannel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.spicejava.core.FuzzSeeds;
+import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.ChannelFuzzing;
+import org.spicejava.core.channel.ChannelFuzzing.Msg;
+import org.spicejava.core.protocol.ChannelType;
+import org.spicejava.core.server.SpiceServer;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/** The main channel's client message handling over any stream (layout: {@link ChannelFuzzing}). */
+class MainChannelFuzzTest {
+    @FuzzTest
+    void clientMessages(byte[] input) {
+        SpiceServer server = new SpiceServer();
+        server.addCharDevice("vdagent", null); // an agent, so client mouse mode can be asked for and granted
+        ChannelFuzzing.run(input, ChannelType.MAIN, new int[] {MainChannelClient.SERVER_CAPS},
+                (connection, link) -> new MainChannelClient(connection, link, server, 1,
+                        () -> List.of(new MainChannelClient.ChannelId(ChannelType.INPUTS, 0))));
+        int mode = server.mouseMode();
+        assertTrue(mode == SpiceServer.MOUSE_MODE_SERVER || mode == SpiceServer.MOUSE_MODE_CLIENT,
+                "mouse mode " + mode);
+    }
+
+    static Map<String, byte[]> seeds() {
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        Msg attach = Msg.empty(MainChannelClient.MSGC_ATTACH_CHANNELS);
+        Msg clientMouse = Msg.of(MainChannelClient.MSGC_MOUSE_MODE_REQUEST, b -> b.putShort((short) 2));
+        Msg serverMouse = Msg.of(MainChannelClient.MSGC_MOUSE_MODE_REQUEST, b -> b.putShort((short) 1));
+        seeds.put("session-start", ChannelFuzzing.seed(true, 128, attach, clientMouse,
+                Msg.of(MainChannelClient.MSGC_AGENT_START, b -> b.putInt(10)),
+                Msg.of(MainChannelClient.MSGC_AGENT_DATA, b -> b.putInt(1).putInt(2).putLong(0).putInt(0)),
+                Msg.of(MainChannelClient.MSGC_AGENT_TOKEN, b -> b.putInt(5)), serverMouse));
+        seeds.put("full-header-byte-reads", ChannelFuzzing.seed(false, 1, attach, clientMouse));
+        seeds.put("common-messages", ChannelFuzzing.seed(true, 7, ChannelFuzzing.common()));
+        seeds.put("obsolete-and-migration", ChannelFuzzing.seed(true, 64,
+                Msg.of(MainChannelClient.MSGC_CLIENT_INFO, b -> b.putLong(0)),
+                Msg.empty(MainChannelClient.MSGC_MIGRATE_CONNECTED), Msg.empty(MainChannelClient.MSGC_MIGRATE_END),
+                Msg.empty(ChannelClient.MSGC_MIGRATE_FLUSH_MARK), Msg.empty(ChannelClient.MSGC_DISCONNECTING)));
+        seeds.put("short-mouse-request", ChannelFuzzing.seed(true, 128,
+                new Msg(MainChannelClient.MSGC_MOUSE_MODE_REQUEST, new byte[1])));
+        return seeds;
+    }
+
+    public static void main(String[] args) throws Exception {
+        FuzzSeeds.write(Path.of(args[0]), MainChannelFuzzTest.class, "clientMessages", seeds());
+    }
+}

@@ -1,0 +1,161 @@
+package org.spicejava.core.net;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.function.IntConsumer;
+
+import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.NetworkStack;
+
+/**
+ * One client socket and the event loop that watches it, both faked, so a {@link SocketConnection} and the channel
+ * behind it run without a network: {@link #receive} hands bytes in as reads, everything written is kept.
+ */
+public final class FakeSocket implements NetworkStack, EventLoop {
+    public static final int FD = 7;
+    /** Output kept at most; past it a test would learn nothing more from the bytes. */
+    static final int MAX_KEPT_OUTPUT = 1 << 20;
+
+    private final ByteArrayOutputStream written = new ByteArrayOutputStream();
+    private long writtenBytes;
+    private ByteBuffer incoming = ByteBuffer.allocate(0);
+    private IntConsumer watch;
+    private boolean closed;
+    private String closeReason;
+
+    /** A connection on this socket, started with a reader that takes nothing, as before a channel takes over. */
+    public SocketConnection connection() {
+        SocketConnection c = new SocketConnection(FD, this, this, 64L << 20);
+        c.start(data -> { }, reason -> closeReason = reason);
+        return c;
+    }
+
+    /** Delivers {@code data} as reads of at most {@code chunk} bytes, one readiness event each. */
+    public void receive(byte[] data, int chunk) {
+        for (int at = 0; at < data.length && !closed; at += chunk) {
+            incoming = ByteBuffer.wrap(data, at, Math.min(chunk, data.length - at));
+            watch.accept(READ);
+        }
+    }
+
+    /** The socket became writable (the connection's output pipeline refills). */
+    public void writable() {
+        if (!closed) {
+            watch.accept(WRITE);
+        }
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Why the connection closed, or null while open. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** What the server wrote, up to {@link #MAX_KEPT_OUTPUT} bytes. */
+    public byte[] written() {
+        return written.toByteArray();
+    }
+
+    public long writtenBytes() {
+        return writtenBytes;
+    }
+
+    @Override
+    public int read(int fd, ByteBuffer dst) {
+        int n = Math.min(dst.remaining(), incoming.remaining());
+        dst.put(dst.position(), incoming, incoming.position(), n).position(dst.position() + n);
+        incoming.position(incoming.position() + n);
+        return n;
+    }
+
+    @Override
+    public int write(int fd, ByteBuffer src) {
+        int n = src.remaining();
+        if (written.size() + n <= MAX_KEPT_OUTPUT) {
+            byte[] copy = new byte[n];
+            src.get(copy);
+            written.writeBytes(copy);
+        } else {
+            src.position(src.limit());
+        }
+        writtenBytes += n;
+        return n;
+    }
+
+    @Override
+    public void close(int fd) {
+        closed = true;
+    }
+
+    @Override
+    public Watch newWatch(int fd, int mask, IntConsumer onEvents) {
+        watch = onEvents;
+        return new Watch() {
+            @Override
+            public void updateMask(int m) {
+            }
+
+            @Override
+            public void remove() {
+            }
+        };
+    }
+
+    @Override
+    public Timer newTimer(Runnable task) {
+        return new Timer() {
+            @Override
+            public void start(long millis) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+
+            @Override
+            public void remove() {
+            }
+        };
+    }
+
+    @Override
+    public int listen(String address, int port, int family) {
+        throw new UnsupportedOperationException("a fake client socket does not listen");
+    }
+
+    @Override
+    public int accept(int listenFd) {
+        return -1;
+    }
+
+    @Override
+    public void setNonBlocking(int fd) {
+    }
+
+    @Override
+    public int openWakeup() {
+        throw new UnsupportedOperationException("no wake-ups on a fake socket");
+    }
+
+    @Override
+    public void wake(int fd) {
+    }
+
+    @Override
+    public void drainWakeup(int fd) {
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int fd) {
+        return null;
+    }
+
+    @Override
+    public InetSocketAddress peerAddress(int fd) {
+        return null;
+    }
+}
