@@ -46,9 +46,18 @@ final class ClientSession {
         channels.put(channel, new Linked(id, close));
     }
 
+    /**
+     * The key of a channel that lives on a display worker: it ends there first, and the session hears of it a
+     * moment later through the main dispatcher.
+     */
+    static final class WorkerChannel {
+        volatile boolean ended;
+    }
+
     /** True when a channel of this type and id is linked already: a session has each channel once. */
     boolean has(MainChannelClient.ChannelId id) {
-        return channels.values().stream().anyMatch(c -> c.id().equals(id));
+        return channels.entrySet().stream().anyMatch(e -> e.getValue().id().equals(id)
+                && !(e.getKey() instanceof WorkerChannel w && w.ended));
     }
 
     void remove(Object channel) {

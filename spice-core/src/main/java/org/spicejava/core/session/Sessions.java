@@ -287,14 +287,17 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             // A display client's own queue holds frames back (DisplayChannelClient); cursor messages are small.
             connection.setOutputLimit(m.channelType() == ChannelType.DISPLAY ? DISPLAY_OUTPUT_LIMIT
                     : CHANNEL_OUTPUT_LIMIT);
-            Object key = new Object(); // names this channel in the session; the client object lives on the worker
+            ClientSession.WorkerChannel key = new ClientSession.WorkerChannel(); // the client object lives on the worker
             Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m, owner.glzWindow(),
-                    reason -> server.mainDispatcher().execute(() -> {
-                        LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
-                                Integer.toUnsignedString(owner.id()), reason);
-                        events.channelEvent(ChannelEvents.DISCONNECTED, info);
-                        owner.remove(key);
-                    }));
+                    reason -> {
+                        key.ended = true; // the client may link this channel again before the task below runs
+                        server.mainDispatcher().execute(() -> {
+                            LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
+                                    Integer.toUnsignedString(owner.id()), reason);
+                            events.channelEvent(ChannelEvents.DISCONNECTED, info);
+                            owner.remove(key);
+                        });
+                    });
             owner.add(key, id, close);
             events.channelEvent(ChannelEvents.INITIALIZED, info);
             LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
