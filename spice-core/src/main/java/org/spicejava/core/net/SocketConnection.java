@@ -268,7 +268,10 @@ public final class SocketConnection {
         }
     }
 
-    /** Closes the socket and its watch; the close handler runs once with the reason. */
+    /**
+     * Closes the socket and its watch; the close handler runs once with the reason, before the fd is closed, so
+     * whatever it records is in place by the time the peer sees the end of the stream (and may link again).
+     */
     public void close(String reason) {
         if (closed) {
             return;
@@ -277,14 +280,17 @@ public final class SocketConnection {
         if (watch != null) {
             watch.remove();
         }
-        network.close(fd);
         output.clear();
         queuedBytes = 0;
-        List<Runnable> dropped = List.copyOf(whenWritten.values());
-        whenWritten.clear();
-        dropped.forEach(Runnable::run);
-        if (onClose != null) {
-            onClose.accept(reason);
+        try {
+            List<Runnable> dropped = List.copyOf(whenWritten.values());
+            whenWritten.clear();
+            dropped.forEach(Runnable::run);
+            if (onClose != null) {
+                onClose.accept(reason);
+            }
+        } finally {
+            network.close(fd);
         }
     }
 }

@@ -48,8 +48,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with every reboot or loadvm whatever the SPICE server does, so only the rest ("other": QEMU's and the server's own
  * memory, and the video memory) is checked. It may grow {@value #RSS_SLACK_MB} MB per fault (glibc keeps freed
  * memory in its arenas; our JVM's heap, -Xmx64m, grows in steps until a full GC (the churn's RSA keys are garbage
- * by the megabyte: +29 MB there, given back in the next fault), and C2 compiles the paths a fault makes hot into a
- * code cache of up to 32 MB), {@value #RSS_SLACK_REBOOT_MB} MB after
+ * by the megabyte: +29 MB there, given back in the next fault), C2 compiles the paths a fault makes hot into a code
+ * cache of up to 32 MB, and killed clients leave pooled pixel buffers and GLZ copies to their allocator: single
+ * faults of ours were seen at +36 MB, while the start-to-end bound below stays that of the heap), {@value #RSS_SLACK_REBOOT_MB} MB after
  * a reset or loadvm (the guest's driver starts over and touches more of the video memory: the reference grows by
  * 10-14 MB there too), and {@value #RSS_SLACK_TOTAL_MB} MB from the first fault's start to the last's end (the JVM's
  * heap limit). A leak per connection shows up in the churn's hundreds of connections, where the reference stays
@@ -64,7 +65,7 @@ class QemuFaultIT {
     static final long CHURN_SECONDS = Long.getLong("fault.churn.seconds", CHURN_SECONDS_DEFAULT);
     static final int CHURN_PER_SECOND = Integer.getInteger("fault.churn.rate", CHURN_PER_SECOND_DEFAULT);
     static final int FD_SLACK = 2;
-    static final long RSS_SLACK_MB = 32;
+    static final long RSS_SLACK_MB = 48;
     static final long RSS_SLACK_REBOOT_MB = 48;
     static final long RSS_SLACK_TOTAL_MB = 64;
     static final long SETTLE_SECONDS = 10;
