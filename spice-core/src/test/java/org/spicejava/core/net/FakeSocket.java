@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.host.FakeMainLoop;
 import org.spicejava.core.host.NetworkStack;
 
 /**
@@ -107,19 +108,7 @@ public final class FakeSocket implements NetworkStack, EventLoop {
 
     @Override
     public Timer newTimer(Runnable task) {
-        return new Timer() {
-            @Override
-            public void start(long millis) {
-            }
-
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public void remove() {
-            }
-        };
+        return FakeMainLoop.IDLE_TIMER;
     }
 
     @Override
