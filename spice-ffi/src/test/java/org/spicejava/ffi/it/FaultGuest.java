@@ -39,9 +39,7 @@ final class FaultGuest implements AutoCloseable {
     /** Boots under TCG (direct kernel boot hung under this machine's KVM); returns once the command port is open. */
     static FaultGuest boot(Path dir, List<Process> started, boolean ours, Path kernel, Path initrd, String cmdline)
             throws Exception {
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        Path qmp = dir.resolve("qmp.sock");
-        Path stderr = dir.resolve("stderr.txt");
+        Path qmp = QemuBridgeIT.qmpSocket(dir);
         Path serial = dir.resolve("serial.log");
         Path commandSocket = dir.resolve("command.sock");
         Path disk = dir.resolve("disk.qcow2");
@@ -60,16 +58,7 @@ final class FaultGuest implements AutoCloseable {
                 "-drive", "if=none,id=d0,file=" + disk + ",format=qcow2", // savevm keeps its snapshots here
                 "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on",
                 "-qmp", "unix:" + qmp + ",server=on,wait=off");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(stderr.toFile());
-        pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
-        Process p = pb.start();
-        started.add(p);
-        QemuBridgeIT.Run run = new QemuBridgeIT.Run(p, qmp, tmp, stderr, port);
+        QemuBridgeIT.Run run = QemuBridgeIT.launch(dir, started, ours, command, port);
         QemuBridgeIT.qmp(qmp, "{\"execute\":\"query-status\"}"); // the serial socket listens once QMP answers
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(commandSocket));

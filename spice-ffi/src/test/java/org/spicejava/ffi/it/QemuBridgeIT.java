@@ -60,18 +60,31 @@ class QemuBridgeIT {
     static Run start(Path work, List<Process> started, boolean ours, String vga, List<String> extraArgs,
                      String spiceOptions, String... extraEnv) throws Exception {
         Peers.qemu();
-        Path tmp = Files.createDirectories(work.resolve("tmp"));
-        Path qmp = work.resolve("qmp.sock");
-        Path stderr = work.resolve("stderr.txt");
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(QEMU.toString(), "-machine", "accel=kvm:tcg", "-display",
                 "none", "-nodefaults", "-vga", vga, "-m", "128",
                 "-spice", "port=" + port + ",addr=127.0.0.1," + spiceOptions,
-                "-qmp", "unix:" + qmp + ",server=on,wait=off"));
+                "-qmp", "unix:" + qmpSocket(work) + ",server=on,wait=off"));
         command.addAll(extraArgs);
+        return launch(work, started, ours, command, port, extraEnv);
+    }
+
+    /** Where a QEMU started by {@link #launch} in {@code dir} has to put its QMP socket. */
+    static Path qmpSocket(Path dir) {
+        return dir.resolve("qmp.sock");
+    }
+
+    /**
+     * Runs a QEMU {@code command} in {@code dir} with our library or the reference: its output and stderr go to
+     * files there, its TMPDIR is its own (so a test can see what it leaves), and it is killed with {@code started}.
+     */
+    static Run launch(Path dir, List<Process> started, boolean ours, List<String> command, int port,
+                      String... extraEnv) throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path stderr = dir.resolve("stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(work.toFile())
-                .redirectOutput(work.resolve("stdout.txt").toFile())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(stderr.toFile());
         pb.environment().put("TMPDIR", tmp.toString());
         pb.environment().remove("LD_LIBRARY_PATH");
@@ -83,7 +96,7 @@ class QemuBridgeIT {
         }
         Process p = pb.start();
         started.add(p);
-        return new Run(p, qmp, tmp, stderr, port);
+        return new Run(p, qmpSocket(dir), tmp, stderr, port);
     }
 
     /** Sends QMP commands after the capabilities handshake and returns everything QEMU answered. */

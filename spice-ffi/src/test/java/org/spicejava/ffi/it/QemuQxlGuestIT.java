@@ -108,26 +108,14 @@ class QemuQxlGuestIT {
 
     /** Boots the guest under TCG (direct kernel boot hung under this machine's KVM) with either library. */
     QemuBridgeIT.Run boot(Path dir, boolean ours) throws Exception {
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        Path qmp = dir.resolve("qmp.sock");
-        Path stderr = dir.resolve("stderr.txt");
         int port = QemuBridgeIT.freePort();
         List<String> command = List.of(QemuBridgeIT.QEMU.toString(), "-machine", "accel=tcg", "-m", "512",
                 "-nodefaults", "-vga", "qxl", "-global", "qxl-vga.cmdlog=1", "-display", "none",
                 "-serial", "file:" + dir.resolve("serial.log"),
                 "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", cmdline,
                 "-spice", "port=" + port + ",addr=127.0.0.1,disable-ticketing=on",
-                "-qmp", "unix:" + qmp + ",server=on,wait=off");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(stderr.toFile());
-        pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
-        Process p = pb.start();
-        started.add(p);
-        return new QemuBridgeIT.Run(p, qmp, tmp, stderr, port);
+                "-qmp", "unix:" + QemuBridgeIT.qmpSocket(dir) + ",server=on,wait=off");
+        return QemuBridgeIT.launch(dir, started, ours, command, port);
     }
 
     static String readOrEmpty(Path file) throws IOException {
