@@ -225,7 +225,7 @@ final class LzStream {
 
     /** What {@link #farMatch} writes. */
     private static int farMatchBytes(int lengthField, int pixel, long imageDistance) {
-        int extension = lengthField < 7 ? 0 : (lengthField - 7) / 255 + 1;
+        int extension = extensionBytes(lengthField);
         if (pixel < 4096) {
             return 3 + extension + shortDistanceBytes(imageDistance);
         }
@@ -263,11 +263,16 @@ final class LzStream {
 
     /** What {@link #match} writes for these arguments. */
     private static int matchBytes(int lengthField, int offset, Format format) {
-        int extension = lengthField < 7 ? 0 : (lengthField - 7) / 255 + 1;
+        int extension = extensionBytes(lengthField);
         if (format == Format.LZ) {
             return 1 + extension + (offset > 8190 ? 3 : 1);
         }
         return 1 + extension + 2 + (offset >= 1 << 17 ? 1 : 0);
+    }
+
+    /** Bytes {@link #lengthExtension} writes after the control byte. */
+    private static int extensionBytes(int lengthField) {
+        return lengthField < 7 ? 0 : (lengthField - 7) / 255 + 1;
     }
 
     private static void lengthExtension(int lengthField, ByteSink out) {
