@@ -5,7 +5,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 import org.spicejava.ffi.layout.SpiceChannelEventInfo;
@@ -23,9 +23,10 @@ final class NativeChannelEvents implements ChannelEvents {
     static final int FLAG_ADDR_EXT = 2;
 
     private final MemorySegment function;
-    /** Each connected channel's info, in its own arena, until DISCONNECTED was delivered. */
-    private final Map<Info, MemorySegment> live = new HashMap<>();
-    private final Map<Info, Arena> arenas = new HashMap<>();
+    /** Each connected channel's info, in its own arena, until DISCONNECTED was delivered; keyed by identity: two
+     * channels may carry equal records. */
+    private final Map<Info, MemorySegment> live = new IdentityHashMap<>();
+    private final Map<Info, Arena> arenas = new IdentityHashMap<>();
 
     NativeChannelEvents(MemorySegment function) {
         this.function = function;

@@ -282,8 +282,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                                   LinkMessage m) {
             QxlControl display = server.displays().stream().filter(d -> d.id() == m.channelId()).findFirst()
                     .orElseThrow();
-            ChannelEvents.Info info = info(owner, m, connection.fd());
-            events.channelEvent(ChannelEvents.CONNECTED, info);
+            ChannelReport report = report(owner, m, connection.fd());
+            report.connected();
             // A display client's own queue holds frames back (DisplayChannelClient); cursor messages are small.
             connection.setOutputLimit(m.channelType() == ChannelType.DISPLAY ? DISPLAY_OUTPUT_LIMIT
                     : CHANNEL_OUTPUT_LIMIT);
@@ -294,20 +294,20 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                         server.mainDispatcher().execute(() -> {
                             LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                                     Integer.toUnsignedString(owner.id()), reason);
-                            events.channelEvent(ChannelEvents.DISCONNECTED, info);
+                            report.disconnected();
                             owner.remove(key);
                         });
                     });
             owner.add(key, id, close);
-            events.channelEvent(ChannelEvents.INITIALIZED, info);
+            report.initialized();
             LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
                     Integer.toUnsignedString(owner.id()), display.id());
         }
 
         /** What channel_event reports about a channel connection. */
-        private ChannelEvents.Info info(ClientSession owner, LinkMessage m, int fd) {
-            return new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
-                    server.network().localAddress(fd), server.network().peerAddress(fd));
+        private ChannelReport report(ClientSession owner, LinkMessage m, int fd) {
+            return new ChannelReport(events, new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
+                    server.network().localAddress(fd), server.network().peerAddress(fd)));
         }
 
         /** Linked channels may queue more output than a linking connection. */
@@ -318,16 +318,16 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         private void attach(ClientSession owner, ChannelClient channel, Runnable onClosed) {
             LinkMessage m = channel.link();
-            ChannelEvents.Info info = info(owner, m, channel.connection().fd());
+            ChannelReport report = report(owner, m, channel.connection().fd());
             channel.connection().onClose(reason -> {
                 LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                         Integer.toUnsignedString(owner.id()), reason);
-                events.channelEvent(ChannelEvents.DISCONNECTED, info);
+                report.disconnected();
                 onClosed.run();
             });
-            events.channelEvent(ChannelEvents.CONNECTED, info);
-            channel.start();
-            events.channelEvent(ChannelEvents.INITIALIZED, info);
+            report.connected();
+            channel.start(); // may close the channel: a write to a killed client fails
+            report.initialized();
             LOG.info("channel {}:{} linked to session {}", m.channelType(), m.channelId(),
                     Integer.toUnsignedString(owner.id()));
         }
