@@ -276,6 +276,7 @@ static void encode(uint8_t *row, int fmt, int x, uint32_t v)
 
 typedef uint32_t (*pixel_fn)(int x, int y);
 static int row_aligned_chunks;
+static uint64_t cache_id; /* when set, images are made with this id and QXL_IMAGE_CACHE, as drivers mark icons */
 
 /* A QXLImage holding b's bitmap with pixel values f(x, y) (x, y counted from the image's top-left). */
 static QXLImage *make_image(const struct bitmap_spec *b, pixel_fn f)
@@ -290,9 +291,9 @@ static QXLImage *make_image(const struct bitmap_spec *b, pixel_fn f)
         }
     }
     QXLImage *img = galloc(sizeof *img);
-    img->descriptor.id = next_image_id++ << 32 | QXL_IMAGE_GROUP_DEVICE;
+    img->descriptor.id = cache_id ? cache_id : next_image_id++ << 32 | QXL_IMAGE_GROUP_DEVICE;
     img->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-    img->descriptor.flags = 0;
+    img->descriptor.flags = cache_id ? QXL_IMAGE_CACHE : 0;
     img->descriptor.width = b->w;
     img->descriptor.height = b->h;
     img->bitmap.format = b->fmt;
@@ -557,6 +558,14 @@ static void draw_live(void)
     draw_copy(&b16, rgb555, 560, 400);
     draw_fill(480, 380, 540, 470, 0x00f0a000);
     copy_bits(500, 390, 10, 400, 70, 470);
+    spice_qxl_wakeup(&qxl);
+    /* One icon three times under one cacheable id: the client gets its pixels once, then from its pixmap cache. */
+    struct bitmap_spec icon = { SPICE_BITMAP_FMT_32BIT, 24, 24, 96, 1, 0, NULL, 0, 0 };
+    cache_id = 0xC0FFEE00000001ull;
+    draw_copy(&icon, rings32, 440, 300);
+    draw_copy(&icon, rings32, 470, 300);
+    draw_copy(&icon, rings32, 500, 330);
+    cache_id = 0;
     spice_qxl_wakeup(&qxl);
     QXLCursor *arrow = alpha_cursor(0x1001, 32, 32, 3, 4, 0x20c040); /* same unique: the client may have it cached */
     QXLCursor *third = alpha_cursor(0x2002, 24, 24, 12, 12, 0x4040f0);

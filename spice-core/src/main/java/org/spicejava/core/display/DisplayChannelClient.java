@@ -3,6 +3,7 @@ package org.spicejava.core.display;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -43,6 +44,10 @@ public final class DisplayChannelClient extends ChannelClient {
     private final Map<Integer, SurfaceKey> clientSurfaces = new HashMap<>();
     private long pendingBytes;
     private boolean resync = true;
+    /** This client's pixmap cache, from its DISPLAY_INIT; null before it or when this channel does not cache. */
+    private PixmapCache pixmaps;
+    /** The guest reset its image ids: the client drops its pixmaps before the next message. */
+    private boolean pixmapsReset;
 
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
@@ -105,8 +110,29 @@ public final class DisplayChannelClient extends ChannelClient {
                 m.release();
                 continue; // a client without the capability would not understand it
             }
+            if (pixmapsReset) {
+                pixmapsReset = false;
+                pixmaps.clear();
+                sendCounted(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.invalAllPixmaps());
+            }
             track(m);
-            sendCounted(m.type(), partsFor(m), m::release);
+            ByteBuffer[] own = encodedFor(m);
+            List<Long> dropped = pixmaps == null ? List.of() : pixmaps.endMessage(own != null);
+            if (!dropped.isEmpty()) { // the client must drop these before the message that made room for its own
+                sendCounted(DisplayMessages.MSG_INVAL_LIST, DisplayMessages.invalList(dropped));
+            }
+            sendCounted(m.type(), own != null ? own : m.parts(), m::release);
+        }
+    }
+
+    /**
+     * spice_qxl_reset_image_cache: the guest's driver starts over and may reuse image ids for other pictures, so the
+     * client forgets every pixmap before anything newer is sent (the reference keeps them, and a reused id would show
+     * the old picture).
+     */
+    void resetPixmaps() {
+        if (pixmaps != null) {
+            pixmapsReset = true;
         }
     }
 
@@ -120,18 +146,21 @@ public final class DisplayChannelClient extends ChannelClient {
         }
     }
 
-    /** This client's bytes for {@code m}: draws are encoded for it, everything else is shared as it is. */
-    private ByteBuffer[] partsFor(DisplayMessages.Message m) {
+    /**
+     * This client's own bytes for {@code m}: a draw encoded for it, using its pixmap cache. Null when the shared
+     * bytes serve: not a draw, nothing to encode or cache, or the encoder failed.
+     */
+    private ByteBuffer[] encodedFor(DisplayMessages.Message m) {
         int setting = display.imageCompression();
-        if (m.drawable() == null || m.memory() == null || !images.compresses(setting)) {
-            return m.parts();
+        if (m.drawable() == null || m.memory() == null || (!images.compresses(setting) && pixmaps == null)) {
+            return null;
         }
         try {
             return DisplayMessages.draw(m.drawable(), null,
-                    new DisplayMessages.Coding(images, setting, m.memory())).parts();
+                    new DisplayMessages.Coding(images, setting, m.memory(), pixmaps)).parts();
         } catch (RuntimeException e) { // an encoder bug costs this image its compression, nothing else
             LOG.error("display {}: image encoding failed; sent uncompressed", display.id(), e);
-            return m.parts();
+            return null;
         }
     }
 
@@ -159,7 +188,17 @@ public final class DisplayChannelClient extends ChannelClient {
                             ImageEncoder.MAX_GLZ_WINDOW);
                 }
                 images.glzWindow(Math.clamp(window, 0, ImageEncoder.MAX_GLZ_WINDOW));
-                LOG.info("display {}: client caches {} pixels, GLZ window {} pixels", display.id(), body.getLong(1),
+                long cacheSize = body.getLong(1);
+                if (cacheSize < 0 || cacheSize > PixmapCache.MAX_PIXELS) {
+                    LOG.warn("display {}: client's pixmap cache of {} pixels clamped to {}", display.id(), cacheSize,
+                            PixmapCache.MAX_PIXELS);
+                }
+                // Guest image ids are per QXL device and the client has one cache for all its display channels,
+                // so only the first display caches.
+                if (display.id() == 0 && pixmaps == null) {
+                    pixmaps = new PixmapCache(Math.clamp(cacheSize, 0, PixmapCache.MAX_PIXELS));
+                }
+                LOG.info("display {}: client caches {} pixels, GLZ window {} pixels", display.id(), cacheSize,
                         window);
             }
             case MSGC_PREFERRED_COMPRESSION -> {

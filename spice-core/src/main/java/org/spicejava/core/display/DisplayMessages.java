@@ -23,6 +23,8 @@ public final class DisplayMessages {
     public static final int MSG_MARK = 102;
     public static final int MSG_RESET = 103;
     public static final int MSG_COPY_BITS = 104;
+    public static final int MSG_INVAL_LIST = 105;
+    public static final int MSG_INVAL_ALL_PIXMAPS = 106;
     public static final int MSG_INVAL_ALL_PALETTES = 108;
     public static final int MSG_DRAW_FILL = 302;
     public static final int MSG_DRAW_OPAQUE = 303;
@@ -48,7 +50,12 @@ public final class DisplayMessages {
     public static final int SURFACE_PRIMARY = 1;
     /** Wire image types and bitmap formats/flags we produce. */
     static final int IMAGE_BITMAP = 0;
+    static final int IMAGE_FROM_CACHE = 103;
     static final int IMAGE_SURFACE = 104;
+    /** SPICE_IMAGE_FLAGS_CACHE_ME: the client keeps the image under its id. */
+    static final int IMAGE_CACHE_ME = 1;
+    /** SPICE_RES_TYPE_PIXMAP, in INVAL_LIST. */
+    static final int RESOURCE_PIXMAP = 1;
     static final int BITMAP_FMT_1BIT_BE = 2;
     static final int BITMAP_FMT_32BIT = 8;
     static final int BITMAP_FMT_RGBA = 9;
@@ -200,9 +207,21 @@ public final class DisplayMessages {
 
     /**
      * How one client's copy of a draw writes its bitmaps: through that client's encoder, with payload memory from
-     * the message's own lease (it lives until the message is sent).
+     * the message's own lease (it lives until the message is sent), and its pixmap cache (null: none).
      */
-    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory) {
+    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache) {
+    }
+
+    /** INVAL_LIST: u16 count, then {u8 type, u64 id} per pixmap the client drops. */
+    static ByteBuffer invalList(List<Long> ids) {
+        WireWriter w = new WireWriter(2 + 9 * ids.size()).u16(ids.size());
+        ids.forEach(id -> w.u8(RESOURCE_PIXMAP).u64(id));
+        return w.finishOne();
+    }
+
+    /** INVAL_ALL_PIXMAPS: a SpiceMsgWaitForChannels with no channel to wait for. */
+    static ByteBuffer invalAllPixmaps() {
+        return new WireWriter(1).u8(0).finishOne();
     }
 
     /** The draw message for a drawable; it owns {@code images} (where the drawable's bitmaps live), may be null. */
@@ -374,19 +393,36 @@ public final class DisplayMessages {
      * GLZ_RGB a u32 data_size and the payload.
      */
     private static Consumer<WireWriter> image(Image image, Coding coding) {
+        long id = 0;
+        int flags = 0;
         if (coding != null && image instanceof Bitmap b) {
+            PixmapCache cache = coding.cache();
+            if (cache != null && b.cacheId() != Bitmap.NOT_CACHED) {
+                long cached = b.cacheId();
+                if (cache.hit(cached)) {
+                    return w -> w.u64(cached).u8(IMAGE_FROM_CACHE).u8(0).u32(b.width()).u32(b.height());
+                }
+                if (cache.add(cached, (long) b.width() * b.height())) {
+                    id = cached;
+                    flags = IMAGE_CACHE_ME;
+                }
+            }
             ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory());
             if (e != null) {
+                long imageId = id;
+                int imageFlags = flags;
                 return w -> {
-                    w.u64(0).u8(e.type()).u8(0).u32(b.width()).u32(b.height());
+                    w.u64(imageId).u8(e.type()).u8(imageFlags).u32(b.width()).u32(b.height());
                     w.u32((int) e.payload().byteSize());
                     w.external(e.payload());
                 };
             }
         }
+        long imageId = id;
+        int imageFlags = flags;
         return w -> {
-            w.u64(0).u8(image instanceof Bitmap ? IMAGE_BITMAP : IMAGE_SURFACE).u8(0).u32(image.width())
-                    .u32(image.height());
+            w.u64(imageId).u8(image instanceof Bitmap ? IMAGE_BITMAP : IMAGE_SURFACE).u8(imageFlags)
+                    .u32(image.width()).u32(image.height());
             switch (image) {
                 case Bitmap b -> {
                     // BitmapData: u8 format, u8 flags, u32 x, u32 y, u32 stride, u32 palette offset, pixels.

@@ -187,8 +187,9 @@ public final class QxlControl {
         worker.call(() -> worker.cursor().reset());
     }
 
+    /** The guest's image ids start over: clients forget the pixmaps they keep under them. */
     public void resetImageCache() {
-        worker.call(() -> { });
+        worker.call(() -> worker.display().clients().forEach(DisplayChannelClient::resetPixmaps));
     }
 
     /** The guest driver went away: its monitors configuration goes with it, as in the reference. */

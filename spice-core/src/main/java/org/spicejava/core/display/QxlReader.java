@@ -85,6 +85,8 @@ public final class QxlReader {
     private static final int IMAGE_DESCRIPTOR_SIZE = 18;
     private static final int BITMAP_SIZE = 30;
     private static final int IMAGE_TYPE_BITMAP = 0;
+    /** QXLImageDescriptor flag: the guest may send this image again under the same id. */
+    private static final int QXL_IMAGE_CACHE = 1;
     private static final int IMAGE_TYPE_SURFACE = 104;
     private static final int BITMAP_DIRECT = 1;
     private static final int BITMAP_TOP_DOWN = 4;
@@ -381,8 +383,8 @@ public final class QxlReader {
         int width = i32(descriptor, 10);
         int height = i32(descriptor, 14);
         return switch (type) {
-            case IMAGE_TYPE_BITMAP -> bitmap(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + BITMAP_SIZE, group)
-                    .asSlice(IMAGE_DESCRIPTOR_SIZE), group, alloc, area);
+            case IMAGE_TYPE_BITMAP -> cacheable(bitmap(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + BITMAP_SIZE,
+                    group).asSlice(IMAGE_DESCRIPTOR_SIZE), group, alloc, area), descriptor, width, height);
             case IMAGE_TYPE_SURFACE -> {
                 int id = i32(memory.segment(address, IMAGE_DESCRIPTOR_SIZE + 4, group), IMAGE_DESCRIPTOR_SIZE);
                 int[] size = surfaces.size(id);
@@ -394,6 +396,19 @@ public final class QxlReader {
             default -> throw new QxlException("image type " + type + " (" + width + "x" + height
                     + ") is not supported");
         };
+    }
+
+    /**
+     * The bitmap with the guest's image id when the guest marked it QXL_IMAGE_CACHE and all of it was read: a
+     * cropped decode must never be cached under the id of the whole image.
+     */
+    private static Sourced cacheable(Sourced s, MemorySegment descriptor, int width, int height) {
+        long id = u64(descriptor, 0);
+        if ((u8(descriptor, 9) & QXL_IMAGE_CACHE) == 0 || id == Bitmap.NOT_CACHED
+                || !(s.image() instanceof Bitmap b) || b.width() != width || b.height() != height) {
+            return s;
+        }
+        return new Sourced(b.withCacheId(id), s.area());
     }
 
     /**

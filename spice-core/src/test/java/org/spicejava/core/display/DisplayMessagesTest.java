@@ -80,7 +80,7 @@ class DisplayMessagesTest {
 
     private static ByteBuffer encodedCopy(Bitmap b, ImageEncoder encoder, int setting, Arena arena) {
         Drawable d = DisplayMessages.copy(0, Rect.ofSize(b.width(), b.height()), b, null).drawable();
-        return DisplayMessages.draw(d, null, new DisplayMessages.Coding(encoder, setting, arena)).body()
+        return DisplayMessages.draw(d, null, new DisplayMessages.Coding(encoder, setting, arena, null)).body()
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 

@@ -104,6 +104,23 @@ class QxlReaderTest {
     }
 
     @Test
+    void aWholeImageTheGuestMarkedCacheableKeepsItsIdAndACroppedOneDoesNot() {
+        long data = ram.alloc(64);
+        long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 4, 4, 16, 0, GuestRam.qxl(data));
+        ram.u64(image, 0x1234_0000_0001L).u8(image + 9, 1); // descriptor id, QXL_IMAGE_CACHE
+        assertEquals(0x1234_0000_0001L, ((Bitmap) reader.image(GuestRam.qxl(image), 0, arena)).cacheId());
+
+        long d = ram.drawable(QxlReader.DRAW_COPY, 0, 10, 20, 12, 22);
+        ram.u64(d + 123, GuestRam.qxl(image)).rect(d + 131, 1, 1, 3, 3).u16(d + 147, 8); // a 2x2 part of it
+        DrawOp.Copy part = (DrawOp.Copy) reader.drawable(GuestRam.qxl(d), 0, 0, arena).op();
+        assertEquals(Bitmap.NOT_CACHED, ((Bitmap) part.src()).cacheId());
+
+        ram.u8(image + 9, 0);
+        assertEquals(Bitmap.NOT_CACHED, ((Bitmap) reader.image(GuestRam.qxl(image), 0, arena)).cacheId(),
+                "not marked");
+    }
+
+    @Test
     void copyDrawableWithClip() {
         long data = ram.alloc(16);
         long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 5, 2, 2, 8, 0, GuestRam.qxl(data));

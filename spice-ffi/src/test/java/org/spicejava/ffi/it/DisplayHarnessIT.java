@@ -111,7 +111,7 @@ class DisplayHarnessIT {
         Path dir = Files.createDirectories(Path.of("target", "display-it", ours ? "ours" : "reference"))
                 .toAbsolutePath();
         for (String f : new String[] {"expected.ppm", "surface.ppm", "live.ppm", "shot1.ppm", "shot2.ppm",
-                "live-client.ppm", "host.txt", "host-err.txt"}) {
+                "live-client.ppm", "host.txt", "host-err.txt", "trace.txt"}) {
             Files.deleteIfExists(dir.resolve(f));
         }
         int port = QemuBridgeIT.freePort();
@@ -120,6 +120,7 @@ class DisplayHarnessIT {
                 "HARNESS_LIVE_PPM", dir.resolve("live.ppm").toString(), "HARNESS_LIVE_AFTER", "3"));
         Path hostOut = dir.resolve("host.txt");
         String clientOut;
+        Process proxy = null;
         try {
             awaitLine(host, hostOut, "frame-done", 30);
             StringBuilder shots = new StringBuilder();
@@ -127,7 +128,15 @@ class DisplayHarnessIT {
                 shots.append(runClient(List.of(SCREENSHOT.toString(), "-h", "127.0.0.1", "-p", String.valueOf(port),
                         "-o", dir.resolve(shot).toString()), 15));
             }
-            clientOut = runClient(List.of("/usr/bin/python3", CLIENT.toString(), String.valueOf(port),
+            // The live client goes through the tracing proxy, which names each image's type.
+            int proxyPort = QemuBridgeIT.freePort();
+            proxy = new ProcessBuilder("/usr/bin/python3", QemuCompressionIT.TRACE_PROXY.toString(),
+                    String.valueOf(proxyPort), String.valueOf(port), dir.resolve("trace.txt").toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
+            for (int i = 0; i < 50 && !Files.readString(dir.resolve("proxy.log")).contains("listening"); i++) {
+                Thread.sleep(100);
+            }
+            clientOut = runClient(List.of("/usr/bin/python3", CLIENT.toString(), String.valueOf(proxyPort),
                     "--dump", dir.resolve("live-client.ppm").toString(), "--until-cursor", "321,123",
                     "--timeout", "15"), 25);
             Files.writeString(dir.resolve("clients.txt"), shots + clientOut);
@@ -136,6 +145,9 @@ class DisplayHarnessIT {
             assertTrue(host.waitFor(20, TimeUnit.SECONDS), "harness did not exit after SIGTERM");
         } finally {
             host.destroyForcibly();
+            if (proxy != null) {
+                proxy.destroyForcibly();
+            }
         }
         List<String> cursor = clientOut.lines().filter(l -> l.startsWith("cursor-")).toList();
         return new Run(dir, Files.readAllLines(hostOut), clientOut, cursor);
@@ -210,7 +222,14 @@ class DisplayHarnessIT {
                 "cursor-set 24x24 hot 12,12 crc 0e3bf9ab", "cursor-move 321,123"), r.cursorEvents(),
                 who + " client:\n" + r.clientOutput());
         String released = r.host().stream().filter(l -> l.startsWith("released")).findFirst().orElse("none");
-        assertEquals("released 43 of 43 (never 0, bad 0)", released, who + ": " + r.host());
+        assertEquals("released 46 of 46 (never 0, bad 0)", released, who + ": " + r.host());
+        // The icon drawn three times under one cacheable id: once with CACHE_ME, then twice from the cache.
+        List<String> icon = Files.readAllLines(r.file("trace.txt")).stream()
+                .filter(l -> l.contains("id 0xc0ffee00000001"))
+                .map(l -> l.replaceAll(".* image (\\S+) .* flags (\\S+) .*", "$1 $2")).toList();
+        assertEquals(3, icon.size(), who + ": " + icon);
+        assertTrue(icon.get(0).endsWith(" 0x1") && !icon.get(0).startsWith("FROM_CACHE"), who + ": " + icon);
+        assertEquals(List.of("FROM_CACHE 0x0", "FROM_CACHE 0x0"), icon.subList(1, 3), who + ": " + icon);
     }
 
     @Test
