@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.DrawOp;
 import org.spicejava.core.display.draw.Drawable;
@@ -36,6 +37,10 @@ public final class DisplayChannel {
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
     private int imageCompression = ImageEncoder.AUTO_GLZ;
+    private int jpegWan = ImageEncoder.WAN_AUTO;
+    private int zlibGlzWan = ImageEncoder.WAN_AUTO;
+    /** This worker's JPEG encoder, shared by its clients (all encode on this thread); null when none. */
+    private JpegEncoder jpeg;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -54,6 +59,37 @@ public final class DisplayChannel {
 
     public void setImageCompression(int value) {
         imageCompression = value;
+    }
+
+    /** spice_server_set_jpeg_compression (spice_wan_compression_t: 1 auto, 2 always, 3 never). */
+    public int jpegWan() {
+        return jpegWan;
+    }
+
+    /** spice_server_set_zlib_glz_compression, as {@link #jpegWan}. */
+    public int zlibGlzWan() {
+        return zlibGlzWan;
+    }
+
+    public void setWanCompression(int jpeg, int zlibGlz) {
+        jpegWan = jpeg;
+        zlibGlzWan = zlibGlz;
+    }
+
+    /** The JPEG encoder of this worker, or null when the host has no JPEG codec. */
+    public JpegEncoder jpeg() {
+        return jpeg;
+    }
+
+    void useJpeg(JpegEncoder encoder) {
+        jpeg = encoder;
+    }
+
+    void closeJpeg() {
+        if (jpeg != null) {
+            jpeg.close();
+            jpeg = null;
+        }
     }
 
     /** The surface with this id, or null. */

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
@@ -47,9 +48,15 @@ public final class DisplayChannelClient extends ChannelClient {
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
                                 GlzWindow glz) {
+        this(connection, link, display, glz, new NetworkEstimate());
+    }
+
+    /** As above; {@code network}: the session's network test result, which the WAN settings follow. */
+    public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
+                                GlzWindow glz, NetworkEstimate network) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4));
+        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display.jpeg());
     }
 
     @Override
@@ -123,6 +130,7 @@ public final class DisplayChannelClient extends ChannelClient {
     /** This client's bytes for {@code m}: draws are encoded for it, everything else is shared as it is. */
     private ByteBuffer[] partsFor(DisplayMessages.Message m) {
         int setting = display.imageCompression();
+        images.wanCompression(display.jpegWan(), display.zlibGlzWan());
         if (m.drawable() == null || m.memory() == null || !images.compresses(setting)) {
             return m.parts();
         }
