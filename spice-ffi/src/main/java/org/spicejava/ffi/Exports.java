@@ -104,7 +104,7 @@ public final class Exports {
         HostCoreLoop loop = new HostCoreLoop(core);
         LibcNetwork network = new LibcNetwork();
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
-        binding.server().useJpeg(TurboJpeg.codec()); // null, after one log line, without libturbojpeg
+        binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 

@@ -32,31 +32,68 @@ public final class TurboJpeg implements JpegEncoder.Factory {
     static final int MAX_SIDE = 65500;
 
     private static final ValueLayout.OfLong SIZE_T = ValueLayout.JAVA_LONG; // unsigned long on LP64
+    private static final TurboJpeg CODEC = new TurboJpeg(LIBRARY);
 
-    private final MethodHandle initCompress;
-    private final MethodHandle compress2;
-    private final MethodHandle bufSize;
-    private final MethodHandle destroy;
-    private final MethodHandle errorString;
+    private final String library;
+    /** The library's functions once bound; null before, or for good after a failure (logged once). */
+    private Bindings bindings;
+    private boolean bindingFailed;
 
-    private TurboJpeg(SymbolLookup lib) {
-        initCompress = bind(lib, "tjInitCompress", FunctionDescriptor.of(ValueLayout.ADDRESS));
-        // int tjCompress2(tjhandle, const unsigned char *src, int width, int pitch, int height, int pixelFormat,
-        //                 unsigned char **jpegBuf, unsigned long *jpegSize, int subsamp, int quality, int flags)
-        compress2 = bind(lib, "tjCompress2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        // unsigned long tjBufSize(int width, int height, int jpegSubsamp)
-        bufSize = bind(lib, "tjBufSize", FunctionDescriptor.of(SIZE_T, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT));
-        destroy = bind(lib, "tjDestroy", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-        errorString = bind(lib, "tjGetErrorStr2", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    /** The functions we call. */
+    private record Bindings(MethodHandle initCompress, MethodHandle compress2, MethodHandle bufSize,
+                            MethodHandle destroy, MethodHandle errorString) {
+    }
+
+    /** The codec of the library {@code library} (a soname or path); tests name a missing one. */
+    TurboJpeg(String library) {
+        this.library = library;
+    }
+
+    /**
+     * The codec. Nothing is loaded yet: the library is bound when a display worker first opens an encoder, which
+     * happens only when a client may get JPEG (binding takes 45-65 ms, too much for QEMU's start). If libturbojpeg
+     * is missing or lacks a function, that first open logs one line and returns null: JPEG is then never offered
+     * and everything else works.
+     *
+     * <p>Handle lifetime, measured (TurboJpegTest prints it): tjInitCompress plus tjDestroy alone take 0.3-1.5 us,
+     * but the first compression on a fresh handle sets up the library's state, so a 48x48 image took 21-31 us with
+     * a handle of its own against 14-16 us with a reused one. One handle per display worker, opened on its thread,
+     * costs nothing per image.
+     */
+    public static TurboJpeg codec() {
+        return CODEC;
+    }
+
+    /** The bound functions, or null when the library cannot be used (logged the first time). Any thread. */
+    private synchronized Bindings bindings() {
+        if (bindings == null && !bindingFailed) {
+            try {
+                SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+                bindings = new Bindings(
+                        bind(lib, "tjInitCompress", FunctionDescriptor.of(ValueLayout.ADDRESS)),
+                        // int tjCompress2(tjhandle, const unsigned char *src, int width, int pitch, int height,
+                        //                 int pixelFormat, unsigned char **jpegBuf, unsigned long *jpegSize,
+                        //                 int subsamp, int quality, int flags)
+                        bind(lib, "tjCompress2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
+                        // unsigned long tjBufSize(int width, int height, int jpegSubsamp)
+                        bind(lib, "tjBufSize", FunctionDescriptor.of(SIZE_T, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
+                        bind(lib, "tjDestroy", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
+                        bind(lib, "tjGetErrorStr2", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
+            } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
+                bindingFailed = true;
+                LOG.info("JPEG not offered: {} could not be loaded ({})", library, e.getMessage());
+            }
+        }
+        return bindings;
     }
 
     private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = lib.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found in " + LIBRARY));
+                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
         return Native.LINKER.downcallHandle(symbol, descriptor);
     }
 
@@ -65,54 +102,41 @@ public final class TurboJpeg implements JpegEncoder.Factory {
         return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
     }
 
-    /**
-     * The codec, or null after one log line when libturbojpeg is not installed or lacks a function: the server
-     * then never offers JPEG and everything else works.
-     *
-     * <p>Handle lifetime, measured (TurboJpegTest prints it): tjInitCompress plus tjDestroy alone take 0.3-1.5 us,
-     * but the first compression on a fresh handle sets up the library's state, so a 48x48 image took 21-31 us with
-     * a handle of its own against 14-16 us with a reused one. One handle per display worker, opened on its thread,
-     * costs nothing per image.
-     */
-    public static TurboJpeg codec() {
-        try {
-            return new TurboJpeg(library());
-        } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
-            LOG.info("JPEG not offered: {} could not be loaded ({})", LIBRARY, e.getMessage());
-            return null;
-        }
-    }
-
+    /** A compressor for the calling thread, or null when libturbojpeg is not usable. */
     @Override
     public Encoder open() {
+        Bindings tj = bindings();
+        if (tj == null) {
+            return null;
+        }
         MemorySegment handle;
         try {
-            handle = (MemorySegment) initCompress.invokeExact();
+            handle = (MemorySegment) tj.initCompress().invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("tjInitCompress failed", t);
         }
         if (handle.equals(MemorySegment.NULL)) {
-            throw new IllegalStateException("tjInitCompress failed: " + error(MemorySegment.NULL));
+            throw new IllegalStateException("tjInitCompress failed: " + error(tj, MemorySegment.NULL));
         }
-        return new Encoder(handle);
+        return new Encoder(tj, handle);
     }
 
     /** The library's last error message for {@code handle} (NULL: the last one of handle creation). */
-    String error(MemorySegment handle) {
+    private static String error(Bindings tj, MemorySegment handle) {
         try {
-            return Native.string((MemorySegment) errorString.invokeExact(handle));
+            return Native.string((MemorySegment) tj.errorString().invokeExact(handle));
         } catch (Throwable t) {
             return "no error string: " + t;
         }
     }
 
     /** tjBufSize for 4:2:0, or -1 when the library refuses the size. */
-    long bufSize(int width, int height) {
+    private static long bufSize(Bindings tj, int width, int height) {
         if (width <= 0 || height <= 0 || width > MAX_SIDE || height > MAX_SIDE) {
             return -1;
         }
         try {
-            long size = (long) bufSize.invokeExact(width, height, SUBSAMPLING_420);
+            long size = (long) tj.bufSize().invokeExact(width, height, SUBSAMPLING_420);
             return size <= 0 || size > Integer.MAX_VALUE ? -1 : size; // (unsigned long) -1 on error
         } catch (Throwable t) {
             return -1;
@@ -123,19 +147,21 @@ public final class TurboJpeg implements JpegEncoder.Factory {
      * One compressor handle and the two out-parameters tjCompress2 writes (kept in native memory of their own so a
      * call allocates nothing). Confined to the thread that uses it; not thread-safe.
      */
-    public final class Encoder implements JpegEncoder {
+    public static final class Encoder implements JpegEncoder {
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment bufferPointer = arena.allocate(ValueLayout.ADDRESS);
         private final MemorySegment sizeCell = arena.allocate(SIZE_T);
+        private final Bindings tj;
         private MemorySegment handle;
 
-        private Encoder(MemorySegment handle) {
+        private Encoder(Bindings tj, MemorySegment handle) {
+            this.tj = tj;
             this.handle = handle;
         }
 
         @Override
         public long maxSize(int width, int height) {
-            return bufSize(width, height);
+            return bufSize(tj, width, height);
         }
 
         @Override
@@ -143,7 +169,7 @@ public final class TurboJpeg implements JpegEncoder.Factory {
             if (handle == null) {
                 throw new IllegalStateException("JPEG encoder closed");
             }
-            long room = bufSize(b.width(), b.height());
+            long room = bufSize(tj, b.width(), b.height());
             if (room < 0 || dest.byteSize() < room) {
                 return -1;
             }
@@ -168,7 +194,7 @@ public final class TurboJpeg implements JpegEncoder.Factory {
             sizeCell.set(SIZE_T, 0, room);
             int rc;
             try {
-                rc = (int) compress2.invokeExact(handle, src, b.width(), 4 * b.width(), b.height(),
+                rc = (int) tj.compress2().invokeExact(handle, src, b.width(), 4 * b.width(), b.height(),
                         PIXEL_FORMAT_BGRX, bufferPointer, sizeCell, SUBSAMPLING_420, Math.clamp(quality, 1, 100),
                         FLAG_NO_REALLOC);
             } catch (Throwable t) {
@@ -177,7 +203,7 @@ public final class TurboJpeg implements JpegEncoder.Factory {
             long size = sizeCell.get(SIZE_T, 0);
             if (rc != 0 || size <= 0 || size > room
                     || bufferPointer.get(ValueLayout.ADDRESS, 0).address() != out.address()) {
-                LOG.debug("tjCompress2 refused a {}x{} image: {}", b.width(), b.height(), error(handle));
+                LOG.debug("tjCompress2 refused a {}x{} image: {}", b.width(), b.height(), error(tj, handle));
                 return -1;
             }
             return size;
@@ -189,7 +215,7 @@ public final class TurboJpeg implements JpegEncoder.Factory {
                 return;
             }
             try {
-                int ignored = (int) destroy.invokeExact(handle);
+                int ignored = (int) tj.destroy().invokeExact(handle);
             } catch (Throwable t) {
                 LOG.warn("tjDestroy failed: {}", t.toString());
             }

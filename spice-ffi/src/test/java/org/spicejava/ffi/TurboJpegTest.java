@@ -2,6 +2,7 @@ package org.spicejava.ffi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -102,9 +103,8 @@ class TurboJpegTest {
 
     @Test
     void aPhotoDecodesCloseToTheOriginalAndSmall() throws Throwable {
-        TurboJpeg codec = TurboJpeg.codec();
-        assertNotNull(codec, "libturbojpeg0 is installed here (scripts/setup)");
-        try (Arena arena = Arena.ofConfined(); JpegEncoder encoder = codec.open()) {
+        try (Arena arena = Arena.ofConfined(); JpegEncoder encoder = TurboJpeg.codec().open()) {
+            assertNotNull(encoder, "libturbojpeg0 is installed here (scripts/setup)");
             Bitmap b = photo(arena, 640, 480, false);
             MemorySegment jpeg = encoder.encode(b, JpegImage.QUALITY, arena);
             assertNotNull(jpeg);
@@ -134,6 +134,13 @@ class TurboJpegTest {
                     "the same pixels give the same JPEG; the alpha byte is ignored");
             assertTrue(psnr(nativeImage.toArray(), decode(fromNative, 64, 48)) >= 30);
         }
+    }
+
+    @Test
+    void aMissingLibraryMeansNoEncoder() {
+        TurboJpeg missing = new TurboJpeg("libturbojpeg-not-here.so.0");
+        assertNull(missing.open(), "no JPEG, no exception");
+        assertNull(missing.open(), "and it is not tried again");
     }
 
     @Test

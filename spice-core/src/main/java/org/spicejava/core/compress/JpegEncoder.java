@@ -35,9 +35,10 @@ public interface JpegEncoder extends AutoCloseable {
     @Override
     void close();
 
-    /** Opens encoders: a display worker opens one on its own thread when it starts. */
+    /** Opens encoders: a display worker opens one on its own thread when it first needs one. */
     @FunctionalInterface
     interface Factory {
+        /** A new encoder for the calling thread, or null when the codec turned out to be unavailable. */
         JpegEncoder open();
     }
 }

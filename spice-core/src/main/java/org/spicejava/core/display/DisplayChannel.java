@@ -39,8 +39,11 @@ public final class DisplayChannel {
     private int imageCompression = ImageEncoder.AUTO_GLZ;
     private int jpegWan = ImageEncoder.WAN_AUTO;
     private int zlibGlzWan = ImageEncoder.WAN_AUTO;
-    /** This worker's JPEG encoder, shared by its clients (all encode on this thread); null when none. */
+    /** Where this worker's JPEG encoder comes from; null when the host has no JPEG codec. */
+    private JpegEncoder.Factory jpegCodec;
+    /** This worker's JPEG encoder, shared by its clients (all encode on this thread), once opened. */
     private JpegEncoder jpeg;
+    private boolean jpegOpened;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -76,13 +79,25 @@ public final class DisplayChannel {
         zlibGlzWan = zlibGlz;
     }
 
-    /** The JPEG encoder of this worker, or null when the host has no JPEG codec. */
+    /**
+     * The JPEG encoder of this worker, or null when the host has no JPEG codec. It is opened on the first call
+     * (binding the codec takes tens of milliseconds, which neither server start nor a client that never gets JPEG
+     * should pay); a codec that fails to open is not tried again.
+     */
     public JpegEncoder jpeg() {
+        if (!jpegOpened && jpegCodec != null) {
+            jpegOpened = true;
+            try {
+                jpeg = jpegCodec.open();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("display {}: JPEG encoder could not be opened; images stay lossless: {}", id, e.toString());
+            }
+        }
         return jpeg;
     }
 
-    void useJpeg(JpegEncoder encoder) {
-        jpeg = encoder;
+    void useJpeg(JpegEncoder.Factory codec) {
+        jpegCodec = codec;
     }
 
     void closeJpeg() {

@@ -56,7 +56,7 @@ public final class DisplayChannelClient extends ChannelClient {
                                 GlzWindow glz, NetworkEstimate network) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display.jpeg());
+        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display::jpeg);
     }
 
     @Override

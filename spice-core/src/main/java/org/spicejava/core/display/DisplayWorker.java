@@ -66,7 +66,7 @@ public final class DisplayWorker {
     private long commandsProcessed;
 
     private final long syncTimeoutSeconds;
-    /** Opens this worker's JPEG encoder when it starts; null: no JPEG codec on this host. */
+    /** Where this worker's JPEG encoder comes from (opened on the worker when first needed); null: none. */
     private volatile JpegEncoder.Factory jpegCodec;
 
     public DisplayWorker(int id, QxlDevice device, WorkerLoop loop) {
@@ -91,7 +91,7 @@ public final class DisplayWorker {
         return loop;
     }
 
-    /** The JPEG codec this worker opens an encoder of when it starts (null: none). Before {@link #start}. */
+    /** The JPEG codec this worker opens an encoder of when one is first needed (null: none). Before {@link #start}. */
     public void useJpeg(JpegEncoder.Factory codec) {
         jpegCodec = codec;
     }
@@ -106,7 +106,7 @@ public final class DisplayWorker {
             internalGroup = info.internalGroupId();
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
-            display.useJpeg(openJpeg());
+            display.useJpeg(jpegCodec);
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
@@ -114,20 +114,6 @@ public final class DisplayWorker {
             device.attachWorker();
             device.setCompressionLevel(compressionLevel);
         });
-    }
-
-    /** This worker's own JPEG encoder (the handle stays on this thread), or null. */
-    private JpegEncoder openJpeg() {
-        JpegEncoder.Factory codec = jpegCodec;
-        if (codec == null) {
-            return null;
-        }
-        try {
-            return codec.open();
-        } catch (RuntimeException | LinkageError e) {
-            LOG.warn("display {}: JPEG encoder could not be opened; images go lossless: {}", id, e.toString());
-            return null;
-        }
     }
 
     /** Queues work for the worker thread and returns at once. */

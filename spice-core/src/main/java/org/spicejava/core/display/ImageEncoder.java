@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
@@ -83,8 +84,8 @@ public final class ImageEncoder {
     private int glzWindow;
     /** The client session's network test result, which the WAN settings' auto follows. */
     private final NetworkEstimate network;
-    /** The display worker's JPEG encoder, or null when the host has none. */
-    private final JpegEncoder jpeg;
+    /** The display worker's JPEG encoder (opened when first asked for; null inside when the host has none). */
+    private final Supplier<JpegEncoder> jpeg;
     private int jpegWan = WAN_AUTO;
     private int zlibGlzWan = WAN_AUTO;
     private ZlibGlz zlib;
@@ -94,14 +95,15 @@ public final class ImageEncoder {
      * announced the LZ4 capability.
      */
     public ImageEncoder(GlzWindow glz, boolean lz4) {
-        this(glz, lz4, new NetworkEstimate(), null);
+        this(glz, lz4, new NetworkEstimate(), () -> null);
     }
 
     /**
      * As above, plus the session's network test result ({@code network}) and the worker's JPEG encoder
-     * ({@code jpeg}, null when there is none), for the WAN settings.
+     * ({@code jpeg}, asked for only when the jpeg setting is in force; it gives null when there is none), for the
+     * WAN settings.
      */
-    public ImageEncoder(GlzWindow glz, boolean lz4, NetworkEstimate network, JpegEncoder jpeg) {
+    public ImageEncoder(GlzWindow glz, boolean lz4, NetworkEstimate network, Supplier<JpegEncoder> jpeg) {
         this.glz = glz;
         this.lz4 = lz4;
         this.network = network;
@@ -135,7 +137,7 @@ public final class ImageEncoder {
      * of OPAQUE without an OR/AND/XOR rop), never for brushes, masks or other ops; see {@link #encodeJpeg}.
      */
     boolean jpegAllowed() {
-        return jpeg != null && inForce(jpegWan);
+        return inForce(jpegWan) && jpeg.get() != null;
     }
 
     /**
@@ -148,10 +150,10 @@ public final class ImageEncoder {
             return null;
         }
         if (b.alpha()) {
-            JpegImage.WithAlpha image = JpegImage.jpegAlpha(b, jpeg, JpegImage.QUALITY, memory);
+            JpegImage.WithAlpha image = JpegImage.jpegAlpha(b, jpeg.get(), JpegImage.QUALITY, memory);
             return image == null ? null : Encoded.jpegAlpha(image);
         }
-        MemorySegment payload = JpegImage.jpeg(b, jpeg, JpegImage.QUALITY, memory);
+        MemorySegment payload = JpegImage.jpeg(b, jpeg.get(), JpegImage.QUALITY, memory);
         return payload == null ? null : new Encoded(IMAGE_JPEG, payload);
     }
 

@@ -78,7 +78,7 @@ class WanCompressionTest {
     @Test
     void zlibWrapsGlzAlwaysOrOnASlowLinkAndTheClientGetsTheSamePixels() throws Exception {
         NetworkEstimate network = new NetworkEstimate();
-        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, network, null);
+        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, network, () -> null);
         encoder.glzWindow(1 << 20);
         Bitmap b = console();
         Map<Long, int[]> window = new HashMap<>();
@@ -123,10 +123,10 @@ class WanCompressionTest {
     @Test
     void jpegIsAllowedWhenItsSettingIsInForceAndACodecExists() {
         NetworkEstimate network = new NetworkEstimate();
-        ImageEncoder none = new ImageEncoder(new GlzWindow(), false, network, null);
+        ImageEncoder none = new ImageEncoder(new GlzWindow(), false, network, () -> null);
         none.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_ALWAYS);
         assertFalse(none.jpegAllowed(), "no codec on this host");
-        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, network, new ImageIoJpeg());
+        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, network, ImageIoJpeg::new);
         encoder.wanCompression(ImageEncoder.WAN_NEVER, ImageEncoder.WAN_ALWAYS);
         assertFalse(encoder.jpegAllowed());
         encoder.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_NEVER);
@@ -142,7 +142,7 @@ class WanCompressionTest {
     @Test
     void jpegEncodingsAndTheLosslessChoiceStaysLossless() {
         ImageIoJpeg jpeg = new ImageIoJpeg();
-        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, new NetworkEstimate(), jpeg);
+        ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, new NetworkEstimate(), () -> jpeg);
         encoder.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_NEVER);
         int[] px = new int[64 * 32];
         for (int i = 0; i < px.length; i++) {
