@@ -27,6 +27,8 @@ public abstract class ChannelClient {
     public static final int MSG_SET_ACK = 3;
     public static final int MSG_PING = 4;
     public static final int MSG_NOTIFY = 7;
+    /** Zero bytes that pings are padded with (the main channel's network test), shared and never changed. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
     protected final SocketConnection connection;
     protected final LinkMessage link;
@@ -158,9 +160,6 @@ public abstract class ChannelClient {
         }
         return pingId;
     }
-
-    /** Zero bytes that pings are padded with, shared (read only, never changed). */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
     /**
      * A PONG with the id and timestamp of one of our pings; true when the channel kind consumed it (the main

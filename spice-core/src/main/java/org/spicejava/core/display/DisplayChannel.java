@@ -37,8 +37,8 @@ public final class DisplayChannel {
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
     private int imageCompression = ImageEncoder.AUTO_GLZ;
-    private int jpegWan = ImageEncoder.WAN_AUTO;
-    private int zlibGlzWan = ImageEncoder.WAN_AUTO;
+    private int jpegWan = WanCompression.AUTO;
+    private int zlibGlzWan = WanCompression.AUTO;
     /** Where this worker's JPEG encoder comes from; null when the host has no JPEG codec. */
     private JpegEncoder.Factory jpegCodec;
     /** This worker's JPEG encoder, shared by its clients (all encode on this thread), once opened. */

@@ -130,10 +130,6 @@ public final class SpiceServer {
         jpegCodec = codec;
     }
 
-    public JpegEncoder.Factory jpegCodec() {
-        return jpegCodec;
-    }
-
     private void openListener() throws IOException {
         if (config.port() != -1 || config.family() == NetworkStack.FAMILY_UNIX) {
             listenFd = network.listen(config.address(), config.port(), config.family());

@@ -29,10 +29,7 @@ final class ClientSession {
     /** What the main channel's network test found; the display channels read it on their workers. */
     private final NetworkEstimate network;
 
-    ClientSession(int id, MainChannelClient main) {
-        this(id, main, new NetworkEstimate());
-    }
-
+    /** {@code network}: where the main channel publishes its network test (it stays empty without a test). */
     ClientSession(int id, MainChannelClient main, NetworkEstimate network) {
         this.id = id;
         this.main = main;

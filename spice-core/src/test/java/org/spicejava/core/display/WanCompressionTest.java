@@ -83,12 +83,12 @@ class WanCompressionTest {
         Bitmap b = console();
         Map<Long, int[]> window = new HashMap<>();
         try (Arena arena = Arena.ofConfined()) {
-            encoder.wanCompression(ImageEncoder.WAN_NEVER, ImageEncoder.WAN_NEVER);
+            encoder.wanCompression(WanCompression.NEVER, WanCompression.NEVER);
             WireImage plain = copied(b, encoder, arena);
             assertEquals(ImageEncoder.IMAGE_GLZ_RGB, plain.type());
             LzTestDecoder.glz(plain.data(), window);
 
-            encoder.wanCompression(ImageEncoder.WAN_NEVER, ImageEncoder.WAN_ALWAYS);
+            encoder.wanCompression(WanCompression.NEVER, WanCompression.ALWAYS);
             WireImage wrapped = copied(b, encoder, arena);
             assertEquals(ImageEncoder.IMAGE_ZLIB_GLZ_RGB, wrapped.type());
             int glzSize = wrapped.fields().getInt(0);
@@ -97,7 +97,7 @@ class WanCompressionTest {
             assertEquals(1, decoded.imageId(), "the wrapped image keeps its place in the GLZ window");
             assertArrayEquals(b.toArray(), decoded.pixels());
 
-            encoder.wanCompression(ImageEncoder.WAN_AUTO, ImageEncoder.WAN_AUTO);
+            encoder.wanCompression(WanCompression.AUTO, WanCompression.AUTO);
             assertEquals(ImageEncoder.IMAGE_GLZ_RGB, copied(b, encoder, arena).type(), "no test result: fast");
             network.publish(FAST);
             assertEquals(ImageEncoder.IMAGE_GLZ_RGB, copied(b, encoder, arena).type());
@@ -112,7 +112,7 @@ class WanCompressionTest {
     void aSmallGlzImageIsNotWrapped() {
         ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false);
         encoder.glzWindow(1 << 20);
-        encoder.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_ALWAYS);
+        encoder.wanCompression(WanCompression.ALWAYS, WanCompression.ALWAYS);
         int[] flat = new int[16 * 16];
         try (Arena arena = Arena.ofConfined()) {
             assertEquals(ImageEncoder.IMAGE_GLZ_RGB, copied(Bitmap.of(16, 16, flat, false), encoder, arena).type(),
@@ -124,18 +124,18 @@ class WanCompressionTest {
     void jpegIsAllowedWhenItsSettingIsInForceAndACodecExists() {
         NetworkEstimate network = new NetworkEstimate();
         ImageEncoder none = new ImageEncoder(new GlzWindow(), false, network, () -> null);
-        none.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_ALWAYS);
+        none.wanCompression(WanCompression.ALWAYS, WanCompression.ALWAYS);
         assertFalse(none.jpegAllowed(), "no codec on this host");
         ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, network, ImageIoJpeg::new);
-        encoder.wanCompression(ImageEncoder.WAN_NEVER, ImageEncoder.WAN_ALWAYS);
+        encoder.wanCompression(WanCompression.NEVER, WanCompression.ALWAYS);
         assertFalse(encoder.jpegAllowed());
-        encoder.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_NEVER);
+        encoder.wanCompression(WanCompression.ALWAYS, WanCompression.NEVER);
         assertTrue(encoder.jpegAllowed());
-        encoder.wanCompression(ImageEncoder.WAN_AUTO, ImageEncoder.WAN_NEVER);
+        encoder.wanCompression(WanCompression.AUTO, WanCompression.NEVER);
         assertFalse(encoder.jpegAllowed(), "auto before the network test");
         network.publish(SLOW);
         assertTrue(encoder.jpegAllowed(), "auto on a slow link");
-        encoder.wanCompression(7, ImageEncoder.WAN_NEVER);
+        encoder.wanCompression(7, WanCompression.NEVER);
         assertFalse(encoder.jpegAllowed(), "an unknown value is neither auto nor always, as in the reference");
     }
 
@@ -143,7 +143,7 @@ class WanCompressionTest {
     void jpegEncodingsAndTheLosslessChoiceStaysLossless() {
         ImageIoJpeg jpeg = new ImageIoJpeg();
         ImageEncoder encoder = new ImageEncoder(new GlzWindow(), false, new NetworkEstimate(), () -> jpeg);
-        encoder.wanCompression(ImageEncoder.WAN_ALWAYS, ImageEncoder.WAN_NEVER);
+        encoder.wanCompression(WanCompression.ALWAYS, WanCompression.NEVER);
         int[] px = new int[64 * 32];
         for (int i = 0; i < px.length; i++) {
             px[i] = (i % 64 * 4) << 16 | (i / 64 * 8) << 8 | 0x80;
@@ -176,8 +176,38 @@ class WanCompressionTest {
             assertEquals(ImageEncoder.IMAGE_LZ_RGB, encoder.encode(opaque, ImageEncoder.AUTO_GLZ, arena).type(),
                     "encode() stays lossless: JPEG is for the photo path's lossy-allowed images");
             assertEquals(before, jpeg.encoded());
-            encoder.wanCompression(ImageEncoder.WAN_NEVER, ImageEncoder.WAN_NEVER);
+            encoder.wanCompression(WanCompression.NEVER, WanCompression.NEVER);
             assertNull(encoder.encodeJpeg(opaque, arena));
         }
+    }
+
+    @Test
+    void theWorkersEncoderIsOpenedOnlyWhenJpegIsConsidered() {
+        int[] opened = {0};
+        ImageIoJpeg encoder = new ImageIoJpeg();
+        DisplayChannel display = new DisplayChannel(0, 4);
+        display.useJpeg(() -> {
+            opened[0]++;
+            return encoder;
+        });
+        NetworkEstimate network = new NetworkEstimate();
+        ImageEncoder images = new ImageEncoder(new GlzWindow(), false, network, display::jpeg);
+        images.wanCompression(WanCompression.AUTO, WanCompression.AUTO);
+        assertFalse(images.jpegAllowed());
+        assertEquals(0, opened[0], "auto on a fast link never loads the codec");
+        network.publish(SLOW);
+        assertTrue(images.jpegAllowed());
+        assertTrue(images.jpegAllowed());
+        assertEquals(1, opened[0], "one encoder per worker, kept");
+
+        DisplayChannel without = new DisplayChannel(1, 4);
+        without.useJpeg(() -> {
+            opened[0]++;
+            return null; // the library turned out to be missing
+        });
+        assertNull(without.jpeg());
+        assertNull(without.jpeg());
+        assertEquals(2, opened[0], "a codec that is not there is asked once");
+        display.closeJpeg();
     }
 }
