@@ -16,9 +16,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.JpegImage;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.compress.ZlibGlz;
 import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.ffi.TurboJpeg;
 
 /**
  * Each image encoder on one full-HD frame of three kinds of content (time per frame; MB/s = 8.29 MB / time).
@@ -37,6 +41,9 @@ public class ImageCodecBenchmark {
     private Arena arena;
     private Bitmap frame;
     private long glzId;
+    private JpegEncoder jpeg;
+    private ZlibGlz zlib;
+    private MemorySegment glzFrame;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -49,6 +56,9 @@ public class ImageCodecBenchmark {
             }
         }
         frame = new Bitmap(WIDTH, HEIGHT, px, false);
+        jpeg = TurboJpeg.codec().open(); // on this benchmark thread, as a display worker opens its own
+        zlib = new ZlibGlz();
+        glzFrame = LzImage.glz(frame, 0, arena);
     }
 
     /** Flat panels and frames; glyph-like cells on a dark console; smooth gradients with sensor noise. */
@@ -70,6 +80,10 @@ public class ImageCodecBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (jpeg != null) {
+            jpeg.close();
+        }
+        zlib.close();
         arena.close();
     }
 
@@ -91,6 +105,24 @@ public class ImageCodecBenchmark {
     public long lz4() {
         try (Arena a = Arena.ofConfined()) {
             return Lz4Image.encode(frame, a).byteSize();
+        }
+    }
+
+    /** libturbojpeg at the reference's quality (85), through our FFM binding. */
+    @Benchmark
+    public long jpeg() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = JpegImage.jpeg(frame, jpeg, JpegImage.QUALITY, a);
+            return out == null ? -1 : out.byteSize();
+        }
+    }
+
+    /** The zlib pass of ZLIB_GLZ_RGB over this frame's GLZ payload (level 3, as the reference). */
+    @Benchmark
+    public long zlibOverGlz() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = zlib.wrap(glzFrame, a);
+            return out == null ? -1 : out.byteSize();
         }
     }
 }

@@ -104,6 +104,7 @@ public final class Exports {
         HostCoreLoop loop = new HostCoreLoop(core);
         LibcNetwork network = new LibcNetwork();
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
+        binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 
@@ -183,11 +184,15 @@ public final class Exports {
     }
 
     public static int spice_server_set_jpeg_compression(MemorySegment s, int comp) {
-        return config(s).setJpegCompression(comp);
+        int rc = config(s).setJpegCompression(comp);
+        server(s).wanCompressionChanged();
+        return rc;
     }
 
     public static int spice_server_set_zlib_glz_compression(MemorySegment s, int comp) {
-        return config(s).setZlibGlzCompression(comp);
+        int rc = config(s).setZlibGlzCompression(comp);
+        server(s).wanCompressionChanged();
+        return rc;
     }
 
     public static int spice_server_set_channel_security(MemorySegment s, MemorySegment channel, int security) {

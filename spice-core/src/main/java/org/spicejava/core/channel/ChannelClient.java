@@ -27,6 +27,8 @@ public abstract class ChannelClient {
     public static final int MSG_SET_ACK = 3;
     public static final int MSG_PING = 4;
     public static final int MSG_NOTIFY = 7;
+    /** Zero bytes that pings are padded with (the main channel's network test), shared and never changed. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
     protected final SocketConnection connection;
     protected final LinkMessage link;
@@ -137,9 +139,34 @@ public abstract class ChannelClient {
 
     /** Sends PING {id, timestamp}; the PONG gives the round trip. */
     public void ping() {
-        pingId++;
         pingSentNanos = System.nanoTime();
-        send(MSG_PING, body(12).putInt(pingId).putLong(pingSentNanos).flip());
+        sendPing(pingSentNanos, 0);
+    }
+
+    /**
+     * Sends PING {id, timestamp} followed by {@code padding} zero bytes (the main channel's network test), and
+     * returns its id. The client echoes id and timestamp in its PONG (see {@link #onPong}).
+     */
+    protected int sendPing(long timestamp, int padding) {
+        pingId++;
+        ByteBuffer head = body(12).putInt(pingId).putLong(timestamp).flip();
+        if (padding <= 0) {
+            send(MSG_PING, head);
+        } else {
+            if (padding > ZEROS.capacity()) {
+                throw new IllegalArgumentException("ping padding " + padding);
+            }
+            send(MSG_PING, new ByteBuffer[] {head, ZEROS.duplicate().limit(padding)}, null);
+        }
+        return pingId;
+    }
+
+    /**
+     * A PONG with the id and timestamp of one of our pings; true when the channel kind consumed it (the main
+     * channel's network test), false to let the common handling see it.
+     */
+    protected boolean onPong(int id, long timestamp) {
+        return false;
     }
 
     private void dispatch(int type, ByteBuffer body) {
@@ -158,7 +185,8 @@ public abstract class ChannelClient {
                 }
             }
             case MSGC_PONG -> {
-                if (body.remaining() >= 12 && body.getInt(0) == pingId && body.getLong(4) == pingSentNanos) {
+                if (body.remaining() >= 12 && !onPong(body.getInt(0), body.getLong(4))
+                        && body.getInt(0) == pingId && body.getLong(4) == pingSentNanos) {
                     lastPongNanos = System.nanoTime();
                     roundTripNanos = lastPongNanos - pingSentNanos;
                 }

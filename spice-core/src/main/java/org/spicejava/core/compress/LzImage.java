@@ -16,6 +16,8 @@ public final class LzImage {
     /** LzImageType. */
     static final int TYPE_RGB32 = 8;
     static final int TYPE_RGBA = 9;
+    /** The alpha plane alone (JPEG_ALPHA's second part). */
+    static final int TYPE_XXXA = 10;
     static final int LZ_HEADER = 28;
     static final int GLZ_HEADER = 33;
 
@@ -48,6 +50,26 @@ public final class LzImage {
         out.u32be(1); // top-down
         body(b, LzStream.Format.LZ, out);
         return out.written();
+    }
+
+    /** The most bytes {@link #alphaPlane} can write for {@code b}. */
+    static long alphaPlaneWorstCase(Bitmap b) {
+        return LZ_HEADER + LzStream.worstCase((long) b.width() * b.height(), LzStream.Plane.ALPHA);
+    }
+
+    /**
+     * The alpha plane of {@code b} as an LZ image of type XXXA (the LZ header, then the alpha stream alone), as
+     * JPEG_ALPHA appends it to its JPEG. The client decodes it into the alpha bytes of the JPEG's pixels.
+     */
+    static void alphaPlane(Bitmap b, ByteSink out) {
+        out.u32be(MAGIC);
+        out.u32be(VERSION);
+        out.u32be(TYPE_XXXA);
+        out.u32be(b.width());
+        out.u32be(b.height());
+        out.u32be(4 * b.width());
+        out.u32be(1); // top-down
+        LzStream.encode(b.pixels(), b.width() * b.height(), LzStream.Plane.ALPHA, LzStream.Format.LZ, out);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.DrawOp;
 import org.spicejava.core.display.draw.Drawable;
@@ -36,6 +37,13 @@ public final class DisplayChannel {
     private MonitorsConfig guestMonitors;
     private int maxMonitors = 1;
     private int imageCompression = ImageEncoder.AUTO_GLZ;
+    private int jpegWan = WanCompression.AUTO;
+    private int zlibGlzWan = WanCompression.AUTO;
+    /** Where this worker's JPEG encoder comes from; null when the host has no JPEG codec. */
+    private JpegEncoder.Factory jpegCodec;
+    /** This worker's JPEG encoder, shared by its clients (all encode on this thread), once opened. */
+    private JpegEncoder jpeg;
+    private boolean jpegOpened;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -54,6 +62,49 @@ public final class DisplayChannel {
 
     public void setImageCompression(int value) {
         imageCompression = value;
+    }
+
+    /** spice_server_set_jpeg_compression (spice_wan_compression_t: 1 auto, 2 always, 3 never). */
+    public int jpegWan() {
+        return jpegWan;
+    }
+
+    /** spice_server_set_zlib_glz_compression, as {@link #jpegWan}. */
+    public int zlibGlzWan() {
+        return zlibGlzWan;
+    }
+
+    public void setWanCompression(int jpeg, int zlibGlz) {
+        jpegWan = jpeg;
+        zlibGlzWan = zlibGlz;
+    }
+
+    /**
+     * The JPEG encoder of this worker, or null when the host has no JPEG codec. It is opened on the first call
+     * (binding the codec takes tens of milliseconds, which neither server start nor a client that never gets JPEG
+     * should pay); a codec that fails to open is not tried again.
+     */
+    public JpegEncoder jpeg() {
+        if (!jpegOpened && jpegCodec != null) {
+            jpegOpened = true;
+            try {
+                jpeg = jpegCodec.open();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("display {}: JPEG encoder could not be opened; images stay lossless: {}", id, e.toString());
+            }
+        }
+        return jpeg;
+    }
+
+    void useJpeg(JpegEncoder.Factory codec) {
+        jpegCodec = codec;
+    }
+
+    void closeJpeg() {
+        if (jpeg != null) {
+            jpeg.close();
+            jpeg = null;
+        }
     }
 
     /** The surface with this id, or null. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
@@ -52,9 +53,15 @@ public final class DisplayChannelClient extends ChannelClient {
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
                                 GlzWindow glz) {
+        this(connection, link, display, glz, new NetworkEstimate());
+    }
+
+    /** As above; {@code network}: the session's network test result, which the WAN settings follow. */
+    public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
+                                GlzWindow glz, NetworkEstimate network) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4));
+        this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display::jpeg);
     }
 
     @Override
@@ -152,6 +159,7 @@ public final class DisplayChannelClient extends ChannelClient {
      */
     private ByteBuffer[] encodedFor(DisplayMessages.Message m) {
         int setting = display.imageCompression();
+        images.wanCompression(display.jpegWan(), display.zlibGlzWan());
         if (m.drawable() == null || m.memory() == null || (!images.compresses(setting) && pixmaps == null)) {
             return null;
         }

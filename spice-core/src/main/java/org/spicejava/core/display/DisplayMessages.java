@@ -389,8 +389,9 @@ public final class DisplayMessages {
     }
 
     /**
-     * Image: descriptor {u64 id, u8 type, u8 flags, u32 width, u32 height}, then the type's data: for LZ_RGB and
-     * GLZ_RGB a u32 data_size and the payload.
+     * Image: descriptor {u64 id, u8 type, u8 flags, u32 width, u32 height}, then the type's data: its fields
+     * before data_size (ZLIB_GLZ_RGB's glz_data_size, JPEG_ALPHA's flags and jpeg_size), a u32 data_size and the
+     * payload.
      */
     private static Consumer<WireWriter> image(Image image, Coding coding) {
         long id = 0;
@@ -413,6 +414,7 @@ public final class DisplayMessages {
                 int imageFlags = flags;
                 return w -> {
                     w.u64(imageId).u8(e.type()).u8(imageFlags).u32(b.width()).u32(b.height());
+                    w.bytes(ByteBuffer.wrap(e.fields()));
                     w.u32((int) e.payload().byteSize());
                     w.external(e.payload());
                 };

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
+import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.host.WorkerLoop;
@@ -64,6 +66,8 @@ public final class DisplayWorker {
     private long commandsProcessed;
 
     private final long syncTimeoutSeconds;
+    /** Where this worker's JPEG encoder comes from (opened on the worker when first needed); null: none. */
+    private volatile JpegEncoder.Factory jpegCodec;
 
     public DisplayWorker(int id, QxlDevice device, WorkerLoop loop) {
         this(id, device, loop, SYNC_TIMEOUT_SECONDS);
@@ -87,6 +91,11 @@ public final class DisplayWorker {
         return loop;
     }
 
+    /** The JPEG codec this worker opens an encoder of when one is first needed (null: none). Before {@link #start}. */
+    public void useJpeg(JpegEncoder.Factory codec) {
+        jpegCodec = codec;
+    }
+
     /** Starts the thread; the device's attach and init-info callbacks run first, on the worker. */
     public void start(int compressionLevel) {
         thread.start();
@@ -97,6 +106,7 @@ public final class DisplayWorker {
             internalGroup = info.internalGroupId();
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
+            display.useJpeg(jpegCodec);
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
@@ -171,6 +181,7 @@ public final class DisplayWorker {
                 display.drawDeferred();
                 display.closeClients("display device removed");
                 display.pixels().clear();
+                display.closeJpeg();
             }
             cursor.closeClients("display device removed");
         });
@@ -191,13 +202,19 @@ public final class DisplayWorker {
      */
     public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
                                          GlzWindow glz, Consumer<String> onClosed) {
+        return adoptChannel(handover, link, glz, new NetworkEstimate(), onClosed);
+    }
+
+    /** As above, for a client session whose network test result display channels read from {@code network}. */
+    public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
+                                         GlzWindow glz, NetworkEstimate network, Consumer<String> onClosed) {
         AtomicReference<ChannelClient> client = new AtomicReference<>();
         submit(() -> {
             SocketConnection connection = SocketConnection.adopt(handover, loop);
             ChannelClient c;
             Runnable detach;
             if (link.channelType() == ChannelType.DISPLAY) {
-                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glz);
+                DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glz, network);
                 display.addClient(dc);
                 detach = () -> display.removeClient(dc);
                 c = dc;
@@ -233,6 +250,11 @@ public final class DisplayWorker {
     /** The server's image compression setting changed. Any thread. */
     public void setImageCompression(int value) {
         submit(() -> display.setImageCompression(value));
+    }
+
+    /** The server's jpeg and zlib-glz WAN settings (spice_wan_compression_t values). Any thread. */
+    public void setWanCompression(int jpeg, int zlibGlz) {
+        submit(() -> display.setWanCompression(jpeg, zlibGlz));
     }
 
     QxlDevice device() {

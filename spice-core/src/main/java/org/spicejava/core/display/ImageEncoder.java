@@ -2,8 +2,11 @@ package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.function.Supplier;
 
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
+import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
 import org.spicejava.core.display.draw.Bitmap;
@@ -29,6 +32,9 @@ public final class ImageEncoder {
     static final int IMAGE_LZ_RGB = 101;
     static final int IMAGE_GLZ_RGB = 102;
     static final int IMAGE_LZ4 = 109;
+    static final int IMAGE_JPEG = 105;
+    static final int IMAGE_ZLIB_GLZ_RGB = 107;
+    static final int IMAGE_JPEG_ALPHA = 108;
     /** SPICE_DISPLAY_CAP_LZ4_COMPRESSION: the client decodes LZ4 images. */
     public static final int CAP_LZ4 = 5;
     /** Images smaller than this many bytes go raw, as in the reference (MIN_SIZE_TO_COMPRESS). */
@@ -36,22 +42,41 @@ public final class ImageEncoder {
     /** Largest GLZ window a client may announce, in pixels: spice-gtk asks for at most 64 MiB of 4-byte pixels. */
     static final int MAX_GLZ_WINDOW = 16 << 20;
 
-    /** An encoded image: its wire type and the payload that follows data_size. */
-    public record Encoded(int type, MemorySegment payload) {
+    /**
+     * An encoded image: its wire type, the type's fields that come before data_size (little-endian: ZLIB_GLZ_RGB's
+     * glz_data_size, JPEG_ALPHA's flags and jpeg_size; empty for the others), and the payload after data_size.
+     */
+    public record Encoded(int type, byte[] fields, MemorySegment payload) {
+        private static final byte[] NONE = new byte[0];
+
+        public Encoded(int type, MemorySegment payload) {
+            this(type, NONE, payload);
+        }
     }
 
     private final GlzWindow glz;
     private final boolean lz4;
     private int preferred;
     private int glzWindow;
+    /** The JPEG and zlib-over-GLZ settings as they apply to this client. */
+    private final WanCompression wan;
 
     /**
      * {@code glz}: the client session's GLZ dictionary, shared by its display channels; {@code lz4}: the client
      * announced the LZ4 capability.
      */
     public ImageEncoder(GlzWindow glz, boolean lz4) {
+        this(glz, lz4, new NetworkEstimate(), () -> null);
+    }
+
+    /**
+     * As above, plus the session's network test result and the worker's JPEG encoder (asked for only when JPEG is
+     * in force; null when the host has none), which the WAN settings need.
+     */
+    public ImageEncoder(GlzWindow glz, boolean lz4, NetworkEstimate network, Supplier<JpegEncoder> jpeg) {
         this.glz = glz;
         this.lz4 = lz4;
+        this.wan = new WanCompression(network, jpeg);
     }
 
     public static boolean valid(int compression) {
@@ -95,7 +120,7 @@ public final class ImageEncoder {
         boolean useGlz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
         Encoded e;
         if (useGlz) {
-            e = new Encoded(IMAGE_GLZ_RGB, glz.encode(b, glzWindow, memory));
+            e = wan.glz(glz.encode(b, glzWindow, memory), memory); // GLZ_RGB, or ZLIB_GLZ_RGB on a slow link
         } else if (setting == LZ4 && lz4) {
             e = new Encoded(IMAGE_LZ4, Lz4Image.encode(b, memory));
         } else {
@@ -103,5 +128,30 @@ public final class ImageEncoder {
         }
         // A GLZ image keeps its id even when larger: the client's window needs every id (the reference sends it too).
         return useGlz || e.payload().byteSize() < raw ? e : null;
+    }
+
+    /** The server's jpeg and zlib-glz settings (spice_wan_compression_t), as the display channel holds them. */
+    void wanCompression(int jpeg, int zlibGlz) {
+        wan.settings(jpeg, zlibGlz);
+    }
+
+    /**
+     * For the photo path: true when JPEG may replace the lossless codec for this client, i.e. the jpeg setting is
+     * in force (always, or auto on a low-bandwidth link) and the host has a JPEG codec. The reference then sends
+     * JPEG where it would have chosen QUIC (a photo-like image: AUTO_* with high graduality, or the QUIC setting),
+     * and only for a source that may go lossy: the src of COPY and ALPHA_BLEND, of OPAQUE without an OR/AND/XOR
+     * rop; never brushes, masks, other ops, or images read back from a lossy surface area.
+     */
+    boolean jpegAllowed() {
+        return wan.jpegAllowed();
+    }
+
+    /**
+     * {@code b} as JPEG, or JPEG_ALPHA when it has alpha (colour as JPEG, alpha plane LZ-coded), at the reference's
+     * quality 85; null when JPEG is not allowed or would be larger than the raw pixels (the reference then sends
+     * the bitmap raw). Lossy: only for images that may go lossy (see {@link #jpegAllowed}).
+     */
+    Encoded encodeJpeg(Bitmap b, SegmentAllocator memory) {
+        return wan.jpeg(b, memory);
     }
 }

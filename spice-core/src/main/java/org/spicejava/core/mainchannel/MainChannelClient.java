@@ -3,10 +3,12 @@ package org.spicejava.core.mainchannel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.server.SpiceServer;
@@ -54,13 +56,32 @@ public final class MainChannelClient extends ChannelClient {
     private final int sessionId;
     private final java.util.function.Supplier<List<ChannelId>> channels;
     private boolean attached;
+    /** The network test run at start, or null (a unix socket, or a caller that wants none). */
+    private final NetworkTest networkTest;
+    private final LongSupplier clockNanos;
+    /** The first network-test ping's id and the timestamps (microseconds) the three pings carried. */
+    private int networkTestFirstId;
+    private final long[] networkTestSent = new long[NetworkTest.PING_PADDING.length];
 
+    /** A main channel that runs no network test. */
     public MainChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server, int sessionId,
                              java.util.function.Supplier<List<ChannelId>> channels) {
+        this(connection, link, server, sessionId, channels, null, System::nanoTime);
+    }
+
+    /**
+     * A main channel that tests the client's network when it starts and publishes the result to {@code network}
+     * (null: no test, as the reference skips it on unix sockets), timing the pings with {@code clockNanos}.
+     */
+    public MainChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server, int sessionId,
+                             java.util.function.Supplier<List<ChannelId>> channels, NetworkEstimate network,
+                             LongSupplier clockNanos) {
         super(connection, link, MAX_CLIENT_MESSAGE);
         this.server = server;
         this.sessionId = sessionId;
         this.channels = channels;
+        this.networkTest = network == null ? null : new NetworkTest(network);
+        this.clockNanos = clockNanos;
     }
 
     public int sessionId() {
@@ -91,6 +112,45 @@ public final class MainChannelClient extends ChannelClient {
                 send(MSG_UUID, ByteBuffer.wrap(uuid));
             }
         }
+        if (networkTest != null) {
+            startNetworkTest();
+        }
+    }
+
+    /** The reference's net test: three pings back to back, right after INIT (see {@link NetworkTest}). */
+    private void startNetworkTest() {
+        for (int i = 0; i < NetworkTest.PING_PADDING.length; i++) {
+            long now = clockNanos.getAsLong() / 1000;
+            networkTestSent[i] = now;
+            int id = sendPing(now, NetworkTest.PING_PADDING[i]);
+            if (i == 0) {
+                networkTestFirstId = id;
+            }
+        }
+        networkTest.started(networkTestFirstId);
+    }
+
+    @Override
+    protected boolean onPong(int id, long timestamp) {
+        if (networkTest == null || !networkTest.running()) {
+            return false;
+        }
+        int k = id - networkTestFirstId;
+        if (k < 0 || k >= networkTestSent.length || timestamp != networkTestSent[k]) {
+            return false;
+        }
+        boolean consumed = networkTest.onPong(id, clockNanos.getAsLong() / 1000 - timestamp);
+        if (consumed && !networkTest.running()) {
+            NetworkEstimate.Result r = networkTest.result();
+            if (r == null) {
+                LOG.info("session {}: network test gave no usable figure (the large ping was not slower); "
+                        + "assuming a fast link", Integer.toUnsignedString(sessionId));
+            } else {
+                LOG.info("session {}: network test: latency {} ms, {} kbit/s{}", Integer.toUnsignedString(sessionId),
+                        r.latencyMicros() / 1000.0, r.bitsPerSecond() / 1000, r.lowBandwidth() ? ", low bandwidth" : "");
+            }
+        }
+        return consumed;
     }
 
     @Override

@@ -31,6 +31,8 @@ public final class ServerConfig {
     /** spice_wan_compression_t: INVALID 0, AUTO 1, ALWAYS 2, NEVER 3. */
     public static final int WAN_COMPRESSION_INVALID = 0;
     public static final int WAN_COMPRESSION_AUTO = 1;
+    public static final int WAN_COMPRESSION_ALWAYS = 2;
+    public static final int WAN_COMPRESSION_NEVER = 3;
     /** SPICE_STREAM_VIDEO_*: INVALID 0, OFF 1, ALL 2, FILTER 3. */
     public static final int STREAM_VIDEO_OFF = 1;
     public static final int STREAM_VIDEO_ALL = 2;

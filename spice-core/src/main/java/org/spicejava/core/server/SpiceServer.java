@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.audio.AudioStream;
 import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.MigrationDevice;
@@ -69,6 +70,8 @@ public final class SpiceServer {
     private CharDeviceState agent;
     private boolean expectMigrate;
     private boolean migrationTargetSet;
+    /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
+    private JpegEncoder.Factory jpegCodec;
 
     public ServerConfig config() {
         return config;
@@ -117,6 +120,14 @@ public final class SpiceServer {
         }
         initialized = true;
         return 0;
+    }
+
+    /**
+     * The JPEG codec display workers open their encoders from; set by the host before it adds QXL devices. Without
+     * one, images never go lossy and everything else works. Main-loop thread.
+     */
+    public void useJpeg(JpegEncoder.Factory codec) {
+        jpegCodec = codec;
     }
 
     private void openListener() throws IOException {
@@ -282,8 +293,10 @@ public final class SpiceServer {
         displays.add(control);
         updateMouseMode();
         beforeStart.accept(control);
+        worker.useJpeg(jpegCodec);
         worker.start(compressionLevel());
         worker.setImageCompression(config.imageCompression());
+        worker.setWanCompression(config.jpegCompression(), config.zlibGlzCompression());
         if (vmRunning) {
             control.start();
         }
@@ -490,6 +503,14 @@ public final class SpiceServer {
             d.worker().setCompressionLevel(level);
             d.worker().setImageCompression(images);
         });
+    }
+
+    /**
+     * The jpeg or zlib-glz WAN setting changed: display workers take the new values (the reference reads them
+     * only when a worker starts; QEMU sets them before).
+     */
+    public void wanCompressionChanged() {
+        displays.forEach(d -> d.worker().setWanCompression(config.jpegCompression(), config.zlibGlzCompression()));
     }
 
     // --- migration, answered the way a server with no migration target in progress does ---

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
@@ -25,9 +26,18 @@ final class ClientSession {
     private record Linked(MainChannelClient.ChannelId id, Consumer<String> close) {
     }
 
-    ClientSession(int id, MainChannelClient main) {
+    /** What the main channel's network test found; the display channels read it on their workers. */
+    private final NetworkEstimate network;
+
+    /** {@code network}: where the main channel publishes its network test (it stays empty without a test). */
+    ClientSession(int id, MainChannelClient main, NetworkEstimate network) {
         this.id = id;
         this.main = main;
+        this.network = network;
+    }
+
+    NetworkEstimate network() {
+        return network;
     }
 
     int id() {

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
+import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.display.DisplayMessages;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.inputs.InputsChannelClient;
@@ -227,9 +228,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 id = random.nextInt();
             }
             result(LinkError.OK);
+            // The reference tests the network of every client but those on a unix socket (no peer address).
+            NetworkEstimate network = new NetworkEstimate();
+            boolean overNetwork = server.network().peerAddress(connection.fd()) != null;
             MainChannelClient main = new MainChannelClient(retarget(connection), message, server, id,
-                    Sessions.this::availableChannels);
-            ClientSession created = new ClientSession(id, main);
+                    Sessions.this::availableChannels, overNetwork ? network : null, System::nanoTime);
+            ClientSession created = new ClientSession(id, main, network);
             session = created;
             attach(created, main, () -> {
                 if (session == created) {
@@ -289,7 +293,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                     : CHANNEL_OUTPUT_LIMIT);
             ClientSession.WorkerChannel key = new ClientSession.WorkerChannel(); // the client object lives on the worker
             Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m, owner.glzWindow(),
-                    reason -> {
+                    owner.network(), reason -> {
                         key.ended = true; // the client may link this channel again before the task below runs
                         server.mainDispatcher().execute(() -> {
                             LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),

@@ -14,6 +14,7 @@ public final class LzTestDecoder {
     private final boolean glz;
     private final Map<Long, int[]> window;
     private long id;
+    private boolean alphaOnly;
 
     private LzTestDecoder(byte[] data, boolean glz, Map<Long, int[]> window) {
         this.in = ByteBuffer.wrap(data); // big-endian header fields
@@ -26,6 +27,16 @@ public final class LzTestDecoder {
 
     public static Decoded lz(byte[] data) {
         return new LzTestDecoder(data, false, Map.of()).decode();
+    }
+
+    /**
+     * An LZ image of type XXXA (JPEG_ALPHA's alpha plane): the pixels carry the decoded alpha in their top byte
+     * and zero elsewhere.
+     */
+    public static Decoded alphaPlane(byte[] data) {
+        LzTestDecoder d = new LzTestDecoder(data, false, Map.of());
+        d.alphaOnly = true;
+        return d.decode();
     }
 
     /** A GLZ image that may reference no other image. */
@@ -68,10 +79,15 @@ public final class LzTestDecoder {
             topDown = in.getInt() == 1;
         }
         check(topDown, "top-down");
-        check(type == LzImage.TYPE_RGB32 || type == LzImage.TYPE_RGBA, "type " + type);
+        check(alphaOnly ? type == LzImage.TYPE_XXXA : type == LzImage.TYPE_RGB32 || type == LzImage.TYPE_RGBA,
+                "type " + type);
         check(stride == 4 * width, "stride");
         int[] out = new int[width * height];
-        stream(out, true);
+        if (type == LzImage.TYPE_XXXA) {
+            stream(out, false);
+        } else {
+            stream(out, true);
+        }
         if (type == LzImage.TYPE_RGBA) {
             stream(out, false);
         }
