@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.display.draw.Bitmap;
 
 /**
@@ -91,6 +92,15 @@ public class ImageCodecBenchmark {
     public long lz4() {
         try (Arena a = Arena.ofConfined()) {
             return Lz4Image.encode(frame, a).byteSize();
+        }
+    }
+
+    /** As ImageEncoder calls it: given up (null) once larger than the raw frame. */
+    @Benchmark
+    public long quic() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = QuicImage.encode(frame, 4L * WIDTH * HEIGHT - 1, a);
+            return s == null ? -1 : s.byteSize();
         }
     }
 }

@@ -28,6 +28,24 @@ final class QuicBits {
         put(packed >>> 5, packed & 31);
     }
 
+    /** Writes a pixel's three codewords (red, green, blue) with the pending bits held in registers. */
+    void codewords(int red, int green, int blue) {
+        long bits = pending;
+        int count = pendingBits;
+        for (int k = 0; k < 3; k++) { // unrolled by the JIT
+            int packed = k == 0 ? red : k == 1 ? green : blue;
+            int length = packed & 31;
+            bits = (bits << length) | (packed >>> 5);
+            count += length;
+            if (count >= 32) {
+                count -= 32;
+                out.u32le((int) (bits >>> count));
+            }
+        }
+        pending = bits;
+        pendingBits = count;
+    }
+
     /** {@code count} one bits. */
     void ones(int count) {
         for (; count >= 16; count -= 16) {

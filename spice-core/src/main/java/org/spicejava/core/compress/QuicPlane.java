@@ -61,7 +61,7 @@ final class QuicPlane {
     private void piece(int[] above, int[] row, int i, int end) {
         int updateAt; // the next pixel after which the models learn
         if (i == 0) {
-            code(above, row, 0);
+            codeEdge(above, row, 0);
             if (state.wait > 0) {
                 state.wait--;
             } else {
@@ -75,9 +75,8 @@ final class QuicPlane {
         }
         int runStart = 0;
         while (i < end) {
-            if (above != null && i > 2 && i != runStart && same(above[i - 1], above[i])
-                    && same(row[i - 1], row[i - 2])) {
-                // A run: the pixels it covers are not coded and do not count towards the wait.
+            if (above != null && startsRun(above, row, i, runStart)) {
+                // The pixels of a run are not coded and do not count towards the wait.
                 runStart = i;
                 int wait = updateAt - i;
                 int length = 0;
@@ -93,36 +92,84 @@ final class QuicPlane {
                 updateAt = i + wait;
                 continue;
             }
-            code(above, row, i);
-            if (i == updateAt) {
-                update(i);
-                updateAt = i + 1 + state.randomWait();
+            int last = Math.min(updateAt, end - 1);
+            if (above != null) {
+                i = codeBelow(above, row, i, last, runStart);
+            } else {
+                for (; i <= last; i++) {
+                    codeEdge(null, row, i);
+                }
             }
-            i++;
+            if (i == updateAt + 1) {
+                update(updateAt);
+                updateAt = i + state.randomWait();
+            }
         }
         state.wait = updateAt - end;
+    }
+
+    /** The run test of spice-common's RLE_PRED_IMP; a run that ended with nothing to repeat does not restart. */
+    private boolean startsRun(int[] above, int[] row, int i, int runStart) {
+        return i > 2 && i != runStart && same(above[i - 1], above[i]) && same(row[i - 1], row[i - 2]);
     }
 
     private boolean same(int a, int b) {
         return ((a ^ b) & sameMask) == 0;
     }
 
-    private void code(int[] above, int[] row, int i) {
+    /**
+     * The hot loop: codes pixels first..last (first > 0) of a row under another, stopping before a pixel after
+     * {@code first} that starts a run; returns the pixel after the last one coded.
+     */
+    private int codeBelow(int[] above, int[] row, int first, int last, int runStart) {
+        boolean rgb = channels.length == 3;
+        int i = first;
+        for (; i <= last; i++) {
+            if (i != first && startsRun(above, row, i, runStart)) {
+                break;
+            }
+            int pixel = row[i];
+            int left = row[i - 1];
+            int up = above[i];
+            if (rgb) {
+                // The three samples are independent until their codewords are written: the CPU overlaps them.
+                int red = codeword(channels[0], i, FOLD[((pixel >>> 16) - mean(left >>> 16, up >>> 16)) & 0xFF]);
+                int green = codeword(channels[1], i, FOLD[((pixel >>> 8) - mean(left >>> 8, up >>> 8)) & 0xFF]);
+                int blue = codeword(channels[2], i, FOLD[(pixel - mean(left, up)) & 0xFF]);
+                bits.codewords(red, green, blue);
+            } else {
+                bits.codeword(codeword(channels[0], i, FOLD[((pixel >>> 24) - mean(left >>> 24, up >>> 24)) & 0xFF]));
+            }
+        }
+        return i;
+    }
+
+    /** The mean of the left and above samples (each in the low byte): the prediction inside the image. */
+    private static int mean(int left, int up) {
+        return ((left & 0xFF) + (up & 0xFF)) >>> 1;
+    }
+
+    /** Pixel i of the first row (predicted from the left, the first from 0) or of the first column (from above). */
+    private void codeEdge(int[] above, int[] row, int i) {
         int pixel = row[i];
         for (QuicChannel c : channels) {
             int s = c.shift;
             int predicted;
-            if (above != null && i > 0) {
-                predicted = (((row[i - 1] >>> s) & 0xFF) + ((above[i] >>> s) & 0xFF)) >>> 1;
-            } else if (i > 0) {
+            if (i > 0) {
                 predicted = (row[i - 1] >>> s) & 0xFF;
             } else {
                 predicted = above == null ? 0 : (above[0] >>> s) & 0xFF;
             }
-            int value = FOLD[((pixel >>> s) - predicted) & 0xFF];
-            bits.codeword(CODEWORD[c.codeAfter(c.coded[i]) << 8 | value]);
-            c.coded[i + 1] = value;
+            bits.codeword(codeword(c, i, FOLD[((pixel >>> s) - predicted) & 0xFF]));
         }
+    }
+
+    /** The codeword of sample i of {@code c}, whose folded error is {@code value}; records the value. */
+    private static int codeword(QuicChannel c, int i, int value) {
+        int[] coded = c.coded;
+        int packed = CODEWORD[c.codeAfter(coded[i]) << 8 | value];
+        coded[i + 1] = value;
+        return packed;
     }
 
     /** The models learn from pixel i, coded after the context of pixel i - 1. */
