@@ -6,6 +6,7 @@ import java.lang.foreign.SegmentAllocator;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.display.draw.Bitmap;
 
 /**
@@ -13,8 +14,9 @@ import org.spicejava.core.display.draw.Bitmap;
  * The server's setting (spice_server_set_image_compression) applies unless the client asked for another with
  * PREFERRED_COMPRESSION. Display worker thread.
  *
- * <p>What is here: LZ, GLZ (with the session's dictionary of recent images) and LZ4 for clients that decode it. QUIC falls
- * back to LZ until that codec exists, which keeps every image lossless.
+ * <p>What is here: QUIC, LZ, GLZ (with the session's dictionary of recent images) and LZ4 for clients that decode it,
+ * all lossless. As in the reference, the QUIC setting sends every bitmap as QUIC except those too small for it (raw),
+ * and the AUTO settings send photo-like bitmaps ({@link Graduality} HIGH) as QUIC, the rest as LZ or GLZ.
  */
 public final class ImageEncoder {
     /** SpiceImageCompression values. */
@@ -26,6 +28,7 @@ public final class ImageEncoder {
     public static final int LZ = 6;
     public static final int LZ4 = 7;
     /** Wire image types. */
+    static final int IMAGE_QUIC = 1;
     static final int IMAGE_LZ_RGB = 101;
     static final int IMAGE_GLZ_RGB = 102;
     static final int IMAGE_LZ4 = 109;
@@ -33,6 +36,8 @@ public final class ImageEncoder {
     public static final int CAP_LZ4 = 5;
     /** Images smaller than this many bytes go raw, as in the reference (MIN_SIZE_TO_COMPRESS). */
     static final long MIN_SIZE_TO_COMPRESS = 54;
+    /** Bitmaps narrower or lower than this are never QUIC (MIN_DIMENSION_TO_QUIC). */
+    static final int MIN_DIMENSION_TO_QUIC = 3;
     /** Largest GLZ window a client may announce, in pixels: spice-gtk asks for at most 64 MiB of 4-byte pixels. */
     static final int MAX_GLZ_WINDOW = 16 << 20;
 
@@ -92,6 +97,13 @@ public final class ImageEncoder {
         if (setting == OFF || raw < MIN_SIZE_TO_COMPRESS) {
             return null;
         }
+        boolean quicFits = b.width() >= MIN_DIMENSION_TO_QUIC && b.height() >= MIN_DIMENSION_TO_QUIC;
+        if (setting == QUIC) {
+            return quicFits ? quic(b, raw, memory) : null;
+        }
+        if ((setting == AUTO_GLZ || setting == AUTO_LZ) && quicFits && Graduality.of(b) == Graduality.Level.HIGH) {
+            return quic(b, raw, memory); // as the reference, no LZ when QUIC does not pay: the image goes raw
+        }
         boolean useGlz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
         Encoded e;
         if (useGlz) {
@@ -103,5 +115,11 @@ public final class ImageEncoder {
         }
         // A GLZ image keeps its id even when larger: the client's window needs every id (the reference sends it too).
         return useGlz || e.payload().byteSize() < raw ? e : null;
+    }
+
+    /** QUIC (RGBA for images with alpha), or null when it is no smaller than the raw pixels. */
+    private static Encoded quic(Bitmap b, long raw, SegmentAllocator memory) {
+        MemorySegment stream = QuicImage.encode(b, raw - 1, memory);
+        return stream == null ? null : new Encoded(IMAGE_QUIC, stream);
     }
 }
