@@ -58,6 +58,9 @@ public final class QuicImage {
         if (width == 0 || height == 0) {
             throw new IllegalArgumentException("QUIC cannot carry an empty image");
         }
+        if (maxBytes < HEADER) {
+            return null;
+        }
         long worst = worstCase(width, height, b.alpha());
         long rowWorst = (worstRowBits(width, b.alpha()) + 31) / 32 * 4 + 8;
         long bound = maxBytes >= worst - rowWorst ? worst : maxBytes + rowWorst;

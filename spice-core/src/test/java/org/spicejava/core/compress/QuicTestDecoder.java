@@ -193,7 +193,8 @@ public final class QuicTestDecoder {
             }
             int runAt = 0;
             while (i < end) {
-                if (above != null && i > 2 && runAt != i && same(above[i - 1], above[i]) && same(row[i - 1], row[i - 2])) {
+                if (above != null && i > 2 && runAt != i && same(above[i - 1], above[i])
+                        && same(row[i - 1], row[i - 2])) {
                     runAt = i;
                     int pending = stop - i;
                     int run = run();
