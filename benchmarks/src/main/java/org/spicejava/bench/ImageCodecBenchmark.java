@@ -20,6 +20,7 @@ import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.JpegImage;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.compress.ZlibGlz;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.ffi.TurboJpeg;
@@ -123,6 +124,15 @@ public class ImageCodecBenchmark {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = zlib.wrap(glzFrame, a);
             return out == null ? -1 : out.byteSize();
+        }
+    }
+
+    /** As ImageEncoder calls it: given up (null) once larger than the raw frame. */
+    @Benchmark
+    public long quic() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = QuicImage.encode(frame, 4L * WIDTH * HEIGHT - 1, a);
+            return s == null ? -1 : s.byteSize();
         }
     }
 }

@@ -2,12 +2,15 @@ package org.spicejava.core.compress;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Bytes written into a segment sized by the caller for the worst case, so encoders never grow or copy. The
  * encoders here bound their output before they start (see {@link LzStream#worstCase}).
  */
 final class ByteSink {
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final MemorySegment out;
     private long at;
 
@@ -24,6 +27,12 @@ final class ByteSink {
         u8(v >>> 16);
         u8(v >>> 8);
         u8(v);
+    }
+
+    /** A 32-bit word in little-endian order, as QUIC's word stream stores them. */
+    void u32le(int v) {
+        out.set(INT_LE, at, v);
+        at += 4;
     }
 
     void u64be(long v) {

@@ -51,6 +51,8 @@ public final class DisplayMessages {
     /** Wire image types and bitmap formats/flags we produce. */
     static final int IMAGE_BITMAP = 0;
     static final int IMAGE_FROM_CACHE = 103;
+    /** SPICE_ROPD_OP_OR, _AND and _XOR: the rop combines the source with what is there. */
+    static final int ROPD_OPS_COMBINING = 1 << 4 | 1 << 5 | 1 << 6;
     static final int IMAGE_SURFACE = 104;
     /** SPICE_IMAGE_FLAGS_CACHE_ME: the client keeps the image under its id. */
     static final int IMAGE_CACHE_ME = 1;
@@ -243,7 +245,7 @@ public final class DisplayMessages {
                 yield MSG_DRAW_FILL;
             }
             case DrawOp.Opaque o -> {
-                w.pointer(image(o.src(), coding));
+                w.pointer(image(o.src(), coding, (o.rop() & ROPD_OPS_COMBINING) == 0));
                 rect(w, o.srcArea());
                 brush(w, o.brush(), coding);
                 w.u16(o.rop()).u8(o.scaleMode());
@@ -251,7 +253,7 @@ public final class DisplayMessages {
                 yield MSG_DRAW_OPAQUE;
             }
             case DrawOp.Copy c -> {
-                w.pointer(image(c.src(), coding));
+                w.pointer(image(c.src(), coding, true));
                 rect(w, c.srcArea());
                 w.u16(c.rop()).u8(c.scaleMode());
                 mask(w, c.mask());
@@ -325,7 +327,7 @@ public final class DisplayMessages {
             }
             case DrawOp.AlphaBlend a -> {
                 w.u8(a.alphaFlags()).u8(a.alpha());
-                w.pointer(image(a.src(), coding));
+                w.pointer(image(a.src(), coding, true));
                 rect(w, a.srcArea());
                 yield MSG_DRAW_ALPHA_BLEND;
             }
@@ -394,21 +396,30 @@ public final class DisplayMessages {
      * payload.
      */
     private static Consumer<WireWriter> image(Image image, Coding coding) {
+        return image(image, coding, false);
+    }
+
+    /**
+     * {@code lossyAllowed}: the image is a source the reference lets go lossy (JPEG on a slow link): the src of COPY,
+     * BLEND and ALPHA_BLEND, and of OPAQUE without a combining rop. A lossy image is never cached: a later
+     * FROM_CACHE would claim the lossless picture.
+     */
+    private static Consumer<WireWriter> image(Image image, Coding coding, boolean lossyAllowed) {
         long id = 0;
         int flags = 0;
         if (coding != null && image instanceof Bitmap b) {
             PixmapCache cache = coding.cache();
-            if (cache != null && b.cacheId() != Bitmap.NOT_CACHED) {
+            boolean cacheable = cache != null && b.cacheId() != Bitmap.NOT_CACHED;
+            if (cacheable && cache.hit(b.cacheId())) {
                 long cached = b.cacheId();
-                if (cache.hit(cached)) {
-                    return w -> w.u64(cached).u8(IMAGE_FROM_CACHE).u8(0).u32(b.width()).u32(b.height());
-                }
-                if (cache.add(cached, (long) b.width() * b.height())) {
-                    id = cached;
-                    flags = IMAGE_CACHE_ME;
-                }
+                return w -> w.u64(cached).u8(IMAGE_FROM_CACHE).u8(0).u32(b.width()).u32(b.height());
             }
-            ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory());
+            ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory(),
+                    lossyAllowed);
+            if (cacheable && (e == null || !e.lossy()) && cache.add(b.cacheId(), (long) b.width() * b.height())) {
+                id = b.cacheId();
+                flags = IMAGE_CACHE_ME;
+            }
             if (e != null) {
                 long imageId = id;
                 int imageFlags = flags;

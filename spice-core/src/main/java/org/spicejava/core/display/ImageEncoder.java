@@ -9,6 +9,7 @@ import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
+import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.display.draw.Bitmap;
 
 /**
@@ -16,8 +17,9 @@ import org.spicejava.core.display.draw.Bitmap;
  * The server's setting (spice_server_set_image_compression) applies unless the client asked for another with
  * PREFERRED_COMPRESSION. Display worker thread.
  *
- * <p>What is here: LZ, GLZ (with the session's dictionary of recent images) and LZ4 for clients that decode it. QUIC falls
- * back to LZ until that codec exists, which keeps every image lossless.
+ * <p>What is here: QUIC, LZ, GLZ (with the session's dictionary of recent images) and LZ4 for clients that decode it,
+ * all lossless. As in the reference, the QUIC setting sends every bitmap as QUIC except those too small for it (raw),
+ * and the AUTO settings send photo-like bitmaps ({@link Graduality} HIGH) as QUIC, the rest as LZ or GLZ.
  */
 public final class ImageEncoder {
     /** SpiceImageCompression values. */
@@ -29,6 +31,7 @@ public final class ImageEncoder {
     public static final int LZ = 6;
     public static final int LZ4 = 7;
     /** Wire image types. */
+    static final int IMAGE_QUIC = 1;
     static final int IMAGE_LZ_RGB = 101;
     static final int IMAGE_GLZ_RGB = 102;
     static final int IMAGE_LZ4 = 109;
@@ -39,6 +42,8 @@ public final class ImageEncoder {
     public static final int CAP_LZ4 = 5;
     /** Images smaller than this many bytes go raw, as in the reference (MIN_SIZE_TO_COMPRESS). */
     static final long MIN_SIZE_TO_COMPRESS = 54;
+    /** Bitmaps narrower or lower than this are never QUIC (MIN_DIMENSION_TO_QUIC). */
+    static final int MIN_DIMENSION_TO_QUIC = 3;
     /** Largest GLZ window a client may announce, in pixels: spice-gtk asks for at most 64 MiB of 4-byte pixels. */
     static final int MAX_GLZ_WINDOW = 16 << 20;
 
@@ -51,6 +56,11 @@ public final class ImageEncoder {
 
         public Encoded(int type, MemorySegment payload) {
             this(type, NONE, payload);
+        }
+
+        /** JPEG and JPEG_ALPHA lose detail; the client's copy is then not the guest's picture. */
+        public boolean lossy() {
+            return type == IMAGE_JPEG || type == IMAGE_JPEG_ALPHA;
         }
     }
 
@@ -112,10 +122,25 @@ public final class ImageEncoder {
      * encoding no smaller than the raw pixels. Payload memory comes from {@code memory}.
      */
     Encoded encode(Bitmap b, int serverSetting, SegmentAllocator memory) {
+        return encode(b, serverSetting, memory, false);
+    }
+
+    /**
+     * As above; {@code lossyAllowed}: the image may go JPEG when the WAN settings want it (see
+     * {@link #jpegAllowed}).
+     */
+    Encoded encode(Bitmap b, int serverSetting, SegmentAllocator memory, boolean lossyAllowed) {
         long raw = 4L * b.width() * b.height();
         int setting = setting(serverSetting);
         if (setting == OFF || raw < MIN_SIZE_TO_COMPRESS) {
             return null;
+        }
+        boolean quicFits = b.width() >= MIN_DIMENSION_TO_QUIC && b.height() >= MIN_DIMENSION_TO_QUIC;
+        if (setting == QUIC) {
+            return quicFits ? photo(b, raw, memory, lossyAllowed) : null;
+        }
+        if ((setting == AUTO_GLZ || setting == AUTO_LZ) && quicFits && Graduality.of(b) == Graduality.Level.HIGH) {
+            return photo(b, raw, memory, lossyAllowed); // as the reference, no LZ when this does not pay: raw
         }
         boolean useGlz = (setting == AUTO_GLZ || setting == GLZ) && (long) b.width() * b.height() < glzWindow;
         Encoded e;
@@ -153,5 +178,22 @@ public final class ImageEncoder {
      */
     Encoded encodeJpeg(Bitmap b, SegmentAllocator memory) {
         return wan.jpeg(b, memory);
+    }
+
+    /**
+     * Where the reference picks QUIC: JPEG instead when lossy is allowed for the image and JPEG is in force for this
+     * client (a JPEG no smaller than the raw pixels sends the image raw, as the reference does).
+     */
+    private Encoded photo(Bitmap b, long raw, SegmentAllocator memory, boolean lossyAllowed) {
+        if (lossyAllowed && wan.jpegAllowed()) {
+            return wan.jpeg(b, memory);
+        }
+        return quic(b, raw, memory);
+    }
+
+    /** QUIC (RGBA for images with alpha), or null when it is no smaller than the raw pixels. */
+    private static Encoded quic(Bitmap b, long raw, SegmentAllocator memory) {
+        MemorySegment stream = QuicImage.encode(b, raw - 1, memory);
+        return stream == null ? null : new Encoded(IMAGE_QUIC, stream);
     }
 }

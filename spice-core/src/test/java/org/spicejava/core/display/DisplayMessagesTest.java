@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.LzTestDecoder;
+import org.spicejava.core.compress.QuicTestDecoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.Brush;
 import org.spicejava.core.display.draw.DrawOp;
@@ -118,6 +119,63 @@ class DisplayMessagesTest {
             assertEquals(DisplayMessages.IMAGE_BITMAP,
                     encodedCopy(tiny, encoder, ImageEncoder.LZ, arena).get(57 + 8), "36 bytes go raw");
             assertEquals(3, glz.imagesEncoded(), "only GLZ images took ids");
+        }
+    }
+
+    /** Soft gradients with noise: what the graduality test calls HIGH. */
+    private static Bitmap photo(int width, int height, boolean alpha) {
+        java.util.Random random = new java.util.Random(7);
+        int[] px = new int[width * height];
+        for (int i = 0; i < px.length; i++) {
+            int x = i % width;
+            int y = i / width;
+            int n = random.nextInt(5) - 2;
+            px[i] = (alpha ? (x * 4 & 0xFF) << 24 : 0) | Math.clamp(x * 4 + n, 0, 255) << 16
+                    | Math.clamp(y * 4 + n, 0, 255) << 8 | Math.clamp(128 + n, 0, 255);
+        }
+        return Bitmap.of(width, height, px, alpha);
+    }
+
+    @Test
+    void quicForEveryBitmapUnderItsSettingAndForPhotosUnderAuto() {
+        GlzWindow glz = new GlzWindow();
+        ImageEncoder encoder = new ImageEncoder(glz, true);
+        encoder.glzWindow(1 << 20);
+        try (Arena arena = Arena.ofConfined()) {
+            for (boolean alpha : new boolean[] {false, true}) {
+                Bitmap photo = photo(60, 40, alpha);
+                Object[] quic = copiedImage(encodedCopy(photo, encoder, ImageEncoder.QUIC, arena));
+                assertEquals(ImageEncoder.IMAGE_QUIC, quic[0]);
+                int[] expected = photo.toArray();
+                if (!alpha) {
+                    for (int i = 0; i < expected.length; i++) {
+                        expected[i] &= 0xFFFFFF;
+                    }
+                }
+                assertEquals(Arrays.toString(expected),
+                        Arrays.toString(QuicTestDecoder.decode((byte[]) quic[1]).pixels()), "alpha " + alpha);
+                for (int setting : new int[] {ImageEncoder.AUTO_GLZ, ImageEncoder.AUTO_LZ}) {
+                    assertEquals(ImageEncoder.IMAGE_QUIC,
+                            copiedImage(encodedCopy(photo, encoder, setting, arena))[0], "photo, setting " + setting);
+                }
+            }
+            // Under QUIC, desktops are QUIC too; under AUTO they are GLZ or LZ.
+            assertEquals(ImageEncoder.IMAGE_QUIC, copiedImage(encodedCopy(desktop(), encoder, ImageEncoder.QUIC,
+                    arena))[0]);
+            assertEquals(ImageEncoder.IMAGE_GLZ_RGB, copiedImage(encodedCopy(desktop(), encoder,
+                    ImageEncoder.AUTO_GLZ, arena))[0]);
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(desktop(), encoder,
+                    ImageEncoder.AUTO_LZ, arena))[0]);
+            assertEquals(1, glz.imagesEncoded(), "QUIC images take no GLZ id");
+            // Two rows are too few for QUIC: raw under QUIC, LZ under AUTO; so is noise that QUIC cannot shrink.
+            Bitmap low = photo(60, 2, false);
+            assertEquals(DisplayMessages.IMAGE_BITMAP, encodedCopy(low, encoder, ImageEncoder.QUIC, arena).get(57 + 8));
+            assertEquals(ImageEncoder.IMAGE_LZ_RGB, copiedImage(encodedCopy(low, encoder, ImageEncoder.AUTO_LZ,
+                    arena))[0]);
+            java.util.Random random = new java.util.Random(8);
+            int[] noise = random.ints(40 * 40).toArray();
+            assertEquals(DisplayMessages.IMAGE_BITMAP, encodedCopy(Bitmap.of(40, 40, noise, true), encoder,
+                    ImageEncoder.QUIC, arena).get(57 + 8));
         }
     }
 

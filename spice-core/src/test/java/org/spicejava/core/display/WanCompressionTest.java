@@ -173,9 +173,12 @@ class WanCompressionTest {
             }
 
             int before = jpeg.encoded();
-            assertEquals(ImageEncoder.IMAGE_LZ_RGB, encoder.encode(opaque, ImageEncoder.AUTO_GLZ, arena).type(),
-                    "encode() stays lossless: JPEG is for the photo path's lossy-allowed images");
+            assertEquals(ImageEncoder.IMAGE_QUIC, encoder.encode(opaque, ImageEncoder.AUTO_GLZ, arena, false).type(),
+                    "an image that may not go lossy stays lossless");
             assertEquals(before, jpeg.encoded());
+            ImageEncoder.Encoded photo = encoder.encode(opaque, ImageEncoder.AUTO_GLZ, arena, true);
+            assertEquals(ImageEncoder.IMAGE_JPEG, photo.type(), "a photo-like source that may go lossy goes JPEG");
+            assertTrue(photo.lossy());
             encoder.wanCompression(WanCompression.NEVER, WanCompression.NEVER);
             assertNull(encoder.encodeJpeg(opaque, arena));
         }

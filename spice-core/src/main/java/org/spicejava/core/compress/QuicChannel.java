@@ -1,0 +1,61 @@
+package org.spicejava.core.compress;
+
+import static org.spicejava.core.compress.QuicCodes.BUCKETS;
+import static org.spicejava.core.compress.QuicCodes.BUCKET_OF;
+import static org.spicejava.core.compress.QuicCodes.CODES;
+import static org.spicejava.core.compress.QuicCodes.LENGTH_BY_VALUE;
+
+/**
+ * One colour channel's adaptive model: its samples' coded values along the current row (the context of each
+ * sample is the value coded before it) and, per context bucket, the cost each code would have had so far and the
+ * cheapest one. Reset for every image, as spice-common resets its encoder's channels.
+ */
+final class QuicChannel {
+    /** Bit offset of the channel in a 0xAARRGGBB pixel. */
+    final int shift;
+    /**
+     * Coded values of the row, pixel i at [i + 1]; [0] is the context of pixel 0 (0 on the first row, else the
+     * previous row's first value). Run pixels are not coded and keep the value of a row above.
+     */
+    final int[] coded;
+    /** Index of the code each bucket uses now. */
+    final int[] bestCode = new int[BUCKETS];
+    private final int[] counters = new int[BUCKETS * CODES];
+
+    QuicChannel(int shift, int width) {
+        this.shift = shift;
+        this.coded = new int[width + 1];
+        java.util.Arrays.fill(bestCode, CODES - 1);
+    }
+
+    /** The code for the sample after one coded as {@code context}. */
+    int codeAfter(int context) {
+        return bestCode[BUCKET_OF[context]];
+    }
+
+    /**
+     * Adds what {@code value} costs in each code to the counters of the bucket of {@code context} and picks its
+     * cheapest code (the longest code wins ties); halves the counters once the cheapest sum passes
+     * {@code trigger}, so the model follows the image.
+     */
+    void update(int context, int value, int trigger) {
+        int bucket = BUCKET_OF[context];
+        int base = bucket * CODES;
+        int lengths = value * CODES;
+        int best = CODES - 1;
+        int bestSum = counters[base + best] += LENGTH_BY_VALUE[lengths + best];
+        for (int l = CODES - 2; l >= 0; l--) {
+            int sum = counters[base + l] += LENGTH_BY_VALUE[lengths + l];
+            if (sum < bestSum) {
+                best = l;
+                bestSum = sum;
+            }
+        }
+        bestCode[bucket] = best;
+        if (bestSum > trigger) {
+            for (int l = 0; l < CODES; l++) {
+                counters[base + l] >>= 1;
+            }
+        }
+    }
+}

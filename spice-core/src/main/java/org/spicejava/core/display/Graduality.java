@@ -1,0 +1,87 @@
+package org.spicejava.core.display;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import org.spicejava.core.display.draw.Bitmap;
+
+/**
+ * How photo-like a bitmap is, by the reference's sampling test (spice-server's bitmap_get_graduality_level):
+ * every 15th pixel is compared with its right, lower and lower-right neighbours. Equal pairs score +0.5, pairs
+ * differing by 60 or more in a channel (an edge) +1, other differing pairs (a gradient) -0.25; a pixel equal to all
+ * three scores 0. The mean per pair, below -0.03, means HIGH: mostly soft changes, what QUIC codes better than LZ.
+ * A pure function; display worker.
+ */
+public final class Graduality {
+    /** BitmapGradualType's levels that the test returns. */
+    public enum Level {
+        LOW, MEDIUM, HIGH
+    }
+
+    static final int SAMPLE_JUMP = 15;
+    static final int CONTRAST = 60;
+    static final double SAME = 0.5;
+    static final double EDGE = 1.0;
+    static final double GRADIENT = -0.25;
+    /** Thresholds on the mean score (GRADUAL_HIGH_RGB24_TH; GRADUAL_MEDIUM_SCORE_TH, which streaming uses). */
+    static final double HIGH_BELOW = -0.03;
+    static final double MEDIUM_BELOW = 0.002;
+
+    private static final ValueLayout.OfInt PIXEL = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Graduality() {
+    }
+
+    public static Level of(Bitmap b) {
+        double score = meanScore(b);
+        return score < HIGH_BELOW ? Level.HIGH : score < MEDIUM_BELOW ? Level.MEDIUM : Level.LOW;
+    }
+
+    /** The mean score per compared pair; 1.0 (not gradual) for an image of one row or column. */
+    static double meanScore(Bitmap b) {
+        int width = b.width();
+        int height = b.height();
+        if (width <= 1 || height <= 1) {
+            return 1.0;
+        }
+        MemorySegment px = b.pixels();
+        // A jump that divides the width would sample one column only.
+        int jump = SAMPLE_JUMP % width != 0 ? SAMPLE_JUMP : SAMPLE_JUMP - 1;
+        long lastRow = (long) (height - 1) * width;
+        double sum = 0;
+        int squares = 0;
+        for (long at = width / 2; at < lastRow; at += jump) {
+            if ((at + 1) % width == 0) {
+                at--; // the last pixel of a row has no right neighbour; the walk goes on from here
+            }
+            sum += squareScore(pixel(px, at), pixel(px, at + 1), pixel(px, at + width), pixel(px, at + width + 1));
+            squares++;
+        }
+        return sum / (squares * 3);
+    }
+
+    private static int pixel(MemorySegment px, long index) {
+        return px.get(PIXEL, 4 * index);
+    }
+
+    private static double squareScore(int p, int right, int below, int belowRight) {
+        double a = pairScore(p, right);
+        double b = pairScore(p, below);
+        double c = pairScore(p, belowRight);
+        return a == SAME && b == SAME && c == SAME ? 0 : a + b + c;
+    }
+
+    /** Red, green, blue compared in turn: an edge as soon as one channel differs by CONTRAST or more. */
+    private static double pairScore(int p, int q) {
+        boolean differ = false;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+            int diff = ((p >>> shift) & 0xFF) - ((q >>> shift) & 0xFF);
+            if (diff <= -CONTRAST || diff >= CONTRAST) {
+                return EDGE;
+            }
+            differ |= diff != 0;
+        }
+        return differ ? GRADIENT : SAME;
+    }
+}
