@@ -106,14 +106,30 @@ class QemuBridgeIT {
             assertTrue(System.nanoTime() < deadline, "QMP socket never appeared");
             Thread.sleep(50);
         }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+        try (SocketChannel ch = connect(socket, deadline)) {
             StringBuilder all = new StringBuilder(readReply(ch, "\"QMP\""));
             all.append(exchange(ch, "{\"execute\":\"qmp_capabilities\"}"));
             for (String c : commands) {
                 all.append(exchange(ch, c));
             }
             return all.toString();
+        }
+    }
+
+    /** QEMU binds the socket a moment before it listens: a refused connection is tried again. */
+    private static SocketChannel connect(Path socket, long deadline) throws Exception {
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return ch;
+            } catch (java.net.ConnectException e) {
+                ch.close();
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
