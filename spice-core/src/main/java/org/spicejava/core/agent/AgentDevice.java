@@ -538,7 +538,7 @@ public final class AgentDevice {
                 if (readFilter.lastStartedMessage()) {
                     adjustCapabilities(data);
                 }
-                if (registered) {
+                if (registered && data.hasRemaining()) { // an empty chunk inside a message carries nothing
                     sendTokens--;
                     inFlight++;
                     client.sendAgentData(data, this::pieceSent);

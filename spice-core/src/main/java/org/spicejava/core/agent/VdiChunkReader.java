@@ -7,8 +7,8 @@ import java.nio.ByteOrder;
  * Splits the byte stream read from the vdagent device into pieces, as the reference reads its VDI port: a
  * VDIChunkHeader (u32 port, u32 size, little-endian), then the chunk's data in pieces of at most
  * {@link AgentProtocol#MAX_DATA_SIZE} bytes, each piece one read buffer. Resumable: bytes may arrive one at a time.
- * A chunk may not be empty: the reference would wait for its data forever; here it is a piece of no bytes, which
- * the filter rejects unless it is inside a message. Owned by the agent device's main-loop work.
+ * An empty chunk, on which the reference would wait for data forever, is a piece of no bytes: the filter rejects it
+ * where a message should start, and inside a message it is dropped. Owned by the agent device's main-loop work.
  */
 public final class VdiChunkReader {
     /** One read buffer's worth of a chunk: its port and up to 2048 bytes. */

@@ -72,7 +72,7 @@ public final class SpiceServer {
     private Tablet tablet;
     private MigrationDevice migration;
     private CharDeviceState agent;
-    private AgentDevice agentDevice;
+    private volatile AgentDevice agentDevice;
     private final Map<QxlControl, QxlDevice> qxlDevices = new LinkedHashMap<>();
     private boolean expectMigrate;
     private boolean migrationTargetSet;
@@ -329,8 +329,9 @@ public final class SpiceServer {
             agent = state;
             AgentDevice device = agentDevice();
             state.onWakeup(device::wakeup);
-            device.setRunning(vmRunning);
-            device.attach(host);
+            // QEMU adds the agent when the guest opens its port, on a vCPU thread: the client side is told on
+            // the main loop (the device's own thread), like everything after it.
+            onMainLoop(() -> device.attach(host));
         }
         return Optional.of(state);
     }
@@ -358,7 +359,8 @@ public final class SpiceServer {
         charDevices.remove(state);
         if (agent == state) {
             agent = null;
-            agentDevice().detach();
+            AgentDevice device = agentDevice();
+            onMainLoop(device::detach);
             updateMouseMode();
         }
     }
@@ -413,18 +415,22 @@ public final class SpiceServer {
     }
 
     /** The guest agent's data path (one per server, whether or not an agent is attached). Main-loop thread. */
-    public AgentDevice agentDevice() {
+    public synchronized AgentDevice agentDevice() {
         if (agentDevice == null) {
-            agentDevice = new AgentDevice(new AgentPolicy(), task -> {
-                MainDispatcher dispatcher = mainDispatcher;
-                if (dispatcher != null) {
-                    dispatcher.execute(task);
-                } else {
-                    task.run(); // no loop yet (tests, a host before init): the caller's thread is the main one
-                }
-            }, () -> loop);
+            agentDevice = new AgentDevice(new AgentPolicy(), this::onMainLoop, () -> loop);
+            agentDevice.setRunning(vmRunning);
         }
         return agentDevice;
+    }
+
+    /** Runs a task on the main loop soon; before init (tests, a pure-Java host setting up) at once. */
+    private void onMainLoop(Runnable task) {
+        MainDispatcher dispatcher = mainDispatcher;
+        if (dispatcher != null) {
+            dispatcher.execute(task);
+        } else {
+            task.run();
+        }
     }
 
     /** Client mouse mode goes through the agent (reds_handle_agent_mouse_event) rather than the tablet. */
