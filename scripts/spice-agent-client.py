@@ -10,7 +10,8 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
   agent     the agent connected and announced its capabilities (clipboard, monitors config)
   g2c       guest to client clipboard: xclip in the guest grabs, the client requests and receives the text
   c2g       client to guest clipboard: the client grabs, xclip -o in the guest prints the client's text
-  resize    the client asks for 1024x768 (update_display); the guest's xrandr reports it after xrandr --auto
+  resize    the client asks for 800x600 (update_display); the guest's xrandr reports it after xrandr --auto,
+            and the client's primary surface becomes 800x600
 Exit status 0 when every step it ran passed."""
 import ctypes
 import socket
@@ -89,8 +90,9 @@ class Serial:
         with self.lock:
             start = len(self.text)
         self.send("echo %s-BEGIN; %s; echo %s-END" % (tag, command, tag))
-        # The echo of the typed line contains the markers too: skip past it (the line ends with the command).
-        b = self.wait_for("\n%s-BEGIN" % tag, timeout, start)
+        # The echo of the typed line holds the markers too, but followed by ";" or at the end of the command line:
+        # the output's BEGIN line ends right after the marker.
+        b = self.wait_for("%s-BEGIN\r\n" % tag, timeout, start)
         if b < 0:
             return None
         e = self.wait_for("%s-END" % tag, timeout, b)
@@ -115,7 +117,10 @@ def result(step, ok, detail=""):
 
 
 def on_grab(channel, selection, types, ntypes):
-    arr = [ctypes.c_uint32.from_address(types + 4 * i).value for i in range(ntypes)] if ntypes else []
+    if isinstance(types, (list, tuple)):  # the bindings already made a list of the guint32 array
+        arr = list(types)[:ntypes]
+    else:
+        arr = [ctypes.c_uint32.from_address(types + 4 * i).value for i in range(ntypes)] if ntypes else []
     say("guest grabbed selection %d types %s" % (selection, arr))
     state["grab"] = (selection, arr)
     if UTF8_TEXT in arr:
@@ -214,11 +219,12 @@ if connected and "--no-clipboard" not in sys.argv:
     result("c2g", guest_saw[0].strip() == client_text, "guest printed %r" % guest_saw[0])
 
 if connected and "--no-resize" not in sys.argv:
-    # 4. Resize through the client's monitors config.
+    # 4. Resize through the client's monitors config (to a size the guest does not start with).
+    WANT = (800, 600)
     pump(15, lambda: state["primary"] is not None)
     before = state["primary"]
     main.update_display_enabled(0, True, False)
-    main.update_display(0, 0, 0, 1024, 768, True)
+    main.update_display(0, 0, 0, WANT[0], WANT[1], True)
     try:
         main.send_monitor_config()
     except Exception as e:  # noqa: BLE001 - older bindings
@@ -227,8 +233,9 @@ if connected and "--no-resize" not in sys.argv:
     out = {}
     threading.Thread(target=lambda: out.setdefault("v", serial.run(
         "%s; sleep 2; xrandr --auto; sleep 1; xrandr --current | head -1" % X, 40)), daemon=True).start()
-    pump(60, lambda: "v" in out and state["primary"] == (1024, 768))
-    result("resize", state["primary"] == (1024, 768),
+    pump(60, lambda: "v" in out and state["primary"] == WANT)
+    guest_size = "%d x %d" % WANT in (out.get("v") or "")
+    result("resize", before != WANT and state["primary"] == WANT and guest_size,
            "client primary %s -> %s; guest: %r" % (before, state["primary"], (out.get("v") or "")[-120:]))
 
 session.disconnect()

@@ -286,7 +286,10 @@ public final class AgentDevice {
             clientTokensFree = 0;
         }
         sendTokens = Integer.toUnsignedLong(tokens);
-        writeFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
+        boolean displaysTakeMonitors = policy.useClientMonitorsConfig();
+        LOG.info("client started agent data ({} tokens); its monitors configs go to the {}",
+                Integer.toUnsignedString(tokens), displaysTakeMonitors ? "QXL devices" : "agent");
+        writeFilter.config(policy.copyPaste(), policy.fileTransfer(), displaysTakeMonitors);
         writeFilter.discardAll(false);
         pump();
     }

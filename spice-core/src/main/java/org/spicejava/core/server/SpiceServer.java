@@ -452,11 +452,16 @@ public final class SpiceServer {
 
     /** reds_client_monitors_config: hands a checked config to each QXL device (main-loop thread, as the reference). */
     void clientMonitorsConfig(ByteBuffer config) {
+        int taken = 0;
         for (QxlDevice device : qxlDevices.values()) {
-            if (!device.clientMonitorsConfig(config.duplicate().order(config.order()))) {
-                LOG.debug("QXL device did not take the client's monitors config");
+            if (device.clientMonitorsConfig(config.duplicate().order(config.order()))) {
+                taken++;
             }
         }
+        ByteBuffer le = config.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        LOG.info("client monitors config: {} monitor(s), first {}x{}; taken by {} of {} QXL device(s)",
+                Integer.toUnsignedLong(le.getInt(0)), le.remaining() >= 16 ? le.getInt(12) : 0,
+                le.remaining() >= 16 ? le.getInt(8) : 0, taken, qxlDevices.size());
     }
 
     private final class AgentPolicy implements AgentDevice.Policy {
