@@ -544,7 +544,8 @@ public final class AgentDevice {
                 if (registered && data.hasRemaining()) { // an empty chunk inside a message carries nothing
                     sendTokens--;
                     inFlight++;
-                    client.sendAgentData(data, this::pieceSent);
+                    Client target = client;
+                    target.sendAgentData(data, () -> pieceSent(target));
                 }
             }
             case PROTO_ERROR -> remove("invalid data from the agent");
@@ -552,8 +553,8 @@ public final class AgentDevice {
         }
     }
 
-    private void pieceSent() {
-        if (inFlight > 0) {
+    private void pieceSent(Client target) {
+        if (target == client && inFlight > 0) { // a previous client's pieces do not count for this one
             inFlight--;
         }
         pump();
