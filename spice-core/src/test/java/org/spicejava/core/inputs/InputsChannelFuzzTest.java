@@ -27,6 +27,7 @@ class InputsChannelFuzzTest {
         for (int mode : new int[] {SpiceServer.MOUSE_MODE_SERVER, SpiceServer.MOUSE_MODE_CLIENT}) {
             for (boolean agentMouse : new boolean[] {false, true}) { // client mode: to the tablet, or the agent
                 SpiceServer server = new SpiceServer();
+                server.vmStart();
                 Devices devices = new Devices();
                 server.addKeyboard(devices);
                 server.addMouse(devices);
