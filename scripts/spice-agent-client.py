@@ -48,13 +48,16 @@ class Serial:
     """The guest's root shell on a unix socket; output accumulates in a buffer that waits can search."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        for _ in range(100):
+        for _ in range(600):  # QEMU (and a JVM inside it) may take a while on a busy machine
+            self.sock = socket.socket(socket.AF_UNIX)
             try:
                 self.sock.connect(path)
                 break
             except OSError:
+                self.sock.close()
                 time.sleep(0.1)
+        else:
+            raise SystemExit("no serial console at %s" % path)
         self.text = ""
         self.lock = threading.Condition()
         threading.Thread(target=self.reader, daemon=True).start()
