@@ -236,11 +236,15 @@ public final class Exports {
     }
 
     public static int spice_server_set_agent_copypaste(MemorySegment s, int enable) {
-        return config(s).setAgentCopyPaste(enable != 0);
+        int rc = config(s).setAgentCopyPaste(enable != 0);
+        server(s).agentPropertiesChanged();
+        return rc;
     }
 
     public static int spice_server_set_agent_file_xfer(MemorySegment s, int enable) {
-        return config(s).setAgentFileTransfer(enable != 0);
+        int rc = config(s).setAgentFileTransfer(enable != 0);
+        server(s).agentPropertiesChanged();
+        return rc;
     }
 
     /** Obsolete in the reference too: always -1. */
@@ -341,7 +345,8 @@ public final class Exports {
             case CHAR_DEVICE -> {
                 String subtype = Native.string(SpiceCharDeviceInstance.subtype(instance));
                 String port = Native.string(SpiceCharDeviceInstance.portname(instance));
-                server.addCharDevice(subtype, port).ifPresent(state -> Handles.addDevice(instance, binding, state));
+                server.addCharDevice(subtype, port, new NativeCharDevice(instance))
+                        .ifPresent(state -> Handles.addDevice(instance, binding, state));
                 yield 0; // the reference reports success even when the subtype is unknown
             }
             case MIGRATION -> {

@@ -14,6 +14,8 @@ import org.spicejava.ffi.layout.QXLDevInitInfo;
 import org.spicejava.ffi.layout.QXLInstance;
 import org.spicejava.ffi.layout.QXLInterface;
 import org.spicejava.ffi.layout.QXLReleaseInfoExt;
+import org.spicejava.ffi.layout.SpiceBaseInstance;
+import org.spicejava.ffi.layout.SpiceBaseInterface;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.draw.Rect;
 
@@ -47,6 +49,8 @@ final class NativeQxl implements QxlDevice {
     private final MemorySegment flush;
     private final MemorySegment asyncComplete;
     private final MemorySegment updateAreaComplete;
+    /** client_monitors_config, or NULL when the interface is older than 3.3 or leaves it out. */
+    private final MemorySegment clientMonitorsConfig;
     /** Handed to attache_worker; QEMU only stores it. Lives as long as the process may use it. */
     private final MemorySegment workerToken = Arena.global().allocate(64);
     private final Arena scratchArena = Arena.ofShared();
@@ -66,6 +70,11 @@ final class NativeQxl implements QxlDevice {
         this.flush = NativeInputs.function(instance, QXLInterface.flush_resources$OFFSET);
         this.asyncComplete = NativeInputs.function(instance, QXLInterface.async_complete$OFFSET);
         this.updateAreaComplete = NativeInputs.function(instance, QXLInterface.update_area_complete$OFFSET);
+        MemorySegment base = Native.sized(SpiceBaseInstance.sif(instance.reinterpret(SpiceBaseInstance.sizeof())),
+                SpiceBaseInterface.sizeof());
+        boolean has33 = SpiceBaseInterface.major_version(base) == 3 && SpiceBaseInterface.minor_version(base) >= 3;
+        this.clientMonitorsConfig = has33
+                ? NativeInputs.function(instance, QXLInterface.client_monitors_config$OFFSET) : MemorySegment.NULL;
     }
 
     static int id(MemorySegment qxlInstance) {
@@ -179,6 +188,25 @@ final class NativeQxl implements QxlDevice {
             }
             int count = dirty.size();
             NativeInputs.call(() -> { VOID_P_I_P_I.invokeExact(updateAreaComplete, instance, surfaceId, rects, count); });
+        }
+    }
+
+    /** Main-loop thread (as the reference calls it); its own confined memory, not the worker's scratch. */
+    @Override
+    public boolean clientMonitorsConfig(java.nio.ByteBuffer config) {
+        if (clientMonitorsConfig.equals(MemorySegment.NULL)) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment arg = MemorySegment.NULL;
+            if (config != null) {
+                arg = arena.allocate(Math.max(1, config.remaining()), 4);
+                arg.copyFrom(MemorySegment.ofBuffer(config));
+            }
+            MemorySegment passed = arg;
+            return (int) INT_P_P.invokeExact(clientMonitorsConfig, instance, passed) != 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("client_monitors_config failed", t);
         }
     }
 

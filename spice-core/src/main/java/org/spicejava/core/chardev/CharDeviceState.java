@@ -23,6 +23,7 @@ public final class CharDeviceState {
     private volatile boolean portOpen;
     private volatile boolean dataPending;
     private volatile int breaks;
+    private volatile Runnable onWakeup = () -> { };
 
     public CharDeviceState(String subtype, String portName) {
         this.subtype = subtype;
@@ -45,8 +46,15 @@ public final class CharDeviceState {
         return running;
     }
 
+    /** spice_server_char_device_wakeup, on any thread: the device's handler (the agent's) reads there. */
     public void wakeup() {
         dataPending = true;
+        onWakeup.run();
+    }
+
+    /** What a wakeup runs besides remembering it (the device that owns the data path). */
+    public void onWakeup(Runnable handler) {
+        onWakeup = handler;
     }
 
     public boolean dataPending() {

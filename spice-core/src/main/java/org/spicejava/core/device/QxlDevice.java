@@ -45,6 +45,15 @@ public interface QxlDevice {
     /** Reports the rectangles an async update_area left current (QXLInterface.update_area_complete). */
     void updateAreaComplete(int surfaceId, List<Rect> dirty);
 
+    /**
+     * QXLInterface.client_monitors_config (interface 3.3+): hands the client's VDAgentMonitorsConfig (little-endian)
+     * to the device; null only asks whether the device and its guest driver take one. Called on the main-loop
+     * thread, as the reference calls it. Devices without the callback answer false.
+     */
+    default boolean clientMonitorsConfig(java.nio.ByteBuffer config) {
+        return false;
+    }
+
     /** The sizes of host memory regions handed in by the host, for memslots (addresses are host virtual). */
     MemorySegment hostMemory(long address, long size);
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.Mouse;
@@ -14,8 +15,9 @@ import org.spicejava.core.server.SpiceServer;
 
 /**
  * The inputs channel of one client (the reference's InputsChannelClient): keys to the host keyboard, relative
- * motion to the mouse in server mode, absolute positions to the tablet in client mode, buttons and wheel, lock
- * keys synchronised both ways, and a motion ack every {@link #MOTION_ACK_BUNCH} motion messages. Main-loop thread.
+ * motion to the mouse in server mode, absolute positions to the agent (agent mouse) or the tablet in client
+ * mode, buttons and wheel, lock keys synchronised both ways, and a motion ack every {@link #MOTION_ACK_BUNCH}
+ * motion messages. Main-loop thread.
  */
 public final class InputsChannelClient extends ChannelClient {
     private static final Logger LOG = LoggerFactory.getLogger(InputsChannelClient.class);
@@ -51,6 +53,11 @@ public final class InputsChannelClient extends ChannelClient {
 
     private final SpiceServer server;
     private int motionCount;
+    /** The pointer as the agent last saw it (the reference's per-channel VDAgentMouseState). */
+    private int agentX;
+    private int agentY;
+    private int agentButtons;
+    private int agentDisplay;
     private int locksHeld;
 
     public InputsChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server) {
@@ -114,15 +121,28 @@ public final class InputsChannelClient extends ChannelClient {
                     return true;
                 }
                 countMotion();
+                if (server.mouseMode() != SpiceServer.MOUSE_MODE_CLIENT) {
+                    return true;
+                }
+                int buttons = Short.toUnsignedInt(body.getShort(8));
+                if (server.agentMouseActive()) {
+                    agentX = body.getInt(0);
+                    agentY = body.getInt(4);
+                    agentButtons = AgentProtocol.agentButtons(buttons);
+                    agentDisplay = Byte.toUnsignedInt(body.get(10));
+                    server.agentDevice().mouseState(agentX, agentY, agentButtons, agentDisplay);
+                    return true;
+                }
                 Tablet tablet = server.tablet();
-                if (tablet != null && server.mouseMode() == SpiceServer.MOUSE_MODE_CLIENT) {
-                    tablet.position(body.getInt(0), body.getInt(4), localButtons(Short.toUnsignedInt(body.getShort(8))));
+                if (tablet != null) {
+                    tablet.position(body.getInt(0), body.getInt(4), localButtons(buttons));
                 }
             }
             case MSGC_MOUSE_PRESS, MSGC_MOUSE_RELEASE -> {
                 if (need(body, 3, "MOUSE_PRESS/RELEASE")) {
-                    button(type == MSGC_MOUSE_PRESS, Byte.toUnsignedInt(body.get(0)),
-                            localButtons(Short.toUnsignedInt(body.getShort(1))));
+                    int spiceState = Short.toUnsignedInt(body.getShort(1));
+                    button(type == MSGC_MOUSE_PRESS, Byte.toUnsignedInt(body.get(0)), localButtons(spiceState),
+                            spiceState);
                 }
             }
             default -> {
@@ -147,9 +167,13 @@ public final class InputsChannelClient extends ChannelClient {
         }
     }
 
-    private void button(boolean press, int button, int state) {
+    private void button(boolean press, int button, int state, int spiceState) {
         int dz = !press ? 0 : button == BUTTON_UP ? -1 : button == BUTTON_DOWN ? 1 : 0;
-        if (server.mouseMode() == SpiceServer.MOUSE_MODE_CLIENT) {
+        if (server.mouseMode() == SpiceServer.MOUSE_MODE_CLIENT && server.agentMouseActive()) {
+            agentButtons = AgentProtocol.agentButtons(spiceState) | (dz == -1 ? AgentProtocol.UBUTTON_MASK : 0)
+                    | (dz == 1 ? AgentProtocol.DBUTTON_MASK : 0);
+            server.agentDevice().mouseState(agentX, agentY, agentButtons, agentDisplay);
+        } else if (server.mouseMode() == SpiceServer.MOUSE_MODE_CLIENT) {
             Tablet tablet = server.tablet();
             if (tablet != null) {
                 if (press) {

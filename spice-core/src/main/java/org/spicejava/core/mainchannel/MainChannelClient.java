@@ -7,6 +7,8 @@ import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.agent.AgentDevice;
+import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.link.LinkMessage;
@@ -15,9 +17,10 @@ import org.spicejava.core.server.SpiceServer;
 
 /**
  * The main channel of one client (the reference's MainChannelClient): INIT with the session id, NAME and UUID,
- * the channel list on ATTACH_CHANNELS, mouse mode changes. Main-loop thread.
+ * the channel list on ATTACH_CHANNELS, mouse mode changes, and the client's end of the guest agent's data path
+ * ({@link AgentDevice}). Main-loop thread.
  */
-public final class MainChannelClient extends ChannelClient {
+public final class MainChannelClient extends ChannelClient implements AgentDevice.Client {
     private static final Logger LOG = LoggerFactory.getLogger(MainChannelClient.class);
     /** Main channel capabilities (SPICE_MAIN_CAP_*). */
     public static final int CAP_NAME_AND_UUID = 1;
@@ -29,6 +32,11 @@ public final class MainChannelClient extends ChannelClient {
     static final int MSG_CHANNELS_LIST = 104;
     static final int MSG_MOUSE_MODE = 105;
     static final int MSG_MULTI_MEDIA_TIME = 106;
+    static final int MSG_AGENT_CONNECTED = 107;
+    static final int MSG_AGENT_DISCONNECTED = 108;
+    static final int MSG_AGENT_DATA = 109;
+    static final int MSG_AGENT_TOKEN = 110;
+    static final int MSG_AGENT_CONNECTED_TOKENS = 115;
     static final int MSG_NAME = 113;
     static final int MSG_UUID = 114;
     /** SPICE_MSGC_MAIN_*. */
@@ -42,7 +50,7 @@ public final class MainChannelClient extends ChannelClient {
     static final int MSGC_AGENT_TOKEN = 108;
     static final int MSGC_MIGRATE_END = 109;
     /** REDS_AGENT_WINDOW_SIZE: tokens the client gets for agent data. */
-    static final int AGENT_TOKENS = 10;
+    static final int AGENT_TOKENS = AgentProtocol.CLIENT_WINDOW;
     /** MM_TIME_DELTA: the reference reports its multimedia clock 400 ms behind. */
     static final int MM_TIME_DELTA = 400;
     /** Largest main message a client may send: agent data chunks are at most 2 KiB plus headers. */
@@ -90,6 +98,7 @@ public final class MainChannelClient extends ChannelClient {
 
     @Override
     protected void onStart() {
+        server.agentDevice().clientConnected(this);
         boolean clientMouse = server.clientMouseAllowed();
         ByteBuffer init = body(32)
                 .putInt(sessionId)
@@ -174,11 +183,18 @@ public final class MainChannelClient extends ChannelClient {
             case MSGC_CLIENT_INFO, MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECT_ERROR, MSGC_MIGRATE_END -> {
                 // obsolete or migration-only: nothing to do for a server that does not migrate clients
             }
-            case MSGC_AGENT_START, MSGC_AGENT_TOKEN, MSGC_AGENT_DATA -> {
-                if (!server.agentAttached()) {
-                    LOG.debug("agent message {} dropped: no agent attached", type);
+            case MSGC_AGENT_START, MSGC_AGENT_TOKEN -> {
+                if (body.remaining() < 4) {
+                    close("short AGENT_START/AGENT_TOKEN");
+                    return true;
+                }
+                if (type == MSGC_AGENT_START) {
+                    server.agentDevice().agentStart(this, body.getInt(0));
+                } else {
+                    server.agentDevice().agentTokens(this, body.getInt(0));
                 }
             }
+            case MSGC_AGENT_DATA -> server.agentDevice().agentData(this, body);
             default -> {
                 return false;
             }
@@ -197,6 +213,35 @@ public final class MainChannelClient extends ChannelClient {
             out.put((byte) c.type()).put((byte) c.id());
         }
         send(MSG_CHANNELS_LIST, out.flip());
+    }
+
+    @Override
+    public void sendAgentData(ByteBuffer data, Runnable sent) {
+        send(MSG_AGENT_DATA, new ByteBuffer[] {data}, sent);
+    }
+
+    @Override
+    public void sendAgentTokens(int tokens) {
+        send(MSG_AGENT_TOKEN, body(4).putInt(tokens).flip());
+    }
+
+    @Override
+    public void sendAgentConnected() {
+        if (link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS)) {
+            send(MSG_AGENT_CONNECTED_TOKENS, body(4).putInt(AGENT_TOKENS).flip());
+        } else {
+            send(MSG_AGENT_CONNECTED, body(0));
+        }
+    }
+
+    @Override
+    public void sendAgentDisconnected() {
+        send(MSG_AGENT_DISCONNECTED, body(4).putInt(0).flip()); // SPICE_LINK_ERR_OK, as the reference
+    }
+
+    @Override
+    public void disconnect(String reason) {
+        close(reason);
     }
 
     public void sendMouseMode() {

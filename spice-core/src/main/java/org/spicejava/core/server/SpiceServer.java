@@ -1,15 +1,20 @@
 package org.spicejava.core.server;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.agent.AgentDevice;
 import org.spicejava.core.audio.AudioStream;
+import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.chardev.CharDeviceState;
 import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.device.DeviceKind;
@@ -68,6 +73,8 @@ public final class SpiceServer {
     private Tablet tablet;
     private MigrationDevice migration;
     private CharDeviceState agent;
+    private volatile AgentDevice agentDevice;
+    private final Map<QxlControl, QxlDevice> qxlDevices = new LinkedHashMap<>();
     private boolean expectMigrate;
     private boolean migrationTargetSet;
     /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
@@ -291,6 +298,7 @@ public final class SpiceServer {
             }
         });
         displays.add(control);
+        qxlDevices.put(control, device);
         updateMouseMode();
         beforeStart.accept(control);
         worker.useJpeg(jpegCodec);
@@ -314,6 +322,11 @@ public final class SpiceServer {
 
     /** Adds a char device; an unknown subtype is logged and not attached, as in the reference. */
     public Optional<CharDeviceState> addCharDevice(String subtype, String portName) {
+        return addCharDevice(subtype, portName, AgentDevice.NO_HOST);
+    }
+
+    /** Adds a char device with its host callbacks; a vdagent attaches the guest agent (attach_to_red_agent). */
+    public Optional<CharDeviceState> addCharDevice(String subtype, String portName, CharDeviceHost host) {
         if (subtype == null || !CharDeviceState.ATTACHABLE_SUBTYPES.contains(subtype)) {
             LOG.warn("spice_server_add_interface: failed to create device state for char device '{}'", subtype);
             return Optional.empty();
@@ -324,10 +337,15 @@ public final class SpiceServer {
         }
         CharDeviceState state = new CharDeviceState(subtype, portName);
         state.setRunning(vmRunning);
+        charDevices.add(state);
         if ("vdagent".equals(subtype)) {
             agent = state;
+            AgentDevice device = agentDevice();
+            state.onWakeup(device::wakeup);
+            // QEMU adds the agent when the guest opens its port, on a vCPU thread: the client side is told on
+            // the main loop (the device's own thread), like everything after it.
+            onMainLoop(() -> device.attach(host));
         }
-        charDevices.add(state);
         return Optional.of(state);
     }
 
@@ -343,6 +361,7 @@ public final class SpiceServer {
     }
 
     public void removeQxl(QxlControl control) {
+        qxlDevices.remove(control);
         if (displays.remove(control)) {
             control.worker().close();
             updateMouseMode();
@@ -353,6 +372,8 @@ public final class SpiceServer {
         charDevices.remove(state);
         if (agent == state) {
             agent = null;
+            AgentDevice device = agentDevice();
+            onMainLoop(device::detach);
             updateMouseMode();
         }
     }
@@ -403,7 +424,84 @@ public final class SpiceServer {
 
     /** A vdagent char device is attached: the client may talk to the guest agent. */
     public boolean agentAttached() {
-        return agent != null;
+        return agent != null && agentDevice != null && agentDevice.attached();
+    }
+
+    /** The guest agent's data path (one per server, whether or not an agent is attached). Main-loop thread. */
+    public synchronized AgentDevice agentDevice() {
+        if (agentDevice == null) {
+            agentDevice = new AgentDevice(new AgentPolicy(), this::onMainLoop, () -> loop);
+            agentDevice.setRunning(vmRunning);
+        }
+        return agentDevice;
+    }
+
+    /** Runs a task on the main loop soon; before init (tests, a pure-Java host setting up) at once. */
+    private void onMainLoop(Runnable task) {
+        MainDispatcher dispatcher = mainDispatcher;
+        if (dispatcher != null) {
+            dispatcher.execute(task);
+        } else {
+            task.run();
+        }
+    }
+
+    /** Client mouse mode goes through the agent (reds_handle_agent_mouse_event) rather than the tablet. */
+    public boolean agentMouseActive() {
+        return config.agentMouse() && agentAttached();
+    }
+
+    /** spice_server_set_agent_copypaste / set_agent_file_xfer: the filters follow (reds_update_agent_properties). */
+    public void agentPropertiesChanged() {
+        if (agentDevice != null) {
+            agentDevice.propertiesChanged();
+        }
+    }
+
+    /** reds_use_client_monitors_config: every QXL device takes the client's monitors config itself. */
+    boolean useClientMonitorsConfig() {
+        return !qxlDevices.isEmpty() && qxlDevices.values().stream().allMatch(d -> d.clientMonitorsConfig(null));
+    }
+
+    /** reds_client_monitors_config: hands a checked config to each QXL device (main-loop thread, as the reference). */
+    void clientMonitorsConfig(ByteBuffer config) {
+        int taken = 0;
+        for (QxlDevice device : qxlDevices.values()) {
+            if (device.clientMonitorsConfig(config.duplicate().order(config.order()))) {
+                taken++;
+            }
+        }
+        ByteBuffer le = config.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        LOG.info("client monitors config: {} monitor(s), first {}x{}; taken by {} of {} QXL device(s)",
+                Integer.toUnsignedLong(le.getInt(0)), le.remaining() >= 16 ? le.getInt(12) : 0,
+                le.remaining() >= 16 ? le.getInt(8) : 0, taken, qxlDevices.size());
+    }
+
+    private final class AgentPolicy implements AgentDevice.Policy {
+        @Override
+        public boolean copyPaste() {
+            return config.agentCopyPaste();
+        }
+
+        @Override
+        public boolean fileTransfer() {
+            return config.agentFileTransfer();
+        }
+
+        @Override
+        public boolean useClientMonitorsConfig() {
+            return SpiceServer.this.useClientMonitorsConfig();
+        }
+
+        @Override
+        public void clientMonitorsConfig(ByteBuffer monitorsConfig) {
+            SpiceServer.this.clientMonitorsConfig(monitorsConfig);
+        }
+
+        @Override
+        public void attachmentChanged() {
+            updateMouseMode();
+        }
     }
 
     /** The multimedia clock in milliseconds (the reference's reds_get_mm_time), monotonic. */
@@ -420,12 +518,13 @@ public final class SpiceServer {
     }
 
     /**
-     * Client mouse mode is possible with the agent when agent mouse is enabled, or, as in the reference, with a
-     * tablet when there is exactly one display and its primary surface allows the client's pointer.
+     * Client mouse mode is possible, as in the reference's reds_update_mouse_mode, when a display's primary surface
+     * allows the client's pointer and either agent mouse is enabled with the agent attached, or there is a tablet
+     * and exactly one display.
      */
     public boolean clientMouseAllowed() {
-        return (config.agentMouse() && agent != null)
-                || (tablet != null && displays.size() == 1 && displayAllowsClientMouse);
+        return displayAllowsClientMouse
+                && (agentMouseActive() || (tablet != null && displays.size() == 1));
     }
 
     /** Falls back to server mode when client mode is no longer possible, and tells clients when it changed. */
@@ -473,12 +572,18 @@ public final class SpiceServer {
     public void vmStart() {
         vmRunning = true;
         charDevices.forEach(d -> d.setRunning(true));
+        if (agentDevice != null) {
+            agentDevice.setRunning(true);
+        }
         displays.forEach(QxlControl::start);
     }
 
     public void vmStop() {
         vmRunning = false;
         charDevices.forEach(d -> d.setRunning(false));
+        if (agentDevice != null) {
+            agentDevice.setRunning(false);
+        }
         displays.forEach(QxlControl::stop);
     }
 

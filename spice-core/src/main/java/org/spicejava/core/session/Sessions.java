@@ -236,6 +236,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             ClientSession created = new ClientSession(id, main, network);
             session = created;
             attach(created, main, () -> {
+                server.agentDevice().clientGone(main);
                 if (session == created) {
                     session = null;
                     created.close("main channel closed");

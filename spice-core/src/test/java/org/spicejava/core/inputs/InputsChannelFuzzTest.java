@@ -25,15 +25,22 @@ class InputsChannelFuzzTest {
     @FuzzTest
     void clientMessages(byte[] input) {
         for (int mode : new int[] {SpiceServer.MOUSE_MODE_SERVER, SpiceServer.MOUSE_MODE_CLIENT}) {
-            SpiceServer server = new SpiceServer();
-            Devices devices = new Devices();
-            server.addKeyboard(devices);
-            server.addMouse(devices);
-            server.addTablet(devices);
-            server.addCharDevice("vdagent", null); // the agent makes client mouse mode possible
-            assertTrue(server.requestMouseMode(mode));
-            ChannelFuzzing.run(input, ChannelType.INPUTS, new int[] {InputsChannelClient.SERVER_CAPS},
-                    (connection, link) -> new InputsChannelClient(connection, link, server));
+            for (boolean agentMouse : new boolean[] {false, true}) { // client mode: to the tablet, or the agent
+                SpiceServer server = new SpiceServer();
+                server.vmStart();
+                Devices devices = new Devices();
+                server.addKeyboard(devices);
+                server.addMouse(devices);
+                server.addTablet(devices);
+                server.addCharDevice("vdagent", null); // the agent makes client mouse mode possible
+                server.primarySurfaceChanged(640, 480, true);
+                assertTrue(server.requestMouseMode(mode));
+                // Without a display device the tablet alone does not allow client mode: agent mouse is switched
+                // off behind the server's back (no mode update) so the tablet's path is reached too.
+                server.config().setAgentMouse(agentMouse);
+                ChannelFuzzing.run(input, ChannelType.INPUTS, new int[] {InputsChannelClient.SERVER_CAPS},
+                        (connection, link) -> new InputsChannelClient(connection, link, server));
+            }
         }
     }
 

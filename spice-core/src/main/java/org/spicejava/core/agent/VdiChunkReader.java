@@ -1,0 +1,70 @@
+package org.spicejava.core.agent;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Splits the byte stream read from the vdagent device into pieces, as the reference reads its VDI port: a
+ * VDIChunkHeader (u32 port, u32 size, little-endian), then the chunk's data in pieces of at most
+ * {@link AgentProtocol#MAX_DATA_SIZE} bytes, each piece one read buffer. Resumable: bytes may arrive one at a time.
+ * An empty chunk, on which the reference would wait for data forever, is a piece of no bytes: the filter rejects it
+ * where a message should start, and inside a message it is dropped. Owned by the agent device's main-loop work.
+ */
+public final class VdiChunkReader {
+    /** One read buffer's worth of a chunk: its port and up to 2048 bytes. */
+    public record Piece(int port, byte[] data) {
+    }
+
+    private final ByteBuffer header = ByteBuffer.allocate(AgentProtocol.CHUNK_HEADER_BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    private boolean inChunk;
+    private int port;
+    /** Bytes of the current chunk not handed out yet (u32 in the protocol). */
+    private long chunkLeft;
+
+    /** Back to the start of a chunk header; the bytes of a partial chunk are forgotten. */
+    public void reset() {
+        header.clear();
+        inChunk = false;
+        chunkLeft = 0;
+    }
+
+    /**
+     * The next piece from {@code in} (consumed from its position), or null when {@code in} ends before a whole
+     * piece: what was read of a header is kept, a piece's data is left in {@code in} until all of it is there.
+     */
+    public Piece next(ByteBuffer in) {
+        if (!inChunk) {
+            while (header.hasRemaining() && in.hasRemaining()) {
+                header.put(in.get());
+            }
+            if (header.hasRemaining()) {
+                return null;
+            }
+            port = header.getInt(0);
+            chunkLeft = Integer.toUnsignedLong(header.getInt(4));
+            header.clear();
+            inChunk = true;
+            if (chunkLeft == 0) {
+                inChunk = false;
+                return new Piece(port, new byte[0]);
+            }
+        }
+        int len = (int) Math.min(chunkLeft, AgentProtocol.MAX_DATA_SIZE);
+        if (in.remaining() < len) {
+            return null;
+        }
+        byte[] data = new byte[len];
+        in.get(data);
+        chunkLeft -= len;
+        if (chunkLeft == 0) {
+            inChunk = false;
+        }
+        return new Piece(port, data);
+    }
+
+    /** Whether the reader is between chunks with no header bytes pending. */
+    public boolean atChunkStart() {
+        return !inChunk && header.position() == 0;
+    }
+}
