@@ -24,6 +24,8 @@ class QemuAgentIT {
     static final Path MAKE_GUEST = Path.of("../scripts/make-desktop-guest").toAbsolutePath();
     static final Path AGENT_CHECK = Path.of("../scripts/agent-check").toAbsolutePath();
     static final Path OUT = Path.of("target/agent-it").toAbsolutePath();
+    /** The test's own guest image, so a rebuild of the default one (an edited script, scripts/run-qemu) never races it. */
+    static final Path GUEST_DIR = Path.of(System.getProperty("user.home"), ".cache", "spice-java", "desktop-guest-it");
     /** make-desktop-guest exits with 77 when a tool is missing and cannot be installed. */
     static final int EXIT_MISSING_TOOLS = 77;
     static final List<String> STEPS = List.of("agent", "g2c", "c2g");
@@ -36,7 +38,7 @@ class QemuAgentIT {
         Files.createDirectories(OUT);
         Path log = OUT.resolve("make-desktop-guest.log");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(MAKE_GUEST.toString()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(MAKE_GUEST.toString(), GUEST_DIR.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         if (!p.waitFor(30, TimeUnit.MINUTES)) { // a fresh machine downloads about 230 MB of packages
             p.destroyForcibly();
@@ -58,6 +60,7 @@ class QemuAgentIT {
         ProcessBuilder pb = new ProcessBuilder(AGENT_CHECK.toString(), "--no-resize").redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("OUT", dir.toString());
+        pb.environment().put("GUEST_DIR", GUEST_DIR.toString());
         pb.environment().put("REFERENCE", reference ? "1" : "0");
         pb.environment().put("SPICE_PORT", String.valueOf(QemuBridgeIT.freePort()));
         pb.environment().put("TIMEOUT", "420");
