@@ -48,7 +48,7 @@ class Serial:
     """The guest's root shell on a unix socket; output accumulates in a buffer that waits can search."""
 
     def __init__(self, path):
-        for _ in range(600):  # QEMU (and a JVM inside it) may take a while on a busy machine
+        for _ in range(1800):  # QEMU (and a JVM inside it) may take a while on a busy machine
             self.sock = socket.socket(socket.AF_UNIX)
             try:
                 self.sock.connect(path)
