@@ -24,24 +24,11 @@ class LzImageTest {
     }
 
     private Bitmap image(int width, int height, boolean alpha, IntBinaryOperator pixel) {
-        MemorySegment px = arena.allocate(4L * width * height, 8);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                px.setAtIndex(ValueLayout.JAVA_INT, (long) y * width + x, pixel.applyAsInt(x, y));
-            }
-        }
-        return new Bitmap(width, height, px, alpha);
+        return TestImages.image(arena, width, height, alpha, pixel);
     }
 
-    /** What the client shows: x8r8g8b8 drops the pad byte; a8r8g8b8 keeps alpha. */
     private static int[] expected(Bitmap b) {
-        int[] px = b.toArray();
-        if (!b.alpha()) {
-            for (int i = 0; i < px.length; i++) {
-                px[i] &= 0xFFFFFF;
-            }
-        }
-        return px;
+        return TestImages.expected(b);
     }
 
     private void roundTrip(String what, Bitmap b) {

@@ -26,24 +26,11 @@ class QuicImageTest {
     }
 
     private Bitmap image(int width, int height, boolean alpha, IntBinaryOperator pixel) {
-        MemorySegment px = arena.allocate(4L * width * height, 8);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                px.setAtIndex(ValueLayout.JAVA_INT, (long) y * width + x, pixel.applyAsInt(x, y));
-            }
-        }
-        return new Bitmap(width, height, px, alpha);
+        return TestImages.image(arena, width, height, alpha, pixel);
     }
 
-    /** What the client shows: RGB32 decodes with a zero pad byte; RGBA keeps alpha. */
     private static int[] expected(Bitmap b) {
-        int[] px = b.toArray();
-        if (!b.alpha()) {
-            for (int i = 0; i < px.length; i++) {
-                px[i] &= 0xFFFFFF;
-            }
-        }
-        return px;
+        return TestImages.expected(b);
     }
 
     private long roundTrip(String what, Bitmap b) {
