@@ -8,7 +8,7 @@ import java.util.function.IntBinaryOperator;
 import org.spicejava.core.display.draw.Bitmap;
 
 /** Bitmaps for the codec round-trip tests, and what a client shows for them. */
-final class TestImages {
+public final class TestImages {
     private TestImages() {
     }
 
@@ -21,6 +21,18 @@ final class TestImages {
             }
         }
         return new Bitmap(width, height, px, alpha);
+    }
+
+    /** Console-like text cells (GLZ leaves repeated byte patterns in it that deflate still finds). */
+    public static Bitmap console(int width, int height) {
+        int[] px = new int[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                px[y * width + x] = (x % 8 < 6 && y % 16 > 3 && y % 16 < 14 && (x * 7 + y * 13 + x / 8) % 5 < 2)
+                        ? 0xC0C0C0 : 0x000000;
+            }
+        }
+        return Bitmap.of(width, height, px, false);
     }
 
     /** What the client shows: without alpha the pad byte decodes as zero; with alpha it is kept. */

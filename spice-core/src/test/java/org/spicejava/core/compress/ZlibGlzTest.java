@@ -28,16 +28,8 @@ class ZlibGlzTest {
         return out;
     }
 
-    /** Text-like content: GLZ leaves repeated byte patterns that deflate still finds. */
     private static Bitmap console(int width, int height) {
-        int[] px = new int[width * height];
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                px[y * width + x] = (x % 8 < 6 && y % 16 > 3 && y % 16 < 14 && (x * 7 + y * 13 + x / 8) % 5 < 2)
-                        ? 0xC0C0C0 : 0x000000;
-            }
-        }
-        return Bitmap.of(width, height, px, false);
+        return TestImages.console(width, height);
     }
 
     @Test

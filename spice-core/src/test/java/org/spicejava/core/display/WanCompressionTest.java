@@ -17,6 +17,7 @@ import java.util.zip.Inflater;
 
 import org.junit.jupiter.api.Test;
 import org.spicejava.core.channel.NetworkEstimate;
+import org.spicejava.core.compress.TestImages;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.ImageIoJpeg;
 import org.spicejava.core.compress.LzTestDecoder;
@@ -34,16 +35,7 @@ class WanCompressionTest {
 
     /** Console-like text: GLZ payloads of a few KiB that deflate still shrinks. */
     private static Bitmap console() {
-        int width = 160;
-        int height = 48;
-        int[] px = new int[width * height];
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                px[y * width + x] = (x % 8 < 6 && y % 16 > 3 && y % 16 < 14 && (x * 7 + y * 13 + x / 8) % 5 < 2)
-                        ? 0xC0C0C0 : 0x000000;
-            }
-        }
-        return Bitmap.of(width, height, px, false);
+        return TestImages.console(160, 48);
     }
 
     /** The image of a DRAW_COPY body (no clip): its type, the fields before data_size, and the data. */
