@@ -10,7 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spicejava.core.audio.AudioStream;
+import org.spicejava.core.audio.PlaybackChannel;
+import org.spicejava.core.audio.RecordChannel;
+import org.spicejava.core.audio.SoundChannel;
+import org.spicejava.core.audio.SoundProtocol;
 import org.spicejava.core.chardev.CharDeviceState;
 import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
@@ -61,7 +64,7 @@ public final class Exports {
             case "spice_server_get_num_clients", "spice_server_kbd_leds", "spice_server_record_get_samples",
                  "spice_server_get_image_compression", "spice_get_current_compat_version" -> 0;
             case "spice_server_is_server_mouse" -> 1;
-            case "spice_server_get_best_playback_rate", "spice_server_get_best_record_rate" -> AudioStream.DEFAULT_RATE;
+            case "spice_server_get_best_playback_rate", "spice_server_get_best_record_rate" -> SoundProtocol.OPUS_RATE;
             default -> -1;
         };
     }
@@ -105,6 +108,7 @@ public final class Exports {
         LibcNetwork network = new LibcNetwork();
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
+        binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 
@@ -226,7 +230,9 @@ public final class Exports {
     }
 
     public static int spice_server_set_playback_compression(MemorySegment s, int enable) {
-        return config(s).setPlaybackCompression(enable != 0);
+        int rc = config(s).setPlaybackCompression(enable != 0);
+        server(s).playbackCompressionChanged();
+        return rc;
     }
 
     public static int spice_server_set_agent_mouse(MemorySegment s, int enable) {
@@ -341,7 +347,8 @@ public final class Exports {
                         c -> Handles.addDevice(instance, binding, c));
                 yield control == null ? -1 : 0;
             }
-            case PLAYBACK, RECORD -> register(binding, instance, 0, server.addAudioStream());
+            case PLAYBACK -> register(binding, instance, 0, server.addPlayback());
+            case RECORD -> register(binding, instance, 0, server.addRecord());
             case CHAR_DEVICE -> {
                 String subtype = Native.string(SpiceCharDeviceInstance.subtype(instance));
                 String port = Native.string(SpiceCharDeviceInstance.portname(instance));
@@ -378,7 +385,7 @@ public final class Exports {
             case Tablet t -> server.removeTablet(t);
             case QxlControl q -> server.removeQxl(q);
             case CharDeviceState c -> server.removeCharDevice(c);
-            case AudioStream a -> a.stop();
+            case SoundChannel a -> server.removeSound(a);
             default -> {
                 // As in the reference: keyboards, mice and migration stay attached for the server's lifetime.
                 LOG.warn("spice_server_remove_interface: removing this interface kind is not supported");
@@ -426,78 +433,91 @@ public final class Exports {
 
     // ---- audio ----
 
-    private static AudioStream audio(MemorySegment sin) {
-        AudioStream stream = Handles.state(sin, AudioStream.class);
-        if (stream == null) {
-            throw new IllegalArgumentException("audio instance was never added");
+    private static <T extends SoundChannel> T sound(MemorySegment sin, Class<T> kind) {
+        T channel = Handles.state(sin, kind);
+        if (channel == null) {
+            throw new IllegalArgumentException(kind.getSimpleName() + " instance was never added");
         }
-        return stream;
+        return channel;
+    }
+
+    private static PlaybackChannel playback(MemorySegment sin) {
+        return sound(sin, PlaybackChannel.class);
+    }
+
+    private static RecordChannel record(MemorySegment sin) {
+        return sound(sin, RecordChannel.class);
     }
 
     public static void spice_server_playback_start(MemorySegment sin) {
-        audio(sin).start();
+        playback(sin).start();
     }
 
     public static void spice_server_playback_stop(MemorySegment sin) {
-        audio(sin).stop();
+        playback(sin).stop();
     }
 
-    /** With no client to play to there is no buffer: *samples = NULL, *num_samples = 0, as in the reference. */
+    /** A frame of ours to fill, or NULL and 0 with no client to play to, as in the reference. */
     public static void spice_server_playback_get_buffer(MemorySegment sin, MemorySegment samples,
                                                         MemorySegment numSamples) {
-        audio(sin);
-        Native.sized(samples, 8).set(PTR, 0, MemorySegment.NULL);
-        Native.sized(numSamples, 4).set(INT, 0, 0);
+        MemorySegment frame = playback(sin).getBuffer();
+        Native.sized(samples, 8).set(PTR, 0, frame == null ? MemorySegment.NULL : frame);
+        Native.sized(numSamples, 4).set(INT, 0, frame == null ? 0 : SoundProtocol.FRAME_SAMPLES);
     }
 
     public static void spice_server_playback_put_samples(MemorySegment sin, MemorySegment samples) {
-        audio(sin); // buffers only come from get_buffer, which hands none out without a client
+        playback(sin).putSamples(samples.address());
     }
 
     public static void spice_server_playback_set_volume(MemorySegment sin, byte channels, MemorySegment volume) {
-        audio(sin).setVolume(volumes(channels, volume));
+        playback(sin).setVolume(volumes(channels, volume));
     }
 
     public static void spice_server_playback_set_mute(MemorySegment sin, byte mute) {
-        audio(sin).setMute(mute != 0);
+        playback(sin).setMute(mute != 0);
     }
 
+    /** Opus's rate whatever the instance, as the reference (it accepts NULL). */
     public static int spice_server_get_best_playback_rate(MemorySegment sin) {
-        return sin.equals(MemorySegment.NULL) ? AudioStream.DEFAULT_RATE : audio(sin).bestRate();
+        return SoundProtocol.OPUS_RATE;
     }
 
     public static void spice_server_set_playback_rate(MemorySegment sin, int frequency) {
-        audio(sin).setRate(frequency);
+        playback(sin).setRate(frequency);
     }
 
     public static void spice_server_record_start(MemorySegment sin) {
-        audio(sin).start();
+        record(sin).start();
     }
 
     public static void spice_server_record_stop(MemorySegment sin) {
-        audio(sin).stop();
+        record(sin).stop();
     }
 
-    /** No client, no recorded samples. */
+    /** Copies up to bufsize stereo samples (4 bytes each) the client recorded; never more than the ring holds. */
     public static int spice_server_record_get_samples(MemorySegment sin, MemorySegment samples, int bufsize) {
-        audio(sin);
-        return 0;
+        RecordChannel channel = record(sin);
+        if (samples.equals(MemorySegment.NULL)) {
+            return 0;
+        }
+        int max = (int) Math.min(Integer.toUnsignedLong(bufsize), RecordChannel.RING_SAMPLES);
+        return channel.getSamples(Native.sized(samples, 4L * max), max);
     }
 
     public static void spice_server_record_set_volume(MemorySegment sin, byte channels, MemorySegment volume) {
-        audio(sin).setVolume(volumes(channels, volume));
+        record(sin).setVolume(volumes(channels, volume));
     }
 
     public static void spice_server_record_set_mute(MemorySegment sin, byte mute) {
-        audio(sin).setMute(mute != 0);
+        record(sin).setMute(mute != 0);
     }
 
     public static int spice_server_get_best_record_rate(MemorySegment sin) {
-        return sin.equals(MemorySegment.NULL) ? AudioStream.DEFAULT_RATE : audio(sin).bestRate();
+        return SoundProtocol.OPUS_RATE;
     }
 
     public static void spice_server_set_record_rate(MemorySegment sin, int frequency) {
-        audio(sin).setRate(frequency);
+        record(sin).setRate(frequency);
     }
 
     private static short[] volumes(byte channels, MemorySegment volume) {

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.audio.OpusCodec;
+import org.spicejava.core.audio.SoundProtocol;
 
 /**
  * spice-core's Opus codec bound to libopus (functions only: Debian's libopus0 ships no headers). Set up as the
@@ -39,11 +40,11 @@ public final class Opus implements OpusCodec {
     /** The soname of Debian's libopus0. */
     static final String LIBRARY = "libopus.so.0";
     /** Frames (samples per channel) the reference encodes per packet: 10 ms at 48 kHz (SND_CODEC_OPUS_FRAME_SIZE). */
-    public static final int FRAME_SIZE = 480;
+    public static final int FRAME_SIZE = SoundProtocol.FRAME_SAMPLES;
     /** The output room the reference gives the encoder for one packet (SND_CODEC_MAX_COMPRESSED_BYTES). */
-    public static final int MAX_PACKET_BYTES = 480;
+    public static final int MAX_PACKET_BYTES = SoundProtocol.MAX_OPUS_PACKET;
     /** The rate the reference reports as best for playback and record (SND_CODEC_OPUS_PLAYBACK_FREQ). */
-    public static final int PLAYBACK_RATE = 48_000;
+    public static final int PLAYBACK_RATE = SoundProtocol.OPUS_RATE;
     /** Interleaved stereo everywhere (SND_CODEC_PLAYBACK_CHAN). */
     static final int CHANNELS = 2;
     /** OPUS_APPLICATION_AUDIO (opus_defines.h). */
@@ -83,6 +84,12 @@ public final class Opus implements OpusCodec {
      */
     public static Opus codec() {
         return CODEC;
+    }
+
+    /** Binds the library if not done yet: true when it is usable. */
+    @Override
+    public boolean available() {
+        return bindings() != null;
     }
 
     /** The bound functions, or null when the library cannot be used (logged the first time). Any thread. */

@@ -6,6 +6,9 @@ package org.spicejava.core.audio;
  * interleaved, and belong to the thread that opened them (the host's main loop).
  */
 public interface OpusCodec {
+    /** True when the codec can be used (its library is there): only then is Opus offered to clients. */
+    boolean available();
+
     /** A stereo encoder at {@code rate} Hz set up as the reference's, or null when the codec is unavailable. */
     Encoder encoder(int rate);
 

@@ -7,13 +7,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.agent.AgentDevice;
-import org.spicejava.core.audio.AudioStream;
+import org.spicejava.core.audio.OpusCodec;
+import org.spicejava.core.audio.PlaybackChannel;
+import org.spicejava.core.audio.RecordChannel;
+import org.spicejava.core.audio.SoundChannel;
 import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.chardev.CharDeviceState;
 import org.spicejava.core.compress.JpegEncoder;
@@ -56,6 +60,8 @@ public final class SpiceServer {
     private final List<QxlControl> displays = new ArrayList<>();
     private volatile MainDispatcher mainDispatcher;
     private final List<CharDeviceState> charDevices = new ArrayList<>();
+    /** Playback and record instances; clients link the first of each kind, as the reference's channel id 0. */
+    private final List<SoundChannel> soundChannels = new CopyOnWriteArrayList<>();
     private EventLoop loop;
     private NetworkStack network;
     private ClientAcceptor clients;
@@ -79,6 +85,9 @@ public final class SpiceServer {
     private boolean migrationTargetSet;
     /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
     private JpegEncoder.Factory jpegCodec;
+    private OpusCodec opusCodec;
+    /** The host's main-loop thread: the one that called spice_server_init. */
+    private volatile Thread mainThread;
 
     public ServerConfig config() {
         return config;
@@ -115,6 +124,7 @@ public final class SpiceServer {
         this.network = net;
         this.clients = acceptor;
         this.workerLoops = workerLoops;
+        this.mainThread = Thread.currentThread();
         config.applyInitDefaults();
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
         try {
@@ -349,8 +359,38 @@ public final class SpiceServer {
         return Optional.of(state);
     }
 
-    public AudioStream addAudioStream() {
-        return new AudioStream();
+    /** The Opus codec the sound channels use; set by the host before it adds sound interfaces. */
+    public void useOpus(OpusCodec codec) {
+        opusCodec = codec;
+    }
+
+    public PlaybackChannel addPlayback() {
+        PlaybackChannel channel = new PlaybackChannel(this::runOnMainLoop, opusCodec, this::multimediaTime);
+        soundChannels.add(channel);
+        return channel;
+    }
+
+    public RecordChannel addRecord() {
+        RecordChannel channel = new RecordChannel(this::runOnMainLoop, opusCodec);
+        soundChannels.add(channel);
+        return channel;
+    }
+
+    public void removeSound(SoundChannel channel) {
+        soundChannels.remove(channel);
+        runOnMainLoop(channel::remove);
+    }
+
+    /** The instance a client linking channel {@code type} (playback or record) gets, if any. */
+    public Optional<SoundChannel> soundChannel(int type) {
+        return soundChannels.stream().filter(c -> c.channelType() == type).findFirst();
+    }
+
+    /** spice_server_set_playback_compression at run time: playback clients switch mode as they next send. */
+    public void playbackCompressionChanged() {
+        for (SoundChannel channel : soundChannels) {
+            channel.kickClient();
+        }
     }
 
     public void removeTablet(Tablet device) {
@@ -437,6 +477,19 @@ public final class SpiceServer {
     }
 
     /** Runs a task on the main loop soon; before init (tests, a pure-Java host setting up) at once. */
+    /**
+     * Runs {@code task} on the host's main loop: at once when called there (or before init, when there is no loop
+     * yet), else through the main dispatcher. Audio calls come both ways: the host's audio timer on its main loop,
+     * stream starts and volumes from vCPU threads.
+     */
+    public void runOnMainLoop(Runnable task) {
+        if (Thread.currentThread() == mainThread || mainDispatcher == null) {
+            task.run();
+        } else {
+            mainDispatcher.execute(task);
+        }
+    }
+
     private void onMainLoop(Runnable task) {
         MainDispatcher dispatcher = mainDispatcher;
         if (dispatcher != null) {

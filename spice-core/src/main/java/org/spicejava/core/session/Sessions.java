@@ -11,6 +11,11 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.audio.PlaybackChannel;
+import org.spicejava.core.audio.PlaybackChannelClient;
+import org.spicejava.core.audio.RecordChannel;
+import org.spicejava.core.audio.RecordChannelClient;
+import org.spicejava.core.audio.SoundChannelClient;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.display.DisplayMessages;
@@ -77,7 +82,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
         linking.add(connection);
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
-        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), Sessions::channelCaps);
+        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), this::channelCaps);
         connection.start(stage::onData, reason -> {
             linking.remove(connection);
             timeout.remove();
@@ -89,11 +94,13 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     }
 
     /** Our capability words per channel type. */
-    static int[] channelCaps(int type) {
+    int[] channelCaps(int type) {
         return switch (type) {
             case ChannelType.MAIN -> new int[] {MainChannelClient.SERVER_CAPS};
             case ChannelType.INPUTS -> new int[] {InputsChannelClient.SERVER_CAPS};
             case ChannelType.DISPLAY -> new int[] {DisplayMessages.SERVER_CAPS};
+            case ChannelType.PLAYBACK, ChannelType.RECORD ->
+                    server.soundChannel(type).map(c -> new int[] {c.caps()}).orElse(new int[0]);
             default -> new int[0];
         };
     }
@@ -121,6 +128,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             list.add(new MainChannelClient.ChannelId(ChannelType.CURSOR, display.id()));
         }
         list.add(new MainChannelClient.ChannelId(ChannelType.INPUTS, 0));
+        for (int type : new int[] {ChannelType.PLAYBACK, ChannelType.RECORD}) {
+            server.soundChannel(type).ifPresent(c -> list.add(new MainChannelClient.ChannelId(type, 0)));
+        }
         return list;
     }
 
@@ -235,7 +245,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                     Sessions.this::availableChannels, overNetwork ? network : null, System::nanoTime);
             ClientSession created = new ClientSession(id, main, network);
             session = created;
-            attach(created, main, () -> {
+            attach(created, main, reason -> {
                 server.agentDevice().clientGone(main);
                 if (session == created) {
                     session = null;
@@ -276,10 +286,20 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
             ChannelClient channel = switch (message.channelType()) {
                 case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
+                case ChannelType.PLAYBACK -> new PlaybackChannelClient(retarget(connection), message,
+                        (PlaybackChannel) server.soundChannel(ChannelType.PLAYBACK).orElseThrow(),
+                        () -> server.config().playbackCompression(), server::multimediaTime);
+                case ChannelType.RECORD -> new RecordChannelClient(retarget(connection), message,
+                        (RecordChannel) server.soundChannel(ChannelType.RECORD).orElseThrow());
                 default -> throw new IllegalStateException("listed channel without implementation");
             };
             owner.add(channel, id, channel::close);
-            attach(owner, channel, () -> owner.remove(channel));
+            attach(owner, channel, reason -> {
+                owner.remove(channel);
+                if (channel instanceof SoundChannelClient sound) {
+                    sound.closed(reason);
+                }
+            });
         }
 
         /** Display and cursor channels live on their QXL instance's worker thread; events stay on this one. */
@@ -321,14 +341,14 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             return connection;
         }
 
-        private void attach(ClientSession owner, ChannelClient channel, Runnable onClosed) {
+        private void attach(ClientSession owner, ChannelClient channel, Consumer<String> onClosed) {
             LinkMessage m = channel.link();
             ChannelReport report = report(owner, m, channel.connection().fd());
             channel.connection().onClose(reason -> {
                 LOG.info("channel {}:{} of session {} closed: {}", m.channelType(), m.channelId(),
                         Integer.toUnsignedString(owner.id()), reason);
                 report.disconnected();
-                onClosed.run();
+                onClosed.accept(reason);
             });
             report.connected();
             channel.start(); // may close the channel: a write to a killed client fails

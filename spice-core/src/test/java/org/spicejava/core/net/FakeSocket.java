@@ -24,6 +24,7 @@ public final class FakeSocket implements NetworkStack, EventLoop {
     private IntConsumer watch;
     private boolean closed;
     private String closeReason;
+    private boolean stalled;
 
     /** A connection on this socket, started with a reader that takes nothing, as before a channel takes over. */
     public SocketConnection connection() {
@@ -38,6 +39,11 @@ public final class FakeSocket implements NetworkStack, EventLoop {
             incoming = ByteBuffer.wrap(data, at, Math.min(chunk, data.length - at));
             watch.accept(READ);
         }
+    }
+
+    /** A stalled socket takes nothing (a client that stopped reading); {@link #writable} after unstalling. */
+    public void stall(boolean value) {
+        stalled = value;
     }
 
     /** The socket became writable (the connection's output pipeline refills). */
@@ -75,6 +81,9 @@ public final class FakeSocket implements NetworkStack, EventLoop {
 
     @Override
     public int write(int fd, ByteBuffer src) {
+        if (stalled) {
+            return 0;
+        }
         int n = src.remaining();
         if (written.size() + n <= MAX_KEPT_OUTPUT) {
             byte[] copy = new byte[n];
