@@ -40,6 +40,7 @@ public final class SocketConnection {
     private Consumer<String> onClose;
     private Runnable onWritten = () -> { };
     private long queuedBytes;
+    private Transport transport;
     private boolean closed;
     private boolean writeWatched;
     private boolean delivering;
@@ -49,6 +50,17 @@ public final class SocketConnection {
         this.network = network;
         this.loop = loop;
         this.maxQueuedBytes = maxQueuedBytes;
+        this.transport = new PlainTransport(network, fd);
+    }
+
+    /** Reads and writes through {@code layer} (TLS) instead of the bare socket; before {@link #start}. */
+    public void useTransport(Transport layer) {
+        transport = layer;
+    }
+
+    /** True when the connection runs over TLS. */
+    public boolean secure() {
+        return transport.secure();
     }
 
     public int fd() {
@@ -60,14 +72,15 @@ public final class SocketConnection {
     }
 
     /** What moves with a connection to another thread's loop: bytes read but not handled, output not yet sent. */
-    public record Handover(int fd, NetworkStack network, byte[] input, List<ByteBuffer> output, long maxQueuedBytes) {
+    public record Handover(int fd, NetworkStack network, Transport transport, byte[] input, List<ByteBuffer> output,
+                           long maxQueuedBytes) {
     }
 
     /** Starts watching the socket; {@code onClose} gets the reason once, when the connection ends. */
     public void start(Reader firstReader, Consumer<String> closeHandler) {
         this.reader = firstReader;
         this.onClose = closeHandler;
-        this.writeWatched = !output.isEmpty();
+        this.writeWatched = transport.wantsWritable(!output.isEmpty());
         this.watch = loop.newWatch(fd, writeWatched ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ,
                 this::onEvents);
         if (input.position() > 0) {
@@ -90,7 +103,7 @@ public final class SocketConnection {
         unread.get(left);
         input.clear();
         delivering = false;
-        Handover h = new Handover(fd, network, left, List.copyOf(output), maxQueuedBytes);
+        Handover h = new Handover(fd, network, transport, left, List.copyOf(output), maxQueuedBytes);
         output.clear();
         queuedBytes = 0;
         return h;
@@ -99,6 +112,7 @@ public final class SocketConnection {
     /** A connection on {@code loop} for a handed-over socket; {@link #start} it on that loop's thread. */
     public static SocketConnection adopt(Handover h, EventLoop loop) {
         SocketConnection c = new SocketConnection(h.fd(), h.network(), loop, h.maxQueuedBytes());
+        c.transport = h.transport();
         if (h.input().length > c.input.capacity()) {
             c.input = ByteBuffer.allocate(h.input().length);
         }
@@ -186,13 +200,14 @@ public final class SocketConnection {
 
     private void readAvailable() {
         int total = 0;
-        while (!closed && total < READ_CHUNK) {
+        // Bytes a security layer already took from the socket raise no socket event: deliver them now.
+        while (!closed && (total < READ_CHUNK || transport.hasBufferedInput())) {
             if (!input.hasRemaining()) {
                 grow();
             }
             int n;
             try {
-                n = network.read(fd, input);
+                n = transport.read(input);
             } catch (IOException e) {
                 close("read failed: " + e.getMessage());
                 return;
@@ -207,6 +222,7 @@ public final class SocketConnection {
             total += n;
             deliver();
         }
+        flush(); // a security layer may have answered (handshake) or become ready for queued output
     }
 
     private void deliver() {
@@ -240,11 +256,20 @@ public final class SocketConnection {
     }
 
     private void flush() {
+        if (closed) {
+            return;
+        }
+        try {
+            transport.flush();
+        } catch (IOException e) {
+            close("write failed: " + e.getMessage());
+            return;
+        }
         while (!closed && !output.isEmpty()) {
             ByteBuffer head = output.peek();
             int n;
             try {
-                n = network.write(fd, head);
+                n = transport.write(head);
             } catch (IOException e) {
                 close("write failed: " + e.getMessage());
                 return;
@@ -260,7 +285,7 @@ public final class SocketConnection {
             }
         }
         if (!closed && watch != null) {
-            boolean wantWrite = !output.isEmpty();
+            boolean wantWrite = transport.wantsWritable(!output.isEmpty());
             if (wantWrite != writeWatched) {
                 writeWatched = wantWrite;
                 watch.updateMask(wantWrite ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ);
@@ -290,6 +315,7 @@ public final class SocketConnection {
                 onClose.accept(reason);
             }
         } finally {
+            transport.close();
             network.close(fd);
         }
     }

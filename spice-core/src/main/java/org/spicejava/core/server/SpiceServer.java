@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.agent.AgentDevice;
 import org.spicejava.core.audio.OpusCodec;
+import org.spicejava.core.net.tls.TlsSetup;
 import org.spicejava.core.audio.PlaybackChannel;
 import org.spicejava.core.audio.RecordChannel;
 import org.spicejava.core.audio.SoundChannel;
@@ -48,7 +49,8 @@ public final class SpiceServer {
 
     /** What accepts a connected client socket: the session layer. */
     public interface ClientAcceptor {
-        void adopt(int fd, boolean skipAuth);
+        /** {@code tls}: the socket came in on the TLS port (or add_ssl_client) and speaks TLS from its first byte. */
+        void adopt(int fd, boolean skipAuth, boolean tls);
 
         int clientCount();
 
@@ -68,6 +70,10 @@ public final class SpiceServer {
     private WorkerLoop.Factory workerLoops;
     private int listenFd = -1;
     private EventLoop.Watch listenWatch;
+    private int tlsListenFd = -1;
+    private EventLoop.Watch tlsListenWatch;
+    /** The TLS set-up from spice_server_set_tls, loaded at init; null without a TLS port. */
+    private TlsSetup tls;
     private boolean initialized;
     private volatile boolean vmRunning;
     private volatile int mouseMode = MOUSE_MODE_SERVER;
@@ -127,6 +133,16 @@ public final class SpiceServer {
         this.mainThread = Thread.currentThread();
         config.applyInitDefaults();
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
+        if (config.tlsPort() != -1) {
+            ServerConfig.TlsFiles files = config.tls();
+            try {
+                tls = TlsSetup.load(files.caCertFile(), files.certsFile(), files.privateKeyFile(), files.keyPassword(),
+                        files.dhKeyFile(), files.cipherSuite());
+            } catch (TlsSetup.TlsSetupException e) {
+                LOG.warn("spice_server_init: TLS set-up failed: {}", e.getMessage());
+                return -1;
+            }
+        }
         try {
             openListener();
             mainDispatcher = new MainDispatcher(hostLoop, net);
@@ -153,24 +169,29 @@ public final class SpiceServer {
         } else if (config.listenFd() != -1) {
             listenFd = config.listenFd();
         }
-        if (config.tlsPort() != -1) {
-            LOG.warn("spice_server_init: TLS port {} configured; TLS is not supported yet, plain port only",
-                    config.tlsPort());
-        }
         if (listenFd != -1) {
-            listenWatch = loop.newWatch(listenFd, EventLoop.READ, events -> acceptPending());
+            listenWatch = loop.newWatch(listenFd, EventLoop.READ, events -> acceptPending(listenFd, false));
+        }
+        if (config.tlsPort() != -1) {
+            tlsListenFd = network.listen(config.address(), config.tlsPort(), config.family());
+            tlsListenWatch = loop.newWatch(tlsListenFd, EventLoop.READ, events -> acceptPending(tlsListenFd, true));
         }
     }
 
-    private void acceptPending() {
+    private void acceptPending(int fd, boolean secure) {
         try {
-            int fd = network.accept(listenFd);
-            if (fd >= 0) {
-                clients.adopt(fd, false);
+            int client = network.accept(fd);
+            if (client >= 0) {
+                clients.adopt(client, false, secure);
             }
         } catch (IOException e) {
             LOG.warn("accept failed: {}", e.getMessage());
         }
+    }
+
+    /** The TLS set-up clients on the TLS port get; null when there is none. */
+    public TlsSetup tls() {
+        return tls;
     }
 
     private void closeListener() {
@@ -182,6 +203,14 @@ public final class SpiceServer {
             network.close(listenFd);
         }
         listenFd = -1;
+        if (tlsListenWatch != null) {
+            tlsListenWatch.remove();
+            tlsListenWatch = null;
+        }
+        if (tlsListenFd != -1) {
+            network.close(tlsListenFd);
+            tlsListenFd = -1;
+        }
     }
 
     /** spice_server_destroy: closes sockets, clients and display workers, then the dispatcher they post to. */
@@ -208,8 +237,8 @@ public final class SpiceServer {
             LOG.warn("spice_server_add_client: server not initialized");
             return -1;
         }
-        if (tls) {
-            LOG.warn("spice_server_add_ssl_client: TLS is not supported yet");
+        if (tls && this.tls == null) {
+            LOG.warn("spice_server_add_ssl_client: no TLS set-up (spice_server_set_tls)");
             return -1;
         }
         try {
@@ -218,7 +247,7 @@ public final class SpiceServer {
             LOG.warn("spice_server_add_client: fd {} unusable: {}", fd, e.getMessage());
             return -1;
         }
-        clients.adopt(fd, skipAuth);
+        clients.adopt(fd, skipAuth, tls);
         return 0;
     }
 

@@ -28,6 +28,7 @@ import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.net.tls.TlsTransport;
 import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
@@ -73,13 +74,16 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     }
 
     @Override
-    public void adopt(int fd, boolean skipAuth) {
+    public void adopt(int fd, boolean skipAuth, boolean tls) {
         if (linking.size() >= MAX_PENDING_LINKS) {
             LOG.warn("fd {}: {} connections already linking; refused", fd, MAX_PENDING_LINKS);
             server.network().close(fd);
             return;
         }
         SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
+        if (tls) {
+            connection.useTransport(new TlsTransport(server.tls().newEngine(), server.network(), fd));
+        }
         linking.add(connection);
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
         LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), this::channelCaps);
@@ -169,7 +173,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         @Override
         public LinkError check(LinkMessage message) {
-            if ((server.config().channelSecurity(message.channelType()) & ServerConfig.SECURITY_NONE) == 0) {
+            int security = server.config().channelSecurity(message.channelType());
+            if (connection.secure() && (security & ServerConfig.SECURITY_SSL) == 0) {
+                LOG.warn("channel type {} must not be encrypted", message.channelType());
+                return LinkError.NEED_UNSECURED;
+            }
+            if (!connection.secure() && (security & ServerConfig.SECURITY_NONE) == 0) {
                 LOG.warn("channel type {} requires TLS", message.channelType());
                 return LinkError.NEED_SECURED;
             }

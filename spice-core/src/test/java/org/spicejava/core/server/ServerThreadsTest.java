@@ -19,7 +19,7 @@ class ServerThreadsTest {
     ServerThreadsTest() {
         SpiceServer.ClientAcceptor noClients = new SpiceServer.ClientAcceptor() {
             @Override
-            public void adopt(int fd, boolean skipAuth) {
+            public void adopt(int fd, boolean skipAuth, boolean tls) {
             }
 
             @Override

@@ -1,0 +1,110 @@
+package org.spicejava.core.net.tls;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.util.List;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's TLS set-up from spice_server_set_tls's files, as the reference sets up OpenSSL: the certificate chain
+ * and private key (with its password), the CA file loaded and checked (clients are not asked for certificates),
+ * TLS 1.2 and 1.3 only, no renegotiation, and the cipher string applied to TLS 1.2. DH parameter files have no JSSE
+ * counterpart: the JDK's own groups (ECDHE and FFDHE) are used, and the file is only checked for readability.
+ */
+public final class TlsSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsSetup.class);
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    static {
+        // The reference's 2021 fix: a client may not renegotiate (TLS 1.2 and older; TLS 1.3 has none).
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
+    private final SSLContext context;
+    private final String[] cipherSuites;
+
+    private TlsSetup(SSLContext context, String[] cipherSuites) {
+        this.context = context;
+        this.cipherSuites = cipherSuites;
+    }
+
+    /** Why the files cannot serve: spice_server_init then fails, as the reference's does. */
+    public static final class TlsSetupException extends Exception {
+        TlsSetupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Loads the files; {@code dhFile} and {@code cipherString} may be null or empty. */
+    public static TlsSetup load(String caFile, String certFile, String keyFile, String keyPassword, String dhFile,
+                                String cipherString) throws TlsSetupException {
+        try {
+            List<Certificate> chain = PemKeys.certificates(read(certFile, "certificate"));
+            PrivateKey key = PemKeys.privateKey(read(keyFile, "private key"), keyPassword);
+            PemKeys.certificates(read(caFile, "CA")); // the reference fails when its CA file does not load
+            if (dhFile != null && !dhFile.isEmpty()) {
+                read(dhFile, "DH parameters");
+                LOG.info("TLS: DH parameters in {} are not used; JSSE negotiates its own groups", dhFile);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] none = new char[0];
+            store.setKeyEntry("spice", key, none, chain.toArray(Certificate[]::new));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, none);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            String[] suites = null;
+            if (cipherString != null && !cipherString.isBlank()) {
+                List<String> chosen = CipherList.select(cipherString,
+                        List.of(context.getDefaultSSLParameters().getCipherSuites()));
+                if (chosen.isEmpty()) {
+                    throw new TlsSetupException("the cipher string '" + cipherString + "' selects no cipher", null);
+                }
+                suites = chosen.toArray(String[]::new);
+            }
+            return new TlsSetup(context, suites);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsSetupException(e.getMessage(), e);
+        }
+    }
+
+    private static byte[] read(String file, String what) throws IOException {
+        if (file == null || file.isEmpty()) {
+            throw new IOException("no " + what + " file");
+        }
+        try {
+            return Files.readAllBytes(Path.of(file));
+        } catch (IOException e) {
+            throw new IOException("cannot read the " + what + " file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A server-side engine for one accepted connection. */
+    public SSLEngine newEngine() {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(false);
+        SSLParameters params = engine.getSSLParameters();
+        params.setProtocols(PROTOCOLS);
+        if (cipherSuites != null) {
+            params.setCipherSuites(cipherSuites);
+        }
+        params.setNeedClientAuth(false);
+        engine.setSSLParameters(params);
+        return engine;
+    }
+}
