@@ -58,6 +58,15 @@ public final class SocketConnection {
         transport = layer;
     }
 
+    /**
+     * Puts a layer over the current transport mid-stream (a WebSocket upgrade) and writes what it holds at once.
+     * Bytes already read stay with the reader: the caller makes sure none belong to the new layer.
+     */
+    public void upgradeTransport(java.util.function.UnaryOperator<Transport> layer) {
+        transport = layer.apply(transport);
+        flush();
+    }
+
     /** True when the connection runs over TLS. */
     public boolean secure() {
         return transport.secure();

@@ -1,6 +1,7 @@
 package org.spicejava.core.session;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import org.spicejava.core.link.LinkStage;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.net.tls.TlsTransport;
+import org.spicejava.core.net.ws.WebSocketTransport;
+import org.spicejava.core.net.ws.WebSocketUpgrade;
 import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
@@ -87,7 +90,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         linking.add(connection);
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
         LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), this::channelCaps);
-        connection.start(stage::onData, reason -> {
+        connection.start(new FirstBytes(connection, stage), reason -> {
             linking.remove(connection);
             timeout.remove();
             if (!stage.done()) {
@@ -95,6 +98,50 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
         });
         timeout.start(LINK_TIMEOUT_MS);
+    }
+
+    /**
+     * The first bytes of a connection: a SPICE link message goes to the link stage; an HTTP GET is a browser's
+     * WebSocket upgrade (spice-html5), answered, after which the link stage reads through WebSocket frames, as
+     * the reference detects it on the same port.
+     */
+    private static final class FirstBytes implements SocketConnection.Reader {
+        private final SocketConnection connection;
+        private final LinkStage stage;
+
+        FirstBytes(SocketConnection connection, LinkStage stage) {
+            this.connection = connection;
+            this.stage = stage;
+        }
+
+        @Override
+        public void onData(ByteBuffer in) {
+            if (in.remaining() < 4) {
+                return;
+            }
+            if (!WebSocketUpgrade.looksLikeGet(in)) {
+                connection.setReader(stage::onData);
+                return;
+            }
+            int length = WebSocketUpgrade.requestLength(in);
+            if (length < 0) {
+                if (in.remaining() >= WebSocketUpgrade.MAX_REQUEST) {
+                    connection.close("WebSocket request longer than " + WebSocketUpgrade.MAX_REQUEST + " bytes");
+                }
+                return;
+            }
+            byte[] request = new byte[length];
+            in.get(request);
+            byte[] reply = WebSocketUpgrade.reply(new String(request, StandardCharsets.US_ASCII));
+            if (reply == null) {
+                connection.close("HTTP request that is not a WebSocket upgrade");
+            } else if (in.hasRemaining()) {
+                connection.close("data before the WebSocket upgrade was answered");
+            } else {
+                connection.upgradeTransport(inner -> new WebSocketTransport(inner, reply));
+                connection.setReader(stage::onData);
+            }
+        }
     }
 
     /** Our capability words per channel type. */
