@@ -3,13 +3,14 @@
 SPICE server running the desktop guest of scripts/make-desktop-guest, whose root shell is on a serial socket.
 
 Usage:
-  spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--no-clipboard] [--no-resize] [--serial-log F]
+  spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--no-clipboard] [--no-xfer] [--no-resize] [--serial-log F]
 
 Connects to the serial socket first (QEMU may wait for it), waits for the guest's AGENT-READY marker and for the
 main channel's agent-connected, then checks, printing one line per step ("PASS ..." / "FAIL ..."):
   agent     the agent connected and announced its capabilities (clipboard, monitors config)
   g2c       guest to client clipboard: xclip in the guest grabs, the client requests and receives the text
   c2g       client to guest clipboard: the client grabs, xclip -o in the guest prints the client's text
+  xfer      a 10 MB file copied by the client (file_copy_async) lands in the guest with the same sha256
   resize    the client asks for 800x600 (update_display); the guest's qxl DRM connector then offers 800x600
             (whether Xorg follows after xrandr --auto, and the client's primary size, are printed too)
 Exit status 0 when every step it ran passed."""
@@ -220,6 +221,39 @@ if connected and "--no-clipboard" not in sys.argv:
     pump(45, lambda: "v" in out)
     guest_saw = (out.get("v") or "").splitlines()[-1:] or [""]
     result("c2g", guest_saw[0].strip() == client_text, "guest printed %r" % guest_saw[0])
+
+if connected and "--no-xfer" not in sys.argv:
+    # 4. File transfer: a 10 MB file dropped by the client lands in the guest with the same checksum.
+    import hashlib, os, tempfile
+    from gi.repository import Gio
+    name = "xfer-%d.bin" % int(time.time())
+    path = os.path.join(tempfile.mkdtemp(), name)
+    payload = os.urandom(10 * 1024 * 1024)
+    with open(path, "wb") as f:
+        f.write(payload)
+    want = hashlib.sha256(payload).hexdigest()
+    done = {}
+
+    def on_copied(channel, res, *args):
+        try:
+            done["ok"] = channel.file_copy_finish(res)
+        except Exception as e:  # noqa: BLE001 - the error is the result
+            done["error"] = str(e)
+
+    t0 = time.monotonic()
+    main.file_copy_async([Gio.File.new_for_path(path)], Gio.FileCopyFlags.NONE, None, None, None, on_copied, None)
+    pump(120, lambda: done)
+    seconds = time.monotonic() - t0
+    out = {}
+    if done.get("ok"):
+        threading.Thread(target=lambda: out.setdefault("v", serial.run(
+            "sha256sum $(find /home /root /tmp -name %s 2>/dev/null | head -1) 2>&1 | cut -c1-64" % name, 60)),
+            daemon=True).start()
+        pump(70, lambda: "v" in out)
+    got = (out.get("v") or "").strip().splitlines()[-1:] or [""]
+    result("xfer", bool(done.get("ok")) and got[0] == want,
+           "%s in %.2f s (%.1f MB/s); guest sha256 %s" % (done, seconds, 10 / seconds if done.get("ok") else 0,
+                                                          "matches" if got[0] == want else repr(got[0])))
 
 if connected and "--no-resize" not in sys.argv:
     # 4. Resize through the client's monitors config (to a size the guest does not start with).

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * The guest agent end to end, ours and the reference in one test: the Debian desktop guest (scripts/make-desktop-guest:
  * Xorg on qxl, Debian's spice-vdagent) under Debian's QEMU, driven by a spice-gtk client (scripts/agent-check runs
  * scripts/spice-agent-client.py): the agent connects and announces its capabilities, clipboard text goes guest to
- * client and client to guest. Resize is left out: the guest's screen follows the client's size with neither library
+ * client and client to guest, a 10 MB file copied by the client arrives whole (its rate is printed for both).
+ * Resize is left out: the guest's screen follows the client's size with neither library
  * in this guest (the config reaches the qxl device with both).
  */
 class QemuAgentIT {
@@ -28,7 +29,7 @@ class QemuAgentIT {
     static final Path GUEST_DIR = Path.of(System.getProperty("user.home"), ".cache", "spice-java", "desktop-guest-it");
     /** make-desktop-guest exits with 77 when a tool is missing and cannot be installed. */
     static final int EXIT_MISSING_TOOLS = 77;
-    static final List<String> STEPS = List.of("agent", "g2c", "c2g");
+    static final List<String> STEPS = List.of("agent", "g2c", "c2g", "xfer");
 
     @BeforeAll
     static void buildGuest() throws Exception {
@@ -99,6 +100,8 @@ class QemuAgentIT {
     void agentAndClipboardWorkWithOursAsWithTheReference() throws Exception {
         for (boolean reference : new boolean[] {true, false}) {
             List<String> results = check(reference);
+            results.stream().filter(l -> l.contains(" xfer ")).forEach(l -> System.out.printf(Locale.ROOT,
+                    "QemuAgentIT %s: %s%n", reference ? "reference" : "ours", l));
             for (String step : STEPS) {
                 assertTrue(results.stream().anyMatch(l -> l.startsWith("PASS " + step + " ")
                         || l.equals("PASS " + step)), (reference ? "reference" : "ours") + " " + step + ": " + results);
