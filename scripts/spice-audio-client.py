@@ -11,8 +11,9 @@ Connects to the serial socket first (QEMU may wait for it), waits for the guest'
 playback and record channels, then runs the steps, printing one line per step ("PASS ..." / "FAIL ..."):
   playback  the guest plays a 997 Hz tone (1 s of S16 stereo at 48 kHz made with perl, looped 10 times into aplay);
             the client's PCM from playback-data (spice-gtk decodes Opus before the signal) has 997 Hz +-2% as its
-            dominant frequency in three windows, at least 90% of the played frames arrived, and no gap between two
-            playback-data signals exceeds --max-gap (default 500 ms; the reference showed 14 to 184 ms under TCG).
+            dominant frequency in three windows, at least 80% of the played frames arrived (the reference: 93 to
+            100% under TCG, the least on a loaded machine, where the guest loses some), and no gap between two
+            playback-data signals exceeds --max-gap (default 500 ms; the reference showed 14 to 228 ms).
             The mode is told from the channel's wire bytes (total-read-bytes) against the PCM bytes: Opus when the
             wire carried less than half; --playback-mode requires one (the server sends Opus only with
             playback-compression on and a client with the Opus cap).
@@ -379,18 +380,18 @@ def playback_step():
     freqs_ok = all(abs(f - PLAY_HZ) <= TOLERANCE * PLAY_HZ for f, _, _ in found)
     channels_live = [math.sqrt(sum(x * x for x in ch[len(ch) // 2:len(ch) // 2 + WINDOW]) / WINDOW) > 100
                      for ch in per_channel]
-    enough = frames >= 0.9 * PLAY_SECONDS * rate
+    enough = frames >= 0.8 * PLAY_SECONDS * rate
     ok = (fmt == SPICE_AUDIO_FMT_S16 and freqs_ok and all(channels_live) and enough and longest <= max_gap_ms
           and (want_playback_mode is None or mode == want_playback_mode))
     result("playback", ok, (
         "format %d channels %d rate %d; mode %s%s; dominant %s Hz (want %d +-%d%%; peak/median %s dB; rms %s); "
         "channels live %s; %d frames = %.2f s of audio in %.2f s (%d PCM bytes, %.0f B/s; %d wire bytes, %.0f B/s) "
-        "in %d packets; longest gap %.0f ms (max %.0f); guest %r in %.1f s") % (
+        "in %d packets (want 80%% of %d s); longest gap %.0f ms (max %.0f); guest %r in %.1f s") % (
         fmt, channels, rate, mode, "" if want_playback_mode is None else " (want %s)" % want_playback_mode,
         "/".join("%.1f" % f for f, _, _ in found), PLAY_HZ, TOLERANCE * 100,
         "/".join("%.0f" % s for _, _, s in found), "/".join("%.0f" % r for _, r, _ in found), channels_live,
         frames, frames / rate, span, len(pcm), len(pcm) / span if span else 0, wire, wire / span if span else 0,
-        len(chunks), longest, max_gap_ms, out, took))
+        len(chunks), PLAY_SECONDS, longest, max_gap_ms, out, took))
 
 
 # The guest's recording reduced to one character per 10 ms block (480 samples): '#' the tone (rms >= 1000; the client
