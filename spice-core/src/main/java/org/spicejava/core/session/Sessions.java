@@ -131,11 +131,14 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 return;
             }
             byte[] request = new byte[length];
-            in.get(request);
+            in.get(in.position(), request);
             byte[] reply = WebSocketUpgrade.reply(new String(request, StandardCharsets.US_ASCII));
             if (reply == null) {
-                connection.close("HTTP request that is not a WebSocket upgrade");
-            } else if (in.hasRemaining()) {
+                connection.setReader(stage::onData); // not an upgrade: INVALID_MAGIC, as the reference answers
+                return;
+            }
+            in.position(in.position() + length);
+            if (in.hasRemaining()) {
                 connection.close("data before the WebSocket upgrade was answered");
             } else {
                 connection.upgradeTransport(inner -> new WebSocketTransport(inner, reply));
