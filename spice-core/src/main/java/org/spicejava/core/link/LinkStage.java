@@ -82,9 +82,11 @@ public final class LinkStage {
         /**
          * The client authenticated with SASL (the 4-byte "accepted" is queued, in the clear). When {@code layer}
          * is not null, everything after goes through its security layer, the link result too: the host installs
-         * it at once and owns it from now on. Bytes already read past the exchange: none (the stage refuses).
+         * it at once and owns it from now on, and {@code undecoded} are bytes already read past the exchange,
+         * which belong to the layer (usually none: a client sends only after reading "accepted"). Without a
+         * layer, bytes past the exchange stay unread for the channel, as after a ticket.
          */
-        void authenticatedBySasl(LinkMessage message, SaslServer layer);
+        void authenticatedBySasl(LinkMessage message, SaslServer layer, byte[] undecoded);
     }
 
     /** KEY: waiting for this link's ticket key, which is generated off the loop. */
@@ -208,8 +210,10 @@ public final class LinkStage {
             fail(policy, true, "refused by policy: " + policy);
             return false;
         }
-        if (auth.sasl() && message.hasCommonCap(CAP_AUTH_SASL)) {
-            // A client offering SASL to a SASL server will not use the RSA key: the reference sends none.
+        if (auth.sasl() && message.hasCommonCap(CAP_AUTH_SASL)
+                && (message.hasCommonCap(CAP_AUTH_SELECTION) || auth.advertisesSasl())) {
+            // A client offering SASL to a SASL server will not use the RSA key: the reference sends none. (Only a
+            // skip_auth link of a client that cannot choose its auth reads a ticket then: it gets a key.)
             sendReply(new byte[TicketKey.PUBLIC_KEY_BYTES]);
             return state != State.DONE;
         }
@@ -281,7 +285,8 @@ public final class LinkStage {
         }
         sasl = new SaslAuth(saslServer, host.tlsCipherBits(), host::send, saslBudget);
         state = State.SASL;
-        return endSasl(sasl.begin(), null);
+        SaslAuth.Verdict failed = sasl.begin();
+        return failed == null || endSasl(failed, null);
     }
 
     private boolean readSasl(ByteBuffer in) {
@@ -303,20 +308,18 @@ public final class LinkStage {
                 return false;
             }
             case SaslAuth.Accepted a -> {
-                if (in != null && in.hasRemaining()) {
-                    // The client may send only after reading "accepted", and then through the security layer.
-                    closeSasl();
-                    finish(LinkError.INVALID_DATA, in.remaining() + " bytes sent before SASL authentication ended");
-                    return false;
-                }
                 SaslServer layer = a.ssf() > 0 ? saslServer : null;
+                byte[] undecoded = new byte[layer != null && in != null ? in.remaining() : 0];
+                if (undecoded.length > 0) {
+                    in.get(undecoded); // what follows the exchange was encoded by the client's layer
+                }
                 if (layer == null) {
                     closeSasl();
                 }
                 saslServer = null;
                 sasl = null;
                 state = State.DONE;
-                host.authenticatedBySasl(message, layer);
+                host.authenticatedBySasl(message, layer, undecoded);
                 return false;
             }
         }

@@ -29,6 +29,8 @@ public final class SaslTransport implements Transport {
     private ByteBuffer decoded = EMPTY;
     /** One encoded block not yet written below (read mode). */
     private ByteBuffer encoded = EMPTY;
+    /** Bytes from below read before the layer started, not yet decoded (read mode). */
+    private ByteBuffer undecoded;
     /** Application bytes still to pass unencoded: those queued before the layer started. */
     private long plainLeft;
     private boolean closed;
@@ -36,12 +38,14 @@ public final class SaslTransport implements Transport {
     /**
      * Takes ownership of {@code sasl} (closed with this transport). {@code maxEncode}: from {@link #maxEncode}.
      * {@code plainBytes}: the connection's queued output when the layer starts, which goes out unencoded.
+     * {@code undecoded}: bytes from the peer already read past the exchange, decoded first.
      */
-    public SaslTransport(Transport inner, SaslServer sasl, int maxEncode, long plainBytes) {
+    public SaslTransport(Transport inner, SaslServer sasl, int maxEncode, long plainBytes, byte[] undecoded) {
         this.inner = inner;
         this.sasl = sasl;
         this.maxEncode = maxEncode;
         this.plainLeft = plainBytes;
+        this.undecoded = ByteBuffer.wrap(undecoded.clone());
     }
 
     /** The most application bytes one sasl_encode call of {@code sasl}'s layer takes here (SASL_MAXOUTBUF). */
@@ -64,7 +68,13 @@ public final class SaslTransport implements Transport {
                 total += n;
                 continue;
             }
-            int n = inner.read(ByteBuffer.wrap(rawIn));
+            int n;
+            if (undecoded.hasRemaining()) {
+                n = Math.min(rawIn.length, undecoded.remaining());
+                undecoded.get(rawIn, 0, n);
+            } else {
+                n = inner.read(ByteBuffer.wrap(rawIn));
+            }
             if (n < 0) {
                 return total > 0 ? total : -1;
             }
@@ -135,7 +145,7 @@ public final class SaslTransport implements Transport {
 
     @Override
     public boolean hasBufferedInput() {
-        return decoded.hasRemaining() || inner.hasBufferedInput();
+        return decoded.hasRemaining() || undecoded.hasRemaining() || inner.hasBufferedInput();
     }
 
     @Override

@@ -273,7 +273,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         }
 
         @Override
-        public void authenticatedBySasl(LinkMessage message, SaslServer layer) {
+        public void authenticatedBySasl(LinkMessage message, SaslServer layer, byte[] undecoded) {
             if (layer != null) {
                 int maxEncode;
                 try {
@@ -286,7 +286,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 }
                 // What is queued (the exchange's end) goes out in the clear; the link result through the layer.
                 long plain = connection.queuedBytes();
-                connection.upgradeTransport(inner -> new SaslTransport(inner, layer, maxEncode, plain));
+                connection.upgradeTransport(inner -> new SaslTransport(inner, layer, maxEncode, plain, undecoded));
             }
             link(message);
         }
