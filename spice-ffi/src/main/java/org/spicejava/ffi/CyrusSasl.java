@@ -41,6 +41,14 @@ public final class CyrusSasl implements SaslLibrary {
     static final int SASL_MAXOUTBUF = 2;
     static final int SASL_SSF_EXTERNAL = 100;
     static final int SASL_SEC_PROPS = 101;
+    /** Every constant above by its C name, for the test that checks them against sasl/sasl.h. */
+    public static java.util.Map<String, Integer> constants() {
+        return java.util.Map.of("SASL_OK", SASL_OK, "SASL_CONTINUE", SASL_CONTINUE, "SASL_FAIL", SASL_FAIL,
+                "SASL_SUCCESS_DATA", SASL_SUCCESS_DATA, "SASL_USERNAME", SASL_USERNAME, "SASL_SSF", SASL_SSF,
+                "SASL_MAXOUTBUF", SASL_MAXOUTBUF, "SASL_SSF_EXTERNAL", SASL_SSF_EXTERNAL,
+                "SASL_SEC_PROPS", SASL_SEC_PROPS);
+    }
+
     /** The input room kept per connection: a security-layer read or the largest block we encode. */
     static final int IO_BYTES = 64 * 1024;
 
