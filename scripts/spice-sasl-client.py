@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A real spice-gtk client that authenticates with SASL (the session's username and password go to Cyrus SASL's
 interaction) and waits for the display channel's primary surface.
-Usage: spice-sasl-client.py PORT USERNAME PASSWORD [--timeout S] [--hold S]
+Usage: spice-sasl-client.py PORT USERNAME PASSWORD [--tls-port T --ca FILE] [--timeout S] [--hold S]
+PORT 0 means no plain port: with --tls-port, every channel links over TLS (checked against the CA in FILE).
 Prints "client CHANNEL EVENT" per channel event, "primary WxH" when the display channel has its primary surface,
 then stays HOLD seconds (default 0.5) and exits 0; exits 2 on a channel error (after printing it), 3 on timeout.
 With SASL, spice-gtk chooses the mechanism itself from the server's list (the first it can do)."""
@@ -13,13 +14,19 @@ from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
 
 def opt(name, default):
-    return float(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
 port, username, password = sys.argv[1], sys.argv[2], sys.argv[3]
-timeout_s = opt("--timeout", 20)
-hold_s = opt("--hold", 0.5)
-session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
+timeout_s = float(opt("--timeout", 20))
+hold_s = float(opt("--hold", 0.5))
+session = Spice.Session()
+session.props.host = "127.0.0.1"
+if port != "0":
+    session.props.port = port
+if opt("--tls-port", None):
+    session.props.tls_port = opt("--tls-port", None)
+    session.props.ca_file = opt("--ca", None)
 session.set_property("username", username)
 session.set_property("password", password)
 loop = GLib.MainLoop()

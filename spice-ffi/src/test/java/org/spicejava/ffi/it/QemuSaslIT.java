@@ -18,6 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -25,16 +32,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SASL with Debian's QEMU ({@code -spice ...,sasl=on}, application name "qemu"), Cyrus SASL configured through
- * SASL_CONF_PATH (qemu.conf: mech_list scram-sha-256 digest-md5 plain, a sasldb made with saslpasswd2), and a real
- * spice-gtk client, the reference library and ours in turn under the same harness. On plain TCP both offer
- * DIGEST-MD5 only (the reference asks for a security layer of SSF 56 at least, and SCRAM and PLAIN have none), so
- * every session here runs through DIGEST-MD5's layer (SSF 128). The right password gets the display's primary
- * surface; a wrong one an authentication error, after which QEMU still runs and the next client gets in; a raw
- * client sees the same mechanism list from both, and both close on a mechanism name longer than 100 bytes.
+ * SASL_CONF_PATH (qemu.conf with a mech_list and a sasldb made with saslpasswd2), and a real spice-gtk client, the
+ * reference library and ours in turn under the same harness.
+ * <ul>
+ * <li>Plain TCP, mech_list scram-sha-256 digest-md5 plain: both offer DIGEST-MD5 only (the reference asks for a
+ *     security layer of SSF 56 at least, and SCRAM and PLAIN have none), so every session runs through
+ *     DIGEST-MD5's layer (SSF 128). The right password gets the display's primary surface; a wrong one an
+ *     authentication error, after which QEMU still runs and the next client gets in; a raw client sees the same
+ *     mechanism list from both, and both close on a mechanism name longer than 100 bytes.</li>
+ * <li>TLS only (x509-dir, certificates made by the openssl CLI), each installed mechanism alone in mech_list
+ *     (SCRAM-SHA-256, DIGEST-MD5, PLAIN): over TLS the reference takes any mechanism and no layer; right and wrong
+ *     password as above.</li>
+ * </ul>
  */
 class QemuSaslIT {
     static final Path CLIENT = Path.of("../scripts/spice-sasl-client.py").toAbsolutePath();
     static final Path SASLPASSWD2 = Path.of("/usr/sbin/saslpasswd2");
+    static final Path OPENSSL = Path.of("/usr/bin/openssl");
     static final Path DIGEST_MD5 = Path.of("/usr/lib/x86_64-linux-gnu/sasl2/libdigestmd5.so.2");
     static final String USER = "alice";
     static final String PASSWORD = "s3cret-Pass";
@@ -49,11 +63,11 @@ class QemuSaslIT {
         started.forEach(Process::destroyForcibly);
     }
 
-    /** A SASL configuration directory: qemu.conf and its sasldb with one user. */
-    Path saslConfig() throws Exception {
+    /** A SASL configuration directory: qemu.conf with {@code mechanisms} and its sasldb with one user. */
+    Path saslConfig(String name, String mechanisms) throws Exception {
         Peers.require(Files.isExecutable(SASLPASSWD2), "saslpasswd2 (sasl2-bin)");
         Peers.requireFile(DIGEST_MD5, "Cyrus SASL's DIGEST-MD5 plugin (libsasl2-modules)");
-        Path dir = Files.createDirectories(work.resolve("sasl"));
+        Path dir = Files.createDirectories(work.resolve(name));
         Path db = dir.resolve("passwd.db");
         Process p = new ProcessBuilder(SASLPASSWD2.toString(), "-p", "-f", db.toString(), "-a", "qemu", "-c", USER)
                 .redirectErrorStream(true).start();
@@ -61,8 +75,7 @@ class QemuSaslIT {
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0, "saslpasswd2: " + out);
-        Files.writeString(dir.resolve("qemu.conf"), "mech_list: scram-sha-256 digest-md5 plain\nsasldb_path: " + db
-                + "\n");
+        Files.writeString(dir.resolve("qemu.conf"), "mech_list: " + mechanisms + "\nsasldb_path: " + db + "\n");
         return dir;
     }
 
@@ -73,9 +86,11 @@ class QemuSaslIT {
         }
     }
 
-    Client client(int port, String password) throws Exception {
-        Process p = new ProcessBuilder("/usr/bin/python3", CLIENT.toString(), String.valueOf(port), USER, password,
-                "--timeout", "25").redirectErrorStream(true).start();
+    Client client(int port, String password, String... tls) throws Exception {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", CLIENT.toString(), String.valueOf(port),
+                USER, password, "--timeout", "25"));
+        command.addAll(List.of(tls));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         started.add(p);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(40, TimeUnit.SECONDS), "client did not end: " + out);
@@ -101,7 +116,7 @@ class QemuSaslIT {
 
         Probe probe;
         try (RawSpiceClient raw = new RawSpiceClient(port)) {
-            probe = mechanisms(raw);
+            probe = mechanisms(raw.in, raw.out);
             raw.out.write(le(101)); // a mechanism name longer than the reference's 100 bytes
             assertArrayEquals(new byte[0], untilClosed(raw.in), who + "closed without a word");
         }
@@ -119,12 +134,24 @@ class QemuSaslIT {
     record Probe(String mechanisms, int caps, byte[] key) {
     }
 
+    /** Exact reads over any stream (a TLS socket's too). */
+    record Streams(InputStream in, java.io.OutputStream out) {
+        byte[] read(int n) throws IOException {
+            byte[] b = in.readNBytes(n);
+            if (b.length != n) {
+                throw new IOException("connection closed after " + b.length + " of " + n + " bytes");
+            }
+            return b;
+        }
+    }
+
     static byte[] le(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
     }
 
     /** Links a main channel offering SASL, chooses it, and reads the server's mechanism list. */
-    static Probe mechanisms(RawSpiceClient raw) throws Exception {
+    static Probe mechanisms(InputStream in, java.io.OutputStream out) throws Exception {
+        Streams raw = new Streams(in, out);
         int caps = 1 << 0 | 1 << 2 | 1 << 3; // auth selection, SASL, mini header
         ByteBuffer m = RawSpiceClient.le(16 + 18 + 4);
         m.putInt(RawSpiceClient.MAGIC).putInt(2).putInt(2).putInt(18 + 4);
@@ -157,7 +184,7 @@ class QemuSaslIT {
     void digestMd5WithItsSecurityLayerAsWithTheReference() throws Exception {
         Peers.reference();
         Peers.clients();
-        Path sasl = saslConfig();
+        Path sasl = saslConfig("sasl", "scram-sha-256 digest-md5 plain");
         Outcome reference = side(false, sasl);
         Outcome ours = side(true, sasl);
         for (Outcome o : List.of(reference, ours)) {
@@ -177,5 +204,101 @@ class QemuSaslIT {
         assertEquals(reference.good().primary(), ours.good().primary(), "the same primary surface");
         assertTrue(ours.stderr().contains("authenticated with DIGEST-MD5 (security layer SSF 128)"),
                 "our session ran through the layer: " + ours.stderr());
+    }
+
+    /** A CA and a certificate for IP 127.0.0.1 with its key, as QEMU's x509-dir wants them. */
+    Path certificates() throws Exception {
+        Peers.require(Files.isExecutable(OPENSSL), "the openssl CLI (" + OPENSSL + ")");
+        Path dir = Files.createDirectories(work.resolve("x509"));
+        Files.writeString(dir.resolve("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+        openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca-cert.pem",
+                "-subj", "/CN=spice-java SASL test CA", "-days", "2");
+        openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
+                "-subj", "/CN=127.0.0.1");
+        openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem", "-set_serial",
+                "2", "-days", "2", "-extfile", "san.cnf", "-out", "server-cert.pem");
+        return dir;
+    }
+
+    static void openssl(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(OPENSSL.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + command + ":\n" + out);
+    }
+
+    /** A TLS socket to {@code port} that trusts the test CA only. */
+    static SSLSocket tlsSocket(Path x509, int port) throws Exception {
+        java.security.cert.Certificate ca;
+        try (InputStream in = Files.newInputStream(x509.resolve("ca-cert.pem"))) {
+            ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return socket;
+    }
+
+    /** What one side did over TLS with one mechanism. */
+    record TlsOutcome(String mechanisms, Client good, Client bad, String stderr) {
+    }
+
+    TlsOutcome tlsSide(boolean ours, String mechanism, Path sasl, Path x509) throws Exception {
+        Path dir = Files.createDirectories(work.resolve((ours ? "ours-tls-" : "reference-tls-") + mechanism));
+        int tlsPort = QemuBridgeIT.freePort();
+        List<String> command = List.of(Peers.QEMU.toString(), "-machine", "accel=tcg", "-display", "none",
+                "-nodefaults", "-vga", "qxl", "-m", "128", "-spice", "tls-port=" + tlsPort
+                        + ",addr=127.0.0.1,x509-dir=" + x509 + ",sasl=on",
+                "-qmp", "unix:" + QemuBridgeIT.qmpSocket(dir) + ",server=on,wait=off");
+        QemuBridgeIT.Run run = QemuBridgeIT.launch(dir, started, ours, command, tlsPort, "SASL_CONF_PATH",
+                sasl.toString());
+        String who = (ours ? "ours " : "reference ") + mechanism + ": ";
+        String spice = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"query-spice\"}");
+        assertTrue(spice.contains("\"auth\": \"sasl\""), who + spice);
+        String list;
+        try (SSLSocket socket = tlsSocket(x509, tlsPort)) {
+            list = mechanisms(socket.getInputStream(), socket.getOutputStream()).mechanisms();
+        }
+        String[] tls = {"--tls-port", String.valueOf(tlsPort), "--ca", x509.resolve("ca-cert.pem").toString()};
+        Client good = client(0, PASSWORD, tls);
+        Client bad = client(0, "wrong", tls);
+        QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
+        assertEquals(0, QemuBridgeIT.waitExit(run.process()), who + Files.readString(run.stderr()));
+        return new TlsOutcome(list, good, bad, Files.readString(run.stderr()));
+    }
+
+    @Test
+    void overTlsEachInstalledMechanismWithoutALayer() throws Exception {
+        Peers.reference();
+        Peers.clients();
+        Path x509 = certificates();
+        for (String mechanism : List.of("SCRAM-SHA-256", "DIGEST-MD5", "PLAIN")) {
+            String plugin = mechanism.startsWith("SCRAM") ? "libscram.so.2"
+                    : mechanism.equals("PLAIN") ? "libplain.so.2" : "libdigestmd5.so.2";
+            Peers.requireFile(DIGEST_MD5.resolveSibling(plugin), "Cyrus SASL's " + mechanism + " plugin");
+            Path sasl = saslConfig("sasl-" + mechanism, mechanism.toLowerCase(java.util.Locale.ROOT));
+            TlsOutcome reference = tlsSide(false, mechanism, sasl, x509);
+            TlsOutcome ours = tlsSide(true, mechanism, sasl, x509);
+            for (TlsOutcome o : List.of(reference, ours)) {
+                String who = (o == ours ? "ours " : "reference ") + mechanism + ": ";
+                System.out.println(who + "mechanisms " + o.mechanisms() + "; right password: " + o.good().primary()
+                        + "; wrong: exit " + o.bad().exit());
+                assertEquals("," + mechanism + ",", o.mechanisms(), who + "over TLS any mechanism is offered");
+                assertEquals(0, o.good().exit(), who + o.good().output());
+                assertTrue(o.good().primary() != null, who + o.good().output());
+                assertEquals(2, o.bad().exit(), who + o.bad().output());
+                assertTrue(o.bad().output().contains("MainChannel error-auth"), who + o.bad().output());
+            }
+            assertTrue(ours.stderr().contains("authenticated with " + mechanism + " (security layer SSF 0)"),
+                    "no layer over TLS: " + ours.stderr());
+        }
     }
 }
