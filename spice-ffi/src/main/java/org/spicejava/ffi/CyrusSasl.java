@@ -208,7 +208,8 @@ public final class CyrusSasl implements SaslLibrary {
         private final MemorySegment conn;
         private final MemorySegment outCell;
         private final MemorySegment lengthCell;
-        private final MemorySegment io;
+        /** The input buffer of the security layer, made on its first use (most contexts never have a layer). */
+        private MemorySegment io;
         private boolean closed;
 
         private Connection(Bindings sasl, Arena arena, MemorySegment connCell) {
@@ -218,7 +219,6 @@ public final class CyrusSasl implements SaslLibrary {
             this.conn = connCell.get(PTR, 0);
             this.outCell = arena.allocate(PTR);
             this.lengthCell = arena.allocate(INT);
-            this.io = arena.allocate(IO_BYTES + 1);
         }
 
         private void open() {
@@ -415,6 +415,9 @@ public final class CyrusSasl implements SaslLibrary {
             open();
             if (length < 0 || length > IO_BYTES || offset < 0 || offset + length > data.length) {
                 throw new IllegalArgumentException(length + " bytes at " + offset + " of " + data.length);
+            }
+            if (io == null) {
+                io = arena.allocate(IO_BYTES);
             }
             MemorySegment.copy(data, offset, io, ValueLayout.JAVA_BYTE, 0, length);
             int rc;
