@@ -92,34 +92,42 @@ public final class SaslTransport implements Transport {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        int taken = 0;
         if (plainLeft > 0) {
             int n = (int) Math.min(plainLeft, src.remaining());
-            int written = inner.write(src.slice(src.position(), n));
-            src.position(src.position() + written);
-            plainLeft -= written;
-            return written;
+            taken = inner.write(src.slice(src.position(), n));
+            src.position(src.position() + taken);
+            plainLeft -= taken;
+            if (plainLeft > 0) {
+                return taken;
+            }
+        }
+        // Block after block while the socket takes them: a partial take means "full" to the connection.
+        while (src.hasRemaining()) {
+            writeEncoded();
+            if (encoded.hasRemaining()) {
+                break;
+            }
+            int n = Math.min(src.remaining(), maxEncode);
+            encoded = ByteBuffer.wrap(encode(src, n));
+            src.position(src.position() + n);
+            taken += n;
         }
         writeEncoded();
-        if (encoded.hasRemaining() || !src.hasRemaining()) {
-            return 0;
-        }
-        int n = Math.min(src.remaining(), maxEncode);
-        byte[] block;
+        return taken;
+    }
+
+    private byte[] encode(ByteBuffer src, int n) throws IOException {
         try {
             if (src.hasArray()) {
-                block = sasl.encode(src.array(), src.arrayOffset() + src.position(), n);
-            } else {
-                byte[] copy = new byte[n];
-                src.get(src.position(), copy);
-                block = sasl.encode(copy, 0, n);
+                return sasl.encode(src.array(), src.arrayOffset() + src.position(), n);
             }
+            byte[] copy = new byte[n];
+            src.get(src.position(), copy);
+            return sasl.encode(copy, 0, n);
         } catch (SaslException e) {
             throw new IOException("SASL encode: " + e.getMessage(), e);
         }
-        src.position(src.position() + n);
-        encoded = ByteBuffer.wrap(block);
-        writeEncoded();
-        return n;
     }
 
     private void writeEncoded() throws IOException {

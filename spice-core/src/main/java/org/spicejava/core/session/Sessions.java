@@ -101,10 +101,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         connection.start(new FirstBytes(connection, stage), reason -> {
             linking.remove(connection);
             timeout.remove();
-            stage.close();
             if (!stage.done()) {
                 LOG.info("fd {}: closed during link: {}", fd, reason);
             }
+            stage.close(); // a SASL exchange in progress gives its context back
         });
         timeout.start(LINK_TIMEOUT_MS);
     }
