@@ -109,6 +109,7 @@ public final class Exports {
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only
+        binding.server().useSasl(CyrusSasl.library()); // loaded only when SASL is on
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 

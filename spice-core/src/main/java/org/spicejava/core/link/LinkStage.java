@@ -6,11 +6,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
+import org.spicejava.core.sasl.SaslServer;
+
 /**
  * The server side of one connection's link stage, as a resumable decoder over whatever bytes have arrived:
  * SpiceLinkHeader (16) and SpiceLinkMess (+caps), then our SpiceLinkReply, then SpiceLinkAuthMechanism when the
- * client selects, then the 128-byte encrypted ticket. Errors found before the reply is sent are answered with a
- * header and an all-zero reply carrying the error, as the reference does. Owned by the connection's loop thread.
+ * client selects, then the 128-byte encrypted ticket, or the SASL exchange ({@link SaslAuth}) when the server uses
+ * SASL. Errors found before the reply is sent are answered with a header and an all-zero reply carrying the error,
+ * as the reference does; after it, with a 4-byte link result. Owned by the connection's loop thread (the host's
+ * main loop), where every SASL call of the exchange is made.
  */
 public final class LinkStage {
     /** "REDQ" as a little-endian u32. */
@@ -31,8 +35,23 @@ public final class LinkStage {
     public static final int CAP_AUTH_SPICE = 1;
     public static final int CAP_AUTH_SASL = 2;
     public static final int CAP_MINI_HEADER = 3;
-    /** What we advertise: auth selection, spice ticket auth, mini header. */
+    /** What we advertise: auth selection, mini header, and spice ticket auth or SASL. */
     static final int SERVER_COMMON_CAPS = 1 << CAP_AUTH_SELECTION | 1 << CAP_AUTH_SPICE | 1 << CAP_MINI_HEADER;
+    static final int SERVER_COMMON_CAPS_SASL = 1 << CAP_AUTH_SELECTION | 1 << CAP_AUTH_SASL | 1 << CAP_MINI_HEADER;
+
+    /**
+     * How a link authenticates: {@code sasl} when the server uses SASL (spice_server_set_sasl), {@code skipAuth}
+     * for a socket the host added with skip_auth. As in the reference, such a link is offered ticket auth even
+     * with SASL on, but a client that chooses SASL still goes through it.
+     */
+    public record Auth(boolean sasl, boolean skipAuth) {
+        public static final Auth TICKET = new Auth(false, false);
+
+        /** The reference advertises AUTH_SASL instead of AUTH_SPICE. */
+        boolean advertisesSasl() {
+            return sasl && !skipAuth;
+        }
+    }
 
     /** What the stage needs from the server. */
     public interface Host {
@@ -50,29 +69,59 @@ public final class LinkStage {
 
         /** Runs {@code task} on the loop that feeds this stage (it is called from the key generator's thread). */
         void resumeOnLoop(Runnable task);
+
+        /**
+         * This connection's SASL context (sasl_server_new with its local and remote addresses), or null when it
+         * cannot be made (say why in the log). Only asked when the client chose SASL on a server that uses it.
+         */
+        SaslServer openSasl();
+
+        /** The strength in bits of the TLS cipher under this connection (SSL_get_cipher_bits), -1 without TLS. */
+        int tlsCipherBits();
+
+        /**
+         * The client authenticated with SASL (the 4-byte "accepted" is queued, in the clear). When {@code layer}
+         * is not null, everything after goes through its security layer, the link result too: the host installs
+         * it at once and owns it from now on, and {@code undecoded} are bytes already read past the exchange,
+         * which belong to the layer (usually none: a client sends only after reading "accepted"). Without a
+         * layer, bytes past the exchange stay unread for the channel, as after a ticket.
+         */
+        void authenticatedBySasl(LinkMessage message, SaslServer layer, byte[] undecoded);
     }
 
     /** KEY: waiting for this link's ticket key, which is generated off the loop. */
-    private enum State { HEADER, MESSAGE, KEY, AUTH_MECHANISM, TICKET, DONE }
+    private enum State { HEADER, MESSAGE, KEY, AUTH_MECHANISM, TICKET, SASL, DONE }
 
     private final Host host;
     private final IntFunction<int[]> channelCaps;
     private final Supplier<CompletableFuture<TicketKey>> keys;
+    private final Auth auth;
+    private final SaslAuth.Budget saslBudget;
     private State state = State.HEADER;
     private int messageSize;
     private LinkMessage message;
     private TicketKey key;
+    /** The SASL context while the stage owns it. */
+    private SaslServer saslServer;
+    private SaslAuth sasl;
 
     /** {@code channelCaps} gives our capability words for a channel type. */
-    public LinkStage(Host host, IntFunction<int[]> channelCaps) {
-        this(host, channelCaps, TicketKeySource.shared()::next);
+    public LinkStage(Host host, IntFunction<int[]> channelCaps, Auth auth) {
+        this(host, channelCaps, TicketKeySource.shared()::next, auth, SaslAuth.Budget.SHARED);
     }
 
     /** Takes each link's key from {@code keys}, which may still be generating it. */
     LinkStage(Host host, IntFunction<int[]> channelCaps, Supplier<CompletableFuture<TicketKey>> keys) {
+        this(host, channelCaps, keys, Auth.TICKET, SaslAuth.Budget.SHARED);
+    }
+
+    LinkStage(Host host, IntFunction<int[]> channelCaps, Supplier<CompletableFuture<TicketKey>> keys, Auth auth,
+              SaslAuth.Budget saslBudget) {
         this.host = host;
         this.channelCaps = channelCaps;
         this.keys = keys;
+        this.auth = auth;
+        this.saslBudget = saslBudget;
     }
 
     public boolean done() {
@@ -90,6 +139,7 @@ public final class LinkStage {
                 case KEY -> false;
                 case AUTH_MECHANISM -> readAuthMechanism(in);
                 case TICKET -> readTicket(in);
+                case SASL -> readSasl(in);
                 case DONE -> false;
             };
         }
@@ -160,6 +210,13 @@ public final class LinkStage {
             fail(policy, true, "refused by policy: " + policy);
             return false;
         }
+        if (auth.sasl() && message.hasCommonCap(CAP_AUTH_SASL)
+                && (message.hasCommonCap(CAP_AUTH_SELECTION) || auth.advertisesSasl())) {
+            // A client offering SASL to a SASL server will not use the RSA key: the reference sends none. (Only a
+            // skip_auth link of a client that cannot choose its auth reads a ticket then: it gets a key.)
+            sendReply(new byte[TicketKey.PUBLIC_KEY_BYTES]);
+            return state != State.DONE;
+        }
         CompletableFuture<TicketKey> next = keys.get();
         if (next.isDone() && !next.isCompletedExceptionally()) {
             sendKey(next.join());
@@ -184,8 +241,21 @@ public final class LinkStage {
 
     private void sendKey(TicketKey k) {
         key = k;
-        host.send(reply(LinkError.OK, key.publicKeyDer(), channelCaps.apply(message.channelType())));
-        state = message.hasCommonCap(CAP_AUTH_SELECTION) ? State.AUTH_MECHANISM : State.TICKET;
+        sendReply(key.publicKeyDer());
+    }
+
+    private void sendReply(byte[] publicKey) {
+        host.send(reply(LinkError.OK, publicKey, channelCaps.apply(message.channelType()),
+                auth.advertisesSasl() ? SERVER_COMMON_CAPS_SASL : SERVER_COMMON_CAPS));
+        if (message.hasCommonCap(CAP_AUTH_SELECTION)) {
+            state = State.AUTH_MECHANISM;
+        } else if (auth.advertisesSasl()) {
+            // Our reply is out, so the client reads a 4-byte link result next, not a second reply.
+            host.send(result(LinkError.VERSION_MISMATCH));
+            finish(LinkError.VERSION_MISMATCH, "SASL is required, and the client cannot choose it");
+        } else {
+            state = State.TICKET;
+        }
     }
 
     private boolean readAuthMechanism(ByteBuffer in) {
@@ -193,14 +263,86 @@ public final class LinkStage {
             return false;
         }
         int mechanism = in.getInt();
-        if (mechanism != CAP_AUTH_SPICE) {
-            // Our reply is out, so the client reads a 4-byte link result next, not a second reply.
-            host.send(result(LinkError.INVALID_DATA));
-            finish(LinkError.INVALID_DATA, "unsupported auth mechanism " + mechanism);
+        if (mechanism == CAP_AUTH_SPICE && !auth.sasl()) {
+            state = State.TICKET;
+            return true;
+        }
+        if (mechanism == CAP_AUTH_SASL && auth.sasl()) {
+            return startSasl();
+        }
+        // Our reply is out, so the client reads a 4-byte link result next, not a second reply.
+        host.send(result(LinkError.INVALID_DATA));
+        finish(LinkError.INVALID_DATA, "unsupported auth mechanism " + Integer.toUnsignedString(mechanism)
+                + (auth.sasl() ? " (this server uses SASL)" : ""));
+        return false;
+    }
+
+    private boolean startSasl() {
+        saslServer = host.openSasl();
+        if (saslServer == null) {
+            finish(LinkError.ERROR, "no SASL context");
             return false;
         }
-        state = State.TICKET;
-        return true;
+        sasl = new SaslAuth(saslServer, host.tlsCipherBits(), host::send, saslBudget);
+        state = State.SASL;
+        SaslAuth.Verdict failed = sasl.begin();
+        return failed == null || endSasl(failed, null);
+    }
+
+    private boolean readSasl(ByteBuffer in) {
+        return endSasl(sasl.onData(in), in);
+    }
+
+    /** Acts on the exchange's verdict, if any: true when the stage can go on reading. */
+    private boolean endSasl(SaslAuth.Verdict verdict, ByteBuffer in) {
+        switch (verdict) {
+            case null -> {
+                return false; // more bytes needed
+            }
+            case SaslAuth.Failed f -> {
+                if (f.reply()) {
+                    host.send(result(f.error()));
+                }
+                closeSasl();
+                finish(f.error(), f.reason());
+                return false;
+            }
+            case SaslAuth.Accepted a -> {
+                SaslServer layer = a.ssf() > 0 ? saslServer : null;
+                byte[] undecoded = new byte[layer != null && in != null ? in.remaining() : 0];
+                if (undecoded.length > 0) {
+                    in.get(undecoded); // what follows the exchange was encoded by the client's layer
+                }
+                if (layer == null) {
+                    closeSasl();
+                }
+                saslServer = null;
+                sasl = null;
+                state = State.DONE;
+                host.authenticatedBySasl(message, layer, undecoded);
+                return false;
+            }
+        }
+    }
+
+    private void closeSasl() {
+        if (sasl != null) {
+            sasl.close();
+            sasl = null;
+        }
+        if (saslServer != null) {
+            saslServer.close();
+            saslServer = null;
+        }
+    }
+
+    /**
+     * The connection ended: gives back what the stage still holds (a SASL context in the middle of its exchange).
+     * Idempotent; a context handed to {@link Host#authenticatedBySasl} is the host's.
+     */
+    public void close() {
+        closeSasl();
+        state = State.DONE;
     }
 
     private boolean readTicket(ByteBuffer in) {
@@ -227,11 +369,15 @@ public final class LinkStage {
     }
 
     private void sendError(LinkError error) {
-        host.send(reply(error, new byte[TicketKey.PUBLIC_KEY_BYTES], new int[0]));
+        host.send(reply(error, new byte[TicketKey.PUBLIC_KEY_BYTES], new int[0], 0));
     }
 
     /** SpiceLinkHeader + SpiceLinkReply + caps; an error reply has no key and no caps. */
     static ByteBuffer reply(LinkError error, byte[] publicKey, int[] channelCaps) {
+        return reply(error, publicKey, channelCaps, SERVER_COMMON_CAPS);
+    }
+
+    static ByteBuffer reply(LinkError error, byte[] publicKey, int[] channelCaps, int commonCaps) {
         boolean ok = error == LinkError.OK;
         int commonWords = ok ? 1 : 0;
         int channelWords = ok ? channelCaps.length : 0;
@@ -241,7 +387,7 @@ public final class LinkStage {
         out.putInt(error.code()).put(publicKey);
         out.putInt(commonWords).putInt(channelWords).putInt(ok ? REPLY_BYTES : 0);
         if (ok) {
-            out.putInt(SERVER_COMMON_CAPS);
+            out.putInt(commonCaps);
             for (int word : channelCaps) {
                 out.putInt(word);
             }

@@ -34,6 +34,8 @@ import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
+import org.spicejava.core.sasl.SaslLibrary;
+import org.spicejava.core.sasl.SaslLinks;
 
 /**
  * One SPICE server (the reference's RedsState), the facade behind every spice_server_* export. Configuration,
@@ -92,6 +94,8 @@ public final class SpiceServer {
     /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
     private JpegEncoder.Factory jpegCodec;
     private OpusCodec opusCodec;
+    /** The host's SASL (spice-ffi: Cyrus SASL), or null: SASL links are then refused. */
+    private SaslLibrary sasl;
     /** The host's main-loop thread: the one that called spice_server_init. */
     private volatile Thread mainThread;
 
@@ -132,6 +136,10 @@ public final class SpiceServer {
         this.workerLoops = workerLoops;
         this.mainThread = Thread.currentThread();
         config.applyInitDefaults();
+        if (config.sasl() && !SaslLinks.init(sasl, config.saslAppName())) {
+            LOG.warn("spice_server_init: SASL is enabled but cannot be used");
+            return -1;
+        }
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
         if (config.tlsPort() != -1) {
             ServerConfig.TlsFiles files = config.tls();
@@ -161,6 +169,15 @@ public final class SpiceServer {
      */
     public void useJpeg(JpegEncoder.Factory codec) {
         jpegCodec = codec;
+    }
+
+    /** The SASL implementation links authenticate with when SASL is enabled; set by the host before init. */
+    public void useSasl(SaslLibrary library) {
+        sasl = library;
+    }
+
+    public SaslLibrary sasl() {
+        return sasl;
     }
 
     private void openListener() throws IOException {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLEngine;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.audio.PlaybackChannel;
@@ -29,6 +31,10 @@ import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.sasl.SaslException;
+import org.spicejava.core.sasl.SaslLinks;
+import org.spicejava.core.sasl.SaslServer;
+import org.spicejava.core.sasl.SaslTransport;
 import org.spicejava.core.net.tls.TlsTransport;
 import org.spicejava.core.net.ws.WebSocketTransport;
 import org.spicejava.core.net.ws.WebSocketUpgrade;
@@ -84,18 +90,21 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             return;
         }
         SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
+        SSLEngine engine = tls ? server.tls().newEngine() : null;
         if (tls) {
-            connection.useTransport(new TlsTransport(server.tls().newEngine(), server.network(), fd));
+            connection.useTransport(new TlsTransport(engine, server.network(), fd));
         }
         linking.add(connection);
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
-        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout), this::channelCaps);
+        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout, engine), this::channelCaps,
+                new LinkStage.Auth(server.config().sasl(), skipAuth));
         connection.start(new FirstBytes(connection, stage), reason -> {
             linking.remove(connection);
             timeout.remove();
             if (!stage.done()) {
                 LOG.info("fd {}: closed during link: {}", fd, reason);
             }
+            stage.close(); // a SASL exchange in progress gives its context back
         });
         timeout.start(LINK_TIMEOUT_MS);
     }
@@ -197,11 +206,14 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         private final SocketConnection connection;
         private final boolean skipAuth;
         private final EventLoop.Timer timeout;
+        /** The TLS engine under the connection, or null. */
+        private final SSLEngine tls;
 
-        LinkHost(SocketConnection connection, boolean skipAuth, EventLoop.Timer timeout) {
+        LinkHost(SocketConnection connection, boolean skipAuth, EventLoop.Timer timeout, SSLEngine tls) {
             this.connection = connection;
             this.skipAuth = skipAuth;
             this.timeout = timeout;
+            this.tls = tls;
         }
 
         @Override
@@ -250,6 +262,39 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 connection.close("authentication failed");
                 return;
             }
+            link(message);
+        }
+
+        @Override
+        public SaslServer openSasl() {
+            return SaslLinks.open(server.sasl(), server.config().saslAppName(), server.network(), connection.fd());
+        }
+
+        @Override
+        public int tlsCipherBits() {
+            return tls == null ? -1 : SaslLinks.cipherBits(tls.getSession().getCipherSuite());
+        }
+
+        @Override
+        public void authenticatedBySasl(LinkMessage message, SaslServer layer, byte[] undecoded) {
+            if (layer != null) {
+                int maxEncode;
+                try {
+                    maxEncode = SaslTransport.maxEncode(layer);
+                } catch (SaslException e) {
+                    layer.close();
+                    LOG.warn("fd {}: SASL security layer unusable: {}", connection.fd(), e.getMessage());
+                    connection.close("SASL security layer unusable");
+                    return;
+                }
+                // What is queued (the exchange's end) goes out in the clear; the link result through the layer.
+                long plain = connection.queuedBytes();
+                connection.upgradeTransport(inner -> new SaslTransport(inner, layer, maxEncode, plain, undecoded));
+            }
+            link(message);
+        }
+
+        private void link(LinkMessage message) {
             linking.remove(connection);
             timeout.remove();
             if (message.channelType() == ChannelType.MAIN) {

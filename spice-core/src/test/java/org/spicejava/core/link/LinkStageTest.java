@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.sasl.FakeSaslServer;
+import org.spicejava.core.sasl.SaslServer;
 
 /** The link stage as bytes in, bytes out: no sockets. */
 class LinkStageTest {
     /** Records what the stage did. */
     static final class Recorder implements LinkStage.Host {
-        final ByteBuffer sent = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer sent = ByteBuffer.allocate(16384).order(ByteOrder.LITTLE_ENDIAN);
         LinkError refused;
         LinkMessage message;
         byte[] password;
@@ -51,6 +53,34 @@ class LinkStageTest {
         @Override
         public void resumeOnLoop(Runnable task) {
             resumed.add(task);
+        }
+
+        /** What openSasl gives (null: the context cannot be made), the TLS under the link, the SASL verdict. */
+        FakeSaslServer sasl = new FakeSaslServer();
+        int tlsBits = -1;
+        int saslOpened;
+        boolean saslAuthenticated;
+        SaslServer layer;
+
+        @Override
+        public SaslServer openSasl() {
+            saslOpened++;
+            return sasl;
+        }
+
+        @Override
+        public int tlsCipherBits() {
+            return tlsBits;
+        }
+
+        byte[] undecoded;
+
+        @Override
+        public void authenticatedBySasl(LinkMessage m, SaslServer l, byte[] u) {
+            message = m;
+            layer = l;
+            undecoded = u;
+            saslAuthenticated = true;
         }
     }
 
