@@ -248,4 +248,11 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         int supported = SpiceServer.MOUSE_MODE_SERVER | (server.clientMouseAllowed() ? SpiceServer.MOUSE_MODE_CLIENT : 0);
         send(MSG_MOUSE_MODE, body(4).putShort((short) supported).putShort((short) server.mouseMode()).flip());
     }
+
+    /** NOTIFY with a warning the client shows its user (severity WARN, visibility HIGH, SPICE_WARN_GENERAL). */
+    public void sendNotify(String message) {
+        byte[] text = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        send(MSG_NOTIFY, body(24 + text.length + 1).putLong(System.nanoTime()).putInt(1).putInt(2).putInt(0)
+                .putInt(text.length).put(text).put((byte) 0).flip());
+    }
 }

@@ -29,6 +29,7 @@ import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.link.LinkError;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
+import org.spicejava.core.link.TicketKeySource;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.sasl.SaslException;
@@ -70,6 +71,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     public Sessions(SpiceServer server, ChannelEvents events) {
         this.server = server;
         this.events = events;
+        TicketKeySource.shared(); // starts generating link keys now, so the first client does not wait for RSA
         server.onMouseModeChange(() -> {
             if (session != null) {
                 session.main().sendMouseMode();
@@ -389,7 +391,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 return;
             }
             ChannelClient channel = switch (message.channelType()) {
-                case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
+                case ChannelType.INPUTS -> {
+                    if (!connection.secure()) {
+                        owner.main().sendNotify("keyboard channel is insecure"); // as the reference warns
+                    }
+                    yield new InputsChannelClient(retarget(connection), message, server);
+                }
                 case ChannelType.PLAYBACK -> new PlaybackChannelClient(retarget(connection), message,
                         (PlaybackChannel) server.soundChannel(ChannelType.PLAYBACK).orElseThrow(),
                         () -> server.config().playbackCompression(), server::multimediaTime);
@@ -435,7 +442,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         /** What channel_event reports about a channel connection. */
         private ChannelReport report(ClientSession owner, LinkMessage m, int fd) {
-            return new ChannelReport(events, new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(), 0, fd,
+            return new ChannelReport(events, new ChannelEvents.Info(owner.id(), m.channelType(), m.channelId(),
+                    connection.secure() ? ChannelEvents.FLAG_TLS : 0, fd,
                     server.network().localAddress(fd), server.network().peerAddress(fd)));
         }
 

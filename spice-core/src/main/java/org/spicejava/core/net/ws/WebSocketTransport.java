@@ -50,10 +50,7 @@ public final class WebSocketTransport implements Transport {
     @Override
     public int read(ByteBuffer dst) throws IOException {
         int total = 0;
-        while (dst.hasRemaining()) {
-            if (closeReceived) {
-                return total > 0 ? total : -1;
-            }
+        while (dst.hasRemaining() && !closeReceived) {
             rawIn.flip();
             int n = decode(dst);
             rawIn.compact();
@@ -70,7 +67,7 @@ public final class WebSocketTransport implements Transport {
             }
         }
         flush(); // an answer to a ping or close
-        return total;
+        return closeReceived && total == 0 ? -1 : total; // the client's close ends the stream now
     }
 
     /** Decodes what rawIn holds (read mode) into dst; returns payload bytes produced. */
@@ -195,8 +192,11 @@ public final class WebSocketTransport implements Transport {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        if (closeReceived || closeSent) {
+            throw new IOException("WebSocket: closed"); // never 0 forever with the write watch on
+        }
         flush();
-        if (rawOut.hasRemaining() || closeSent) {
+        if (rawOut.hasRemaining()) {
             return 0;
         }
         int n = Math.min(src.remaining(), MAX_FRAME);
