@@ -12,6 +12,7 @@ Usage:
       Stays connected for SECONDS after the primary surface appears (and S more seconds, default 0, not counted,
       before that), counting display invalidates; prints frames, invalidated pixels and the bytes received on its
       sockets meanwhile (tcp_info bytes_received, via ss).
+  --tls CA_FILE: PORT is a TLS port; every channel links over TLS, trusting CA_FILE (scripts/bench-tls).
 Prints one line per display/cursor event of interest (primary, mark, cursor-set/move/hide) for comparisons."""
 import ctypes
 import re
@@ -42,7 +43,13 @@ bench_seconds = float(opt("--bench", "0"))
 warmup_s = float(opt("--warmup", "0"))
 timeout_s = float(opt("--timeout", str(20 + warmup_s + bench_seconds)))
 
-session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
+if opt("--tls"):
+    session = Spice.Session()
+    session.props.host = "127.0.0.1"
+    session.props.tls_port = port
+    session.props.ca_file = opt("--tls")
+else:
+    session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
 if int(opt("--prefer", "0")):  # SpiceImageCompression the client asks for (PREFERRED_COMPRESSION), e.g. 7 for LZ4
     session.props.preferred_compression = int(opt("--prefer"))
 loop = GLib.MainLoop()

@@ -48,6 +48,7 @@
 
 #include "lib/benchcontent.h"
 #include "lib/hostloop.h"
+#include "lib/tlsopt.h"
 #include "lib/qxlring.h"
 
 static volatile sig_atomic_t finished;
@@ -851,6 +852,9 @@ int main(int argc, char **argv)
     SpiceServer *s = spice_server_new();
     spice_server_set_port(s, atoi(argv[1]));
     spice_server_set_addr(s, "127.0.0.1", 0);
+    if (harness_tls_from_env(s) != 0) { /* HARNESS_TLS_PORT, HARNESS_X509_DIR: scripts/bench-tls */
+        return 1;
+    }
     spice_server_set_noauth(s);
     const char *comp = getenv("HARNESS_COMPRESSION");
     if (bench) {

@@ -16,6 +16,7 @@
 #include <spice.h>
 
 #include "lib/hostloop.h"
+#include "lib/tlsopt.h"
 
 static int finished;
 static SpiceKbdInstance kbd;
@@ -81,6 +82,9 @@ int main(int argc, char **argv)
     SpiceServer *s = spice_server_new();
     spice_server_set_port(s, atoi(argv[1]));
     spice_server_set_addr(s, "127.0.0.1", 0);
+    if (harness_tls_from_env(s) != 0) { /* HARNESS_TLS_PORT, HARNESS_X509_DIR: scripts/bench-tls */
+        return 1;
+    }
     if (argc > 2) {
         spice_server_set_ticket(s, argv[2], 0, 0, 0);
     } else {

@@ -36,6 +36,15 @@ final class RawSpiceClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Over a socket already connected (a TLS socket, for the TLS port). */
+    RawSpiceClient(Socket connected) throws IOException {
+        socket = connected;
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
     static ByteBuffer le(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
