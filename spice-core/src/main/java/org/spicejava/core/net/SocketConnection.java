@@ -95,6 +95,9 @@ public final class SocketConnection {
         if (input.position() > 0) {
             deliver();
         }
+        if (!closed && transport.hasBufferedInput()) {
+            readAvailable(); // decrypted bytes a handed-over transport holds: no socket event will announce them
+        }
     }
 
     /**

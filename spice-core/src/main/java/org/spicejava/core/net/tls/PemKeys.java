@@ -62,15 +62,29 @@ public final class PemKeys {
                     base64.append(line.trim());
                 }
             }
-            blocks.add(new Block(m.group(1), headers, Base64.getMimeDecoder().decode(base64.toString())));
+            byte[] der;
+            try {
+                der = Base64.getMimeDecoder().decode(base64.toString());
+            } catch (IllegalArgumentException e) {
+                der = null; // broken base64: the block is unreadable
+            }
+            blocks.add(new Block(m.group(1), headers, der));
         }
         return blocks;
     }
 
     /** Every certificate of a PEM file, in order (the server's first, then its chain). */
     public static List<Certificate> certificates(byte[] pem) throws GeneralSecurityException {
-        List<Certificate> certs = new ArrayList<>(
-                CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem)));
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<Certificate> certs = new ArrayList<>();
+        for (Block b : blocks(new String(pem, StandardCharsets.US_ASCII))) {
+            if (b.label().equals("CERTIFICATE") || b.label().equals("X509 CERTIFICATE")) {
+                if (b.der() == null) {
+                    throw new GeneralSecurityException("bad base64 in a certificate");
+                }
+                certs.add(factory.generateCertificate(new ByteArrayInputStream(b.der())));
+            }
+        }
         if (certs.isEmpty()) {
             throw new GeneralSecurityException("no certificate in the file");
         }
@@ -80,6 +94,9 @@ public final class PemKeys {
     /** The first private key of a PEM file; {@code password} opens an encrypted one (null or empty: none). */
     public static PrivateKey privateKey(byte[] pem, String password) throws GeneralSecurityException {
         for (Block b : blocks(new String(pem, StandardCharsets.US_ASCII))) {
+            if (b.der() == null && b.label().contains("PRIVATE KEY")) {
+                throw new GeneralSecurityException("bad base64 in the " + b.label() + " block");
+            }
             switch (b.label()) {
                 case "PRIVATE KEY" -> {
                     return pkcs8(b.der());
@@ -132,11 +149,20 @@ public final class PemKeys {
         } catch (java.io.IOException e) {
             throw new GeneralSecurityException("unreadable encrypted key", e);
         }
-        String scheme = info.getAlgParameters().toString();
+        java.security.AlgorithmParameters params = info.getAlgParameters();
+        if (params == null) {
+            throw new GeneralSecurityException("unsupported key encryption " + info.getAlgName());
+        }
+        // PBES2 names its PRF and cipher in its parameters; the older schemes are named by their OID alone
+        String scheme = info.getAlgName().equals("PBES2") ? params.toString() : info.getAlgName();
         Cipher cipher = Cipher.getInstance(scheme);
         cipher.init(Cipher.DECRYPT_MODE, SecretKeyFactory.getInstance(scheme).generateSecret(new PBEKeySpec(password)),
-                info.getAlgParameters());
-        return info.getKeySpec(cipher).getEncoded();
+                params);
+        try {
+            return info.getKeySpec(cipher).getEncoded();
+        } catch (java.security.spec.InvalidKeySpecException e) {
+            throw new GeneralSecurityException("wrong password for the key", e);
+        }
     }
 
     /** A PKCS#1 or SEC1 body, decrypted first when its headers say OpenSSL's traditional encryption. */
@@ -150,7 +176,12 @@ public final class PemKeys {
             throw new GeneralSecurityException("encrypted key without DEK-Info");
         }
         String algorithm = dekInfo.substring(0, dekInfo.indexOf(',')).trim().toUpperCase(Locale.ROOT);
-        byte[] iv = HexFormat.of().parseHex(dekInfo.substring(dekInfo.indexOf(',') + 1).trim());
+        byte[] iv;
+        try {
+            iv = HexFormat.of().parseHex(dekInfo.substring(dekInfo.indexOf(',') + 1).trim());
+        } catch (IllegalArgumentException e) {
+            throw new GeneralSecurityException("bad IV in DEK-Info", e);
+        }
         record Scheme(String transformation, String keyAlgorithm, int keyBytes) {
         }
         Scheme scheme = switch (algorithm) {
@@ -160,6 +191,9 @@ public final class PemKeys {
             case "DES-EDE3-CBC" -> new Scheme("DESede/CBC/PKCS5Padding", "DESede", 24);
             default -> throw new GeneralSecurityException("unsupported key encryption " + algorithm);
         };
+        if (iv.length != (scheme.keyAlgorithm().equals("AES") ? 16 : 8)) {
+            throw new GeneralSecurityException("bad IV length in DEK-Info: " + iv.length);
+        }
         byte[] key = bytesToKey(requirePassword(password), iv, scheme.keyBytes());
         Cipher cipher = Cipher.getInstance(scheme.transformation());
         cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, scheme.keyAlgorithm()), new IvParameterSpec(iv));

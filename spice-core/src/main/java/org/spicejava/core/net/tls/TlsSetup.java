@@ -36,10 +36,12 @@ public final class TlsSetup {
 
     private final SSLContext context;
     private final String[] cipherSuites;
+    private final String[] protocols;
 
-    private TlsSetup(SSLContext context, String[] cipherSuites) {
+    private TlsSetup(SSLContext context, String[] cipherSuites, String[] protocols) {
         this.context = context;
         this.cipherSuites = cipherSuites;
+        this.protocols = protocols;
     }
 
     /** Why the files cannot serve: spice_server_init then fails, as the reference's does. */
@@ -69,15 +71,26 @@ public final class TlsSetup {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, null);
             String[] suites = null;
+            String[] protocols = PROTOCOLS;
             if (cipherString != null && !cipherString.isBlank()) {
-                List<String> chosen = CipherList.select(cipherString,
-                        List.of(context.getDefaultSSLParameters().getCipherSuites()));
+                List<String> enabled = List.of(context.getDefaultSSLParameters().getCipherSuites());
+                List<String> chosen = CipherList.select(cipherString, enabled);
                 if (chosen.isEmpty()) {
-                    throw new TlsSetupException("the cipher string '" + cipherString + "' selects no cipher", null);
+                    if (CipherList.select(cipherString, List.of(context.getSupportedSSLParameters().getCipherSuites()))
+                            .isEmpty()) {
+                        throw new TlsSetupException("the cipher string '" + cipherString + "' selects no cipher",
+                                null);
+                    }
+                    // OpenSSL would serve these (TLS_RSA_*, ...); the JDK disables them as weak. Serving TLS 1.3
+                    // keeps clients working (spice-gtk negotiates 1.3 with the reference too).
+                    LOG.warn("TLS: the cipher string '{}' names only suites this JDK disables; serving TLS 1.3 only",
+                            cipherString);
+                    protocols = new String[] {"TLSv1.3"};
+                    chosen = enabled.stream().filter(c -> !c.contains("_WITH_")).toList();
                 }
                 suites = chosen.toArray(String[]::new);
             }
-            return new TlsSetup(context, suites);
+            return new TlsSetup(context, suites, protocols);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsSetupException(e.getMessage(), e);
         }
@@ -99,7 +112,7 @@ public final class TlsSetup {
         SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
         SSLParameters params = engine.getSSLParameters();
-        params.setProtocols(PROTOCOLS);
+        params.setProtocols(protocols);
         if (cipherSuites != null) {
             params.setCipherSuites(cipherSuites);
         }

@@ -54,8 +54,8 @@ public final class TlsTransport implements Transport {
                 }
                 continue;
             }
-            if (netIn.position() > 0 && unwrap()) {
-                continue;
+            if (netIn.position() > 0 && (unwrap() || inputClosed)) {
+                continue; // progress, or close_notify: the top of the loop says -1
             }
             int n = network.read(fd, netIn);
             if (n < 0) {
@@ -141,10 +141,10 @@ public final class TlsTransport implements Transport {
             netOut.flip();
         }
         runTasks(result);
-        if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
+        if (result.getStatus() == SSLEngineResult.Status.CLOSED && result.bytesProduced() == 0) {
             throw new SSLException("TLS session closed");
         }
-        flush();
+        flush(); // also the record that closed the session (close_notify)
         return result.bytesConsumed();
     }
 
@@ -172,10 +172,16 @@ public final class TlsTransport implements Transport {
 
     @Override
     public void flush() throws IOException {
-        while (netOut.hasRemaining()) {
-            if (network.write(fd, netOut) == 0) {
+        while (true) {
+            while (netOut.hasRemaining()) {
+                if (network.write(fd, netOut) == 0) {
+                    return;
+                }
+            }
+            if (!handshakeWantsWrap()) {
                 return;
             }
+            wrap(ByteBuffer.allocate(0)); // the next record of the handshake flight, now that the last one is out
         }
     }
 
