@@ -55,6 +55,37 @@ public final class CipherList {
         return out;
     }
 
+    /** OpenSSL's names of TLS 1.2 and older suites: [kx-auth-]cipher[-mode]-mac. */
+    private static final java.util.regex.Pattern OPENSSL_SUITE = java.util.regex.Pattern.compile(
+            "((ECDHE|DHE|EDH|ECDH|DH|ADH|AECDH|PSK|RSA-PSK|DHE-PSK|ECDHE-PSK|SRP)-(RSA-|ECDSA-|DSS-)?)?"
+            + "(AES(128|256)(-GCM|-CCM8?)?|CHACHA20-POLY1305|DES-CBC3|CAMELLIA(128|256)|ARIA(128|256)-GCM|SEED|"
+            + "IDEA-CBC|RC4|NULL)(-(SHA|SHA256|SHA384|MD5))?");
+
+    /**
+     * True when some positive word of {@code cipherString} is something OpenSSL knows (a suite name or a family
+     * keyword), even if it selects nothing here: OpenSSL would accept the string where the JDK has no such suite
+     * enabled (TLS_RSA_*, eNULL, ...).
+     */
+    public static boolean knownToOpenSsl(String cipherString) {
+        for (String token : cipherString.split("[:, ]+")) {
+            if (token.isEmpty() || "!-+@".indexOf(token.charAt(0)) >= 0) {
+                continue;
+            }
+            for (String part : token.split("\\+")) {
+                String w = part.toUpperCase(Locale.ROOT);
+                if (OPENSSL_SUITE.matcher(w).matches() || KEYWORDS.contains(w)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final Set<String> KEYWORDS = Set.of("DEFAULT", "ALL", "HIGH", "MEDIUM", "LOW", "EXPORT", "EXP",
+            "NULL", "ENULL", "ANULL", "ADH", "AECDH", "RC4", "MD5", "DES", "3DES", "KRSA", "RSA", "ARSA", "ECDHE",
+            "EECDH", "DHE", "EDH", "AECDSA", "ECDSA", "AES", "AES128", "AES256", "AESGCM", "CHACHA20", "SHA1", "SHA",
+            "SHA256", "SHA384", "TLSV1.2", "TLSV1", "SSLV3", "CAMELLIA", "ARIA", "SEED", "IDEA", "PSK", "SRP");
+
     private static boolean tls13(String suite) {
         return !suite.contains("_WITH_");
     }

@@ -76,8 +76,7 @@ public final class TlsSetup {
                 List<String> enabled = List.of(context.getDefaultSSLParameters().getCipherSuites());
                 List<String> chosen = CipherList.select(cipherString, enabled);
                 if (chosen.isEmpty()) {
-                    if (CipherList.select(cipherString, List.of(context.getSupportedSSLParameters().getCipherSuites()))
-                            .isEmpty()) {
+                    if (!CipherList.knownToOpenSsl(cipherString)) {
                         throw new TlsSetupException("the cipher string '" + cipherString + "' selects no cipher",
                                 null);
                     }

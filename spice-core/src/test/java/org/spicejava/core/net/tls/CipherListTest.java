@@ -170,4 +170,13 @@ class CipherListTest {
         List<String> selected = CipherList.select(cipherString, jdk);
         assertTrue(jdk.containsAll(selected), selected.toString());
     }
+
+    @Test
+    void openSslNamesTheJdkLacksAreToldFromNonsense() {
+        org.junit.jupiter.api.Assertions.assertTrue(CipherList.knownToOpenSsl("AES256-SHA"));
+        org.junit.jupiter.api.Assertions.assertTrue(CipherList.knownToOpenSsl("eNULL"));
+        org.junit.jupiter.api.Assertions.assertTrue(CipherList.knownToOpenSsl("DHE-RSA-CAMELLIA256-SHA:!aNULL"));
+        org.junit.jupiter.api.Assertions.assertFalse(CipherList.knownToOpenSsl("NOSUCHCIPHER"));
+        org.junit.jupiter.api.Assertions.assertFalse(CipherList.knownToOpenSsl("!aNULL:-MD5"));
+    }
 }
