@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * frequency with no long gap; the client answers record-start with a 1499 Hz tone and the guest's arecord has that
  * frequency; the guest's mixer (Master, Capture) moves the playback and record channels' volume and mute.
  *
- * <p>Two boots per library, each checking what the other cannot: QEMU's {@code playback-compression=on} with a client
+ * <p>Two boots for ours (one for the reference, in the first mode), each checking what the other cannot: QEMU's {@code playback-compression=on} with a client
  * that has the Opus caps (Opus both ways, plus volume and mute), and {@code playback-compression=off}, where the server
  * must send raw PCM to that same client (the client records raw too, by choice). The reference runs first: when it
  * fails, the machine or the guest is at fault, not our server.
@@ -110,7 +110,9 @@ class QemuAudioIT {
 
     @Test
     void playbackRecordVolumeAndMuteWorkWithOursAsWithTheReference() throws Exception {
-        for (Mode mode : MODES) {
+        // The reference proves the machine and the guest with the mode that exercises every step; raw mode is
+        // judged on ours alone, which saves a desktop boot (about 1.5 minutes of the suite).
+        for (Mode mode : MODES.subList(0, 1)) {
             Run run = check(true, mode);
             assertEquals(List.of(), run.missing(mode.steps()), "the reference failed, so the test cannot judge ours: "
                     + run.report());
