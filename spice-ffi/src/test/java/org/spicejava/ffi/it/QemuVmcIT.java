@@ -202,6 +202,51 @@ class QemuVmcIT {
         assertTrue(schema.get(4).contains("\"status\": \"running\""), schema.toString());
     }
 
+    // ---------------------------------------------------------------- a port added and removed at run time
+
+    /** What a connected client sees of a spiceport QMP adds and removes: the announcement, PORT_INIT, the end. */
+    private List<String> hotPlug(boolean ours) throws Exception {
+        QemuBridgeIT.Run run = qemu(ours ? "hot-ours" : "hot-reference", ours);
+        List<String> seen = new ArrayList<>();
+        try (RawVmcSession session = new RawVmcSession(run.port())) {
+            seen.add("before: " + session.lists(PORT, 0));
+            QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"chardev-add\",\"arguments\":{\"id\":\"hot\","
+                    + "\"backend\":{\"type\":\"spiceport\",\"data\":{\"fqdn\":\"org.example.hot\"}}}}");
+            List<int[]> announced = session.laterLists.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(announced != null, "no CHANNELS_LIST for the new port");
+            seen.add("announced: " + announced.stream().map(c -> c[0] + ":" + c[1]).toList());
+            RawVmcSession.Channel ch = session.link(PORT, 0, 0);
+            assertEquals(RawVmcSession.MSG_PORT_INIT, ch.next());
+            ByteBuffer init = (ByteBuffer) ch.others.get(0)[1];
+            byte[] body = new byte[init.remaining()];
+            init.get(0, body);
+            seen.add("init: " + HexFormat.of().formatHex(body));
+            QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"chardev-remove\",\"arguments\":{\"id\":\"hot\"}}");
+            try {
+                while (true) {
+                    ch.next();
+                }
+            } catch (java.io.IOException e) {
+                seen.add("after removal: " + (e instanceof java.net.SocketTimeoutException ? "still open" : "closed"));
+            }
+            return seen;
+        } catch (Throwable t) {
+            throw new AssertionError((ours ? "ours" : "reference") + ": " + t + " after " + seen
+                    + "\nQEMU stderr:\n" + stderr(run), t);
+        } finally {
+            end(run, ours);
+        }
+    }
+
+    @Test
+    void aPortAddedAtRunTimeIsAnnouncedAndItsRemovalEndsTheChannel() throws Exception {
+        List<String> reference = hotPlug(false);
+        List<String> ours = hotPlug(true);
+        assertEquals(List.of("before: false", "announced: [10:0]"), reference.subList(0, 2), reference.toString());
+        assertEquals(reference, ours);
+        System.out.println("QemuVmcIT: hot-plugged port reference " + reference + ", ours " + ours);
+    }
+
     // ---------------------------------------------------------------- usbredir
 
     /** usbredir: header u32 type, u32 length, u32 id (64-bit ids only once both hellos had the capability). */

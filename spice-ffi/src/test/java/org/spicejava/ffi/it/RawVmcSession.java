@@ -31,6 +31,8 @@ final class RawVmcSession implements AutoCloseable {
     /** CHANNELS_LIST as (type, id) pairs. */
     final List<int[]> channels = new ArrayList<>();
     private final List<RawSpiceClient> linked = new ArrayList<>();
+    /** CHANNELS_LIST messages after the first, as (type, id) lists, in order. */
+    final java.util.concurrent.BlockingQueue<List<int[]>> laterLists = new java.util.concurrent.LinkedBlockingQueue<>();
 
     RawVmcSession(int port) throws Exception {
         this.port = port;
@@ -39,10 +41,7 @@ final class RawVmcSession implements AutoCloseable {
         while (true) {
             Object[] m = main.message();
             if ((int) m[0] == 104) { // CHANNELS_LIST
-                ByteBuffer b = (ByteBuffer) m[1];
-                for (int i = 0; i < b.getInt(0); i++) {
-                    channels.add(new int[] {Byte.toUnsignedInt(b.get(4 + 2 * i)), Byte.toUnsignedInt(b.get(5 + 2 * i))});
-                }
+                channels.addAll(channelsList((ByteBuffer) m[1]));
                 break;
             }
         }
@@ -50,7 +49,10 @@ final class RawVmcSession implements AutoCloseable {
             try {
                 main.socket.setSoTimeout(0);
                 while (true) {
-                    main.message();
+                    Object[] m = main.message();
+                    if ((int) m[0] == 104) {
+                        laterLists.add(channelsList((ByteBuffer) m[1]));
+                    }
                 }
             } catch (IOException e) {
                 // closed
@@ -58,6 +60,14 @@ final class RawVmcSession implements AutoCloseable {
         }, "main-drain");
         drain.setDaemon(true);
         drain.start();
+    }
+
+    private static List<int[]> channelsList(ByteBuffer b) {
+        List<int[]> list = new ArrayList<>();
+        for (int i = 0; i < b.getInt(0); i++) {
+            list.add(new int[] {Byte.toUnsignedInt(b.get(4 + 2 * i)), Byte.toUnsignedInt(b.get(5 + 2 * i))});
+        }
+        return list;
     }
 
     boolean lists(int type, int id) {
