@@ -91,11 +91,10 @@ public final class VmcDevices implements SmartcardChannelClient.Readers {
                     LOG.warn("no free channel id for channel type {}; device refused", type);
                     return false;
                 }
-                device = new PassthroughDevice(state, host, type, id, mainLoop, loop);
+                PassthroughDevice passthrough = new PassthroughDevice(state, host, type, id, mainLoop, loop);
+                state.onPortEvent(passthrough::portEvent);
+                device = passthrough;
                 announced = new ChannelId(type, id);
-                if (device instanceof PassthroughDevice p) {
-                    state.onPortEvent(p::portEvent);
-                }
             }
             default -> {
                 return false;
