@@ -247,6 +247,49 @@ class QemuVmcIT {
         System.out.println("QemuVmcIT: hot-plugged port reference " + reference + ", ours " + ours);
     }
 
+    // ---------------------------------------------------------------- a client that stops reading
+
+    /**
+     * A client floods QMP over the port and never reads the answers: QEMU's other monitor still answers at once,
+     * and the usbredir channel of the same session still says hello. Returns the QMP answer and the hello's type.
+     */
+    private List<String> stalledPortClient(boolean ours) throws Exception {
+        QemuBridgeIT.Run run = qemu(ours ? "stall-ours" : "stall-reference", ours,
+                "-chardev", "spiceport,id=qmpport,name=" + QMP_PORT, "-mon", "chardev=qmpport,mode=control",
+                "-device", "qemu-xhci", "-chardev", "spicevmc,name=usbredir,id=ur1", "-device", "usb-redir,chardev=ur1");
+        List<String> seen = new ArrayList<>();
+        try (RawVmcSession session = new RawVmcSession(run.port())) {
+            RawVmcSession.Channel port = session.link(PORT, 0, 0, 4096);
+            port.sendText("{\"execute\":\"qmp_capabilities\"}\n");
+            for (int i = 0; i < 30; i++) {
+                port.sendText("{\"execute\":\"query-qmp-schema\"}\n");
+            }
+            Thread.sleep(2000);
+            long t0 = System.nanoTime();
+            String status = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"query-status\"}");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 5000, "QMP took " + ms + " ms");
+            seen.add("qmp running: " + status.contains("\"running\": true"));
+            RawVmcSession.Channel usb = session.link(USBREDIR, 0, 0);
+            seen.add("usbredir hello type: " + ByteBuffer.wrap(usb.readBytes(12)).order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt(0));
+            return seen;
+        } catch (Throwable t) {
+            throw new AssertionError((ours ? "ours" : "reference") + ": " + t + " after " + seen
+                    + "\nQEMU stderr:\n" + stderr(run), t);
+        } finally {
+            end(run, ours);
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingHoldsBackOnlyItsPort() throws Exception {
+        List<String> reference = stalledPortClient(false);
+        List<String> ours = stalledPortClient(true);
+        assertEquals(List.of("qmp running: true", "usbredir hello type: 0"), reference);
+        assertEquals(reference, ours);
+    }
+
     // ---------------------------------------------------------------- usbredir
 
     /** usbredir: header u32 type, u32 length, u32 id (64-bit ids only once both hellos had the capability). */

@@ -76,7 +76,12 @@ final class RawVmcSession implements AutoCloseable {
 
     /** Links a channel of this session; fails unless the server says OK. */
     Channel link(int type, int id, int channelCaps) throws Exception {
-        RawSpiceClient c = new RawSpiceClient(port);
+        return link(type, id, channelCaps, -1);
+    }
+
+    /** Links a channel with a small socket receive buffer ({@code receiveBuffer} > 0): a slow client. */
+    Channel link(int type, int id, int channelCaps, int receiveBuffer) throws Exception {
+        RawSpiceClient c = new RawSpiceClient(receiveBuffer, port);
         linked.add(c);
         int result = c.link(sessionId, type, id, channelCaps, "");
         if (result != 0) {
