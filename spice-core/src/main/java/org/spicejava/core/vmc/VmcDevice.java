@@ -187,11 +187,11 @@ abstract sealed class VmcDevice permits PassthroughDevice, SmartcardDevice {
             do {
                 pumpAgain = false;
                 writeToDevice();
-                sendOutgoing();
                 if (running() && readFromHost()) {
                     pumpAgain = true;
                 }
-            } while (pumpAgain && ++rounds < PUMP_ROUNDS); // more is the next wakeup's or write's to do
+                sendOutgoing(); // what was read goes out in the same round: nothing waits for a next trigger
+            } while (pumpAgain && ++rounds < PUMP_ROUNDS); // reading more is the next wakeup's or write's to do
         } finally {
             pumping = false;
         }
