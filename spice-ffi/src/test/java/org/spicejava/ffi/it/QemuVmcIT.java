@@ -30,7 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <li>usbredir into QEMU's usb-redir: its hello comes out, ours goes in (LZ4-compressed) and QEMU answers it with
  * the device filter it was given;
  * <li>smartcard into ccid-card-passthru: VSC Init and ReaderAdd, ATRs good and bad, CardRemove, ReaderRemove, each
- * answered by the card's VSC_Error with the reader id the server assigns.
+ * answered by the card's VSC_Error with the reader id the server assigns;
+ * <li>the same QMP through spice-gtk's PortChannel (scripts/spice-port-client.py);
+ * <li>channel types and ids for two usbredir devices, two ports, the WebDAV port and a smartcard;
+ * <li>a port added and removed through QMP while a client is connected: announced, then its channel ends;
+ * <li>a client that floods a port and never reads: QEMU's other monitor and the usbredir channel go on.
  * </ul>
  */
 class QemuVmcIT {
@@ -200,6 +204,50 @@ class QemuVmcIT {
         assertTrue(schema.get(3).startsWith("reply 1 ") && Integer.parseInt(schema.get(3).split(" ")[2]) > 100_000,
                 schema.toString());
         assertTrue(schema.get(4).contains("\"status\": \"running\""), schema.toString());
+    }
+
+    // ---------------------------------------------------------------- which channels, with which ids
+
+    static final int WEBDAV = 11;
+
+    /** The sorted channel list of a QEMU with several spicevmc devices, and the WebDAV channel's PORT_INIT. */
+    private List<String> channelList(boolean ours) throws Exception {
+        QemuBridgeIT.Run run = qemu(ours ? "list-ours" : "list-reference", ours,
+                "-device", "qemu-xhci",
+                "-chardev", "spicevmc,name=usbredir,id=ur1", "-device", "usb-redir,chardev=ur1",
+                "-chardev", "spicevmc,name=usbredir,id=ur2", "-device", "usb-redir,chardev=ur2",
+                "-chardev", "spiceport,id=qmpport,name=" + QMP_PORT, "-mon", "chardev=qmpport,mode=control",
+                "-chardev", "spiceport,id=dav,name=org.spice-space.webdav.0",
+                "-chardev", "spiceport,id=other,name=org.example.other",
+                "-device", "usb-ccid", "-chardev", "spicevmc,id=ccid,name=smartcard",
+                "-device", "ccid-card-passthru,chardev=ccid");
+        List<String> seen = new ArrayList<>();
+        try (RawVmcSession session = new RawVmcSession(run.port())) {
+            seen.add(session.channels.stream().filter(c -> c[0] >= SMARTCARD).map(c -> c[0] + ":" + c[1]).sorted()
+                    .toList().toString());
+            RawVmcSession.Channel dav = session.link(WEBDAV, 0, CAP_LZ4);
+            assertEquals(RawVmcSession.MSG_PORT_INIT, dav.next());
+            ByteBuffer init = (ByteBuffer) dav.others.get(0)[1];
+            byte[] body = new byte[init.remaining()];
+            init.get(0, body);
+            seen.add("webdav init: " + new String(body, 9, body.length - 10, StandardCharsets.US_ASCII) + " opened="
+                    + body[8]);
+            return seen;
+        } catch (Throwable t) {
+            throw new AssertionError((ours ? "ours" : "reference") + ": " + t + " after " + seen
+                    + "\nQEMU stderr:\n" + stderr(run), t);
+        } finally {
+            end(run, ours);
+        }
+    }
+
+    @Test
+    void eachDeviceGetsTheReferencesChannelAndId() throws Exception {
+        List<String> reference = channelList(false);
+        List<String> ours = channelList(true);
+        assertEquals(List.of("[10:0, 10:1, 11:0, 8:0, 9:0, 9:1]", "webdav init: org.spice-space.webdav.0 opened=0"),
+                reference);
+        assertEquals(reference, ours);
     }
 
     // ---------------------------------------------------------------- a port added and removed at run time
