@@ -9,6 +9,8 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +266,137 @@ static int ensure_java(void)
     return java_ready;
 }
 
+/*
+ * QEMU runs some of its code on coroutine stacks of its own (QMP commands and their answers, for one), and calls
+ * us from there. The JVM knows each thread's stack; on a stack it does not know it may report a stack overflow
+ * (seen: spice_server_char_device_wakeup from the QMP dispatcher coroutine, QMP over a spiceport, when an answer
+ * waited). The char-device calls below are then made from a helper thread while the caller waits: their Java
+ * side only reads the bytes QEMU offers for the call (plain memory) and hands the rest to the main loop.
+ */
+/* Each thread's stack bounds, found once (thread keys rather than TLS variables: libc is our only dependency). */
+struct stack_bounds {
+    uintptr_t low, high;
+    int known;
+};
+static pthread_key_t stack_key;
+static int stack_key_ok;
+static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
+
+static void make_stack_key(void)
+{
+    stack_key_ok = pthread_key_create(&stack_key, free) == 0;
+    if (!stack_key_ok) {
+        log_line("%s", "no thread key for stack bounds; calls from coroutine stacks stay where they are");
+    }
+}
+
+static int on_thread_stack(void)
+{
+    uintptr_t here = (uintptr_t) __builtin_frame_address(0);
+    pthread_once(&stack_key_once, make_stack_key);
+    if (!stack_key_ok) {
+        return 1;
+    }
+    struct stack_bounds *b = pthread_getspecific(stack_key);
+    if (!b) {
+        pthread_attr_t attr;
+        void *addr;
+        size_t size;
+        b = calloc(1, sizeof(*b));
+        if (!b) {
+            return 1;
+        }
+        b->known = -1; /* unknown: calls stay on the caller's thread */
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+                b->low = (uintptr_t) addr;
+                b->high = (uintptr_t) addr + size;
+                b->known = 1;
+            }
+            pthread_attr_destroy(&attr);
+        }
+        if (pthread_setspecific(stack_key, b) != 0) {
+            free(b);
+            return 1;
+        }
+    }
+    return b->known < 0 || (here >= b->low && here < b->high);
+}
+
+static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
+static int helper_ok;
+static pthread_mutex_t helper_turn = PTHREAD_MUTEX_INITIALIZER; /* one call at a time */
+static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_cond = PTHREAD_COND_INITIALIZER;
+static void (*helper_fn)(void *);
+static void *helper_arg;
+static int helper_pending;
+
+static void *helper_main(void *unused)
+{
+    (void) unused;
+    pthread_mutex_lock(&helper_lock);
+    for (;;) {
+        while (!helper_pending) {
+            pthread_cond_wait(&helper_cond, &helper_lock);
+        }
+        pthread_mutex_unlock(&helper_lock);
+        helper_fn(helper_arg);
+        pthread_mutex_lock(&helper_lock);
+        helper_pending = 0;
+        pthread_cond_broadcast(&helper_cond);
+    }
+    return NULL;
+}
+
+static void start_helper(void)
+{
+    pthread_t thread;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the helper takes none of QEMU's signals */
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    helper_ok = pthread_create(&thread, &attr, helper_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (helper_ok) {
+        pthread_setname_np(thread, "spice-java-call");
+    } else {
+        log_line("%s", "cannot start the helper thread; calls from coroutine stacks stay where they are");
+    }
+}
+
+/* Runs fn(arg) on the thread's own stack: here, or on the helper thread while this one waits. */
+static void on_a_known_stack(void (*fn)(void *), void *arg)
+{
+    if (on_thread_stack()) {
+        fn(arg);
+        return;
+    }
+    pthread_once(&helper_once, start_helper);
+    if (!helper_ok) {
+        fn(arg);
+        return;
+    }
+    pthread_mutex_lock(&helper_turn);
+    pthread_mutex_lock(&helper_lock);
+    helper_fn = fn;
+    helper_arg = arg;
+    helper_pending = 1;
+    pthread_cond_broadcast(&helper_cond);
+    while (helper_pending) {
+        pthread_cond_wait(&helper_cond, &helper_lock);
+    }
+    pthread_mutex_unlock(&helper_lock);
+    pthread_mutex_unlock(&helper_turn);
+}
+
+/* These two are defined by hand below; the generated bodies get other, local names. */
+#define spice_server_char_device_wakeup direct_spice_server_char_device_wakeup
+#define spice_server_port_event direct_spice_server_port_event
+
 #define FN(ret, name, params, args, fallback)                   \
     SHIM_EXPORT ret name params                                 \
     {                                                           \
@@ -282,3 +415,32 @@ static int ensure_java(void)
 #include "exports.def"
 #undef FN
 #undef VFN
+#undef spice_server_char_device_wakeup
+#undef spice_server_port_event
+
+struct port_event_call {
+    SpiceCharDeviceInstance *sin;
+    uint8_t event;
+};
+
+static void wakeup_call(void *arg)
+{
+    direct_spice_server_char_device_wakeup(arg);
+}
+
+static void port_event_call(void *arg)
+{
+    struct port_event_call *c = arg;
+    direct_spice_server_port_event(c->sin, c->event);
+}
+
+SHIM_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
+{
+    on_a_known_stack(wakeup_call, sin);
+}
+
+SHIM_EXPORT void spice_server_port_event(SpiceCharDeviceInstance *sin, uint8_t event)
+{
+    struct port_event_call c = { sin, event };
+    on_a_known_stack(port_event_call, &c);
+}

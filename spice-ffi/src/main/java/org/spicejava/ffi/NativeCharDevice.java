@@ -62,7 +62,7 @@ final class NativeCharDevice implements CharDeviceHost {
         try {
             n = (int) INT_P_P_I.invokeExact(readFn, instance, readBuffer, len);
         } catch (Throwable t) {
-            throw new IllegalStateException("char device read failed", t);
+            throw new IllegalStateException("char device read failed: " + t, t);
         }
         if (n <= 0) {
             return 0;
@@ -86,7 +86,7 @@ final class NativeCharDevice implements CharDeviceHost {
         try {
             n = (int) INT_P_P_I.invokeExact(writeFn, instance, writeBuffer, len);
         } catch (Throwable t) {
-            throw new IllegalStateException("char device write failed", t);
+            throw new IllegalStateException("char device write failed: " + t, t);
         }
         if (n <= 0) {
             return 0;

@@ -1,6 +1,7 @@
 package org.spicejava.core.chardev;
 
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * One char device the host added (the reference's RedCharDevice): its subtype and port name, whether the guest
@@ -24,6 +25,8 @@ public final class CharDeviceState {
     private volatile boolean dataPending;
     private volatile int breaks;
     private volatile Runnable onWakeup = () -> { };
+    private volatile IntConsumer onPortEvent = e -> { };
+    private volatile Runnable onRunning = () -> { };
 
     public CharDeviceState(String subtype, String portName) {
         this.subtype = subtype;
@@ -40,6 +43,17 @@ public final class CharDeviceState {
 
     public void setRunning(boolean value) {
         running = value;
+        onRunning.run();
+    }
+
+    /** What runs after the VM started or stopped (the device's data path catches up). */
+    public void onRunning(Runnable handler) {
+        onRunning = handler;
+    }
+
+    /** What spice_server_port_event runs besides tracking the state: the port's channel hears every event. */
+    public void onPortEvent(IntConsumer handler) {
+        onPortEvent = handler;
     }
 
     public boolean running() {
@@ -61,8 +75,9 @@ public final class CharDeviceState {
         return dataPending;
     }
 
-    /** Returns false for an event number the protocol does not define. */
+    /** Returns false for an event number the protocol does not define (it is passed on all the same). */
     public boolean portEvent(int event) {
+        onPortEvent.accept(event);
         switch (event) {
             case PORT_EVENT_OPENED -> portOpen = true;
             case PORT_EVENT_CLOSED -> portOpen = false;

@@ -204,10 +204,14 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     /** CHANNELS_LIST: only channels that exist; sent after ATTACH_CHANNELS and again when the list changes. */
     public void sendChannelsList() {
+        sendChannelsList(channels.get());
+    }
+
+    /** CHANNELS_LIST of {@code list} only (a channel registered later, as the reference announces it). */
+    public void sendChannelsList(List<ChannelId> list) {
         if (!attached) {
             return;
         }
-        List<ChannelId> list = channels.get();
         ByteBuffer out = body(4 + 2 * list.size()).putInt(list.size());
         for (ChannelId c : list) {
             out.put((byte) c.type()).put((byte) c.id());

@@ -44,6 +44,8 @@ public final class SocketConnection {
     private boolean closed;
     private boolean writeWatched;
     private boolean delivering;
+    /** The reader holds input back (its consumer is full): the socket is not read until resumed. */
+    private boolean readPaused;
 
     public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
         this.fd = fd;
@@ -90,8 +92,7 @@ public final class SocketConnection {
         this.reader = firstReader;
         this.onClose = closeHandler;
         this.writeWatched = transport.wantsWritable(!output.isEmpty());
-        this.watch = loop.newWatch(fd, writeWatched ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ,
-                this::onEvents);
+        this.watch = loop.newWatch(fd, mask(), this::onEvents);
         if (input.position() > 0) {
             deliver();
         }
@@ -170,6 +171,33 @@ public final class SocketConnection {
         return queuedBytes;
     }
 
+    /**
+     * Stops or resumes reading the socket (the reference's block_read / unblock_read): a reader whose consumer is
+     * full pauses, so a peer that sends faster than the data is used waits in its own socket buffer. Messages
+     * already read are still delivered; pausing bounds what comes after them.
+     */
+    public void pauseReading(boolean paused) {
+        if (paused == readPaused || closed) {
+            readPaused = paused;
+            return;
+        }
+        readPaused = paused;
+        if (watch != null) {
+            watch.updateMask(mask());
+        }
+        if (!paused && !delivering && transport.hasBufferedInput()) {
+            readAvailable(); // a security layer's buffered bytes raise no socket event
+        }
+    }
+
+    public boolean readPaused() {
+        return readPaused;
+    }
+
+    private int mask() {
+        return (readPaused ? 0 : EventLoop.READ) | (writeWatched ? EventLoop.WRITE : 0);
+    }
+
     /** Queues bytes to send; a peer that lets more than the bound pile up is disconnected. */
     public void send(ByteBuffer data) {
         send(data, null);
@@ -205,7 +233,7 @@ public final class SocketConnection {
                 onWritten.run(); // not from flushes inside send(): a message being queued must not be interleaved
             }
         }
-        if ((events & EventLoop.READ) != 0 && !closed) {
+        if ((events & EventLoop.READ) != 0 && !closed && !readPaused) {
             readAvailable();
         }
     }
@@ -213,7 +241,7 @@ public final class SocketConnection {
     private void readAvailable() {
         int total = 0;
         // Bytes a security layer already took from the socket raise no socket event: deliver them now.
-        while (!closed && (total < READ_CHUNK || transport.hasBufferedInput())) {
+        while (!closed && !readPaused && (total < READ_CHUNK || transport.hasBufferedInput())) {
             if (!input.hasRemaining()) {
                 grow();
             }
@@ -300,7 +328,7 @@ public final class SocketConnection {
             boolean wantWrite = transport.wantsWritable(!output.isEmpty());
             if (wantWrite != writeWatched) {
                 writeWatched = wantWrite;
-                watch.updateMask(wantWrite ? EventLoop.READ | EventLoop.WRITE : EventLoop.READ);
+                watch.updateMask(mask());
             }
         }
     }

@@ -36,6 +36,7 @@ import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
 import org.spicejava.core.sasl.SaslLibrary;
 import org.spicejava.core.sasl.SaslLinks;
+import org.spicejava.core.vmc.VmcDevices;
 
 /**
  * One SPICE server (the reference's RedsState), the facade behind every spice_server_* export. Configuration,
@@ -64,6 +65,8 @@ public final class SpiceServer {
     private final List<QxlControl> displays = new ArrayList<>();
     private volatile MainDispatcher mainDispatcher;
     private final List<CharDeviceState> charDevices = new ArrayList<>();
+    /** The usbredir, port and smartcard devices and their channels. */
+    private final VmcDevices vmc = new VmcDevices(this::onMainLoop, () -> this.loop);
     /** Playback and record instances; clients link the first of each kind, as the reference's channel id 0. */
     private final List<SoundChannel> soundChannels = new CopyOnWriteArrayList<>();
     private EventLoop loop;
@@ -393,6 +396,9 @@ public final class SpiceServer {
         }
         CharDeviceState state = new CharDeviceState(subtype, portName);
         state.setRunning(vmRunning);
+        if (VmcDevices.handles(subtype) && !vmc.add(state, host)) {
+            return Optional.empty();
+        }
         charDevices.add(state);
         if ("vdagent".equals(subtype)) {
             agent = state;
@@ -456,6 +462,7 @@ public final class SpiceServer {
 
     public void removeCharDevice(CharDeviceState state) {
         charDevices.remove(state);
+        vmc.remove(state);
         if (agent == state) {
             agent = null;
             AgentDevice device = agentDevice();
@@ -482,6 +489,11 @@ public final class SpiceServer {
 
     public List<CharDeviceState> charDevices() {
         return List.copyOf(charDevices);
+    }
+
+    /** The spicevmc and smartcard devices and their channels. */
+    public VmcDevices vmc() {
+        return vmc;
     }
 
     private volatile int leds;

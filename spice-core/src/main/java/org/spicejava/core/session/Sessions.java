@@ -42,6 +42,8 @@ import org.spicejava.core.net.ws.WebSocketUpgrade;
 import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
+import org.spicejava.core.vmc.VmcClient;
+import org.spicejava.core.vmc.VmcDevices;
 
 /**
  * The client connections of one server (the reference's reds client handling): runs each accepted socket through
@@ -80,6 +82,11 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         server.onLeds(leds -> {
             if (session != null) {
                 session.inputs().forEach(c -> c.sendLeds(leds));
+            }
+        });
+        server.vmc().onNewChannel(id -> {
+            if (session != null) {
+                session.main().sendChannelsList(List.of(id));
             }
         });
     }
@@ -166,6 +173,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             case ChannelType.DISPLAY -> new int[] {DisplayMessages.SERVER_CAPS};
             case ChannelType.PLAYBACK, ChannelType.RECORD ->
                     server.soundChannel(type).map(c -> new int[] {c.caps()}).orElse(new int[0]);
+            case ChannelType.SMARTCARD, ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV ->
+                    VmcDevices.caps(type);
             default -> new int[0];
         };
     }
@@ -196,6 +205,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         for (int type : new int[] {ChannelType.PLAYBACK, ChannelType.RECORD}) {
             server.soundChannel(type).ifPresent(c -> list.add(new MainChannelClient.ChannelId(type, 0)));
         }
+        list.addAll(server.vmc().channels());
         return list;
     }
 
@@ -402,6 +412,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                         () -> server.config().playbackCompression(), server::multimediaTime);
                 case ChannelType.RECORD -> new RecordChannelClient(retarget(connection), message,
                         (RecordChannel) server.soundChannel(ChannelType.RECORD).orElseThrow());
+                case ChannelType.SMARTCARD, ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV ->
+                        server.vmc().link(retarget(connection), message,
+                                server.network().peerAddress(connection.fd()) != null).orElseThrow();
                 default -> throw new IllegalStateException("listed channel without implementation");
             };
             owner.add(channel, id, channel::close);
@@ -409,6 +422,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 owner.remove(channel);
                 if (channel instanceof SoundChannelClient sound) {
                     sound.closed(reason);
+                } else if (channel instanceof VmcClient vmc) {
+                    vmc.closed(reason);
                 }
             });
         }

@@ -33,10 +33,31 @@ public final class FakeSocket implements NetworkStack, EventLoop {
         return c;
     }
 
-    /** Delivers {@code data} as reads of at most {@code chunk} bytes, one readiness event each. */
+    /**
+     * Delivers {@code data} as reads of at most {@code chunk} bytes, one readiness event each. Bytes a paused
+     * connection leaves unread stay in the socket, ahead of later ones, until {@link #readable}.
+     */
     public void receive(byte[] data, int chunk) {
         for (int at = 0; at < data.length && !closed; at += chunk) {
-            incoming = ByteBuffer.wrap(data, at, Math.min(chunk, data.length - at));
+            append(data, at, Math.min(chunk, data.length - at));
+            watch.accept(READ);
+        }
+    }
+
+    private void append(byte[] data, int offset, int length) {
+        ByteBuffer more = ByteBuffer.allocate(incoming.remaining() + length);
+        more.put(incoming).put(data, offset, length).flip();
+        incoming = more;
+    }
+
+    /** Bytes sent by the client that the connection has not read (it paused reading). */
+    public int unread() {
+        return incoming.remaining();
+    }
+
+    /** A readiness event for bytes still unread (the loop's watch fires again once reading resumes). */
+    public void readable() {
+        if (!closed && incoming.hasRemaining()) {
             watch.accept(READ);
         }
     }
