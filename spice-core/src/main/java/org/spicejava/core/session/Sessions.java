@@ -354,6 +354,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 id = random.nextInt();
             }
             result(LinkError.OK);
+            if (connection.closed()) { // the reply's write failed (the peer went): link nothing, report nothing
+                LOG.info("fd {}: closed as its link was accepted", connection.fd());
+                return;
+            }
             // The reference tests the network of every client but those on a unix socket (no peer address).
             NetworkEstimate network = new NetworkEstimate();
             boolean overNetwork = server.network().peerAddress(connection.fd()) != null;
@@ -395,18 +399,17 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 return;
             }
             result(LinkError.OK);
+            if (connection.closed()) { // the reply's write failed (the peer went): link nothing, report nothing
+                LOG.info("fd {}: closed as its link was accepted", connection.fd());
+                return;
+            }
             ClientSession owner = session;
             if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
                 linkToWorker(owner, id, connection, message);
                 return;
             }
             ChannelClient channel = switch (message.channelType()) {
-                case ChannelType.INPUTS -> {
-                    if (!connection.secure()) {
-                        owner.main().sendNotify("keyboard channel is insecure"); // as the reference warns
-                    }
-                    yield new InputsChannelClient(retarget(connection), message, server);
-                }
+                case ChannelType.INPUTS -> new InputsChannelClient(retarget(connection), message, server);
                 case ChannelType.PLAYBACK -> new PlaybackChannelClient(retarget(connection), message,
                         (PlaybackChannel) server.soundChannel(ChannelType.PLAYBACK).orElseThrow(),
                         () -> server.config().playbackCompression(), server::multimediaTime);
@@ -426,6 +429,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                     vmc.closed(reason);
                 }
             });
+            // After the channel joined its session: a failing write here closes the session with it.
+            if (channel instanceof InputsChannelClient && !connection.secure() && session == owner) {
+                owner.main().sendNotify("keyboard channel is insecure"); // as the reference warns
+            }
         }
 
         /** Display and cursor channels live on their QXL instance's worker thread; events stay on this one. */

@@ -35,6 +35,8 @@ class SessionsSaslTest {
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         ByteBuffer incoming = ByteBuffer.allocate(0);
         boolean clientClosed;
+        /** The client went away: every write fails as on a reset socket. */
+        boolean failWrites;
         int nextFd = 100;
 
         void clientSends(byte[] bytes) {
@@ -88,7 +90,10 @@ class SessionsSaslTest {
         }
 
         @Override
-        public int write(int fd, ByteBuffer src) {
+        public int write(int fd, ByteBuffer src) throws java.io.IOException {
+            if (failWrites) {
+                throw new java.io.IOException("Broken pipe");
+            }
             byte[] b = new byte[src.remaining()];
             src.get(b);
             written.writeBytes(b);
