@@ -361,6 +361,7 @@ public final class SpiceServer {
         worker.start(compressionLevel());
         worker.setImageCompression(config.imageCompression());
         worker.setWanCompression(config.jpegCompression(), config.zlibGlzCompression());
+        worker.setStreamingVideo(config.streamingVideo());
         if (vmRunning) {
             control.start();
         }
@@ -706,6 +707,7 @@ public final class SpiceServer {
         displays.forEach(d -> {
             d.worker().setCompressionLevel(level);
             d.worker().setImageCompression(images);
+            d.worker().setStreamingVideo(config.streamingVideo());
         });
     }
 
