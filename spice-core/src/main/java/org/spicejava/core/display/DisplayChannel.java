@@ -189,7 +189,11 @@ public final class DisplayChannel {
             return null;
         }
         long now = clock.getAsLong();
-        VideoStreams.Frame f = jpeg() == null ? null : streams.frame(d, now);
+        VideoStreams.Frame f = streams.frame(d, now);
+        if (f != null && f.created() && jpeg() == null) { // no codec on this host: nothing streams
+            streams.remove(f.stream());
+            f = null;
+        }
         for (VideoStreams.Stream s : streams.touching(d.bbox())) {
             if (f != null && f.stream() == s) {
                 continue;

@@ -109,14 +109,7 @@ public final class DisplayWorker {
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
             display.useJpeg(jpegCodec);
-            WorkerLoop.Timer streamTimer = loop.newTimer(() -> {
-                long next = display.streamTimeout();
-                if (next > 0) {
-                    streamTimerRef.start(next);
-                }
-            });
-            streamTimerRef = streamTimer;
-            display.useStreamTimer(streamTimer::start);
+            display.useStreamTimer(ms -> streamTimer().start(ms));
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
@@ -250,6 +243,19 @@ public final class DisplayWorker {
                 c.close(reason);
             }
         });
+    }
+
+    /** The stream timeout timer, made when the first stream starts. Worker thread. */
+    private WorkerLoop.Timer streamTimer() {
+        if (streamTimerRef == null) {
+            streamTimerRef = loop.newTimer(() -> {
+                long next = display.streamTimeout();
+                if (next > 0) {
+                    streamTimerRef.start(next);
+                }
+            });
+        }
+        return streamTimerRef;
     }
 
     /** Tells the device a new compression level, on the worker as every device callback. Any thread. */
