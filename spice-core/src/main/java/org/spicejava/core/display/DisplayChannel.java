@@ -167,7 +167,7 @@ public final class DisplayChannel {
                 MemorySegment copy = lease.allocate(4L * area.width() * area.height(), 8);
                 primary.copyTo(area, copy);
                 broadcast(DisplayMessages.copy(0, area, new Bitmap(area.width(), area.height(), copy,
-                        primary.hasAlpha()), lease));
+                        primary.hasAlpha()), lease).lossless(true)); // as dcc_add_surface_area_image, no JPEG
             }
         }
         broadcast(DisplayMessages.streamDestroy(s.id));

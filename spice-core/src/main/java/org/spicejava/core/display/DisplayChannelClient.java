@@ -229,7 +229,7 @@ public final class DisplayChannelClient extends ChannelClient {
         }
         try {
             return DisplayMessages.draw(m.drawable(), null,
-                    new DisplayMessages.Coding(images, setting, m.memory(), pixmaps)).parts();
+                    new DisplayMessages.Coding(images, setting, m.memory(), pixmaps, m.lossless())).parts();
         } catch (RuntimeException e) { // an encoder bug costs this image its compression, nothing else
             LOG.error("display {}: image encoding failed; sent uncompressed", display.id(), e);
             return null;

@@ -89,6 +89,7 @@ public final class DisplayMessages {
         private int refs = 1;
         /** Set when this draw is a frame of a video stream: clients that know the stream get it as STREAM_DATA. */
         private StreamFrame frame;
+        private boolean lossless;
 
         Message(int type, ByteBuffer[] parts, AutoCloseable owner) {
             this(type, parts, owner, null);
@@ -139,6 +140,16 @@ public final class DisplayMessages {
 
         StreamFrame frame() {
             return frame;
+        }
+
+        /** True for the picture that replaces an ended stream: it must reach every client losslessly. */
+        boolean lossless() {
+            return lossless;
+        }
+
+        Message lossless(boolean value) {
+            lossless = value;
+            return this;
         }
 
         void frame(StreamFrame value) {
@@ -267,7 +278,11 @@ public final class DisplayMessages {
      * How one client's copy of a draw writes its bitmaps: through that client's encoder, with payload memory from
      * the message's own lease (it lives until the message is sent), and its pixmap cache (null: none).
      */
-    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache) {
+    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache,
+                  boolean lossless) {
+        Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache) {
+            this(encoder, serverSetting, memory, cache, false);
+        }
     }
 
     /** INVAL_LIST: u16 count, then {u8 type, u64 id} per pixmap the client drops. */
@@ -471,7 +486,7 @@ public final class DisplayMessages {
                 return w -> w.u64(cached).u8(IMAGE_FROM_CACHE).u8(0).u32(b.width()).u32(b.height());
             }
             ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory(),
-                    lossyAllowed);
+                    lossyAllowed && !coding.lossless());
             if (cacheable && (e == null || !e.lossy()) && cache.add(b.cacheId(), (long) b.width() * b.height())) {
                 id = b.cacheId();
                 flags = IMAGE_CACHE_ME;

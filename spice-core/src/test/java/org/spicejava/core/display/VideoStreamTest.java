@@ -269,6 +269,26 @@ class VideoStreamTest {
         assertEquals(DisplayMessages.MSG_DRAW_COPY, sent().getLast().type(), "a new copy is an image again");
     }
 
+    @Test
+    void theUpgradeIsLosslessEvenWhereJpegIsInForce() {
+        connect(VideoStreams.ALL, 0);
+        display.setImageCompression(ImageEncoder.AUTO_LZ);
+        display.setWanCompression(WanCompression.ALWAYS, WanCompression.NEVER);
+        frames(0, 22);
+        now += 1_100_000_000L;
+        display.streamTimeout();
+        ack();
+        List<Sent> s = sent();
+        assertEquals(ImageEncoder.IMAGE_JPEG, imageType(s.getFirst().body()), "photo-like copies go JPEG here");
+        Sent upgrade = s.get(s.size() - 2);
+        assertEquals(DisplayMessages.MSG_DRAW_COPY, upgrade.type());
+        assertEquals(ImageEncoder.IMAGE_QUIC, imageType(upgrade.body()), "the upgrade is not");
+    }
+
+    private static int imageType(ByteBuffer copy) {
+        return copy.get(copy.getInt(21) + 8);
+    }
+
     /** The upgrade's image is a raw top-down 32-bit bitmap with the last frame's pixels. */
     private static void assertUpgradeIsTheLastFrame(ByteBuffer copy, Bitmap last) {
         int at = copy.getInt(21);
