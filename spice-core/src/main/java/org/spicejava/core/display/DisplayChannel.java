@@ -464,6 +464,9 @@ public final class DisplayChannel {
             }
         }
         out.addAll(contents);
+        for (VideoStreams.Stream st : streams.all()) { // dcc_create_all_streams: live streams go on for this client
+            out.add(DisplayMessages.streamCreate(st.id, st.width, st.height, st.dest, st.clip));
+        }
         if (primary() != null) {
             out.add(DisplayMessages.monitorsConfig(monitors()));
             out.add(DisplayMessages.empty(DisplayMessages.MSG_MARK));

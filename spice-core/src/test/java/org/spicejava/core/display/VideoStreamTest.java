@@ -270,6 +270,38 @@ class VideoStreamTest {
     }
 
     @Test
+    void aClientThatConnectsDuringAStreamIsToldOfItAndGetsItsFrames() {
+        display.useJpeg(FakeJpeg::new);
+        display.useClock(() -> now);
+        display.useStreamTimer(timerRequests::add);
+        display.setImageCompression(ImageEncoder.OFF);
+        display.setStreamingVideo(VideoStreams.ALL);
+        display.create(new Surface(0, SIDE, SIDE, Surface.FMT_32_XRGB, 4 * SIDE, primary, true));
+        for (int i = 0; i < 22; i++) { // no client yet: the stream starts all the same
+            now += FRAME_NS;
+            display.draw(new Drawable(0, 0, BOX, null, new DrawOp.Copy(gradient(100, 100, i), Rect.ofSize(100, 100),
+                    DrawOp.ROPD_OP_PUT, 1, Mask.NONE, false), 0), display.pixels().lease());
+        }
+        assertEquals(1, display.liveStreams());
+        run = ChannelFuzzing.run(ChannelFuzzing.seed(true, 64, Msg.of(ChannelClient.MSGC_ACK_SYNC, b -> b.putInt(1))),
+                ChannelType.DISPLAY, new int[] {0}, (connection, link) -> {
+                    DisplayChannelClient client = new DisplayChannelClient(connection, link, display,
+                            new GlzWindow());
+                    display.addClient(client);
+                    return client;
+                });
+        frames(22, 2);
+        List<Sent> all = new ArrayList<>();
+        new MessageFramer(true, Integer.MAX_VALUE).decode(ByteBuffer.wrap(run.socket().written()),
+                (type, body) -> all.add(new Sent(type, body)));
+        List<Integer> t = types(all);
+        assertTrue(t.indexOf(DisplayMessages.MSG_STREAM_CREATE) < t.indexOf(DisplayMessages.MSG_MARK),
+                "the stream comes with the screen: " + t);
+        assertEquals(List.of(DisplayMessages.MSG_STREAM_DATA, DisplayMessages.MSG_STREAM_DATA),
+                t.subList(t.size() - 2, t.size()));
+    }
+
+    @Test
     void theUpgradeIsLosslessEvenWhereJpegIsInForce() {
         connect(VideoStreams.ALL, 0);
         display.setImageCompression(ImageEncoder.AUTO_LZ);
