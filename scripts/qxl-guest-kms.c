@@ -8,6 +8,9 @@
  *   - back to fbcon's framebuffer and mode (the primary surface is recreated at 1024x768 again).
  * Then it stays in the background holding the device open, so the cursor stays set; it prints one "KMS ..." line
  * per step on stdout and "KMS done" when the screen is fbcon's again.
+ * With "animate SECONDS" it instead shows a framebuffer of its own at fbcon's mode and redraws a 320x240 photo-like
+ * region (smooth gradients that move) 25 times a second for SECONDS, each frame a dirty rectangle (a DRAW_COPY of
+ * the same box: a video stream for the server), then shows fbcon's framebuffer again and prints "KMS animate done".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +78,42 @@ static void fill(struct buffer *b, uint32_t x0, uint32_t y0, uint32_t w, uint32_
     }
 }
 
-int main(void)
+static int animate(struct drm_mode_crtc *saved, uint32_t *connectors, int seconds)
+{
+    struct buffer screen = dumb(saved->mode.hdisplay, saved->mode.vdisplay, 1);
+    fill(&screen, 0, 0, screen.width, screen.height, 0xff203040);
+    struct drm_mode_crtc mode = {.crtc_id = saved->crtc_id, .fb_id = screen.fb,
+                                 .set_connectors_ptr = (uintptr_t) connectors, .count_connectors = 1,
+                                 .mode = saved->mode, .mode_valid = 1};
+    xioctl(DRM_IOCTL_MODE_SETCRTC, &mode, "SETCRTC animate");
+    printf("KMS animate start %ux%u\n", screen.width, screen.height);
+    fflush(stdout);
+    const uint32_t x0 = 100, y0 = 80, w = 320, h = 240;
+    int frames = seconds * 25;
+    for (int t = 0; t < frames; t++) {
+        for (uint32_t y = 0; y < h; y++) {
+            uint32_t *row = screen.pixels + (y0 + y) * (screen.pitch / 4) + x0;
+            for (uint32_t x = 0; x < w; x++) {
+                uint32_t r = (x + 4 * t) & 0xff, g = (y + 2 * t) & 0xff, b = ((x + y) / 2 + t) & 0xff;
+                row[x] = 0xff000000 | r << 16 | g << 8 | b;
+            }
+        }
+        struct drm_clip_rect clip = {.x1 = x0, .y1 = y0, .x2 = x0 + w, .y2 = y0 + h};
+        struct drm_mode_fb_dirty_cmd dirty = {.fb_id = screen.fb, .num_clips = 1, .clips_ptr = (uintptr_t) &clip};
+        xioctl(DRM_IOCTL_MODE_DIRTYFB, &dirty, "DIRTYFB");
+        usleep(40000);
+    }
+    sleep(2); /* the motion stops: the server ends its stream */
+    struct drm_mode_crtc back = {.crtc_id = saved->crtc_id, .fb_id = saved->fb_id,
+                                 .set_connectors_ptr = (uintptr_t) connectors, .count_connectors = 1,
+                                 .mode = saved->mode, .mode_valid = saved->mode_valid};
+    xioctl(DRM_IOCTL_MODE_SETCRTC, &back, "SETCRTC back");
+    printf("KMS animate done %d frames\n", frames);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -101,6 +139,9 @@ int main(void)
     xioctl(DRM_IOCTL_MODE_GETCRTC, &saved, "GETCRTC");
     printf("KMS crtc %u fb %u mode %ux%u connector %u\n", saved.crtc_id, saved.fb_id, saved.mode.hdisplay,
            saved.mode.vdisplay, connectors[0]);
+    if (argc > 2 && strcmp(argv[1], "animate") == 0) {
+        return animate(&saved, connectors, atoi(argv[2]));
+    }
 
     struct drm_mode_modeinfo modes[64];
     struct drm_mode_get_connector conn = {.connector_id = connectors[0]};

@@ -44,6 +44,11 @@ public final class DisplayChannel {
     /** This worker's JPEG encoder, shared by its clients (all encode on this thread), once opened. */
     private JpegEncoder jpeg;
     private boolean jpegOpened;
+    private final VideoStreams streams = new VideoStreams();
+    /** Monotonic nanoseconds; tests drive it. */
+    private java.util.function.LongSupplier clock = System::nanoTime;
+    /** Asks the worker for a {@link #streamTimeout} call after this many milliseconds. */
+    private java.util.function.LongConsumer streamTimer = ms -> { };
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -105,6 +110,119 @@ public final class DisplayChannel {
             jpeg.close();
             jpeg = null;
         }
+    }
+
+    /** spice_server_set_streaming_video (1 off, 2 all, 3 filter); turning it off ends live streams. */
+    public void setStreamingVideo(int mode) {
+        streams.mode(mode);
+        if (mode == VideoStreams.OFF) {
+            stopStreams(true);
+        }
+    }
+
+    void useClock(java.util.function.LongSupplier nanos) {
+        clock = nanos;
+    }
+
+    void useStreamTimer(java.util.function.LongConsumer millis) {
+        streamTimer = millis;
+    }
+
+    /** The multimedia time of a frame sent now (the same clock as the main channel's MULTI_MEDIA_TIME). */
+    private int mmTime() {
+        return (int) (clock.getAsLong() / 1_000_000L);
+    }
+
+    /**
+     * Ends streams that got no frame for a second (video_stream_timeout), each with a lossless picture of its area.
+     * Returns milliseconds until the next check is due, or -1 when no stream is live.
+     */
+    public long streamTimeout() {
+        long now = clock.getAsLong();
+        for (VideoStreams.Stream s : streams.timedOut(now)) {
+            stopStream(s, true);
+        }
+        long left = streams.untilNextTimeout(now);
+        return left < 0 ? -1 : Math.max(1, left / 1_000_000L + 1);
+    }
+
+    /** Live stream count (tests). */
+    int liveStreams() {
+        return streams.all().size();
+    }
+
+    /**
+     * Ends a stream as the reference detaches one gracefully: an empty clip stops the client playing it, the
+     * current picture of its area goes as a lossless copy (when {@code upgrade}), then STREAM_DESTROY.
+     */
+    private void stopStream(VideoStreams.Stream s, boolean upgrade) {
+        streams.remove(s);
+        broadcast(DisplayMessages.streamClip(s.id, List.of()));
+        Surface primary = primary();
+        if (upgrade && primary != null && primary.renderable() && !clients.isEmpty()) {
+            drawDeferred();
+            Rect area = s.dest.intersect(primary.bounds());
+            if (!area.isEmpty()) {
+                PixelPool.Lease lease = pixels.lease();
+                MemorySegment copy = lease.allocate(4L * area.width() * area.height(), 8);
+                primary.copyTo(area, copy);
+                broadcast(DisplayMessages.copy(0, area, new Bitmap(area.width(), area.height(), copy,
+                        primary.hasAlpha()), lease).lossless(true)); // as dcc_add_surface_area_image, no JPEG
+            }
+        }
+        broadcast(DisplayMessages.streamDestroy(s.id));
+    }
+
+    private void stopStreams(boolean upgrade) {
+        for (VideoStreams.Stream s : streams.all()) {
+            stopStream(s, upgrade);
+        }
+    }
+
+    /**
+     * Stream bookkeeping for a drawable about to be drawn (before it is): returns the frame it is of a stream, or
+     * null. Other drawables over a stream clip it when they only paint (streams_update_visible_region), and end it
+     * with an upgrade when they read what is below (video_stream_detach_behind).
+     */
+    private DisplayMessages.StreamFrame streamFrame(Drawable d) {
+        if (streams.mode() == VideoStreams.OFF || d.surfaceId() != 0) {
+            return null;
+        }
+        long now = clock.getAsLong();
+        VideoStreams.Frame f = streams.frame(d, now);
+        if (f != null && f.created() && jpeg() == null) { // no codec on this host: nothing streams
+            streams.remove(f.stream());
+            f = null;
+        }
+        for (VideoStreams.Stream s : streams.touching(d.bbox())) {
+            if (f != null && f.stream() == s) {
+                continue;
+            }
+            if (DisplayMessages.isOpaqueCover(d)) {
+                s.clip = VideoStreams.subtract(s.clip, d.bbox());
+                broadcast(DisplayMessages.streamClip(s.id, s.clip));
+            } else {
+                stopStream(s, true);
+            }
+        }
+        if (f == null) {
+            return null;
+        }
+        VideoStreams.Stream s = f.stream();
+        if (f.created()) {
+            broadcast(DisplayMessages.streamCreate(s.id, s.width, s.height, s.dest, s.clip));
+            streamTimer.accept(VideoStreams.TIMEOUT / 1_000_000L);
+        } else {
+            List<Rect> clip = new ArrayList<>(VideoStreams.subtract(s.clip, d.bbox()));
+            clip.add(d.bbox());
+            if (!new java.util.HashSet<>(clip).equals(new java.util.HashSet<>(s.clip))) {
+                s.clip = List.copyOf(clip);
+                broadcast(DisplayMessages.streamClip(s.id, s.clip));
+            }
+        }
+        Rect src = ((DrawOp.Copy) d.op()).srcArea();
+        boolean sized = src.width() != s.width || src.height() != s.height || !d.bbox().equals(s.dest);
+        return new DisplayMessages.StreamFrame(s.id, src.width(), src.height(), d.bbox(), sized, mmTime());
     }
 
     /** The surface with this id, or null. */
@@ -179,6 +297,9 @@ public final class DisplayChannel {
         if (surface(surfaceId) == null) {
             throw new QxlException("destroy of surface " + surfaceId + " that does not exist");
         }
+        if (surfaceId == 0) {
+            stopStreams(false);
+        }
         surfaces[surfaceId] = null;
         dropDeferred(surfaceId);
         if (surfaceId == 0) {
@@ -213,6 +334,13 @@ public final class DisplayChannel {
             throw new QxlException("bbox " + d.bbox() + " outside surface " + d.surfaceId() + " ("
                     + target.width() + "x" + target.height() + ")");
         }
+        DisplayMessages.StreamFrame frame;
+        try {
+            frame = streamFrame(d);
+        } catch (RuntimeException e) {
+            images.close();
+            throw e;
+        }
         try {
             if (DisplayMessages.isOpaqueCover(d) && target.renderable()) {
                 defer(target, d, images);
@@ -231,6 +359,7 @@ public final class DisplayChannel {
         DisplayMessages.Message message;
         try {
             message = DisplayMessages.draw(d, images);
+            message.frame(frame);
         } catch (RuntimeException e) {
             images.close();
             throw e;
@@ -335,6 +464,9 @@ public final class DisplayChannel {
             }
         }
         out.addAll(contents);
+        for (VideoStreams.Stream st : streams.all()) { // dcc_create_all_streams: live streams go on for this client
+            out.add(DisplayMessages.streamCreate(st.id, st.width, st.height, st.dest, st.clip));
+        }
         if (primary() != null) {
             out.add(DisplayMessages.monitorsConfig(monitors()));
             out.add(DisplayMessages.empty(DisplayMessages.MSG_MARK));

@@ -49,6 +49,10 @@ public final class DisplayChannelClient extends ChannelClient {
     private PixmapCache pixmaps;
     /** The guest reset its image ids: the client drops its pixmaps before the next message. */
     private boolean pixmapsReset;
+    /** Streams this client was told of (STREAM_CREATE sent, no STREAM_DESTROY yet); frames of others go as draws. */
+    private final java.util.Set<Integer> streams = new java.util.HashSet<>();
+    /** JPEG quality of stream frames (the reference's MJPEG encoder adapts it to the bit rate; fixed here). */
+    static final int STREAM_QUALITY = 70;
 
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
@@ -105,6 +109,10 @@ public final class DisplayChannelClient extends ChannelClient {
         while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
             if (pending.isEmpty() && resync) {
                 resync = false;
+                if (!streams.isEmpty()) { // what it still plays of streams whose end was dropped with the queue
+                    streams.clear();
+                    sendCounted(DisplayMessages.MSG_STREAM_DESTROY_ALL, ByteBuffer.allocate(0));
+                }
                 pending.addAll(display.stateMessages(clientSurfaces));
             }
             DisplayMessages.Message m = pending.poll();
@@ -116,6 +124,18 @@ public final class DisplayChannelClient extends ChannelClient {
                     && !link.hasChannelCap(DisplayMessages.CAP_MONITORS_CONFIG)) {
                 m.release();
                 continue; // a client without the capability would not understand it
+            }
+            if (!streamKnown(m)) {
+                m.release();
+                continue;
+            }
+            if (m.frame() != null && streams.contains(m.frame().streamId())) {
+                ByteBuffer[] data = frameFor(m);
+                if (data != null) {
+                    sendCounted(m.frame().sized() ? DisplayMessages.MSG_STREAM_DATA_SIZED
+                            : DisplayMessages.MSG_STREAM_DATA, data, m::release);
+                    continue;
+                }
             }
             if (pixmapsReset) {
                 pixmapsReset = false;
@@ -129,6 +149,50 @@ public final class DisplayChannelClient extends ChannelClient {
                 sendCounted(DisplayMessages.MSG_INVAL_LIST, DisplayMessages.invalList(dropped));
             }
             sendCounted(m.type(), own != null ? own : m.parts(), m::release);
+        }
+    }
+
+    /**
+     * Tracks the streams this client knows; false for a clip or destroy of a stream it was never told of (it
+     * joined, or resynchronised, after the stream started), which is then not sent.
+     */
+    private boolean streamKnown(DisplayMessages.Message m) {
+        switch (m.type()) {
+            case DisplayMessages.MSG_STREAM_CREATE -> streams.add(m.head().getInt(4));
+            case DisplayMessages.MSG_STREAM_CLIP -> {
+                return streams.contains(m.head().getInt(0));
+            }
+            case DisplayMessages.MSG_STREAM_DESTROY -> {
+                return streams.remove(m.head().getInt(0));
+            }
+            default -> { }
+        }
+        return true;
+    }
+
+    /**
+     * A stream frame as STREAM_DATA (STREAM_DATA_SIZED when its size or box differ from the stream's and the
+     * client has SIZED_STREAM) for this client; null when it goes as the plain draw instead: no JPEG codec, a
+     * sized frame for a client without the capability, or a refused image (red_marshall_stream_data).
+     */
+    private ByteBuffer[] frameFor(DisplayMessages.Message m) {
+        DisplayMessages.StreamFrame f = m.frame();
+        if (f.sized() && !link.hasChannelCap(DisplayMessages.CAP_SIZED_STREAM)) {
+            return null;
+        }
+        org.spicejava.core.compress.JpegEncoder jpeg = display.jpeg();
+        if (jpeg == null || m.memory() == null
+                || !(m.drawable().op() instanceof org.spicejava.core.display.draw.DrawOp.Copy c)
+                || !(c.src() instanceof org.spicejava.core.display.draw.Bitmap b)) {
+            return null;
+        }
+        try {
+            java.lang.foreign.MemorySegment data = jpeg.encode(VideoStreams.crop(b, c.srcArea(), m.memory()),
+                    STREAM_QUALITY, m.memory());
+            return data == null ? null : DisplayMessages.streamData(f, data);
+        } catch (RuntimeException e) {
+            LOG.error("display {}: stream frame encoding failed; sent as a draw", display.id(), e);
+            return null;
         }
     }
 
@@ -165,7 +229,7 @@ public final class DisplayChannelClient extends ChannelClient {
         }
         try {
             return DisplayMessages.draw(m.drawable(), null,
-                    new DisplayMessages.Coding(images, setting, m.memory(), pixmaps)).parts();
+                    new DisplayMessages.Coding(images, setting, m.memory(), pixmaps, m.lossless())).parts();
         } catch (RuntimeException e) { // an encoder bug costs this image its compression, nothing else
             LOG.error("display {}: image encoding failed; sent uncompressed", display.id(), e);
             return null;
@@ -222,7 +286,13 @@ public final class DisplayChannelClient extends ChannelClient {
                             preferred);
                 }
             }
-            case MSGC_STREAM_REPORT, MSGC_GL_DRAW_DONE, MSGC_PREFERRED_VIDEO_CODEC_TYPE -> {
+            case MSGC_STREAM_REPORT -> {
+                if (body.remaining() >= 32) { // stream_id, unique_id, start/end mm time, frames, drops, delay, audio
+                    LOG.debug("display {}: stream {} report: {} frames, {} dropped, last delay {} ms", display.id(),
+                            body.getInt(0), body.getInt(16), body.getInt(20), body.getInt(24));
+                }
+            }
+            case MSGC_GL_DRAW_DONE, MSGC_PREFERRED_VIDEO_CODEC_TYPE -> {
                 // no streams and no GL scanout are sent, so these carry nothing we act on
             }
             default -> {

@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,6 +27,17 @@ public final class DisplayMessages {
     public static final int MSG_INVAL_LIST = 105;
     public static final int MSG_INVAL_ALL_PIXMAPS = 106;
     public static final int MSG_INVAL_ALL_PALETTES = 108;
+    public static final int MSG_STREAM_CREATE = 122;
+    public static final int MSG_STREAM_DATA = 123;
+    public static final int MSG_STREAM_CLIP = 124;
+    public static final int MSG_STREAM_DESTROY = 125;
+    public static final int MSG_STREAM_DESTROY_ALL = 126;
+    public static final int MSG_STREAM_DATA_SIZED = 316;
+    /** SPICE_DISPLAY_CAP_SIZED_STREAM: the client takes frames of another size or box than the stream's. */
+    public static final int CAP_SIZED_STREAM = 0;
+    /** SPICE_VIDEO_CODEC_TYPE_MJPEG and SPICE_STREAM_FLAGS_TOP_DOWN. */
+    static final int CODEC_MJPEG = 1;
+    static final int STREAM_TOP_DOWN = 1;
     public static final int MSG_DRAW_FILL = 302;
     public static final int MSG_DRAW_OPAQUE = 303;
     public static final int MSG_DRAW_COPY = 304;
@@ -75,6 +87,9 @@ public final class DisplayMessages {
         private final AutoCloseable owner;
         private final Drawable drawable;
         private int refs = 1;
+        /** Set when this draw is a frame of a video stream: clients that know the stream get it as STREAM_DATA. */
+        private StreamFrame frame;
+        private boolean lossless;
 
         Message(int type, ByteBuffer[] parts, AutoCloseable owner) {
             this(type, parts, owner, null);
@@ -123,6 +138,24 @@ public final class DisplayMessages {
             return size;
         }
 
+        StreamFrame frame() {
+            return frame;
+        }
+
+        /** True for the picture that replaces an ended stream: it must reach every client losslessly. */
+        boolean lossless() {
+            return lossless;
+        }
+
+        Message lossless(boolean value) {
+            lossless = value;
+            return this;
+        }
+
+        void frame(StreamFrame value) {
+            frame = value;
+        }
+
         /** The fixed part (little-endian). */
         public ByteBuffer head() {
             return parts[0].duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -165,7 +198,41 @@ public final class DisplayMessages {
         }
     }
 
+    /** A draw that is also frame of stream {@code streamId} (source {@code width} x {@code height} into {@code dest}). */
+    record StreamFrame(int streamId, int width, int height, Rect dest, boolean sized, int mmTime) {
+    }
+
     private DisplayMessages() {
+    }
+
+    /** STREAM_CREATE: surface 0, MJPEG, top-down frames, the source size both as stream and source size. */
+    static Message streamCreate(int id, int width, int height, Rect dest, List<Rect> clip) {
+        WireWriter w = new WireWriter(64 + 16 * clip.size()).u32(0).u32(id).u8(STREAM_TOP_DOWN).u8(CODEC_MJPEG)
+                .u64(0).u32(width).u32(height).u32(width).u32(height);
+        rect(w, dest);
+        clip(w, clip);
+        return new Message(MSG_STREAM_CREATE, w.finishOne());
+    }
+
+    static Message streamClip(int id, List<Rect> clip) {
+        WireWriter w = new WireWriter(16 + 16 * clip.size()).u32(id);
+        clip(w, clip);
+        return new Message(MSG_STREAM_CLIP, w.finishOne());
+    }
+
+    static Message streamDestroy(int id) {
+        return new Message(MSG_STREAM_DESTROY, new WireWriter(4).u32(id).finishOne());
+    }
+
+    /** STREAM_DATA, or STREAM_DATA_SIZED when the frame's size or box is not the stream's: header, then the JPEG. */
+    static ByteBuffer[] streamData(StreamFrame f, MemorySegment jpeg) {
+        WireWriter w = new WireWriter(40).u32(f.streamId()).u32(f.mmTime());
+        if (f.sized()) {
+            w.u32(f.width()).u32(f.height());
+            rect(w, f.dest());
+        }
+        w.u32(Math.toIntExact(jpeg.byteSize()));
+        return new ByteBuffer[] {w.finishOne(), jpeg.asByteBuffer()};
     }
 
     public static Message surfaceCreate(int id, int width, int height, int format, int flags) {
@@ -211,7 +278,11 @@ public final class DisplayMessages {
      * How one client's copy of a draw writes its bitmaps: through that client's encoder, with payload memory from
      * the message's own lease (it lives until the message is sent), and its pixmap cache (null: none).
      */
-    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache) {
+    record Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache,
+                  boolean lossless) {
+        Coding(ImageEncoder encoder, int serverSetting, SegmentAllocator memory, PixmapCache cache) {
+            this(encoder, serverSetting, memory, cache, false);
+        }
     }
 
     /** INVAL_LIST: u16 count, then {u8 type, u64 id} per pixmap the client drops. */
@@ -415,7 +486,7 @@ public final class DisplayMessages {
                 return w -> w.u64(cached).u8(IMAGE_FROM_CACHE).u8(0).u32(b.width()).u32(b.height());
             }
             ImageEncoder.Encoded e = coding.encoder().encode(b, coding.serverSetting(), coding.memory(),
-                    lossyAllowed);
+                    lossyAllowed && !coding.lossless());
             if (cacheable && (e == null || !e.lossy()) && cache.add(b.cacheId(), (long) b.width() * b.height())) {
                 id = b.cacheId();
                 flags = IMAGE_CACHE_ME;

@@ -64,6 +64,8 @@ public final class DisplayWorker {
     private boolean processingScheduled;
     private volatile boolean closed;
     private long commandsProcessed;
+    /** Ends streams that stop getting frames (the reference checks in its worker loop). */
+    private WorkerLoop.Timer streamTimerRef;
 
     private final long syncTimeoutSeconds;
     /** Where this worker's JPEG encoder comes from (opened on the worker when first needed); null: none. */
@@ -107,6 +109,7 @@ public final class DisplayWorker {
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
             display.useJpeg(jpegCodec);
+            display.useStreamTimer(ms -> streamTimer().start(ms));
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
@@ -242,6 +245,19 @@ public final class DisplayWorker {
         });
     }
 
+    /** The stream timeout timer, made when the first stream starts. Worker thread. */
+    private WorkerLoop.Timer streamTimer() {
+        if (streamTimerRef == null) {
+            streamTimerRef = loop.newTimer(() -> {
+                long next = display.streamTimeout();
+                if (next > 0) {
+                    streamTimerRef.start(next);
+                }
+            });
+        }
+        return streamTimerRef;
+    }
+
     /** Tells the device a new compression level, on the worker as every device callback. Any thread. */
     public void setCompressionLevel(int level) {
         submit(() -> device.setCompressionLevel(level));
@@ -250,6 +266,11 @@ public final class DisplayWorker {
     /** The server's image compression setting changed. Any thread. */
     public void setImageCompression(int value) {
         submit(() -> display.setImageCompression(value));
+    }
+
+    /** spice_server_set_streaming_video (1 off, 2 all, 3 filter). Any thread. */
+    public void setStreamingVideo(int mode) {
+        submit(() -> display.setStreamingVideo(mode));
     }
 
     /** The server's jpeg and zlib-glz WAN settings (spice_wan_compression_t values). Any thread. */

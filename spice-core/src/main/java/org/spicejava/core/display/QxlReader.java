@@ -151,6 +151,9 @@ public final class QxlReader {
             throw new QxlException("self_bitmap drawables are not supported");
         }
         List<Rect> clip = clip(d, group);
+        if (clip != null && clip.size() == 1 && clip.getFirst().contains(bbox)) {
+            clip = null; // one rectangle around the whole box clips nothing (the qxl KMS driver's dirty copies)
+        }
         MemorySegment u = d.asSlice(D_UNION);
         int type = u8(d, D_TYPE);
         DrawOp op = switch (type) {

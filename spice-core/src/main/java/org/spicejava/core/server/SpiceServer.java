@@ -364,6 +364,7 @@ public final class SpiceServer {
         worker.start(compressionLevel());
         worker.setImageCompression(config.imageCompression());
         worker.setWanCompression(config.jpegCompression(), config.zlibGlzCompression());
+        worker.setStreamingVideo(config.streamingVideo());
         if (vmRunning) {
             control.start();
         }
@@ -718,6 +719,7 @@ public final class SpiceServer {
         displays.forEach(d -> {
             d.worker().setCompressionLevel(level);
             d.worker().setImageCompression(images);
+            d.worker().setStreamingVideo(config.streamingVideo());
         });
     }
 

@@ -16,7 +16,7 @@ import org.spicejava.core.host.NetworkStack;
 public final class FakeSocket implements NetworkStack, EventLoop {
     public static final int FD = 7;
     /** Output kept at most; past it a test would learn nothing more from the bytes. */
-    static final int MAX_KEPT_OUTPUT = 1 << 20;
+    static final int MAX_KEPT_OUTPUT = 8 << 20;
 
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
     private long writtenBytes;
