@@ -107,7 +107,7 @@ public final class RecordChannelClient extends SoundChannelClient {
         }
         int bytes = body.remaining() - 4;
         if (!clientActive()) {
-            drop("DATA before START");
+            drop("DATA while the stream is stopped");
         } else if (mode == SoundProtocol.MODE_RAW) {
             if (bytes > SoundProtocol.FRAME_BYTES) {
                 drop("DATA of " + bytes + " bytes, larger than a frame");

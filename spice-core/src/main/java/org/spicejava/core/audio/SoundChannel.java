@@ -16,6 +16,9 @@ public abstract sealed class SoundChannel permits PlaybackChannel, RecordChannel
     private boolean active;
     private short[] volume = new short[0];
     private boolean muted;
+    /** How many times the host set the volume and the mute: each call is told to the client, as the reference does. */
+    private long volumeCalls;
+    private long muteCalls;
     private int rate = SoundProtocol.OPUS_RATE;
     private boolean opusOffered;
     private SoundChannelClient client;
@@ -60,6 +63,7 @@ public abstract sealed class SoundChannel permits PlaybackChannel, RecordChannel
     /** Keeps the host's per-channel volumes as given (the message carries up to 255). */
     public synchronized void setVolume(short[] channels) {
         volume = channels.clone();
+        volumeCalls++;
         kickClient();
     }
 
@@ -69,11 +73,20 @@ public abstract sealed class SoundChannel permits PlaybackChannel, RecordChannel
 
     public synchronized void setMute(boolean value) {
         muted = value;
+        muteCalls++;
         kickClient();
     }
 
     public synchronized boolean muted() {
         return muted;
+    }
+
+    synchronized long volumeCalls() {
+        return volumeCalls;
+    }
+
+    synchronized long muteCalls() {
+        return muteCalls;
     }
 
     /** spice_server_get_best_*_rate: the reference always answers Opus's rate. */

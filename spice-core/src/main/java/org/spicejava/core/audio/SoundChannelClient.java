@@ -1,7 +1,6 @@
 package org.spicejava.core.audio;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.link.LinkMessage;
@@ -22,9 +21,9 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
     private final int volumeCap;
     /** Whether the client was last told START (true) or STOP. */
     private boolean clientActive;
-    /** The volume and mute the client was last sent; null before the first. */
-    private short[] sentVolume;
-    private Boolean sentMute;
+    /** The host's volume and mute calls the client has been told of (the channel counts them). */
+    private long volumeCallsSent;
+    private long muteCallsSent;
 
     SoundChannelClient(SocketConnection connection, LinkMessage link, SoundChannel channel, int volumeCap) {
         super(connection, link, MAX_CLIENT_MESSAGE);
@@ -36,6 +35,11 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
     protected void onStart() {
         connection.onWritten(this::pump);
         channel.attach(this);
+        // As the reference: a client linking after the host set a volume gets VOLUME and MUTE; otherwise only
+        // what the host sets from now on.
+        boolean hasVolume = channel.volume().length > 0;
+        volumeCallsSent = hasVolume ? -1 : channel.volumeCalls();
+        muteCallsSent = hasVolume ? -1 : channel.muteCalls();
         pump();
     }
 
@@ -82,14 +86,15 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
         return false;
     }
 
-    /** VOLUME, then MUTE, when they changed and the client announced it takes them. */
+    /** VOLUME, then MUTE, when the host set them since the client was last told and the client takes them. */
     final boolean sendVolumeIfDue(int volumeMessage, int muteMessage) {
         if (!link.hasChannelCap(volumeCap)) {
             return false;
         }
         short[] volume = channel.volume();
-        if (volume.length > 0 && !Arrays.equals(volume, sentVolume)) {
-            sentVolume = volume;
+        long volumeCalls = channel.volumeCalls();
+        if (volumeCalls != volumeCallsSent && volume.length > 0) {
+            volumeCallsSent = volumeCalls;
             int n = Math.min(volume.length, 255);
             ByteBuffer body = body(1 + 2 * n).put((byte) n);
             for (int i = 0; i < n; i++) {
@@ -98,11 +103,10 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
             send(volumeMessage, body.flip());
             return true;
         }
-        boolean muted = channel.muted();
-        // As the reference: mute goes with the first volume, and on every change after.
-        if (sentMute == null ? sentVolume != null || muted : sentMute != muted) {
-            sentMute = muted;
-            send(muteMessage, body(1).put((byte) (muted ? 1 : 0)).flip());
+        long muteCalls = channel.muteCalls();
+        if (muteCalls != muteCallsSent) {
+            muteCallsSent = muteCalls;
+            send(muteMessage, body(1).put((byte) (channel.muted() ? 1 : 0)).flip());
             return true;
         }
         return false;

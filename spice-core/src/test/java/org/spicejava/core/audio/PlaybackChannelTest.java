@@ -140,27 +140,41 @@ class PlaybackChannelTest {
     }
 
     @Test
-    void volumeAndMuteOnlyWithTheCapAndOnlyWhenChanged() {
+    void volumeAndMuteAsTheReferenceSendsThem() {
         channel.setVolume(new short[] {100, 200});
         FakeSocket without = socket;
         connect(0);
-        assertFalse(SoundWire.types(without).contains(SoundProtocol.MSG_PLAYBACK_VOLUME));
+        assertFalse(SoundWire.types(without).contains(SoundProtocol.MSG_PLAYBACK_VOLUME), "only with the cap");
 
+        // Linked after a volume was set: VOLUME and MUTE at once; then one message per host call, as the reference.
         FakeSocket with = new FakeSocket();
         new PlaybackChannelClient(with.connection(), SoundWire.link(ChannelType.PLAYBACK,
                 1 << SoundProtocol.PLAYBACK_CAP_VOLUME), channel, () -> true, () -> TIME).start();
-        channel.setVolume(new short[] {100, 200}); // unchanged: nothing more
+        channel.setVolume(new short[] {100, 200});
         channel.setMute(true);
         List<SoundWire.Message> got = SoundWire.messages(with);
         assertEquals(List.of(SoundProtocol.MSG_PLAYBACK_MODE, SoundProtocol.MSG_PLAYBACK_VOLUME,
-                SoundProtocol.MSG_PLAYBACK_MUTE, SoundProtocol.MSG_PLAYBACK_MUTE),
+                SoundProtocol.MSG_PLAYBACK_MUTE, SoundProtocol.MSG_PLAYBACK_VOLUME, SoundProtocol.MSG_PLAYBACK_MUTE),
                 got.stream().map(SoundWire.Message::type).toList());
         ByteBuffer volume = got.get(1).body();
         assertEquals(2, volume.get(0));
         assertEquals(100, volume.getShort(1));
         assertEquals(200, volume.getShort(3));
         assertEquals(0, got.get(2).body().get(0));
-        assertEquals(1, got.get(3).body().get(0));
+        assertEquals(1, got.get(4).body().get(0));
+    }
+
+    @Test
+    void aClientLinkedBeforeAnyVolumeGetsOnlyWhatTheHostSets() {
+        FakeSocket with = new FakeSocket();
+        new PlaybackChannelClient(with.connection(), SoundWire.link(ChannelType.PLAYBACK,
+                1 << SoundProtocol.PLAYBACK_CAP_VOLUME), channel, () -> true, () -> TIME).start();
+        channel.setVolume(new short[] {7000, 3000});
+        channel.setMute(true);
+        List<SoundWire.Message> got = SoundWire.messages(with);
+        assertEquals(List.of(SoundProtocol.MSG_PLAYBACK_MODE, SoundProtocol.MSG_PLAYBACK_VOLUME,
+                SoundProtocol.MSG_PLAYBACK_MUTE), got.stream().map(SoundWire.Message::type).toList());
+        assertEquals(1, got.get(2).body().get(0), "no stale MUTE 0 before the host's mute");
     }
 
     @Test
