@@ -17,12 +17,15 @@
  *
  * Output, one line each, times in CLOCK_MONOTONIC ns (the client's System.nanoTime on Linux):
  *   ready
+ *   buffer samples=N               the first buffer's size in stereo samples
  *   put SEQ NS                     a frame handed back; SEQ is the tick, NS taken just before put_samples
  *   stat NS UTIME_US STIME_US RSS_KB PUTS NULLS    once a second: the process's CPU and VmRSS, frames so far
  *   volume NS / unmute NS / stop NS
  *   event EVENT TYPE ID            channel events
- *   slow CALL NS US                an audio call that took over 5 ms (the host was blocked that long)
- *   playback puts=N nulls=M max_put_gap_us=G max_call_us=C slow_calls=S   C: the longest audio call
+ *   slow CALL NS US                an audio call, or a watch or timer callback of the server, that took over 5 ms
+ *                                  (the host was held up that long)
+ *   playback puts=N nulls=M max_put_gap_us=G max_call_us=C slow_calls=S max_callback_us=W
+ *                                  C: the longest audio call, S: audio calls over 5 ms, W: the longest callback
  *   record samples=N left_hz=F right_hz=F   the recorded tone's dominant frequencies (0 when too short)
  *   done
  */
@@ -85,6 +88,11 @@ static long long last_put_ns, max_put_gap_ns;
 #define SLOW_CALL_NS 5000000LL
 static long long max_call_ns, slow_calls;
 
+static void slow_callback(const char *kind, long long start, long long ns)
+{
+    printf("slow %s %lld %lld\n", kind, start, ns / 1000);
+}
+
 static void timed_call(const char *what, long long t0)
 {
     long long d = now_ns() - t0;
@@ -108,6 +116,9 @@ static void play_tick(long long tick)
     if (!samples || n == 0) {
         nulls++;
         return;
+    }
+    if (puts_done == 0) {
+        printf("buffer samples=%u\n", n);
     }
     long long first = tick * TICK_SAMPLES;
     for (uint32_t i = 0; i < n; i++) {
@@ -249,6 +260,7 @@ int main(int argc, char **argv)
     if (getenv("HARNESS_COMPRESSION")) {
         spice_server_set_playback_compression(s, atoi(getenv("HARNESS_COMPRESSION")));
     }
+    hostloop_on_slow_callback = slow_callback;
     if (spice_server_init(s, hostloop_core("audio harness", channel_event)) != 0) {
         printf("init failed\n");
         return 1;
@@ -321,8 +333,8 @@ int main(int argc, char **argv)
         hostloop_once(wait <= 0 ? 0 : (int) ((wait + 999999) / 1000000), -1);
     }
     print_stat();
-    printf("playback puts=%ld nulls=%ld max_put_gap_us=%lld max_call_us=%lld slow_calls=%lld\n", puts_done, nulls,
-           max_put_gap_ns / 1000, max_call_ns / 1000, slow_calls);
+    printf("playback puts=%ld nulls=%ld max_put_gap_us=%lld max_call_us=%lld slow_calls=%lld max_callback_us=%lld\n",
+           puts_done, nulls, max_put_gap_ns / 1000, max_call_ns / 1000, slow_calls, hostloop_longest_callback_ns() / 1000);
     printf("record samples=%zu left_hz=%.2f right_hz=%.2f\n", rec_count, dominant_hz(rec_left, rec_count),
            dominant_hz(rec_right, rec_count));
     printf("done\n");
