@@ -118,6 +118,9 @@ class AudioHarnessIT {
             p.check(pb.mode().equals(r.spec().opus() ? "opus" : "raw"), name + ": playback mode " + pb.mode());
             p.check(pb.control().size() >= 2 && pb.control().get(0).equals("MODE " + pb.mode())
                     && pb.control().get(1).equals(START), name + ": not MODE then START: " + pb.control());
+            // no buffer before a client links; then whole 10 ms frames
+            p.check(pb.nulls() > 0, name + ": a buffer before any client linked");
+            p.check(pb.bufferSamples() == 480, name + ": buffers of " + pb.bufferSamples() + " samples");
             p.check(pb.frames() >= 300, name + ": frames received " + pb.frames());
             // nothing is dropped for a client that keeps up; each frame is stamped with its put time
             p.check(pb.frames() >= pb.puts() * 0.98, name + ": " + pb.frames() + " frames of " + pb.puts() + " put");
@@ -196,16 +199,21 @@ class AudioHarnessIT {
     }
 
     /**
-     * The timing of one mode against the reference's: empty when ours is no worse by the margins. The reference's
-     * longest gap is its host's own lateness plus a little; ours may add one and a half frames to it.
+     * The timing of one mode against the reference's: empty when ours is no worse by the margins. On a quiet
+     * machine the reference's longest gap is its host's lateness plus a little, 11-16 ms; ours may add two frames,
+     * which a single pause of our JVM takes (seen: a 20 ms full collection that the code cache's growth triggers
+     * about 2 s into the first audio), at most two more gaps over 25 ms, and 5 ms to its p99 gap. Latency: three
+     * times the reference's and 0.5 ms (median), 5 ms (p99). Bytes on the wire: within 5%.
      */
     static List<String> timingProblems(AudioWorkload.Result reference, AudioWorkload.Result oursResult) {
         Problems p = new Problems();
         AudioWorkload.Timing ref = reference.timing();
         AudioWorkload.Timing ours = oursResult.timing();
         String mode = oursResult.playback().mode();
-        p.check(ours.maxGap() <= Math.max(2 * ref.maxGap(), ref.maxGap() + 15), String.format(Locale.ROOT,
+        p.check(ours.maxGap() <= Math.max(2 * ref.maxGap(), ref.maxGap() + 20), String.format(Locale.ROOT,
                 "%s: longest gap %.1f ms, the reference's %.1f ms", mode, ours.maxGap(), ref.maxGap()));
+        p.check(ours.longGaps() <= ref.longGaps() + 2, String.format(Locale.ROOT,
+                "%s: %d gaps over 25 ms, the reference %d", mode, ours.longGaps(), ref.longGaps()));
         p.check(ours.p99Gap() <= ref.p99Gap() + 5, String.format(Locale.ROOT,
                 "%s: p99 gap %.1f ms, the reference's %.1f ms", mode, ours.p99Gap(), ref.p99Gap()));
         p.check(ours.latencyMedian() <= 3 * ref.latencyMedian() + 0.5, String.format(Locale.ROOT,

@@ -55,20 +55,27 @@ final class AudioWorkload {
     }
 
     /**
-     * Playback as the client got it: frames received, put by the host, ticks the server had no buffer for (before
-     * the client linked), frames whose stamp matched a put, the dominant frequencies of the decoded track.
+     * Playback as the client got it: the size of the host's buffers (stereo samples), frames received, put by the
+     * host, ticks the server had no buffer for (before the client linked), frames whose stamp matched a put, the
+     * dominant frequencies of the decoded track.
      */
-    record Playback(String mode, List<String> control, int frames, long puts, long nulls, int matched, double leftHz,
-                    double rightHz, List<String> unmatched) {
+    record Playback(String mode, List<String> control, int bufferSamples, int frames, long puts, long nulls,
+                    int matched, double leftHz, double rightHz, List<String> unmatched) {
     }
 
     /**
-     * Steady-state timing in ms: latency put to receipt, receive gaps, the host's own put gaps; the longest gap of
-     * the warm-up; the host's longest audio call into the library and how many took over 5 ms.
+     * Timing in ms: latency put to receipt, receive gaps (the longest, p99, how many over {@link #LONG_GAP_MS}), the
+     * host's own put gaps (steady window); the longest gap of the warm-up; over the whole run, the host's longest
+     * audio call into the library, how many took over 5 ms, the longest watch or timer callback of the server in the
+     * host's loop and how many took over 5 ms.
      */
-    record Timing(double latencyMedian, double latencyP99, double maxGap, double p99Gap, double maxPutGap,
-                  double warmUpMaxGap, double longestCall, long slowCalls) {
+    record Timing(double latencyMedian, double latencyP99, double maxGap, double p99Gap, int longGaps,
+                  double maxPutGap, double warmUpMaxGap, double longestCall, long slowCalls, double longestCallback,
+                  long slowCallbacks) {
     }
+
+    /** A receive gap this long is two and a half frames: the client's buffer must cover for the host or server. */
+    static final double LONG_GAP_MS = 25;
 
     /** Record as the host got it: its mode on the client's side, frames sent, samples read, dominant frequencies. */
     record Record(String mode, List<String> control, int framesSent, long samples, double leftHz, double rightHz) {
@@ -97,11 +104,14 @@ final class AudioWorkload {
             Playback p = playback;
             Timing t = timing;
             return String.format(Locale.ROOT, "%-19s %s frames=%d/%d put (%d without buffer) matched=%d"
-                            + " tone=%.1f/%.1f Hz | latency median %.3f p99 %.3f ms, gaps max %.1f p99 %.1f ms"
-                            + " (host's puts max %.1f; warm-up max %.1f), longest call %.2f ms (%d over 5 ms)"
+                            + " tone=%.1f/%.1f Hz | latency median %.3f p99 %.3f ms, gaps max %.1f p99 %.1f ms,"
+                            + " %d over 25 ms (host's puts max %.1f; warm-up max %.1f), longest call %.2f ms"
+                            + " (%d over 5 ms),"
+                            + " callback %.2f ms (%d over 5 ms)"
                             + " | %.0f B/s, cpu %.1f ms/s | record %s %d samples %.1f/%.1f Hz (%d frames sent)%s%s",
                     spec.name(), p.mode, p.frames, p.puts, p.nulls, p.matched, p.leftHz, p.rightHz, t.latencyMedian,
-                    t.latencyP99, t.maxGap, t.p99Gap, t.maxPutGap, t.warmUpMaxGap, t.longestCall, t.slowCalls,
+                    t.latencyP99, t.maxGap, t.p99Gap, t.longGaps, t.maxPutGap, t.warmUpMaxGap, t.longestCall,
+                    t.slowCalls, t.longestCallback, t.slowCallbacks,
                     bytesPerSecond, cpuMsPerSecond, record.mode, record.samples, record.leftHz, record.rightHz,
                     record.framesSent, stall == null ? "" : " | stall: " + stall,
                     failure == null ? "" : " | client failed: " + failure);
@@ -224,6 +234,7 @@ final class AudioWorkload {
         final List<Stat> stats = new ArrayList<>();
         final Map<String, String> summary = new HashMap<>();
         long stop = Long.MAX_VALUE;
+        long slowCallbacks;
         final List<RawSoundClient.Event> data;
         final long windowStart;
 
@@ -243,7 +254,8 @@ final class AudioWorkload {
                     case "stat" -> stats.add(new Stat(Long.parseLong(f[1]),
                             Long.parseLong(f[2]) + Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5])));
                     case "stop" -> stop = Long.parseLong(f[1]);
-                    case "playback", "record" -> {
+                    case "slow" -> slowCallbacks += f[1].equals("watch") || f[1].equals("timer") ? 1 : 0;
+                    case "playback", "record", "buffer" -> {
                         for (String kv : f) {
                             int eq = kv.indexOf('=');
                             if (eq > 0) {
@@ -304,7 +316,8 @@ final class AudioWorkload {
                 }
             }
             short[][] track = client.track();
-            return new Playback(mode, control, data.size(), puts.size(), (long) number("playback.nulls"), matched,
+            return new Playback(mode, control, (int) number("buffer.samples"), data.size(), puts.size(),
+                    (long) number("playback.nulls"), matched,
                     Tone.dominantHz(track[0], track[0].length, RawSoundClient.RATE),
                     Tone.dominantHz(track[1], track[1].length, RawSoundClient.RATE), unmatched);
         }
@@ -337,8 +350,10 @@ final class AudioWorkload {
                 }
             }
             return new Timing(Tone.percentile(latencies, 50), Tone.percentile(latencies, 99),
-                    Tone.percentile(gaps, 100), Tone.percentile(gaps, 99), maxPutGap, warmUpMaxGap,
-                    number("playback.max_call_us") / 1e3, (long) number("playback.slow_calls"));
+                    Tone.percentile(gaps, 100), Tone.percentile(gaps, 99),
+                    (int) gaps.stream().filter(g -> g > LONG_GAP_MS).count(), maxPutGap, warmUpMaxGap,
+                    number("playback.max_call_us") / 1e3, (long) number("playback.slow_calls"),
+                    number("playback.max_callback_us") / 1e3, slowCallbacks);
         }
 
         Record record() {

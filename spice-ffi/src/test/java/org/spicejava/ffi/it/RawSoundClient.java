@@ -15,9 +15,9 @@ import org.spicejava.ffi.Opus;
  * Each playback message is kept with its receipt time ({@link System#nanoTime}, CLOCK_MONOTONIC on Linux, the clock
  * the C audio harness prints); DATA is decoded (raw PCM, or Opus with our libopus binding) into one stereo track.
  * On RECORD_START it sends MODE (Opus when asked and offered, else raw), START_MARK and then a stereo tone in
- * 480-sample frames on an absolute 10 ms schedule (the tone's phase follows the frame count), until RECORD_STOP. {@link #stallPlayback} stops reading the
- * playback socket for a while, as a client whose process hangs. One thread per socket; the test thread reads
- * results once they settle ({@link #playbackEvents} is a snapshot).
+ * 480-sample frames on an absolute 10 ms schedule (the tone's phase follows the frame count), until RECORD_STOP.
+ * {@link #stallPlayback} stops reading the playback socket for a while, as a client whose process hangs. One thread
+ * per socket; the test thread reads results once they settle ({@link #playbackEvents} is a snapshot).
  */
 final class RawSoundClient implements AutoCloseable {
     static final int MSG_PING = 4;
