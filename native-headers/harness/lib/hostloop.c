@@ -14,6 +14,33 @@ static struct SpiceTimer timers[MAX_ITEMS];
 static struct SpiceWatch watches[MAX_ITEMS];
 static void (*channel_event_sink)(int event, SpiceChannelEventInfo *info);
 void (*hostloop_on_core_call)(void);
+void (*hostloop_on_slow_callback)(const char *kind, long long start_ns, long long ns);
+static long long longest_callback_ns;
+
+#define SLOW_CALLBACK_NS 5000000LL
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void callback_took(const char *kind, long long start)
+{
+    long long ns = now_ns() - start;
+    if (ns > longest_callback_ns) {
+        longest_callback_ns = ns;
+    }
+    if (ns > SLOW_CALLBACK_NS && hostloop_on_slow_callback) {
+        hostloop_on_slow_callback(kind, start, ns);
+    }
+}
+
+long long hostloop_longest_callback_ns(void)
+{
+    return longest_callback_ns;
+}
 
 long long hostloop_now_ms(void)
 {
@@ -107,14 +134,18 @@ void hostloop_once(int timeout_ms, int extra_fd)
     for (int i = 0; i < n; i++) {
         struct SpiceWatch *w = &watches[idx[i]];
         if (fds[i].revents && w->used && w->generation == gen[i]) {
+            long long start = now_ns();
             w->func(w->fd, ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ? SPICE_WATCH_EVENT_READ : 0) |
                            ((fds[i].revents & POLLOUT) ? SPICE_WATCH_EVENT_WRITE : 0), w->opaque);
+            callback_took("watch", start);
         }
     }
     for (int i = 0; i < MAX_ITEMS; i++) {
         if (timers[i].used && timers[i].due_ms >= 0 && timers[i].due_ms <= hostloop_now_ms()) {
             timers[i].due_ms = -1;
+            long long start = now_ns();
             timers[i].func(timers[i].opaque);
+            callback_took("timer", start);
         }
     }
 }

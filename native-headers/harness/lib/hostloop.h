@@ -15,6 +15,15 @@ void hostloop_once(int timeout_ms, int extra_fd);
 
 long long hostloop_now_ms(void);
 
+/*
+ * Called after a watch or timer callback that took over 5 ms (the server held the host's loop that long), with the
+ * callback's start on CLOCK_MONOTONIC and its duration in ns; NULL (the default) for none.
+ */
+extern void (*hostloop_on_slow_callback)(const char *kind, long long start_ns, long long ns);
+
+/* The longest watch or timer callback so far, in ns. */
+long long hostloop_longest_callback_ns(void);
+
 /* Watches that currently wait for reading. */
 int hostloop_read_watches(void);
 

@@ -18,6 +18,8 @@ final class RawSpiceClient implements AutoCloseable {
     final Socket socket;
     final InputStream in;
     final OutputStream out;
+    /** The first word of channel capabilities of the last link reply (0 before, or when none were sent). */
+    int serverChannelCaps;
 
     RawSpiceClient(int port) throws IOException {
         this(-1, port);
@@ -69,6 +71,12 @@ final class RawSpiceClient implements AutoCloseable {
         if (reply.getInt(0) != 0) {
             return reply.getInt(0);
         }
+        // SpiceLinkReply: error, public key, num_common_caps, num_channel_caps, caps_offset; the caps at caps_offset
+        int keyEnd = 4 + TicketKey.PUBLIC_KEY_BYTES;
+        int commonCaps = reply.getInt(keyEnd);
+        int replyChannelCaps = reply.getInt(keyEnd + 4);
+        int capsOffset = reply.getInt(keyEnd + 8);
+        serverChannelCaps = replyChannelCaps > 0 ? reply.getInt(capsOffset + 4 * commonCaps) : 0;
         byte[] key = new byte[TicketKey.PUBLIC_KEY_BYTES];
         reply.get(4, key);
         byte[] pw = (password + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
