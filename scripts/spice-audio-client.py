@@ -43,7 +43,6 @@ import ctypes
 import math
 import os
 import shutil
-import socket
 import struct
 import sys
 import tempfile
@@ -95,64 +94,7 @@ def say(*args):
     print("[%7.2f]" % (time.monotonic() - started), *args, flush=True)
 
 
-class Serial:
-    """The guest's root shell on a unix socket; output accumulates in a buffer that waits can search."""
-
-    def __init__(self, path):
-        for _ in range(1800):  # QEMU (and a JVM inside it) may take a while on a busy machine
-            self.sock = socket.socket(socket.AF_UNIX)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                time.sleep(0.1)
-        else:
-            raise SystemExit("no serial console at %s" % path)
-        self.text = ""
-        self.lock = threading.Condition()
-        threading.Thread(target=self.reader, daemon=True).start()
-
-    def reader(self):
-        while True:
-            data = self.sock.recv(65536)
-            if not data:
-                return
-            with self.lock:
-                self.text += data.decode("utf-8", "replace")
-                self.lock.notify_all()
-
-    def send(self, line):
-        self.sock.sendall(line.encode() + b"\r")
-
-    def wait_for(self, marker, timeout, start=0):
-        """Index just past marker in the output after position start, or -1 on timeout."""
-        end = time.monotonic() + timeout
-        with self.lock:
-            while True:
-                i = self.text.find(marker, start)
-                if i >= 0:
-                    return i + len(marker)
-                left = end - time.monotonic()
-                if left <= 0:
-                    return -1
-                self.lock.wait(left)
-
-    def run(self, command, timeout=30):
-        """Runs a command in the root shell; returns its output (between two markers) or None on timeout."""
-        tag = "M%d" % int(time.monotonic() * 1000)
-        with self.lock:
-            start = len(self.text)
-        self.send("echo %s-BEGIN; %s; echo %s-END" % (tag, command, tag))
-        # The echo of the typed line holds the markers too, but followed by ";" or at the end of the command line:
-        # the output's BEGIN line ends right after the marker.
-        b = self.wait_for("%s-BEGIN\r\n" % tag, timeout, start)
-        if b < 0:
-            return None
-        e = self.wait_for("%s-END" % tag, timeout, b)
-        if e < 0:
-            return None
-        return self.text[b:e - len(tag) - 4].strip()
+from guest_serial import Serial  # noqa: E402 - beside this script
 
 
 # --- Signal analysis (pure Python: the host's python3 need not have numpy) ------------------------------------------
