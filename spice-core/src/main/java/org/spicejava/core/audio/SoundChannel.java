@@ -1,6 +1,5 @@
 package org.spicejava.core.audio;
 
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
