@@ -198,24 +198,55 @@ public final class Opus implements OpusCodec {
     }
 
     /**
-     * One OpusEncoder with its input buffer (the longest packet's PCM) and output buffer ({@link #MAX_PACKET_BYTES}),
-     * both in the encoder's own confined arena. Not thread-safe.
+     * What an encoder and a decoder share: the libopus state and the buffers' confined arena, freed once by
+     * {@link #destroy}, and whether a refusal was logged loudly yet.
      */
-    public static final class Encoder implements OpusCodec.Encoder {
-        private final Bindings opus;
-        private final Arena arena;
-        private final MemorySegment pcmBuffer;
-        private final MemorySegment packetBuffer;
-        private final int maxFrames;
-        private MemorySegment state;
-        /** The first refusal is logged at warn, later ones at debug (a broken setup would log every 10 ms). */
+    private abstract static class Handle {
+        final Bindings opus;
+        final Arena arena;
+        final int maxFrames;
+        MemorySegment state;
         private boolean refusalLogged;
 
-        private Encoder(Bindings opus, MemorySegment state, Arena arena, int rate) {
+        Handle(Bindings opus, MemorySegment state, Arena arena, int rate) {
             this.opus = opus;
             this.state = state;
             this.arena = arena;
             this.maxFrames = maxFrames(rate);
+        }
+
+        /** True for the first refusal only: it is logged loudly, later ones at debug. */
+        final boolean firstRefusal() {
+            boolean first = !refusalLogged;
+            refusalLogged = true;
+            return first;
+        }
+
+        /** Frees the state with {@code destroyFunction} and the arena; idempotent. */
+        final void destroy(MethodHandle destroyFunction, String name) {
+            if (state == null) {
+                return;
+            }
+            try {
+                destroyFunction.invokeExact(state);
+            } catch (Throwable t) {
+                LOG.warn("{} failed: {}", name, t.toString());
+            }
+            state = null;
+            arena.close();
+        }
+    }
+
+    /**
+     * One OpusEncoder with its input buffer (the longest packet's PCM) and output buffer ({@link #MAX_PACKET_BYTES}),
+     * both in the encoder's own confined arena. Not thread-safe.
+     */
+    public static final class Encoder extends Handle implements OpusCodec.Encoder {
+        private final MemorySegment pcmBuffer;
+        private final MemorySegment packetBuffer;
+
+        private Encoder(Bindings opus, MemorySegment state, Arena arena, int rate) {
+            super(opus, state, arena, rate);
             this.pcmBuffer = arena.allocate(ValueLayout.JAVA_SHORT, (long) maxFrames * CHANNELS);
             this.packetBuffer = arena.allocate(MAX_PACKET_BYTES);
         }
@@ -253,9 +284,9 @@ public final class Opus implements OpusCodec {
             return n;
         }
 
+        /** The first refusal is logged at warn, later ones at debug (a broken setup would log every 10 ms). */
         private void refused(String why) {
-            if (!refusalLogged) {
-                refusalLogged = true;
+            if (firstRefusal()) {
                 LOG.warn("Opus encoder refused a frame ({}); later refusals are logged at debug", why);
             } else {
                 LOG.debug("Opus encoder refused a frame ({})", why);
@@ -264,16 +295,7 @@ public final class Opus implements OpusCodec {
 
         @Override
         public void close() {
-            if (state == null) {
-                return;
-            }
-            try {
-                opus.encoderDestroy().invokeExact(state);
-            } catch (Throwable t) {
-                LOG.warn("opus_encoder_destroy failed: {}", t.toString());
-            }
-            state = null;
-            arena.close();
+            destroy(opus.encoderDestroy(), "opus_encoder_destroy");
         }
     }
 
@@ -282,21 +304,12 @@ public final class Opus implements OpusCodec {
      * packet's PCM), both in the decoder's own confined arena. Packets come from clients: anything but valid Opus
      * that fits the caller's array gives -1. Not thread-safe.
      */
-    public static final class Decoder implements OpusCodec.Decoder {
-        private final Bindings opus;
-        private final Arena arena;
+    public static final class Decoder extends Handle implements OpusCodec.Decoder {
         private final MemorySegment packetBuffer;
         private final MemorySegment pcmBuffer;
-        private final int maxFrames;
-        private MemorySegment state;
-        /** The first bad packet is logged at info, later ones at debug (a client may send nothing else). */
-        private boolean refusalLogged;
 
         private Decoder(Bindings opus, MemorySegment state, Arena arena, int rate) {
-            this.opus = opus;
-            this.state = state;
-            this.arena = arena;
-            this.maxFrames = maxFrames(rate);
+            super(opus, state, arena, rate);
             this.packetBuffer = arena.allocate(MAX_DECODE_PACKET_BYTES);
             this.pcmBuffer = arena.allocate(ValueLayout.JAVA_SHORT, (long) maxFrames * CHANNELS);
         }
@@ -329,9 +342,9 @@ public final class Opus implements OpusCodec {
             return n;
         }
 
+        /** The first bad packet is logged at info, later ones at debug (a client may send nothing else). */
         private void refused(String why) {
-            if (!refusalLogged) {
-                refusalLogged = true;
+            if (firstRefusal()) {
                 LOG.info("Opus decoder refused {}; later refusals are logged at debug", why);
             } else {
                 LOG.debug("Opus decoder refused {}", why);
@@ -340,16 +353,7 @@ public final class Opus implements OpusCodec {
 
         @Override
         public void close() {
-            if (state == null) {
-                return;
-            }
-            try {
-                opus.decoderDestroy().invokeExact(state);
-            } catch (Throwable t) {
-                LOG.warn("opus_decoder_destroy failed: {}", t.toString());
-            }
-            state = null;
-            arena.close();
+            destroy(opus.decoderDestroy(), "opus_decoder_destroy");
         }
     }
 }
