@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jni.h>
 #include <spice.h>
@@ -54,8 +55,9 @@ static const char *const slot_names[SLOT_COUNT + 1] = {
     NULL
 };
 
-/* Filled by Java with upcall stub addresses. */
+/* Upcall stubs, each filled on its export's first call by asking Java's resolver (made once, at start). */
 static void *slots[SLOT_COUNT];
+static void *(*resolve_slot)(int slot);
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static int java_ready;
 
@@ -134,44 +136,113 @@ static int find_jar_dir(char *out, size_t size)
     return has_jars(out);
 }
 
-static char *build_class_path(const char *dir)
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The names of the directory's jars in name order (NULL on failure); free with free_names. */
+static char **sorted_jars(const char *dir, size_t *count)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    size_t cap = 64, len = 0;
-    char *cp = malloc(cap);
-    if (!d || !cp) {
+    char **names = calloc(1, sizeof(*names));
+    size_t n = 0;
+
+    if (!d || !names) {
         if (d) {
             closedir(d);
         }
-        free(cp);
+        free(names);
         return NULL;
     }
-    strcpy(cp, "-Djava.class.path=");
-    len = strlen(cp);
     while ((e = readdir(d)) != NULL) {
         size_t name_len = strlen(e->d_name);
         if (name_len <= 4 || strcmp(e->d_name + name_len - 4, ".jar") != 0) {
             continue;
         }
-        size_t need = len + strlen(dir) + name_len + 3;
-        if (need > cap) {
-            cap = need * 2;
-            char *bigger = realloc(cp, cap);
-            if (!bigger) {
-                free(cp);
-                closedir(d);
-                return NULL;
-            }
-            cp = bigger;
+        char **more = realloc(names, (n + 2) * sizeof(*names));
+        if (!more) {
+            break;
         }
-        len += (size_t) sprintf(cp + len, "%s%s/%s", cp[len - 1] == '=' ? "" : ":", dir, e->d_name);
+        names = more;
+        if (!(names[n] = strdup(e->d_name))) {
+            break;
+        }
+        names[++n] = NULL;
     }
     closedir(d);
+    qsort(names, n, sizeof(*names), compare_names);
+    *count = n;
+    return names;
+}
+
+static void free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* -Djava.class.path= with the jars in name order: an AOT cache only matches the class path it was made with. */
+static char *build_class_path(const char *dir, char **jars, size_t count)
+{
+    size_t len = strlen("-Djava.class.path=") + 1;
+    for (size_t i = 0; i < count; i++) {
+        len += strlen(dir) + strlen(jars[i]) + 2;
+    }
+    char *cp = malloc(len);
+    if (cp) {
+        size_t at = (size_t) sprintf(cp, "-Djava.class.path=");
+        for (size_t i = 0; i < count; i++) {
+            at += (size_t) sprintf(cp + at, "%s%s/%s", i ? ":" : "", dir, jars[i]);
+        }
+    }
     return cp;
 }
 
+/*
+ * Whether the AOT cache was made from these very jars: scripts/train-aot lists each jar's name and size beside the
+ * cache, and the JVM itself does not notice a jar replaced under an unchanged name (it would run the cached classes).
+ */
+static int aot_cache_fits(const char *dir, char **jars, size_t count)
+{
+    char path[PATH_MAX], expected[4096], actual[4096];
+    size_t at = 0;
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/spice-java.aot.jars", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    size_t got = fread(expected, 1, sizeof(expected) - 1, f);
+    fclose(f);
+    expected[got] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, jars[i]);
+        if (stat(path, &st) != 0) {
+            return 0;
+        }
+        int n = snprintf(actual + at, sizeof(actual) - at, "%s %lld\n", jars[i], (long long) st.st_size);
+        if (n < 0 || (size_t) n >= sizeof(actual) - at) {
+            return 0;
+        }
+        at += (size_t) n;
+    }
+    return strcmp(expected, actual) == 0;
+}
+
 #define MAX_OPTIONS 64
+
+/* A training run's JVM writes its AOT configuration only when destroyed; a host just calls exit(). */
+static JavaVM *training_vm;
+
+static void end_training(void)
+{
+    (*training_vm)->DestroyJavaVM(training_vm);
+}
 
 static void start_java(void)
 {
@@ -186,6 +257,7 @@ static void start_java(void)
            with C2, -vga std with one client). */
         "-XX:CICompilerCount=2",
         "-XX:ReservedCodeCacheSize=32m", "-Xss512k",
+        "-Xlog:disable", "-Xlog:all=warning:stderr", /* the JVM's own warnings go to stderr, never into QEMU's stdio */
     };
     JavaVMOption options[MAX_OPTIONS];
     JavaVMInitArgs args;
@@ -205,7 +277,10 @@ static void start_java(void)
         log_line("%s", "libjvm has no JNI_CreateJavaVM; the SPICE server is disabled");
         return;
     }
-    if (!find_jar_dir(jar_dir, sizeof(jar_dir)) || !(class_path = build_class_path(jar_dir))) {
+    size_t jar_count = 0;
+    char **jars = find_jar_dir(jar_dir, sizeof(jar_dir)) ? sorted_jars(jar_dir, &jar_count) : NULL;
+    if (!jars || !(class_path = build_class_path(jar_dir, jars, jar_count))) {
+        free_names(jars);
         log_line("no jars found in %s (set SPICE_JAVA_JARDIR); the SPICE server is disabled", jar_dir);
         return;
     }
@@ -215,6 +290,29 @@ static void start_java(void)
     }
     if (!getenv("SPICE_JAVA_DEBUG")) {
         options[n++].optionString = "-XX:+DisableAttachMechanism"; /* no /tmp/.java_pid<pid> */
+    }
+    char aot_config[PATH_MAX + 32], aot_cache[PATH_MAX + 32], aot_property[PATH_MAX + 64];
+    const char *record = getenv("SPICE_JAVA_AOT_RECORD");
+    const char *use_cache = getenv("SPICE_JAVA_AOT");
+    int recording = record && *record;
+    if (recording) { /* a training run: the JVM records what it loads and runs, written out when it is destroyed */
+        snprintf(aot_config, sizeof(aot_config), "-XX:AOTConfiguration=%s", record);
+        options[n++].optionString = "-XX:AOTMode=record";
+        options[n++].optionString = aot_config;
+    } else if (!use_cache || strcmp(use_cache, "0") != 0) {
+        /* The AOT cache made by the build's training run: classes loaded and linked, method profiles. */
+        int len = snprintf(aot_cache, sizeof(aot_cache), "-XX:AOTCache=%s/spice-java.aot", jar_dir);
+        const char *cache_file = aot_cache + strlen("-XX:AOTCache=");
+        if (len > 0 && (size_t) len < sizeof(aot_cache) && access(cache_file, R_OK) == 0) {
+            if (aot_cache_fits(jar_dir, jars, jar_count)) {
+                snprintf(aot_property, sizeof(aot_property), "-Dspice.java.aot=%s", cache_file);
+                options[n++].optionString = aot_cache;
+                options[n++].optionString = aot_property; /* Java says whether the JVM could use it */
+            } else {
+                log_line("the AOT cache %s was made from other jars and is not used: start-up is slower "
+                         "(scripts/train-aot makes it again)", cache_file);
+            }
+        }
     }
     const char *extra_env = getenv("SPICE_JAVA_OPTS");
     if (extra_env && *extra_env && (extra = strdup(extra_env)) != NULL) {
@@ -232,28 +330,27 @@ static void start_java(void)
     args.ignoreUnrecognized = JNI_FALSE;
 
     jint rc = create_vm(&vm, (void **) &env, &args);
+    free_names(jars);
     free(class_path);
     free(extra);
     if (rc != JNI_OK) {
         fprintf(stderr, "spice-java: JNI_CreateJavaVM failed (%d): Java 21 or newer is required; the SPICE server is disabled\n", (int) rc);
         return;
     }
+    if (recording) {
+        training_vm = vm;
+        atexit(end_training);
+    }
     jclass bootstrap = (*env)->FindClass(env, "org/spicejava/ffi/Bootstrap");
     jmethodID install = bootstrap ? (*env)->GetStaticMethodID(env, bootstrap, "install", "(JJI)Z") : NULL;
     jboolean ok = install && (*env)->CallStaticBooleanMethod(env, bootstrap, install,
                                                              (jlong) (intptr_t) slot_names,
-                                                             (jlong) (intptr_t) slots, (jint) SLOT_COUNT);
+                                                             (jlong) (intptr_t) &resolve_slot, (jint) SLOT_COUNT);
     if ((*env)->ExceptionCheck(env)) {
         (*env)->ExceptionDescribe(env);
         ok = JNI_FALSE;
     }
-    for (int i = 0; ok && i < SLOT_COUNT; i++) {
-        if (!slots[i]) {
-            log_line("no upcall for %s", slot_names[i]);
-            ok = JNI_FALSE;
-        }
-    }
-    if (!ok) {
+    if (!ok || !resolve_slot) {
         log_line("%s", "Java bootstrap failed; the SPICE server is disabled");
         return;
     }
@@ -264,6 +361,21 @@ static int ensure_java(void)
 {
     pthread_once(&start_once, start_java);
     return java_ready;
+}
+
+/* The upcall stub of an export, or NULL (logged) when Java could not make it. */
+static void *slot_function(int slot)
+{
+    void *fn = __atomic_load_n(&slots[slot], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(fn == NULL, 0)) {
+        fn = resolve_slot(slot);
+        if (!fn) {
+            log_line("no upcall for %s", slot_names[slot]);
+            return NULL;
+        }
+        __atomic_store_n(&slots[slot], fn, __ATOMIC_RELEASE);
+    }
+    return fn;
 }
 
 /*
@@ -400,16 +512,18 @@ static void on_a_known_stack(void (*fn)(void *), void *arg)
 #define FN(ret, name, params, args, fallback)                   \
     SHIM_EXPORT ret name params                                 \
     {                                                           \
-        if (!ensure_java()) {                                   \
+        void *fn;                                               \
+        if (!ensure_java() || !(fn = slot_function(SLOT_##name))) { \
             return fallback;                                    \
         }                                                       \
-        return ((ret (*) params) slots[SLOT_##name]) args;      \
+        return ((ret (*) params) fn) args;                      \
     }
 #define VFN(name, params, args)                                 \
     SHIM_EXPORT void name params                                \
     {                                                           \
-        if (ensure_java()) {                                    \
-            ((void (*) params) slots[SLOT_##name]) args;        \
+        void *fn;                                               \
+        if (ensure_java() && (fn = slot_function(SLOT_##name))) { \
+            ((void (*) params) fn) args;                        \
         }                                                       \
     }
 #include "exports.def"
