@@ -247,17 +247,7 @@ static void end_training(void)
 static void start_java(void)
 {
     static const char *const fixed_options[] = {
-        "-Xrs",                           /* QEMU owns SIGINT/SIGTERM/SIGHUP */
-        "--enable-native-access=ALL-UNNAMED",
-        "-XX:-UsePerfData",               /* no /tmp/hsperfdata file per run */
-        "-XX:-MaxFDLimit",                /* leave QEMU's fd limit alone */
-        "-XX:+UseSerialGC", "-Xmx64m", "-Xms8m",
-        /* Tiered C1+C2 with the fewest compiler threads: the image encoders ran about 5x slower under C1 alone
-           (ImageCodecBenchmark); C2 costs about 20 MB of RSS in QEMU (measured 107-109 MB with C1 only, 126-132 MB
-           with C2, -vga std with one client). */
-        "-XX:CICompilerCount=2",
-        "-XX:ReservedCodeCacheSize=32m", "-Xss512k",
-        "-Xlog:disable", "-Xlog:all=warning:stderr", /* the JVM's own warnings go to stderr, never into QEMU's stdio */
+#include "jvm_options.h"
     };
     JavaVMOption options[MAX_OPTIONS];
     JavaVMInitArgs args;

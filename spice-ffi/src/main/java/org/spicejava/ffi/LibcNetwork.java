@@ -5,12 +5,9 @@ import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -51,46 +48,40 @@ public final class LibcNetwork implements NetworkStack {
     private static final int SOCKADDR_STORAGE = 128;
     private static final int UNIX_PATH_MAX = 108;
 
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
 
-    private static final MethodHandle SOCKET = Native.libc("socket",
-            FunctionDescriptor.of(INT, INT, INT, INT), ERRNO_OPTION);
-    private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt",
-            FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
-    private static final MethodHandle BIND = Native.libc("bind", FunctionDescriptor.of(INT, INT, PTR, INT), ERRNO_OPTION);
-    private static final MethodHandle LISTEN = Native.libc("listen", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPTION);
-    private static final MethodHandle ACCEPT4 = Native.libc("accept4",
-            FunctionDescriptor.of(INT, INT, PTR, PTR, INT), ERRNO_OPTION);
+    // The rare calls share one downcall shape (Native.libcInt): they are made at start-up, where each shape costs.
+    private static final MethodHandle SOCKET = Native.libcInt("socket");
+    private static final MethodHandle SETSOCKOPT = Native.libcInt("setsockopt");
+    private static final MethodHandle BIND = Native.libcInt("bind");
+    private static final MethodHandle LISTEN = Native.libcInt("listen");
+    private static final MethodHandle ACCEPT4 = Native.libcInt("accept4");
+    private static final MethodHandle CLOSE = Native.libcInt("close");
+    private static final MethodHandle FCNTL = Native.libcInt("fcntl");
+    private static final MethodHandle GETSOCKNAME = Native.libcInt("getsockname");
+    private static final MethodHandle GETPEERNAME = Native.libcInt("getpeername");
+    private static final MethodHandle UNLINK = Native.libcInt("unlink");
+    private static final MethodHandle EVENTFD = Native.libcInt("eventfd");
+    private static final MethodHandle WRITE_FD = Native.libcLong("write");
+    private static final MethodHandle READ_FD = Native.libcLong("read");
+    // Socket reads and writes take the connection's buffers, heap ones included (critical), in place.
     private static final MethodHandle RECV = Native.libc("recv",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
     private static final MethodHandle SEND = Native.libc("send",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
-    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle FCNTL = Native.libc("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
-            ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle GETSOCKNAME = Native.libc("getsockname",
-            FunctionDescriptor.of(INT, INT, PTR, PTR));
-    private static final MethodHandle GETPEERNAME = Native.libc("getpeername",
-            FunctionDescriptor.of(INT, INT, PTR, PTR));
-    private static final MethodHandle UNLINK = Native.libc("unlink", FunctionDescriptor.of(INT, PTR));
-    private static final MethodHandle EVENTFD = Native.libc("eventfd", FunctionDescriptor.of(INT, INT, INT));
-    private static final MethodHandle WRITE_FD = Native.libc("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
-    private static final MethodHandle READ_FD = Native.libc("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
     /** The 8-byte counters eventfd reads and writes; one per thread, as any thread may signal. */
     private static final ThreadLocal<MemorySegment> COUNTER = ThreadLocal.withInitial(
             () -> Arena.global().allocate(LONG));
 
     /** errno of the last failed call on this thread's capture segment. */
     private static final ThreadLocal<MemorySegment> CAPTURED =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+            ThreadLocal.withInitial(() -> Arena.global().allocate(Native.CALL_STATE));
 
     private static int errno() {
-        return (int) ERRNO.get(CAPTURED.get(), 0L);
+        return Native.errno(CAPTURED.get());
     }
 
     @Override
@@ -145,8 +136,8 @@ public final class LibcNetwork implements NetworkStack {
             }
             MemorySegment sa = arena.allocate(SOCKADDR_STORAGE);
             int length = encode(sa, address, port);
-            check((int) BIND.invokeExact(CAPTURED.get(), fd, sa, length), "bind " + address.getHostAddress() + ":" + port);
-            check((int) LISTEN.invokeExact(CAPTURED.get(), fd, SOMAXCONN), "listen");
+            check((int) BIND.invokeExact(CAPTURED.get(), (long) fd, sa.address(), (long) length, 0L, 0L), "bind " + address.getHostAddress() + ":" + port);
+            check((int) LISTEN.invokeExact(CAPTURED.get(), (long) fd, (long) SOMAXCONN, 0L, 0L, 0L), "listen");
             return fd;
         } catch (IOException e) {
             close(fd);
@@ -170,10 +161,10 @@ public final class LibcNetwork implements NetworkStack {
             if (name[0] == '@') {
                 sa.set(ValueLayout.JAVA_BYTE, 2, (byte) 0); // abstract namespace
             } else {
-                int ignored = (int) UNLINK.invokeExact(arena.allocateFrom(path));
+                int ignored = (int) UNLINK.invokeExact(CAPTURED.get(), arena.allocateFrom(path).address(), 0L, 0L, 0L, 0L);
             }
-            check((int) BIND.invokeExact(CAPTURED.get(), fd, sa, 2 + name.length), "bind " + path);
-            check((int) LISTEN.invokeExact(CAPTURED.get(), fd, SOMAXCONN), "listen");
+            check((int) BIND.invokeExact(CAPTURED.get(), (long) fd, sa.address(), (long) (2 + name.length), 0L, 0L), "bind " + path);
+            check((int) LISTEN.invokeExact(CAPTURED.get(), (long) fd, (long) SOMAXCONN, 0L, 0L, 0L), "listen");
             return fd;
         } catch (IOException e) {
             close(fd);
@@ -186,7 +177,7 @@ public final class LibcNetwork implements NetworkStack {
 
     private static int socket(int family) throws IOException {
         try {
-            return check((int) SOCKET.invokeExact(CAPTURED.get(), family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+            return check((int) SOCKET.invokeExact(CAPTURED.get(), (long) family, (long) (SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC), 0L, 0L, 0L),
                     "socket");
         } catch (IOException e) {
             throw e;
@@ -198,15 +189,15 @@ public final class LibcNetwork implements NetworkStack {
     private static void setIntOption(int fd, int level, int name, int value) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocateFrom(INT, value);
-            int ignored = (int) SETSOCKOPT.invokeExact(fd, level, name, v, 4);
+            int ignored = (int) SETSOCKOPT.invokeExact(CAPTURED.get(), (long) fd, (long) level, (long) name, v.address(), 4L);
         }
     }
 
     @Override
     public int accept(int listenFd) throws IOException {
         try {
-            int fd = (int) ACCEPT4.invokeExact(CAPTURED.get(), listenFd, MemorySegment.NULL, MemorySegment.NULL,
-                    SOCK_NONBLOCK | SOCK_CLOEXEC);
+            int fd = (int) ACCEPT4.invokeExact(CAPTURED.get(), (long) listenFd, 0L, 0L,
+                    (long) (SOCK_NONBLOCK | SOCK_CLOEXEC), 0L);
             if (fd < 0) {
                 int err = errno();
                 if (err == EAGAIN || err == EINTR) {
@@ -277,8 +268,8 @@ public final class LibcNetwork implements NetworkStack {
     @Override
     public void setNonBlocking(int fd) throws IOException {
         try {
-            int flags = check((int) FCNTL.invokeExact(CAPTURED.get(), fd, F_GETFL, 0), "fcntl F_GETFL");
-            check((int) FCNTL.invokeExact(CAPTURED.get(), fd, F_SETFL, flags | O_NONBLOCK), "fcntl F_SETFL");
+            int flags = check((int) FCNTL.invokeExact(CAPTURED.get(), (long) fd, (long) F_GETFL, 0L, 0L, 0L), "fcntl F_GETFL");
+            check((int) FCNTL.invokeExact(CAPTURED.get(), (long) fd, (long) F_SETFL, (long) (flags | O_NONBLOCK), 0L, 0L), "fcntl F_SETFL");
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -289,7 +280,7 @@ public final class LibcNetwork implements NetworkStack {
     @Override
     public int openWakeup() throws IOException {
         try {
-            return check((int) EVENTFD.invokeExact(0, O_NONBLOCK | SOCK_CLOEXEC), "eventfd");
+            return check((int) EVENTFD.invokeExact(CAPTURED.get(), 0L, (long) (O_NONBLOCK | SOCK_CLOEXEC), 0L, 0L, 0L), "eventfd");
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -302,7 +293,7 @@ public final class LibcNetwork implements NetworkStack {
         MemorySegment one = COUNTER.get();
         one.set(LONG, 0, 1L);
         try {
-            long ignored = (long) WRITE_FD.invokeExact(fd, one, 8L); // a full counter only means a wake-up is due
+            long ignored = (long) WRITE_FD.invokeExact(CAPTURED.get(), (long) fd, one.address(), 8L, 0L, 0L); // a full counter only means a wake-up is due
         } catch (Throwable t) {
             throw new IllegalStateException("eventfd write failed", t);
         }
@@ -311,7 +302,7 @@ public final class LibcNetwork implements NetworkStack {
     @Override
     public void drainWakeup(int fd) {
         try {
-            long ignored = (long) READ_FD.invokeExact(fd, COUNTER.get(), 8L);
+            long ignored = (long) READ_FD.invokeExact(CAPTURED.get(), (long) fd, COUNTER.get().address(), 8L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("eventfd read failed", t);
         }
@@ -320,7 +311,7 @@ public final class LibcNetwork implements NetworkStack {
     @Override
     public void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
+            int ignored = (int) CLOSE.invokeExact(CAPTURED.get(), (long) fd, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             // close cannot meaningfully fail for us; the fd is gone either way
         }
@@ -340,7 +331,7 @@ public final class LibcNetwork implements NetworkStack {
     public static int rawAddress(int fd, boolean peer, MemorySegment storage) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment len = arena.allocateFrom(INT, (int) Math.min(storage.byteSize(), SOCKADDR_STORAGE));
-            int rc = (int) (peer ? GETPEERNAME : GETSOCKNAME).invokeExact(fd, storage, len);
+            int rc = (int) (peer ? GETPEERNAME : GETSOCKNAME).invokeExact(CAPTURED.get(), (long) fd, storage.address(), len.address(), 0L, 0L);
             return rc == 0 ? len.get(INT, 0) : -1;
         } catch (Throwable t) {
             return -1;
@@ -351,7 +342,7 @@ public final class LibcNetwork implements NetworkStack {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sa = arena.allocate(SOCKADDR_STORAGE);
             MemorySegment len = arena.allocateFrom(INT, SOCKADDR_STORAGE);
-            if ((int) call.invokeExact(fd, sa, len) != 0) {
+            if ((int) call.invokeExact(CAPTURED.get(), (long) fd, sa.address(), len.address(), 0L, 0L) != 0) {
                 return null;
             }
             return decode(sa);

@@ -3,11 +3,14 @@ package org.spicejava.ffi;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,6 +32,36 @@ public final class Native {
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
+
+    /** The layout of the segment each {@link #libcInt} / {@link #libcLong} call writes errno into. */
+    public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final FunctionDescriptor INT_CALL = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+    private static final FunctionDescriptor LONG_CALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
+    /**
+     * A libc function returning int, called as {@code (MemorySegment errnoState, long a, long b, long c, long d,
+     * long e)}: each argument goes as a 64-bit integer (an int, or a native segment's address). On x86-64 and
+     * AArch64 a callee reads an int argument from the low half of its register and ignores spare ones (variadic
+     * integer arguments travel the same way), so every such function shares one downcall shape. A handle of a new
+     * shape costs about 15 ms to make while the JVM is cold, one of a known shape a fraction of that.
+     */
+    public static MethodHandle libcInt(String name) {
+        return libc(name, INT_CALL, Linker.Option.captureCallState("errno"));
+    }
+
+    /** Like {@link #libcInt} for functions returning long or ssize_t. */
+    public static MethodHandle libcLong(String name) {
+        return libc(name, LONG_CALL, Linker.Option.captureCallState("errno"));
+    }
+
+    /** errno as a {@link #libcInt} / {@link #libcLong} call left it in {@code state}. */
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     /** The address of a symbol in a shared library (benchmarks and tests load fake hosts this way). */
     public static MemorySegment symbol(java.nio.file.Path library, String name) {

@@ -1,7 +1,6 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -27,15 +26,14 @@ public final class PollLoop implements WorkerLoop {
     private static final short POLLHUP = 16;
     private static final int EFD_CLOEXEC = 0x80000;
     private static final int EFD_NONBLOCK = 0x800;
-    private static final MethodHandle POLL = Native.libc("poll",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle EVENTFD = Native.libc("eventfd",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle WRITE_FD = Native.libc("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle READ_FD = Native.libc("read",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle POLL = Native.libcInt("poll");
+    private static final MethodHandle EVENTFD = Native.libcInt("eventfd");
+    private static final MethodHandle WRITE_FD = Native.libcLong("write");
+    private static final MethodHandle READ_FD = Native.libcLong("read");
+    private static final MethodHandle CLOSE = Native.libcInt("close");
+    /** errno of this process's loops' calls: never read, as no failure here has a remedy but a log line. */
+    private static final ThreadLocal<MemorySegment> CALL_STATE =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(Native.CALL_STATE));
 
     private final String name;
     private final int wakeFd;
@@ -55,7 +53,7 @@ public final class PollLoop implements WorkerLoop {
     public PollLoop(String name) {
         this.name = name;
         try {
-            this.wakeFd = (int) EVENTFD.invokeExact(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            this.wakeFd = (int) EVENTFD.invokeExact(CALL_STATE.get(), 0L, (long) (EFD_CLOEXEC | EFD_NONBLOCK), 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("eventfd failed", t);
         }
@@ -73,7 +71,7 @@ public final class PollLoop implements WorkerLoop {
             }
             tasks.add(task);
             try {
-                long ignored = (long) WRITE_FD.invokeExact(wakeFd, wakeValue, 8L);
+                long ignored = (long) WRITE_FD.invokeExact(CALL_STATE.get(), (long) wakeFd, wakeValue.address(), 8L, 0L, 0L);
             } catch (Throwable t) {
                 LOG.error("{}: wake-up failed", name, t);
             }
@@ -107,7 +105,7 @@ public final class PollLoop implements WorkerLoop {
             synchronized (wakeLock) {
                 wakeClosed = true;
                 try {
-                    int ignored = (int) CLOSE.invokeExact(wakeFd);
+                    int ignored = (int) CLOSE.invokeExact(CALL_STATE.get(), (long) wakeFd, 0L, 0L, 0L, 0L);
                 } catch (Throwable t) {
                     // nothing left to do with the fd
                 }
@@ -135,13 +133,13 @@ public final class PollLoop implements WorkerLoop {
         int timeout = timeoutMillis();
         int ready;
         try {
-            ready = (int) POLL.invokeExact(pollFds, (long) count, timeout);
+            ready = (int) POLL.invokeExact(CALL_STATE.get(), pollFds.address(), (long) count, (long) timeout, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("poll failed", t);
         }
         if (ready > 0 && (pollFds.get(ValueLayout.JAVA_SHORT, 6) & POLLIN) != 0) {
             try {
-                long ignored = (long) READ_FD.invokeExact(wakeFd, counter, 8L);
+                long ignored = (long) READ_FD.invokeExact(CALL_STATE.get(), (long) wakeFd, counter.address(), 8L, 0L, 0L);
             } catch (Throwable t) {
                 LOG.error("{}: eventfd read failed", name, t);
             }
