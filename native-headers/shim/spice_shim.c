@@ -2,7 +2,7 @@
  * libspice-server.so.1 shim: exports the spice-server ABI and forwards every call to the Java server.
  *
  * On the first call (any thread, once) it dlopen()s libjvm, starts a JVM with the jars found beside this
- * library, and asks org.spicejava.ffi.Bootstrap to fill the upcall table. No server logic lives here.
+ * library, and asks org.spicejava.ffi.Bootstrap for the one upcall every export goes through. No server logic here.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -55,9 +55,40 @@ static const char *const slot_names[SLOT_COUNT + 1] = {
     NULL
 };
 
-/* Upcall stubs, each filled on its export's first call by asking Java's resolver (made once, at start). */
-static void *slots[SLOT_COUNT];
-static void *(*resolve_slot)(int slot);
+/*
+ * Java's upcalls for every export: the export's slot and its arguments, each as a 64-bit word (integers widened,
+ * pointers as addresses), unused words 0; the result comes back the same way. Exports with up to five arguments
+ * (all but four) take the short one, whose words all travel in registers.
+ */
+typedef uint64_t (*dispatch_short_fn)(int32_t slot, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+typedef uint64_t (*dispatch_long_fn)(int32_t slot, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                     uint64_t, uint64_t);
+static struct {
+    dispatch_short_fn short_words;
+    dispatch_long_fn long_words;
+} dispatch;
+
+#define WORD(x) ((uint64_t) (x))
+#define CALL_0(slot, ...) dispatch.short_words(slot, 0, 0, 0, 0, 0)
+#define CALL_1(slot, a) dispatch.short_words(slot, WORD(a), 0, 0, 0, 0)
+#define CALL_2(slot, a, b) dispatch.short_words(slot, WORD(a), WORD(b), 0, 0, 0)
+#define CALL_3(slot, a, b, c) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), 0, 0)
+#define CALL_4(slot, a, b, c, d) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), 0)
+#define CALL_5(slot, a, b, c, d, e) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e))
+#define CALL_6(slot, a, b, c, d, e, f) \
+    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), 0, 0)
+#define CALL_7(slot, a, b, c, d, e, f, g) \
+    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), 0)
+#define CALL_8(slot, a, b, c, d, e, f, g, h) \
+    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), WORD(h))
+#define COUNT_ARGS(...) COUNT_ARGS_(__VA_OPT__(__VA_ARGS__,) 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define COUNT_ARGS_(a, b, c, d, e, f, g, h, n, ...) n
+#define JOIN(a, b) JOIN_(a, b)
+#define JOIN_(a, b) a##b
+#define UNPAREN(...) __VA_ARGS__
+#define APPLY(macro, ...) macro(__VA_ARGS__)
+/* An export's call into Java: DISPATCH(SLOT_x, (s, port)). */
+#define DISPATCH(slot, args) APPLY(JOIN(CALL_, COUNT_ARGS args), slot, UNPAREN args)
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static int java_ready;
 
@@ -335,12 +366,12 @@ static void start_java(void)
     jmethodID install = bootstrap ? (*env)->GetStaticMethodID(env, bootstrap, "install", "(JJI)Z") : NULL;
     jboolean ok = install && (*env)->CallStaticBooleanMethod(env, bootstrap, install,
                                                              (jlong) (intptr_t) slot_names,
-                                                             (jlong) (intptr_t) &resolve_slot, (jint) SLOT_COUNT);
+                                                             (jlong) (intptr_t) &dispatch, (jint) SLOT_COUNT);
     if ((*env)->ExceptionCheck(env)) {
         (*env)->ExceptionDescribe(env);
         ok = JNI_FALSE;
     }
-    if (!ok || !resolve_slot) {
+    if (!ok || !dispatch.short_words || !dispatch.long_words) {
         log_line("%s", "Java bootstrap failed; the SPICE server is disabled");
         return;
     }
@@ -353,20 +384,6 @@ static int ensure_java(void)
     return java_ready;
 }
 
-/* The upcall stub of an export, or NULL (logged) when Java could not make it. */
-static void *slot_function(int slot)
-{
-    void *fn = __atomic_load_n(&slots[slot], __ATOMIC_ACQUIRE);
-    if (__builtin_expect(fn == NULL, 0)) {
-        fn = resolve_slot(slot);
-        if (!fn) {
-            log_line("no upcall for %s", slot_names[slot]);
-            return NULL;
-        }
-        __atomic_store_n(&slots[slot], fn, __ATOMIC_RELEASE);
-    }
-    return fn;
-}
 
 /*
  * QEMU runs some of its code on coroutine stacks of its own (QMP commands and their answers, for one), and calls
@@ -502,18 +519,16 @@ static void on_a_known_stack(void (*fn)(void *), void *arg)
 #define FN(ret, name, params, args, fallback)                   \
     SHIM_EXPORT ret name params                                 \
     {                                                           \
-        void *fn;                                               \
-        if (!ensure_java() || !(fn = slot_function(SLOT_##name))) { \
+        if (!ensure_java()) {                                   \
             return fallback;                                    \
         }                                                       \
-        return ((ret (*) params) fn) args;                      \
+        return (ret) DISPATCH(SLOT_##name, args);               \
     }
 #define VFN(name, params, args)                                 \
     SHIM_EXPORT void name params                                \
     {                                                           \
-        void *fn;                                               \
-        if (ensure_java() && (fn = slot_function(SLOT_##name))) { \
-            ((void (*) params) fn) args;                        \
+        if (ensure_java()) {                                    \
+            DISPATCH(SLOT_##name, args);                        \
         }                                                       \
     }
 #include "exports.def"

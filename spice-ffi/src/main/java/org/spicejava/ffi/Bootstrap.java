@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,57 +17,89 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Called once by the C shim (JNI, on the thread that started the JVM). It checks that every exported name has a
- * static method of the same name in {@link Exports} and hands the shim one upcall stub, {@link #stubAt}, through
- * which the shim gets each export's own stub on that export's first call. Stubs are made when first needed because
- * each costs milliseconds while the JVM is cold, and a host calls about a third of the exports at start-up; the
- * rest are made in the background once the host is running. The C type of each stub is derived from the Java
- * signature, and every stub is wrapped so that no Throwable can reach the host: it is logged and the export returns
+ * Called once by the C shim (JNI, on the thread that started the JVM). It checks that the shim's table of exports is
+ * the one {@link ExportDispatch} was generated from, and hands the shim two upcall stubs, {@link #dispatch} and
+ * {@link #dispatchShort}, through which every export reaches its {@link Exports} method: the shim passes the slot
+ * and its arguments as 64-bit words (five or eight). Two stubs for all, because each upcall stub of its own shape
+ * costs milliseconds to make while the JVM is cold (a host calls about thirty exports at start-up). No Throwable reaches the host: it is logged and the export returns
  * its C error value instead.
  */
 public final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
-    /** How long after start-up the stubs the host has not asked for yet are made, off the host's threads. */
-    private static final long BACKGROUND_STUBS_DELAY_MS = 2000;
-
-    private static Method[] slotMethods;
-    private static MemorySegment[] slotStubs;
+    /** Each slot's C error value as a 64-bit word. */
+    private static long[] errorWords = new long[0];
 
     private Bootstrap() {
     }
 
     /**
-     * JNI entry: {@code names} is a {@code const char *[count]}; {@code resolver} a {@code void *} that receives the
-     * address of a C function {@code void *(int slot)} returning the upcall stub of a slot (NULL if it cannot be made).
+     * JNI entry: {@code names} is a {@code const char *[count]} that must list {@link ExportDispatch#NAMES} in order;
+     * {@code dispatcher} two {@code void *} that receive {@code uint64_t (*)(int32_t slot, uint64_t a0, ..., a4)}
+     * and {@code uint64_t (*)(int32_t slot, uint64_t a0, ..., a7)}.
      */
-    public static boolean install(long names, long resolver, int count) {
+    public static boolean install(long names, long dispatcher, int count) {
         try {
-            Map<String, Method> exports = exportMethods();
+            reportAotCache();
             MemorySegment nameArray = Native.sized(names, (long) count * ValueLayout.ADDRESS.byteSize());
-            Method[] methods = new Method[count];
+            if (count != ExportDispatch.NAMES.length) {
+                LOG.error("the shim has {} exports, the Java side {}", count, ExportDispatch.NAMES.length);
+                return false;
+            }
             for (int i = 0; i < count; i++) {
                 String name = Native.string(nameArray.getAtIndex(ValueLayout.ADDRESS, i));
-                methods[i] = exports.get(name);
-                if (methods[i] == null) {
-                    LOG.error("no Java implementation of {}", name);
+                if (!ExportDispatch.NAMES[i].equals(name)) {
+                    LOG.error("export slot {} is {} in the shim but {} in Java", i, name, ExportDispatch.NAMES[i]);
                     return false;
                 }
             }
-            reportAotCache();
-            slotMethods = methods;
-            slotStubs = new MemorySegment[count];
-            MethodHandle stubAt = MethodHandles.lookup().findStatic(Bootstrap.class, "stubAt",
-                    MethodType.methodType(MemorySegment.class, int.class));
-            MemorySegment resolverStub = Native.LINKER.upcallStub(stubAt,
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Arena.global());
-            Native.sized(resolver, ValueLayout.ADDRESS.byteSize()).set(ValueLayout.ADDRESS, 0, resolverStub);
-            Thread.ofPlatform().daemon().name("spice-stubs").priority(Thread.MIN_PRIORITY)
-                    .start(Bootstrap::makeRemainingStubs);
+            errorWords = errorWords();
+            MemorySegment pointers = Native.sized(dispatcher, 2 * ValueLayout.ADDRESS.byteSize());
+            pointers.setAtIndex(ValueLayout.ADDRESS, 0, dispatchStub(true));
+            pointers.setAtIndex(ValueLayout.ADDRESS, 1, dispatchStub(false));
             return true;
         } catch (Throwable t) {
             LOG.error("bootstrap failed", t);
             return false;
         }
+    }
+
+    /** Words an export of up to five arguments passes: slot and words then all travel in registers. */
+    static final int SHORT_WORDS = 5;
+
+    /** The stub for exports of up to {@link #SHORT_WORDS} arguments ({@code shortWords}) or all ({@code false}). */
+    static MemorySegment dispatchStub(boolean shortWords) throws ReflectiveOperationException {
+        MemoryLayout[] words = new MemoryLayout[(shortWords ? SHORT_WORDS : ExportDispatch.WORDS) + 1];
+        Arrays.fill(words, ValueLayout.JAVA_LONG);
+        words[0] = ValueLayout.JAVA_INT;
+        FunctionDescriptor descriptor = FunctionDescriptor.of(ValueLayout.JAVA_LONG, words);
+        MethodHandle target = MethodHandles.lookup().findStatic(Bootstrap.class,
+                shortWords ? "dispatchShort" : "dispatch", descriptor.toMethodType());
+        return Native.LINKER.upcallStub(target, descriptor, Arena.global());
+    }
+
+    static long dispatchShort(int slot, long a0, long a1, long a2, long a3, long a4) {
+        return dispatch(slot, a0, a1, a2, a3, a4, 0, 0, 0);
+    }
+
+    /** The upcall every export goes through, on the host's calling thread. */
+    static long dispatch(int slot, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7) {
+        try {
+            return ExportDispatch.call(slot, a0, a1, a2, a3, a4, a5, a6, a7);
+        } catch (Throwable t) {
+            boolean known = slot >= 0 && slot < errorWords.length;
+            logFailure(known ? ExportDispatch.NAMES[slot] : "export slot " + slot, t);
+            return known ? errorWords[slot] : -1;
+        }
+    }
+
+    private static long[] errorWords() {
+        Map<String, Method> methods = exportMethods();
+        long[] words = new long[ExportDispatch.NAMES.length];
+        for (int i = 0; i < words.length; i++) {
+            Object value = Exports.errorValue(ExportDispatch.NAMES[i], methods.get(ExportDispatch.NAMES[i]).getReturnType());
+            words[i] = value instanceof MemorySegment segment ? segment.address() : ((Number) value).longValue();
+        }
+        return words;
     }
 
     /** One line on the shipped AOT cache: a JVM that cannot map it (another JDK build, changed jars) runs without. */
@@ -84,30 +116,6 @@ public final class Bootstrap {
         }
     }
 
-    /** Upcall from the shim on an export's first call, on the caller's thread; never throws into the host. */
-    static synchronized MemorySegment stubAt(int slot) {
-        try {
-            if (slotStubs[slot] == null) {
-                slotStubs[slot] = stubFor(slotMethods[slot]);
-            }
-            return slotStubs[slot];
-        } catch (Throwable t) {
-            logFailure("the upcall stub of slot " + slot, t);
-            return MemorySegment.NULL;
-        }
-    }
-
-    private static void makeRemainingStubs() {
-        try {
-            Thread.sleep(BACKGROUND_STUBS_DELAY_MS);
-            for (int slot = 0; slot < slotStubs.length; slot++) {
-                stubAt(slot);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     static Map<String, Method> exportMethods() {
         Map<String, Method> methods = new HashMap<>();
         for (Method m : Exports.class.getDeclaredMethods()) {
@@ -118,56 +126,6 @@ public final class Bootstrap {
         return methods;
     }
 
-    static MemorySegment stubFor(Method method) throws ReflectiveOperationException {
-        FunctionDescriptor descriptor = descriptorOf(method);
-        MethodHandle target = MethodHandles.publicLookup().unreflect(method);
-        MethodHandle guarded = MethodHandles.catchException(target, Throwable.class, failureHandler(method));
-        return Native.LINKER.upcallStub(guarded, descriptor, Arena.global());
-    }
-
-    /** The C signature of an export: pointers are MemorySegment, integers keep their width. */
-    static FunctionDescriptor descriptorOf(Method method) {
-        MemoryLayout[] args = new MemoryLayout[method.getParameterCount()];
-        for (int i = 0; i < args.length; i++) {
-            args[i] = layoutOf(method.getParameterTypes()[i]);
-        }
-        Class<?> ret = method.getReturnType();
-        return ret == void.class ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(layoutOf(ret), args);
-    }
-
-    private static MemoryLayout layoutOf(Class<?> type) {
-        if (type == MemorySegment.class) {
-            return ValueLayout.ADDRESS;
-        } else if (type == int.class) {
-            return ValueLayout.JAVA_INT;
-        } else if (type == long.class) {
-            return ValueLayout.JAVA_LONG;
-        } else if (type == byte.class) {
-            return ValueLayout.JAVA_BYTE;
-        } else if (type == short.class) {
-            return ValueLayout.JAVA_SHORT;
-        }
-        throw new IllegalArgumentException("no C layout for " + type);
-    }
-
-    /** (Throwable, args...) -> the export's error value, after one log line. */
-    private static MethodHandle failureHandler(Method method) throws ReflectiveOperationException {
-        Class<?> ret = method.getReturnType();
-        Object fallback = Exports.errorValue(method.getName(), ret);
-        MethodHandle log = MethodHandles.lookup().findStatic(Bootstrap.class, "logFailure",
-                MethodType.methodType(void.class, String.class, Throwable.class));
-        MethodHandle logThis = MethodHandles.insertArguments(log, 0, method.getName());
-        MethodHandle handler;
-        if (ret == void.class) {
-            handler = logThis;
-        } else {
-            MethodHandle constant = MethodHandles.dropArguments(MethodHandles.constant(ret, fallback), 0, Throwable.class);
-            handler = MethodHandles.foldArguments(constant, logThis);
-        }
-        return MethodHandles.dropArguments(handler, 1, method.getParameterTypes());
-    }
-
-    @SuppressWarnings("unused") // reached through a method handle
     private static void logFailure(String export, Throwable t) {
         try {
             LOG.error("{} failed; returning its error value to the host", export, t);

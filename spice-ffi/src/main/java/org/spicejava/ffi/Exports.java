@@ -28,6 +28,7 @@ import org.spicejava.core.display.draw.Rect;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
+import org.spicejava.core.link.TicketKeySource;
 import org.spicejava.core.session.Sessions;
 import org.spicejava.ffi.layout.QXLCommand;
 import org.spicejava.ffi.layout.QXLCommandExt;
@@ -40,9 +41,9 @@ import org.spicejava.ffi.layout.SpiceCoreInterface;
 
 /**
  * The Java side of every libspice-server.so.1 export, one public static method per C function with the C name and
- * a signature {@link Bootstrap} maps to the C prototype (pointers as MemorySegment, uint32_t as int, uint64_t as
- * long). Each turns raw pointers into Java values at once and calls the core. Bootstrap wraps every method so a
- * Throwable becomes a log line and {@link #errorValue}.
+ * a signature that follows the C prototype (pointers as MemorySegment, uint32_t as int, uint64_t as long). Each
+ * turns raw pointers into Java values at once and calls the core. The shim reaches them through {@link Bootstrap}'s
+ * one upcall and the generated {@link ExportDispatch}, where a Throwable becomes a log line and {@link #errorValue}.
  */
 public final class Exports {
     private static final Logger LOG = LoggerFactory.getLogger(Exports.class);
@@ -106,6 +107,7 @@ public final class Exports {
         }
         HostCoreLoop loop = new HostCoreLoop(core);
         LibcNetwork network = new LibcNetwork();
+        TicketKeySource.makeKeysWith(LibCrypto::newTicketKey); // before the first keys are made
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only

@@ -28,9 +28,7 @@ public final class Native {
 
     /** A downcall to a libc function; fails at class init with the symbol's name if it is missing. */
     public static MethodHandle libc(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
-        return LINKER.downcallHandle(symbol, descriptor, options);
+        return LINKER.downcallHandle(libcSymbol(name), descriptor, options);
     }
 
     /** The layout of the segment each {@link #libcInt} / {@link #libcLong} call writes errno into. */
@@ -48,12 +46,26 @@ public final class Native {
      * shape costs about 15 ms to make while the JVM is cold, one of a known shape a fraction of that.
      */
     public static MethodHandle libcInt(String name) {
-        return libc(name, INT_CALL, Linker.Option.captureCallState("errno"));
+        return intCall(libcSymbol(name));
     }
 
     /** Like {@link #libcInt} for functions returning long or ssize_t. */
     public static MethodHandle libcLong(String name) {
-        return libc(name, LONG_CALL, Linker.Option.captureCallState("errno"));
+        return longCall(libcSymbol(name));
+    }
+
+    /** {@link #libcInt}'s shape for a function of any library. */
+    public static MethodHandle intCall(MemorySegment function) {
+        return LINKER.downcallHandle(function, INT_CALL, Linker.Option.captureCallState("errno"));
+    }
+
+    /** {@link #libcLong}'s shape for a function of any library (pointers come back as addresses). */
+    public static MethodHandle longCall(MemorySegment function) {
+        return LINKER.downcallHandle(function, LONG_CALL, Linker.Option.captureCallState("errno"));
+    }
+
+    private static MemorySegment libcSymbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
     }
 
     /** errno as a {@link #libcInt} / {@link #libcLong} call left it in {@code state}. */

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Hands out a fresh {@link TicketKey} per link without making the client, or the host's main loop that links it,
@@ -13,7 +14,8 @@ import java.util.concurrent.Executors;
 public final class TicketKeySource {
     private static final ExecutorService GENERATOR = Executors.newSingleThreadExecutor(r ->
             Thread.ofPlatform().name("spice-ticket-keys").daemon().unstarted(r));
-    private static final TicketKeySource SHARED = new TicketKeySource();
+    private static volatile Supplier<TicketKey> maker = JdkTicketKey::new;
+    private static TicketKeySource shared;
 
     /** Keys kept ready: a client links about four channels at once. */
     static final int READY = 4;
@@ -26,12 +28,20 @@ public final class TicketKeySource {
         }
     }
 
-    public static TicketKeySource shared() {
-        return SHARED;
+    /** Where keys come from from now on (libcrypto's RSA is ten times cheaper than the JDK's on a cold JVM). */
+    public static void makeKeysWith(Supplier<TicketKey> keys) {
+        maker = keys;
+    }
+
+    public static synchronized TicketKeySource shared() {
+        if (shared == null) {
+            shared = new TicketKeySource();
+        }
+        return shared;
     }
 
     private static CompletableFuture<TicketKey> generate() {
-        return CompletableFuture.supplyAsync(TicketKey::new, GENERATOR);
+        return CompletableFuture.supplyAsync(maker, GENERATOR);
     }
 
     /** A key no one has used: ready when one was generated ahead, else completed when it is. */

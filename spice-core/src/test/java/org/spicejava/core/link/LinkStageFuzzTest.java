@@ -242,7 +242,7 @@ class LinkStageFuzzTest {
             random.setSeed(0x5350494345L);
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(TicketKey.KEY_BITS, random);
-            return new TicketKey(generator.generateKeyPair());
+            return new JdkTicketKey(generator.generateKeyPair());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

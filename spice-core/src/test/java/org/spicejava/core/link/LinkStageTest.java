@@ -85,7 +85,7 @@ class LinkStageTest {
     }
 
     /** One key for every link of these tests: generating RSA keys is slow, and each test checks one link. */
-    static final TicketKey KEY = new TicketKey();
+    static final TicketKey KEY = new JdkTicketKey();
 
     /** A client's link header + SpiceLinkMess with the given caps. */
     static byte[] clientLink(int magic, int major, int connectionId, int type, int id, int[] common, int[] channel) {
