@@ -3,7 +3,6 @@ package org.spicejava.ffi;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,15 +21,6 @@ import org.spicejava.ffi.layout.SpiceCoreInterface;
  */
 public final class HostCoreLoop implements EventLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HostCoreLoop.class);
-
-    private static final MethodHandle TIMER_ADD_CALL = Native.pointerCall(
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle TIMER_START_CALL = Native.pointerCall(
-            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle HANDLE_CALL = Native.pointerCall(FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-    private static final MethodHandle WATCH_ADD_CALL = Native.pointerCall(FunctionDescriptor.of(ValueLayout.ADDRESS,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WATCH_MASK_CALL = TIMER_START_CALL;
 
     private static final Map<Long, Runnable> TIMERS = new ConcurrentHashMap<>();
     private static final Map<Long, IntConsumer> WATCHES = new ConcurrentHashMap<>();
@@ -71,7 +61,7 @@ public final class HostCoreLoop implements EventLoop {
         TIMERS.put(id, task);
         MemorySegment handle;
         try {
-            handle = (MemorySegment) TIMER_ADD_CALL.invokeExact(timerAdd, TIMER_STUB, MemorySegment.ofAddress(id));
+            handle = MemorySegment.ofAddress(Native.callHost(timerAdd, TIMER_STUB.address(), id, 0, 0, 0));
         } catch (Throwable t) {
             TIMERS.remove(id);
             throw new IllegalStateException("timer_add failed", t);
@@ -83,18 +73,18 @@ public final class HostCoreLoop implements EventLoop {
         return new Timer() {
             @Override
             public void start(long millis) {
-                invoke(() -> { TIMER_START_CALL.invokeExact(timerStart, handle, (int) Math.clamp(millis, 0, Integer.MAX_VALUE)); });
+                invoke(() -> Native.callHost(timerStart, handle.address(), Math.clamp(millis, 0, Integer.MAX_VALUE), 0, 0, 0));
             }
 
             @Override
             public void cancel() {
-                invoke(() -> { HANDLE_CALL.invokeExact(timerCancel, handle); });
+                invoke(() -> Native.callHost(timerCancel, handle.address(), 0, 0, 0, 0));
             }
 
             @Override
             public void remove() {
                 if (TIMERS.remove(id) != null) {
-                    invoke(() -> { HANDLE_CALL.invokeExact(timerRemove, handle); });
+                    invoke(() -> Native.callHost(timerRemove, handle.address(), 0, 0, 0, 0));
                 }
             }
         };
@@ -106,7 +96,7 @@ public final class HostCoreLoop implements EventLoop {
         WATCHES.put(id, onEvents);
         MemorySegment handle;
         try {
-            handle = (MemorySegment) WATCH_ADD_CALL.invokeExact(watchAdd, fd, mask, WATCH_STUB, MemorySegment.ofAddress(id));
+            handle = MemorySegment.ofAddress(Native.callHost(watchAdd, fd, mask, WATCH_STUB.address(), id, 0));
         } catch (Throwable t) {
             WATCHES.remove(id);
             throw new IllegalStateException("watch_add failed", t);
@@ -118,13 +108,13 @@ public final class HostCoreLoop implements EventLoop {
         return new Watch() {
             @Override
             public void updateMask(int newMask) {
-                invoke(() -> { WATCH_MASK_CALL.invokeExact(watchUpdateMask, handle, newMask); });
+                invoke(() -> Native.callHost(watchUpdateMask, handle.address(), newMask, 0, 0, 0));
             }
 
             @Override
             public void remove() {
                 if (WATCHES.remove(id) != null) {
-                    invoke(() -> { HANDLE_CALL.invokeExact(watchRemove, handle); });
+                    invoke(() -> Native.callHost(watchRemove, handle.address(), 0, 0, 0, 0));
                 }
             }
         };

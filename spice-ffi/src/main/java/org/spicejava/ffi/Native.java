@@ -81,6 +81,20 @@ public final class Native {
                 .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found in " + library));
     }
 
+    private static final MethodHandle HOST_CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+
+    /**
+     * Calls a host function pointer (a vtable entry) of up to five integer or pointer arguments, each passed as a
+     * 64-bit word (a pointer as its address; spare words are ignored by the callee); the result comes back as one:
+     * read an int as {@code (int)}, a pointer with {@link MemorySegment#ofAddress}, ignore a void function's. A
+     * struct of two words passed by value travels as those two words. On x86-64 and AArch64 this is how C passes
+     * them, and every host call then shares one downcall shape: each new shape costs milliseconds on a cold JVM.
+     */
+    public static long callHost(MemorySegment function, long a, long b, long c, long d, long e) throws Throwable {
+        return (long) HOST_CALL.invokeExact(function, a, b, c, d, e);
+    }
+
     /** A handle that calls a function pointer given as its first argument (the host's vtables). */
     public static MethodHandle pointerCall(FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(descriptor);

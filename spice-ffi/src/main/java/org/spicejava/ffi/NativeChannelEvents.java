@@ -1,10 +1,7 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -16,9 +13,6 @@ import org.spicejava.core.session.ChannelEvents;
  * DISCONNECTED of the same channel, so each channel's info lives until its DISCONNECTED event has been delivered.
  */
 final class NativeChannelEvents implements ChannelEvents {
-    private static final MethodHandle CALL = Native.pointerCall(
-            FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-
     /** SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT: QEMU reads only the extended address fields. */
     static final int FLAG_ADDR_EXT = 2;
 
@@ -39,7 +33,7 @@ final class NativeChannelEvents implements ChannelEvents {
         }
         MemorySegment c = live.computeIfAbsent(info, this::allocate);
         try {
-            CALL.invokeExact(function, event, c);
+            Native.callHost(function, event, c.address(), 0, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException("channel_event failed", t);
         } finally {

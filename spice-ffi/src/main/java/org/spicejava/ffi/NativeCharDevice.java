@@ -1,10 +1,7 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 
 import org.spicejava.core.chardev.CharDeviceHost;
@@ -18,12 +15,6 @@ import org.spicejava.ffi.layout.SpiceCharDeviceInterface;
  * main-loop thread; each direction has its own native buffer, so the two never share memory.
  */
 final class NativeCharDevice implements CharDeviceHost {
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final MethodHandle INT_P_P_I = Native.pointerCall(
-            FunctionDescriptor.of(INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, INT));
-    private static final MethodHandle VOID_P_I = Native.pointerCall(FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, INT));
-    private static final MethodHandle VOID_P_B = Native.pointerCall(
-            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_BYTE));
     /** Bytes moved per call at most: one agent chunk with its header and more, as the reference's buffers. */
     private static final int BUFFER_BYTES = 4096;
 
@@ -60,7 +51,7 @@ final class NativeCharDevice implements CharDeviceHost {
         }
         int n;
         try {
-            n = (int) INT_P_P_I.invokeExact(readFn, instance, readBuffer, len);
+            n = (int) Native.callHost(readFn, instance.address(), readBuffer.address(), len, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException("char device read failed: " + t, t);
         }
@@ -84,7 +75,7 @@ final class NativeCharDevice implements CharDeviceHost {
         writeBuffer.asSlice(0, len).asByteBuffer().put(src.duplicate().limit(src.position() + len));
         int n;
         try {
-            n = (int) INT_P_P_I.invokeExact(writeFn, instance, writeBuffer, len);
+            n = (int) Native.callHost(writeFn, instance.address(), writeBuffer.address(), len, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException("char device write failed: " + t, t);
         }
@@ -99,14 +90,14 @@ final class NativeCharDevice implements CharDeviceHost {
     @Override
     public void state(boolean connected) {
         if (!stateFn.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> { VOID_P_I.invokeExact(stateFn, instance, connected ? 1 : 0); });
+            NativeInputs.call(() -> Native.callHost(stateFn, instance.address(), connected ? 1 : 0, 0, 0, 0));
         }
     }
 
     @Override
     public void event(int event) {
         if (!eventFn.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> { VOID_P_B.invokeExact(eventFn, instance, (byte) event); });
+            NativeInputs.call(() -> Native.callHost(eventFn, instance.address(), event & 0xff, 0, 0, 0));
         }
     }
 }

@@ -1,10 +1,8 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.AddressLayout;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 import org.spicejava.ffi.layout.SpiceBaseInstance;
 import org.spicejava.ffi.layout.SpiceKbdInterface;
@@ -20,13 +18,6 @@ import org.spicejava.core.device.Tablet;
  */
 public final class NativeInputs {
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final MethodHandle VOID_P_B = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, ValueLayout.JAVA_BYTE));
-    private static final MethodHandle INT_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR));
-    private static final MethodHandle VOID_P_I = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT));
-    private static final MethodHandle VOID_P_II = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT, INT));
-    private static final MethodHandle VOID_P_III = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT, INT, INT));
-    private static final MethodHandle VOID_P_IIII = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT, INT, INT, INT));
 
     private NativeInputs() {
     }
@@ -43,13 +34,13 @@ public final class NativeInputs {
         return new Keyboard() {
             @Override
             public void pushScanCode(int code) {
-                call(() -> { VOID_P_B.invokeExact(push, sin, (byte) code); });
+                call(() -> Native.callHost(push, sin.address(), code & 0xff, 0, 0, 0));
             }
 
             @Override
             public int leds() {
                 try {
-                    return leds.equals(MemorySegment.NULL) ? 0 : (int) INT_P.invokeExact(leds, sin);
+                    return leds.equals(MemorySegment.NULL) ? 0 : (int) Native.callHost(leds, sin.address(), 0, 0, 0, 0);
                 } catch (Throwable t) {
                     throw new IllegalStateException("get_leds failed", t);
                 }
@@ -63,12 +54,12 @@ public final class NativeInputs {
         return new Mouse() {
             @Override
             public void motion(int dx, int dy, int dz, int buttonsState) {
-                call(() -> { VOID_P_IIII.invokeExact(motion, sin, dx, dy, dz, buttonsState); });
+                call(() -> Native.callHost(motion, sin.address(), dx, dy, dz, buttonsState));
             }
 
             @Override
             public void buttons(int buttonsState) {
-                call(() -> { VOID_P_I.invokeExact(buttons, sin, buttonsState); });
+                call(() -> Native.callHost(buttons, sin.address(), buttonsState, 0, 0, 0));
             }
         };
     }
@@ -81,22 +72,22 @@ public final class NativeInputs {
         return new Tablet() {
             @Override
             public void setLogicalSize(int width, int height) {
-                call(() -> { VOID_P_II.invokeExact(size, sin, width, height); });
+                call(() -> Native.callHost(size, sin.address(), width, height, 0, 0));
             }
 
             @Override
             public void position(int x, int y, int buttonsState) {
-                call(() -> { VOID_P_III.invokeExact(position, sin, x, y, buttonsState); });
+                call(() -> Native.callHost(position, sin.address(), x, y, buttonsState, 0));
             }
 
             @Override
             public void wheel(int wheelMotion, int buttonsState) {
-                call(() -> { VOID_P_II.invokeExact(wheel, sin, wheelMotion, buttonsState); });
+                call(() -> Native.callHost(wheel, sin.address(), wheelMotion, buttonsState, 0, 0));
             }
 
             @Override
             public void buttons(int buttonsState) {
-                call(() -> { VOID_P_I.invokeExact(buttons, sin, buttonsState); });
+                call(() -> Native.callHost(buttons, sin.address(), buttonsState, 0, 0, 0));
             }
         };
     }

@@ -1,16 +1,12 @@
 package org.spicejava.ffi;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 import org.spicejava.ffi.layout.SpiceMigrateInterface;
 import org.spicejava.core.device.MigrationDevice;
 
 /** The host's SpiceMigrateInterface notifications. Main-loop thread only. */
 final class NativeMigration {
-    private static final MethodHandle VOID_P = Native.pointerCall(FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
 
     private NativeMigration() {
     }
@@ -22,14 +18,14 @@ final class NativeMigration {
             @Override
             public void connectComplete() {
                 if (!connect.equals(MemorySegment.NULL)) {
-                    NativeInputs.call(() -> { VOID_P.invokeExact(connect, sin); });
+                    NativeInputs.call(() -> Native.callHost(connect, sin.address(), 0, 0, 0, 0));
                 }
             }
 
             @Override
             public void endComplete() {
                 if (!end.equals(MemorySegment.NULL)) {
-                    NativeInputs.call(() -> { VOID_P.invokeExact(end, sin); });
+                    NativeInputs.call(() -> Native.callHost(end, sin.address(), 0, 0, 0, 0));
                 }
             }
         };

@@ -1,11 +1,8 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.AddressLayout;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 import org.spicejava.ffi.layout.QXLCommand;
@@ -24,18 +21,8 @@ import org.spicejava.core.display.draw.Rect;
  * display worker thread, the only thread that calls it.
  */
 final class NativeQxl implements QxlDevice {
-    private static final AddressLayout PTR = ValueLayout.ADDRESS;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final MethodHandle VOID_P_P = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, PTR));
-    private static final MethodHandle VOID_P_I = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT));
-    private static final MethodHandle INT_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR));
-    private static final MethodHandle INT_P_P = Native.pointerCall(FunctionDescriptor.of(INT, PTR, PTR));
-    private static final MethodHandle VOID_P_L = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, ValueLayout.JAVA_LONG));
-    private static final MethodHandle VOID_P_I_P_I = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, INT, PTR, INT));
     /** sizeof(QXLRect). */
     private static final long QXL_RECT_BYTES = 16;
-    /** QXLReleaseInfoExt is passed by value. */
-    private static final MethodHandle RELEASE = Native.pointerCall(FunctionDescriptor.ofVoid(PTR, QXLReleaseInfoExt.LAYOUT));
 
     private final MemorySegment instance;
     private final MemorySegment attach;
@@ -55,7 +42,6 @@ final class NativeQxl implements QxlDevice {
     private final MemorySegment workerToken = Arena.global().allocate(64);
     private final Arena scratchArena = Arena.ofShared();
     private final MemorySegment commandExt = scratchArena.allocate(QXLCommandExt.LAYOUT);
-    private final MemorySegment releaseExt = scratchArena.allocate(QXLReleaseInfoExt.LAYOUT);
 
     NativeQxl(MemorySegment qxlInstance) {
         this.instance = qxlInstance.reinterpret(QXLInstance.sizeof());
@@ -84,14 +70,14 @@ final class NativeQxl implements QxlDevice {
     @Override
     public void attachWorker() {
         if (!attach.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> { VOID_P_P.invokeExact(attach, instance, workerToken); });
+            NativeInputs.call(() -> Native.callHost(attach, instance.address(), workerToken.address(), 0, 0, 0));
         }
     }
 
     @Override
     public void setCompressionLevel(int level) {
         if (!setCompression.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> { VOID_P_I.invokeExact(setCompression, instance, level); });
+            NativeInputs.call(() -> Native.callHost(setCompression, instance.address(), level, 0, 0, 0));
         }
     }
 
@@ -99,7 +85,7 @@ final class NativeQxl implements QxlDevice {
     public InitInfo initInfo() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(QXLDevInitInfo.LAYOUT);
-            NativeInputs.call(() -> { VOID_P_P.invokeExact(getInitInfo, instance, info); });
+            NativeInputs.call(() -> Native.callHost(getInitInfo, instance.address(), info.address(), 0, 0, 0));
             return new InitInfo(Byte.toUnsignedInt(QXLDevInitInfo.memslot_gen_bits(info)),
                     Byte.toUnsignedInt(QXLDevInitInfo.memslot_id_bits(info)),
                     QXLDevInitInfo.num_memslots(info), QXLDevInitInfo.num_memslots_groups(info),
@@ -121,7 +107,7 @@ final class NativeQxl implements QxlDevice {
         commandExt.fill((byte) 0);
         int got;
         try {
-            got = (int) INT_P_P.invokeExact(fn, instance, commandExt);
+            got = (int) Native.callHost(fn, instance.address(), commandExt.address(), 0, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException("get_command failed", t);
         }
@@ -145,7 +131,7 @@ final class NativeQxl implements QxlDevice {
 
     private boolean request(MemorySegment fn) {
         try {
-            return (int) INT_P.invokeExact(fn, instance) != 0;
+            return (int) Native.callHost(fn, instance.address(), 0, 0, 0, 0) != 0;
         } catch (Throwable t) {
             throw new IllegalStateException("req_notification failed", t);
         }
@@ -153,16 +139,15 @@ final class NativeQxl implements QxlDevice {
 
     @Override
     public void releaseResource(long releaseInfo, int groupId) {
-        QXLReleaseInfoExt.info(releaseExt, MemorySegment.ofAddress(releaseInfo));
-        QXLReleaseInfoExt.group_id(releaseExt, groupId);
-        NativeInputs.call(() -> { RELEASE.invokeExact(release, instance, releaseExt); });
+        // QXLReleaseInfoExt {info, group_id} is passed by value: as its two words
+        NativeInputs.call(() -> Native.callHost(release, instance.address(), releaseInfo, Integer.toUnsignedLong(groupId), 0, 0));
     }
 
     @Override
     public void flushResources() {
         if (!flush.equals(MemorySegment.NULL)) {
             NativeInputs.call(() -> {
-                int ignored = (int) INT_P.invokeExact(flush, instance);
+                Native.callHost(flush, instance.address(), 0, 0, 0, 0);
             });
         }
     }
@@ -170,7 +155,7 @@ final class NativeQxl implements QxlDevice {
     @Override
     public void asyncComplete(long cookie) {
         if (!asyncComplete.equals(MemorySegment.NULL)) {
-            NativeInputs.call(() -> { VOID_P_L.invokeExact(asyncComplete, instance, cookie); });
+            NativeInputs.call(() -> Native.callHost(asyncComplete, instance.address(), cookie, 0, 0, 0));
         }
     }
 
@@ -187,7 +172,7 @@ final class NativeQxl implements QxlDevice {
                         ValueLayout.JAVA_INT, i * QXL_RECT_BYTES, 4);
             }
             int count = dirty.size();
-            NativeInputs.call(() -> { VOID_P_I_P_I.invokeExact(updateAreaComplete, instance, surfaceId, rects, count); });
+            NativeInputs.call(() -> Native.callHost(updateAreaComplete, instance.address(), surfaceId, rects.address(), count, 0));
         }
     }
 
@@ -203,8 +188,7 @@ final class NativeQxl implements QxlDevice {
                 arg = arena.allocate(Math.max(1, config.remaining()), 4);
                 arg.copyFrom(MemorySegment.ofBuffer(config));
             }
-            MemorySegment passed = arg;
-            return (int) INT_P_P.invokeExact(clientMonitorsConfig, instance, passed) != 0;
+            return (int) Native.callHost(clientMonitorsConfig, instance.address(), arg.address(), 0, 0, 0) != 0;
         } catch (Throwable t) {
             throw new IllegalStateException("client_monitors_config failed", t);
         }
