@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Called once by the C shim (JNI, on the thread that started the JVM). It checks that the shim's table of exports is
- * the one {@link ExportDispatch} was generated from, and hands the shim two upcall stubs, {@link #dispatch} and
- * {@link #dispatchShort}, through which every export reaches its {@link Exports} method: the shim passes the slot
- * and its arguments as 64-bit words (five or eight). Two stubs for all, because each upcall stub of its own shape
+ * the one {@link ExportDispatch} was generated from, and hands the shim two upcall stubs into it, through which
+ * every export reaches its {@link Exports} method: the shim passes the slot and its arguments as 64-bit words
+ * (five, or eight for the four exports with more arguments). Two stubs for all, because each upcall stub of its own shape
  * costs milliseconds to make while the JVM is cold (a host calls about thirty exports at start-up). No Throwable reaches the host: it is logged and the export returns
  * its C error value instead.
  */
@@ -65,31 +65,24 @@ public final class Bootstrap {
 
     /** Words an export of up to five arguments passes: slot and words then all travel in registers. */
     static final int SHORT_WORDS = 5;
+    static final int WORDS = 8;
 
-    /** The stub for exports of up to {@link #SHORT_WORDS} arguments ({@code shortWords}) or all ({@code false}). */
+    /** The stub for exports of up to {@link #SHORT_WORDS} arguments ({@code shortWords}) or the others. */
     static MemorySegment dispatchStub(boolean shortWords) throws ReflectiveOperationException {
-        MemoryLayout[] words = new MemoryLayout[(shortWords ? SHORT_WORDS : ExportDispatch.WORDS) + 1];
+        MemoryLayout[] words = new MemoryLayout[(shortWords ? SHORT_WORDS : WORDS) + 1];
         Arrays.fill(words, ValueLayout.JAVA_LONG);
         words[0] = ValueLayout.JAVA_INT;
         FunctionDescriptor descriptor = FunctionDescriptor.of(ValueLayout.JAVA_LONG, words);
-        MethodHandle target = MethodHandles.lookup().findStatic(Bootstrap.class,
-                shortWords ? "dispatchShort" : "dispatch", descriptor.toMethodType());
+        MethodHandle target = MethodHandles.lookup().findStatic(ExportDispatch.class,
+                shortWords ? "call" : "callLong", descriptor.toMethodType());
         return Native.LINKER.upcallStub(target, descriptor, Arena.global());
     }
 
-    static long dispatchShort(int slot, long a0, long a1, long a2, long a3, long a4) {
-        return dispatch(slot, a0, a1, a2, a3, a4, 0, 0, 0);
-    }
-
-    /** The upcall every export goes through, on the host's calling thread. */
-    static long dispatch(int slot, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7) {
-        try {
-            return ExportDispatch.call(slot, a0, a1, a2, a3, a4, a5, a6, a7);
-        } catch (Throwable t) {
-            boolean known = slot >= 0 && slot < errorWords.length;
-            logFailure(known ? ExportDispatch.NAMES[slot] : "export slot " + slot, t);
-            return known ? errorWords[slot] : -1;
-        }
+    /** What an export whose Java side threw returns to the host, after one log line. */
+    static long failed(int slot, Throwable t) {
+        boolean known = slot >= 0 && slot < errorWords.length;
+        logFailure(known ? ExportDispatch.NAMES[slot] : "export slot " + slot, t);
+        return known ? errorWords[slot] : -1;
     }
 
     private static long[] errorWords() {

@@ -8,8 +8,6 @@ import java.lang.foreign.MemorySegment;
  * word (an integer widened, or a pointer's address) and takes the result the same way.
  */
 final class ExportDispatch {
-    /** The 64-bit words every call carries after its slot. */
-    static final int WORDS = 8;
     static final String[] NAMES = {
         "spice_server_new",
         "spice_server_init",
@@ -113,256 +111,273 @@ final class ExportDispatch {
     private ExportDispatch() {
     }
 
-    static long call(int slot, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7) {
-        switch (slot) {
-            case 0: // spice_server_new
-                return Exports.spice_server_new().address();
-            case 1: // spice_server_init
-                return Exports.spice_server_init(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-            case 2: // spice_server_destroy
-                Exports.spice_server_destroy(MemorySegment.ofAddress(a0));
-                return 0;
-            case 3: // spice_server_set_compat_version
-                return Exports.spice_server_set_compat_version(MemorySegment.ofAddress(a0), (int) a1);
-            case 4: // spice_get_current_compat_version
-                return Exports.spice_get_current_compat_version();
-            case 5: // spice_server_set_port
-                return Exports.spice_server_set_port(MemorySegment.ofAddress(a0), (int) a1);
-            case 6: // spice_server_set_addr
-                Exports.spice_server_set_addr(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
-                return 0;
-            case 7: // spice_server_set_listen_socket_fd
-                return Exports.spice_server_set_listen_socket_fd(MemorySegment.ofAddress(a0), (int) a1);
-            case 8: // spice_server_set_exit_on_disconnect
-                return Exports.spice_server_set_exit_on_disconnect(MemorySegment.ofAddress(a0), (int) a1);
-            case 9: // spice_server_set_noauth
-                return Exports.spice_server_set_noauth(MemorySegment.ofAddress(a0));
-            case 10: // spice_server_set_sasl
-                return Exports.spice_server_set_sasl(MemorySegment.ofAddress(a0), (int) a1);
-            case 11: // spice_server_set_sasl_appname
-                return Exports.spice_server_set_sasl_appname(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-            case 12: // spice_server_set_ticket
-                return Exports.spice_server_set_ticket(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, (int) a4);
-            case 13: // spice_server_set_tls
-                return Exports.spice_server_set_tls(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), MemorySegment.ofAddress(a3), MemorySegment.ofAddress(a4), MemorySegment.ofAddress(a5), MemorySegment.ofAddress(a6), MemorySegment.ofAddress(a7));
-            case 14: // spice_server_set_image_compression
-                return Exports.spice_server_set_image_compression(MemorySegment.ofAddress(a0), (int) a1);
-            case 15: // spice_server_get_image_compression
-                return Exports.spice_server_get_image_compression(MemorySegment.ofAddress(a0));
-            case 16: // spice_server_set_jpeg_compression
-                return Exports.spice_server_set_jpeg_compression(MemorySegment.ofAddress(a0), (int) a1);
-            case 17: // spice_server_set_zlib_glz_compression
-                return Exports.spice_server_set_zlib_glz_compression(MemorySegment.ofAddress(a0), (int) a1);
-            case 18: // spice_server_set_channel_security
-                return Exports.spice_server_set_channel_security(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
-            case 19: // spice_server_add_interface
-                return Exports.spice_server_add_interface(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-            case 20: // spice_server_remove_interface
-                return Exports.spice_server_remove_interface(MemorySegment.ofAddress(a0));
-            case 21: // spice_server_set_streaming_video
-                return Exports.spice_server_set_streaming_video(MemorySegment.ofAddress(a0), (int) a1);
-            case 22: // spice_server_set_video_codecs
-                return Exports.spice_server_set_video_codecs(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-            case 23: // spice_server_get_video_codecs
-                return Exports.spice_server_get_video_codecs(MemorySegment.ofAddress(a0)).address();
-            case 24: // spice_server_free_video_codecs
-                Exports.spice_server_free_video_codecs(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            case 25: // spice_server_set_playback_compression
-                return Exports.spice_server_set_playback_compression(MemorySegment.ofAddress(a0), (int) a1);
-            case 26: // spice_server_set_agent_mouse
-                return Exports.spice_server_set_agent_mouse(MemorySegment.ofAddress(a0), (int) a1);
-            case 27: // spice_server_set_agent_copypaste
-                return Exports.spice_server_set_agent_copypaste(MemorySegment.ofAddress(a0), (int) a1);
-            case 28: // spice_server_set_agent_file_xfer
-                return Exports.spice_server_set_agent_file_xfer(MemorySegment.ofAddress(a0), (int) a1);
-            case 29: // spice_server_get_sock_info
-                return Exports.spice_server_get_sock_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
-            case 30: // spice_server_get_peer_info
-                return Exports.spice_server_get_peer_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
-            case 31: // spice_server_is_server_mouse
-                return Exports.spice_server_is_server_mouse(MemorySegment.ofAddress(a0));
-            case 32: // spice_server_set_name
-                Exports.spice_server_set_name(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            case 33: // spice_server_set_uuid
-                Exports.spice_server_set_uuid(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            case 34: // spice_server_set_seamless_migration
-                Exports.spice_server_set_seamless_migration(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 35: // spice_server_vm_start
-                Exports.spice_server_vm_start(MemorySegment.ofAddress(a0));
-                return 0;
-            case 36: // spice_server_vm_stop
-                Exports.spice_server_vm_stop(MemorySegment.ofAddress(a0));
-                return 0;
-            case 37: // spice_server_get_num_clients
-                return Exports.spice_server_get_num_clients(MemorySegment.ofAddress(a0));
-            case 38: // spice_server_add_client
-                return Exports.spice_server_add_client(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
-            case 39: // spice_server_add_ssl_client
-                return Exports.spice_server_add_ssl_client(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
-            case 40: // spice_server_add_renderer
-                return Exports.spice_server_add_renderer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-            case 41: // spice_server_char_device_recognized_subtypes
-                return Exports.spice_server_char_device_recognized_subtypes().address();
-            case 42: // spice_server_migrate_info
-                return Exports.spice_server_migrate_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, MemorySegment.ofAddress(a4));
-            case 43: // spice_server_migrate_connect
-                return Exports.spice_server_migrate_connect(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, MemorySegment.ofAddress(a4));
-            case 44: // spice_server_migrate_start
-                return Exports.spice_server_migrate_start(MemorySegment.ofAddress(a0));
-            case 45: // spice_server_migrate_end
-                return Exports.spice_server_migrate_end(MemorySegment.ofAddress(a0), (int) a1);
-            case 46: // spice_server_migrate_switch
-                return Exports.spice_server_migrate_switch(MemorySegment.ofAddress(a0));
-            case 47: // spice_server_kbd_leds
-                return Exports.spice_server_kbd_leds(MemorySegment.ofAddress(a0), (int) a1);
-            case 48: // spice_server_playback_start
-                Exports.spice_server_playback_start(MemorySegment.ofAddress(a0));
-                return 0;
-            case 49: // spice_server_playback_stop
-                Exports.spice_server_playback_stop(MemorySegment.ofAddress(a0));
-                return 0;
-            case 50: // spice_server_playback_get_buffer
-                Exports.spice_server_playback_get_buffer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
-                return 0;
-            case 51: // spice_server_playback_put_samples
-                Exports.spice_server_playback_put_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            case 52: // spice_server_playback_set_volume
-                Exports.spice_server_playback_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
-                return 0;
-            case 53: // spice_server_playback_set_mute
-                Exports.spice_server_playback_set_mute(MemorySegment.ofAddress(a0), (byte) a1);
-                return 0;
-            case 54: // spice_server_get_best_playback_rate
-                return Exports.spice_server_get_best_playback_rate(MemorySegment.ofAddress(a0));
-            case 55: // spice_server_set_playback_rate
-                Exports.spice_server_set_playback_rate(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 56: // spice_server_record_start
-                Exports.spice_server_record_start(MemorySegment.ofAddress(a0));
-                return 0;
-            case 57: // spice_server_record_stop
-                Exports.spice_server_record_stop(MemorySegment.ofAddress(a0));
-                return 0;
-            case 58: // spice_server_record_get_samples
-                return Exports.spice_server_record_get_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
-            case 59: // spice_server_record_set_volume
-                Exports.spice_server_record_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
-                return 0;
-            case 60: // spice_server_record_set_mute
-                Exports.spice_server_record_set_mute(MemorySegment.ofAddress(a0), (byte) a1);
-                return 0;
-            case 61: // spice_server_get_best_record_rate
-                return Exports.spice_server_get_best_record_rate(MemorySegment.ofAddress(a0));
-            case 62: // spice_server_set_record_rate
-                Exports.spice_server_set_record_rate(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 63: // spice_server_char_device_wakeup
-                Exports.spice_server_char_device_wakeup(MemorySegment.ofAddress(a0));
-                return 0;
-            case 64: // spice_server_port_event
-                Exports.spice_server_port_event(MemorySegment.ofAddress(a0), (byte) a1);
-                return 0;
-            case 65: // spice_qxl_wakeup
-                Exports.spice_qxl_wakeup(MemorySegment.ofAddress(a0));
-                return 0;
-            case 66: // spice_qxl_oom
-                Exports.spice_qxl_oom(MemorySegment.ofAddress(a0));
-                return 0;
-            case 67: // spice_qxl_start
-                Exports.spice_qxl_start(MemorySegment.ofAddress(a0));
-                return 0;
-            case 68: // spice_qxl_stop
-                Exports.spice_qxl_stop(MemorySegment.ofAddress(a0));
-                return 0;
-            case 69: // spice_qxl_update_area
-                Exports.spice_qxl_update_area(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), MemorySegment.ofAddress(a3), (int) a4, (int) a5);
-                return 0;
-            case 70: // spice_qxl_add_memslot
-                Exports.spice_qxl_add_memslot(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            case 71: // spice_qxl_del_memslot
-                Exports.spice_qxl_del_memslot(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
-                return 0;
-            case 72: // spice_qxl_reset_memslots
-                Exports.spice_qxl_reset_memslots(MemorySegment.ofAddress(a0));
-                return 0;
-            case 73: // spice_qxl_destroy_surfaces
-                Exports.spice_qxl_destroy_surfaces(MemorySegment.ofAddress(a0));
-                return 0;
-            case 74: // spice_qxl_destroy_primary_surface
-                Exports.spice_qxl_destroy_primary_surface(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 75: // spice_qxl_create_primary_surface
-                Exports.spice_qxl_create_primary_surface(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2));
-                return 0;
-            case 76: // spice_qxl_reset_image_cache
-                Exports.spice_qxl_reset_image_cache(MemorySegment.ofAddress(a0));
-                return 0;
-            case 77: // spice_qxl_reset_cursor
-                Exports.spice_qxl_reset_cursor(MemorySegment.ofAddress(a0));
-                return 0;
-            case 78: // spice_qxl_destroy_surface_wait
-                Exports.spice_qxl_destroy_surface_wait(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 79: // spice_qxl_loadvm_commands
-                Exports.spice_qxl_loadvm_commands(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
-                return 0;
-            case 80: // spice_qxl_update_area_async
-                Exports.spice_qxl_update_area_async(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), (int) a3, a4);
-                return 0;
-            case 81: // spice_qxl_add_memslot_async
-                Exports.spice_qxl_add_memslot_async(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), a2);
-                return 0;
-            case 82: // spice_qxl_destroy_surfaces_async
-                Exports.spice_qxl_destroy_surfaces_async(MemorySegment.ofAddress(a0), a1);
-                return 0;
-            case 83: // spice_qxl_destroy_primary_surface_async
-                Exports.spice_qxl_destroy_primary_surface_async(MemorySegment.ofAddress(a0), (int) a1, a2);
-                return 0;
-            case 84: // spice_qxl_create_primary_surface_async
-                Exports.spice_qxl_create_primary_surface_async(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), a3);
-                return 0;
-            case 85: // spice_qxl_destroy_surface_async
-                Exports.spice_qxl_destroy_surface_async(MemorySegment.ofAddress(a0), (int) a1, a2);
-                return 0;
-            case 86: // spice_qxl_flush_surfaces_async
-                Exports.spice_qxl_flush_surfaces_async(MemorySegment.ofAddress(a0), a1);
-                return 0;
-            case 87: // spice_qxl_monitors_config_async
-                Exports.spice_qxl_monitors_config_async(MemorySegment.ofAddress(a0), a1, (int) a2, a3);
-                return 0;
-            case 88: // spice_qxl_driver_unload
-                Exports.spice_qxl_driver_unload(MemorySegment.ofAddress(a0));
-                return 0;
-            case 89: // spice_qxl_set_max_monitors
-                Exports.spice_qxl_set_max_monitors(MemorySegment.ofAddress(a0), (int) a1);
-                return 0;
-            case 90: // spice_qxl_set_device_info
-                Exports.spice_qxl_set_device_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3);
-                return 0;
-            case 91: // spice_qxl_gl_scanout
-                Exports.spice_qxl_gl_scanout(MemorySegment.ofAddress(a0), (int) a1, (int) a2, (int) a3, (int) a4, (int) a5, (int) a6);
-                return 0;
-            case 92: // spice_qxl_gl_draw_async
-                Exports.spice_qxl_gl_draw_async(MemorySegment.ofAddress(a0), (int) a1, (int) a2, (int) a3, (int) a4, a5);
-                return 0;
-            case 93: // spice_replay_new
-                return Exports.spice_replay_new(MemorySegment.ofAddress(a0), (int) a1).address();
-            case 94: // spice_replay_free
-                Exports.spice_replay_free(MemorySegment.ofAddress(a0));
-                return 0;
-            case 95: // spice_replay_next_cmd
-                return Exports.spice_replay_next_cmd(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1)).address();
-            case 96: // spice_replay_free_cmd
-                Exports.spice_replay_free_cmd(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                return 0;
-            default:
-                throw new IllegalArgumentException("no export in slot " + slot);
+    /** The upcall target for exports of 0 to 5 arguments. */
+    static long call(int slot, long a0, long a1, long a2, long a3, long a4) {
+        try {
+            switch (slot) {
+                case 0: // spice_server_new
+                    return Exports.spice_server_new().address();
+                case 1: // spice_server_init
+                    return Exports.spice_server_init(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                case 2: // spice_server_destroy
+                    Exports.spice_server_destroy(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 3: // spice_server_set_compat_version
+                    return Exports.spice_server_set_compat_version(MemorySegment.ofAddress(a0), (int) a1);
+                case 4: // spice_get_current_compat_version
+                    return Exports.spice_get_current_compat_version();
+                case 5: // spice_server_set_port
+                    return Exports.spice_server_set_port(MemorySegment.ofAddress(a0), (int) a1);
+                case 6: // spice_server_set_addr
+                    Exports.spice_server_set_addr(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
+                    return 0;
+                case 7: // spice_server_set_listen_socket_fd
+                    return Exports.spice_server_set_listen_socket_fd(MemorySegment.ofAddress(a0), (int) a1);
+                case 8: // spice_server_set_exit_on_disconnect
+                    return Exports.spice_server_set_exit_on_disconnect(MemorySegment.ofAddress(a0), (int) a1);
+                case 9: // spice_server_set_noauth
+                    return Exports.spice_server_set_noauth(MemorySegment.ofAddress(a0));
+                case 10: // spice_server_set_sasl
+                    return Exports.spice_server_set_sasl(MemorySegment.ofAddress(a0), (int) a1);
+                case 11: // spice_server_set_sasl_appname
+                    return Exports.spice_server_set_sasl_appname(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                case 12: // spice_server_set_ticket
+                    return Exports.spice_server_set_ticket(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, (int) a4);
+                case 14: // spice_server_set_image_compression
+                    return Exports.spice_server_set_image_compression(MemorySegment.ofAddress(a0), (int) a1);
+                case 15: // spice_server_get_image_compression
+                    return Exports.spice_server_get_image_compression(MemorySegment.ofAddress(a0));
+                case 16: // spice_server_set_jpeg_compression
+                    return Exports.spice_server_set_jpeg_compression(MemorySegment.ofAddress(a0), (int) a1);
+                case 17: // spice_server_set_zlib_glz_compression
+                    return Exports.spice_server_set_zlib_glz_compression(MemorySegment.ofAddress(a0), (int) a1);
+                case 18: // spice_server_set_channel_security
+                    return Exports.spice_server_set_channel_security(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
+                case 19: // spice_server_add_interface
+                    return Exports.spice_server_add_interface(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                case 20: // spice_server_remove_interface
+                    return Exports.spice_server_remove_interface(MemorySegment.ofAddress(a0));
+                case 21: // spice_server_set_streaming_video
+                    return Exports.spice_server_set_streaming_video(MemorySegment.ofAddress(a0), (int) a1);
+                case 22: // spice_server_set_video_codecs
+                    return Exports.spice_server_set_video_codecs(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                case 23: // spice_server_get_video_codecs
+                    return Exports.spice_server_get_video_codecs(MemorySegment.ofAddress(a0)).address();
+                case 24: // spice_server_free_video_codecs
+                    Exports.spice_server_free_video_codecs(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 25: // spice_server_set_playback_compression
+                    return Exports.spice_server_set_playback_compression(MemorySegment.ofAddress(a0), (int) a1);
+                case 26: // spice_server_set_agent_mouse
+                    return Exports.spice_server_set_agent_mouse(MemorySegment.ofAddress(a0), (int) a1);
+                case 27: // spice_server_set_agent_copypaste
+                    return Exports.spice_server_set_agent_copypaste(MemorySegment.ofAddress(a0), (int) a1);
+                case 28: // spice_server_set_agent_file_xfer
+                    return Exports.spice_server_set_agent_file_xfer(MemorySegment.ofAddress(a0), (int) a1);
+                case 29: // spice_server_get_sock_info
+                    return Exports.spice_server_get_sock_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
+                case 30: // spice_server_get_peer_info
+                    return Exports.spice_server_get_peer_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
+                case 31: // spice_server_is_server_mouse
+                    return Exports.spice_server_is_server_mouse(MemorySegment.ofAddress(a0));
+                case 32: // spice_server_set_name
+                    Exports.spice_server_set_name(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 33: // spice_server_set_uuid
+                    Exports.spice_server_set_uuid(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 34: // spice_server_set_seamless_migration
+                    Exports.spice_server_set_seamless_migration(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 35: // spice_server_vm_start
+                    Exports.spice_server_vm_start(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 36: // spice_server_vm_stop
+                    Exports.spice_server_vm_stop(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 37: // spice_server_get_num_clients
+                    return Exports.spice_server_get_num_clients(MemorySegment.ofAddress(a0));
+                case 38: // spice_server_add_client
+                    return Exports.spice_server_add_client(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
+                case 39: // spice_server_add_ssl_client
+                    return Exports.spice_server_add_ssl_client(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
+                case 40: // spice_server_add_renderer
+                    return Exports.spice_server_add_renderer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                case 41: // spice_server_char_device_recognized_subtypes
+                    return Exports.spice_server_char_device_recognized_subtypes().address();
+                case 42: // spice_server_migrate_info
+                    return Exports.spice_server_migrate_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, MemorySegment.ofAddress(a4));
+                case 43: // spice_server_migrate_connect
+                    return Exports.spice_server_migrate_connect(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3, MemorySegment.ofAddress(a4));
+                case 44: // spice_server_migrate_start
+                    return Exports.spice_server_migrate_start(MemorySegment.ofAddress(a0));
+                case 45: // spice_server_migrate_end
+                    return Exports.spice_server_migrate_end(MemorySegment.ofAddress(a0), (int) a1);
+                case 46: // spice_server_migrate_switch
+                    return Exports.spice_server_migrate_switch(MemorySegment.ofAddress(a0));
+                case 47: // spice_server_kbd_leds
+                    return Exports.spice_server_kbd_leds(MemorySegment.ofAddress(a0), (int) a1);
+                case 48: // spice_server_playback_start
+                    Exports.spice_server_playback_start(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 49: // spice_server_playback_stop
+                    Exports.spice_server_playback_stop(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 50: // spice_server_playback_get_buffer
+                    Exports.spice_server_playback_get_buffer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
+                    return 0;
+                case 51: // spice_server_playback_put_samples
+                    Exports.spice_server_playback_put_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 52: // spice_server_playback_set_volume
+                    Exports.spice_server_playback_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
+                    return 0;
+                case 53: // spice_server_playback_set_mute
+                    Exports.spice_server_playback_set_mute(MemorySegment.ofAddress(a0), (byte) a1);
+                    return 0;
+                case 54: // spice_server_get_best_playback_rate
+                    return Exports.spice_server_get_best_playback_rate(MemorySegment.ofAddress(a0));
+                case 55: // spice_server_set_playback_rate
+                    Exports.spice_server_set_playback_rate(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 56: // spice_server_record_start
+                    Exports.spice_server_record_start(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 57: // spice_server_record_stop
+                    Exports.spice_server_record_stop(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 58: // spice_server_record_get_samples
+                    return Exports.spice_server_record_get_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
+                case 59: // spice_server_record_set_volume
+                    Exports.spice_server_record_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
+                    return 0;
+                case 60: // spice_server_record_set_mute
+                    Exports.spice_server_record_set_mute(MemorySegment.ofAddress(a0), (byte) a1);
+                    return 0;
+                case 61: // spice_server_get_best_record_rate
+                    return Exports.spice_server_get_best_record_rate(MemorySegment.ofAddress(a0));
+                case 62: // spice_server_set_record_rate
+                    Exports.spice_server_set_record_rate(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 63: // spice_server_char_device_wakeup
+                    Exports.spice_server_char_device_wakeup(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 64: // spice_server_port_event
+                    Exports.spice_server_port_event(MemorySegment.ofAddress(a0), (byte) a1);
+                    return 0;
+                case 65: // spice_qxl_wakeup
+                    Exports.spice_qxl_wakeup(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 66: // spice_qxl_oom
+                    Exports.spice_qxl_oom(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 67: // spice_qxl_start
+                    Exports.spice_qxl_start(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 68: // spice_qxl_stop
+                    Exports.spice_qxl_stop(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 70: // spice_qxl_add_memslot
+                    Exports.spice_qxl_add_memslot(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 71: // spice_qxl_del_memslot
+                    Exports.spice_qxl_del_memslot(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
+                    return 0;
+                case 72: // spice_qxl_reset_memslots
+                    Exports.spice_qxl_reset_memslots(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 73: // spice_qxl_destroy_surfaces
+                    Exports.spice_qxl_destroy_surfaces(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 74: // spice_qxl_destroy_primary_surface
+                    Exports.spice_qxl_destroy_primary_surface(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 75: // spice_qxl_create_primary_surface
+                    Exports.spice_qxl_create_primary_surface(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2));
+                    return 0;
+                case 76: // spice_qxl_reset_image_cache
+                    Exports.spice_qxl_reset_image_cache(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 77: // spice_qxl_reset_cursor
+                    Exports.spice_qxl_reset_cursor(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 78: // spice_qxl_destroy_surface_wait
+                    Exports.spice_qxl_destroy_surface_wait(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 79: // spice_qxl_loadvm_commands
+                    Exports.spice_qxl_loadvm_commands(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
+                    return 0;
+                case 80: // spice_qxl_update_area_async
+                    Exports.spice_qxl_update_area_async(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), (int) a3, a4);
+                    return 0;
+                case 81: // spice_qxl_add_memslot_async
+                    Exports.spice_qxl_add_memslot_async(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), a2);
+                    return 0;
+                case 82: // spice_qxl_destroy_surfaces_async
+                    Exports.spice_qxl_destroy_surfaces_async(MemorySegment.ofAddress(a0), a1);
+                    return 0;
+                case 83: // spice_qxl_destroy_primary_surface_async
+                    Exports.spice_qxl_destroy_primary_surface_async(MemorySegment.ofAddress(a0), (int) a1, a2);
+                    return 0;
+                case 84: // spice_qxl_create_primary_surface_async
+                    Exports.spice_qxl_create_primary_surface_async(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), a3);
+                    return 0;
+                case 85: // spice_qxl_destroy_surface_async
+                    Exports.spice_qxl_destroy_surface_async(MemorySegment.ofAddress(a0), (int) a1, a2);
+                    return 0;
+                case 86: // spice_qxl_flush_surfaces_async
+                    Exports.spice_qxl_flush_surfaces_async(MemorySegment.ofAddress(a0), a1);
+                    return 0;
+                case 87: // spice_qxl_monitors_config_async
+                    Exports.spice_qxl_monitors_config_async(MemorySegment.ofAddress(a0), a1, (int) a2, a3);
+                    return 0;
+                case 88: // spice_qxl_driver_unload
+                    Exports.spice_qxl_driver_unload(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 89: // spice_qxl_set_max_monitors
+                    Exports.spice_qxl_set_max_monitors(MemorySegment.ofAddress(a0), (int) a1);
+                    return 0;
+                case 90: // spice_qxl_set_device_info
+                    Exports.spice_qxl_set_device_info(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2, (int) a3);
+                    return 0;
+                case 93: // spice_replay_new
+                    return Exports.spice_replay_new(MemorySegment.ofAddress(a0), (int) a1).address();
+                case 94: // spice_replay_free
+                    Exports.spice_replay_free(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 95: // spice_replay_next_cmd
+                    return Exports.spice_replay_next_cmd(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1)).address();
+                case 96: // spice_replay_free_cmd
+                    Exports.spice_replay_free_cmd(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                default:
+                    throw new IllegalArgumentException("no export in slot " + slot);
+            }
+        } catch (Throwable t) {
+            return Bootstrap.failed(slot, t);
+        }
+    }
+
+    /** The upcall target for exports of 6 to 8 arguments. */
+    static long callLong(int slot, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7) {
+        try {
+            switch (slot) {
+                case 13: // spice_server_set_tls
+                    return Exports.spice_server_set_tls(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), MemorySegment.ofAddress(a3), MemorySegment.ofAddress(a4), MemorySegment.ofAddress(a5), MemorySegment.ofAddress(a6), MemorySegment.ofAddress(a7));
+                case 69: // spice_qxl_update_area
+                    Exports.spice_qxl_update_area(MemorySegment.ofAddress(a0), (int) a1, MemorySegment.ofAddress(a2), MemorySegment.ofAddress(a3), (int) a4, (int) a5);
+                    return 0;
+                case 91: // spice_qxl_gl_scanout
+                    Exports.spice_qxl_gl_scanout(MemorySegment.ofAddress(a0), (int) a1, (int) a2, (int) a3, (int) a4, (int) a5, (int) a6);
+                    return 0;
+                case 92: // spice_qxl_gl_draw_async
+                    Exports.spice_qxl_gl_draw_async(MemorySegment.ofAddress(a0), (int) a1, (int) a2, (int) a3, (int) a4, a5);
+                    return 0;
+                default:
+                    throw new IllegalArgumentException("no export in slot " + slot);
+            }
+        } catch (Throwable t) {
+            return Bootstrap.failed(slot, t);
         }
     }
 }

@@ -47,6 +47,13 @@ class BootstrapTest {
         return java.util.Arrays.asList(ExportDispatch.NAMES).indexOf(name);
     }
 
+    private static final ValueLayout.OfLong W = ValueLayout.JAVA_LONG;
+    /** The shim's call of the short upcall: slot and five words. */
+    private static final MethodHandle SHORT_CALL = Native.pointerCall(
+            FunctionDescriptor.of(W, ValueLayout.JAVA_INT, W, W, W, W, W));
+    private static final MethodHandle LONG_CALL = Native.pointerCall(
+            FunctionDescriptor.of(W, ValueLayout.JAVA_INT, W, W, W, W, W, W, W, W));
+
     @Test
     void aFailingExportReturnsItsErrorValueInsteadOfThrowing() throws Throwable {
         java.lang.reflect.Field words = Bootstrap.class.getDeclaredField("errorWords");
@@ -54,33 +61,32 @@ class BootstrapTest {
         java.lang.reflect.Method make = Bootstrap.class.getDeclaredMethod("errorWords");
         make.setAccessible(true);
         words.set(null, make.invoke(null));
-        MemorySegment stub = Bootstrap.dispatchStub(false);
-        ValueLayout.OfLong w = ValueLayout.JAVA_LONG;
-        MethodHandle call = Native.pointerCall(FunctionDescriptor.of(w, ValueLayout.JAVA_INT, w, w, w, w, w, w, w, w));
+        MemorySegment stub = Bootstrap.dispatchStub(true);
         // A server pointer we never handed out makes the Java side throw; C must see -1.
-        long rc = (long) call.invokeExact(stub, slot("spice_server_set_port"), 0xdead0L, 5900L, 0L, 0L, 0L, 0L, 0L, 0L);
+        long rc = (long) SHORT_CALL.invokeExact(stub, slot("spice_server_set_port"), 0xdead0L, 5900L, 0L, 0L, 0L);
         assertEquals(-1, (int) rc);
-        assertEquals(0L, (long) call.invokeExact(stub, slot("spice_server_get_num_clients"), 0xdead0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L));
-        assertEquals(1L, (long) call.invokeExact(stub, slot("spice_server_is_server_mouse"), 0xdead0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L));
+        assertEquals(0L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_get_num_clients"), 0xdead0L, 0L, 0L, 0L, 0L));
+        assertEquals(1L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_is_server_mouse"), 0xdead0L, 0L, 0L, 0L, 0L));
         // unknown QXL instance: logged, no crash (a void export's word is not read)
-        long ignored = (long) call.invokeExact(stub, slot("spice_qxl_wakeup"), 0xbeef0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
-        assertEquals(-1L, (long) call.invokeExact(stub, 4242, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L), "a slot no export has");
+        long ignored = (long) SHORT_CALL.invokeExact(stub, slot("spice_qxl_wakeup"), 0xbeef0L, 0L, 0L, 0L, 0L);
+        assertEquals(-1L, (long) SHORT_CALL.invokeExact(stub, 4242, 0L, 0L, 0L, 0L, 0L), "a slot no export has");
+        MemorySegment longStub = Bootstrap.dispatchStub(false);
+        assertEquals(-1L, (long) LONG_CALL.invokeExact(longStub, slot("spice_server_set_tls"), 0xdead0L, 5901L, 0L,
+                0L, 0L, 0L, 0L, 0L));
+        assertEquals(-1L, (long) LONG_CALL.invokeExact(longStub, slot("spice_server_set_port"), 0xdead0L, 5900L, 0L,
+                0L, 0L, 0L, 0L, 0L), "a short export is not in the long upcall's table");
     }
 
     @Test
     void argumentsArriveWithTheirCTypes() throws Throwable {
-        MemorySegment stub = Bootstrap.dispatchStub(false);
-        ValueLayout.OfLong w = ValueLayout.JAVA_LONG;
-        MethodHandle call = Native.pointerCall(FunctionDescriptor.of(w, ValueLayout.JAVA_INT, w, w, w, w, w, w, w, w));
-        long server = (long) call.invokeExact(stub, slot("spice_server_new"), 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        MemorySegment stub = Bootstrap.dispatchStub(true);
+        long server = (long) SHORT_CALL.invokeExact(stub, slot("spice_server_new"), 0L, 0L, 0L, 0L, 0L);
         assertTrue(server != 0);
         // An int argument as C passes it: sign-extended to 64 bits.
-        assertEquals(0L, (long) call.invokeExact(stub, slot("spice_server_set_port"), server, 5999L, 0L, 0L, 0L, 0L, 0L, 0L));
-        assertEquals(-1L, (long) call.invokeExact(stub, slot("spice_server_set_port"), server, (long) -5, 0L, 0L, 0L, 0L, 0L, 0L));
-        MemorySegment shortStub = Bootstrap.dispatchStub(true);
-        MethodHandle shortCall = Native.pointerCall(FunctionDescriptor.of(w, ValueLayout.JAVA_INT, w, w, w, w, w));
-        assertEquals(0L, (long) shortCall.invokeExact(shortStub, slot("spice_server_get_num_clients"), server, 0L, 0L, 0L, 0L));
-        assertEquals(0L, (long) shortCall.invokeExact(shortStub, slot("spice_server_destroy"), server, 0L, 0L, 0L, 0L));
+        assertEquals(0L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_set_port"), server, 5999L, 0L, 0L, 0L));
+        assertEquals(-1L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_set_port"), server, (long) -5, 0L, 0L, 0L));
+        assertEquals(0L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_get_num_clients"), server, 0L, 0L, 0L, 0L));
+        assertEquals(0L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_destroy"), server, 0L, 0L, 0L, 0L));
     }
 
     @Test

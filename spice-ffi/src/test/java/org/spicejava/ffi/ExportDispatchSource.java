@@ -12,15 +12,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Writes {@code ExportDispatch.java}: the switch that calls each {@link Exports} method for its slot in the shim's
- * table (native-headers/shim/exports.def order), its arguments unpacked from the shim's eight 64-bit words.
+ * Writes {@code ExportDispatch.java}: the two upcall targets (exports of up to five arguments, and the others) that
+ * call each {@link Exports} method for its slot in the shim's table (native-headers/shim/exports.def order), its
+ * arguments unpacked from the shim's 64-bit words.
  * ExportDispatchTest checks the committed file is what this writes; {@code main} rewrites it after exports.def or
  * an Exports signature changes.
  */
 final class ExportDispatchSource {
     static final Path EXPORTS_DEF = Path.of("../native-headers/shim/exports.def");
     static final Path TARGET = Path.of("src/main/java/org/spicejava/ffi/ExportDispatch.java");
-    static final int WORDS = ExportDispatch.WORDS;
+    static final int WORDS = 8;
+    static final int SHORT_WORDS = 5;
 
     private ExportDispatchSource() {
     }
@@ -50,8 +52,6 @@ final class ExportDispatchSource {
                  * word (an integer widened, or a pointer's address) and takes the result the same way.
                  */
                 final class ExportDispatch {
-                    /** The 64-bit words every call carries after its slot. */
-                    static final int WORDS = 8;
                     static final String[] NAMES = {
                 """);
         for (String name : names) {
@@ -62,10 +62,24 @@ final class ExportDispatchSource {
 
                     private ExportDispatch() {
                     }
-
-                    static long call(int slot, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7) {
-                        switch (slot) {
                 """);
+        // Exports of up to five arguments take the short upcall, whose words all travel in registers.
+        switchMethod(out, names, methods, "call", 0, SHORT_WORDS);
+        switchMethod(out, names, methods, "callLong", SHORT_WORDS + 1, WORDS);
+        out.append("}\n");
+        return out.toString();
+    }
+
+    private static void switchMethod(StringBuilder out, List<String> names, Map<String, Method> methods, String name,
+                                     int minArguments, int words) {
+        List<String> parameters = new ArrayList<>();
+        for (int i = 0; i < words; i++) {
+            parameters.add("long a" + i);
+        }
+        out.append("\n    /** The upcall target for exports of ").append(minArguments).append(" to ").append(words)
+                .append(" arguments. */\n");
+        out.append("    static long ").append(name).append("(int slot, ").append(String.join(", ", parameters))
+                .append(") {\n        try {\n            switch (slot) {\n");
         for (int slot = 0; slot < names.size(); slot++) {
             Method m = methods.get(names.get(slot));
             if (m == null) {
@@ -74,32 +88,36 @@ final class ExportDispatchSource {
             if (m.getParameterCount() > WORDS) {
                 throw new IllegalStateException(m.getName() + " has more than " + WORDS + " parameters");
             }
+            if (m.getParameterCount() < minArguments || m.getParameterCount() > words) {
+                continue;
+            }
             List<String> args = new ArrayList<>();
             Class<?>[] types = m.getParameterTypes();
             for (int i = 0; i < types.length; i++) {
                 args.add(argument(types[i], "a" + i));
             }
             String call = "Exports." + m.getName() + "(" + String.join(", ", args) + ")";
-            out.append("            case ").append(slot).append(": // ").append(m.getName()).append('\n');
+            out.append("                case ").append(slot).append(": // ").append(m.getName()).append('\n');
             Class<?> ret = m.getReturnType();
             if (ret == void.class) {
-                out.append("                ").append(call).append(";\n                return 0;\n");
+                out.append("                    ").append(call).append(";\n                    return 0;\n");
             } else if (ret == MemorySegment.class) {
-                out.append("                return ").append(call).append(".address();\n");
+                out.append("                    return ").append(call).append(".address();\n");
             } else if (ret == int.class || ret == long.class || ret == short.class || ret == byte.class) {
-                out.append("                return ").append(call).append(";\n");
+                out.append("                    return ").append(call).append(";\n");
             } else {
                 throw new IllegalStateException(m.getName() + " returns " + ret);
             }
         }
         out.append("""
-                            default:
-                                throw new IllegalArgumentException("no export in slot " + slot);
+                                default:
+                                    throw new IllegalArgumentException("no export in slot " + slot);
+                            }
+                        } catch (Throwable t) {
+                            return Bootstrap.failed(slot, t);
                         }
                     }
-                }
                 """);
-        return out.toString();
     }
 
     private static String argument(Class<?> type, String word) {
