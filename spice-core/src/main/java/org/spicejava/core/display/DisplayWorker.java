@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -60,6 +61,7 @@ public final class DisplayWorker {
     private final Map<Integer, QxlDevice.Command> surfaceCreates = new HashMap<>();
     /** Synchronous calls still waiting; closing the worker abandons them so no caller waits for nothing. */
     private final Set<SyncCall> pendingCalls = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private boolean running;
     private boolean processingScheduled;
     private volatile boolean closed;
@@ -161,9 +163,18 @@ public final class DisplayWorker {
         });
     }
 
-    /** The device has new commands (spice_qxl_wakeup). */
+    /**
+     * The device has new commands (spice_qxl_wakeup, from a vCPU thread, often in bursts). One wake-up waits on the
+     * worker at a time, as the reference's pending flag: a call while one waits adds neither a task nor an eventfd
+     * write, and the flag is cleared before the ring is read, so a command pushed after that gets a wake-up of its own.
+     */
     public void wakeup() {
-        submit(this::scheduleProcessing);
+        if (wakeupPending.compareAndSet(false, true)) {
+            submit(() -> {
+                wakeupPending.set(false);
+                scheduleProcessing();
+            });
+        }
     }
 
     public void setRunning(boolean value) {

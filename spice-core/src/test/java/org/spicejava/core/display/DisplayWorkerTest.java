@@ -130,6 +130,36 @@ class DisplayWorkerTest {
     }
 
     @Test
+    void aBurstOfWakeupsQueuesOneTaskAndNoneIsLost() throws Exception {
+        startWithMemslot();
+        waitFor(() -> loop.pending() == 0);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch hold = new CountDownLatch(1);
+        worker.submit(() -> {
+            holding.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        device.push(new QxlDevice.Command(GuestRam.qxl(64), QxlReader.CMD_NOP, 0, 0));
+        for (int i = 0; i < 1000; i++) {
+            worker.wakeup();
+        }
+        assertEquals(1, loop.pending(), "a burst of spice_qxl_wakeup calls while the worker is busy: one task");
+        hold.countDown();
+        waitFor(() -> device.released.size() == 1);
+        assertEquals(List.of(64L), List.copyOf(device.released));
+
+        device.push(new QxlDevice.Command(GuestRam.qxl(128), QxlReader.CMD_NOP, 0, 0));
+        worker.wakeup(); // after the burst's task ran: a wake-up of its own
+        waitFor(() -> device.released.size() == 2);
+        assertEquals(List.of(64L, 128L), List.copyOf(device.released));
+    }
+
+    @Test
     void aCallThatTimesOutNeverRunsLater() throws Exception {
         startWithMemslot();
         CountDownLatch hold = new CountDownLatch(1);

@@ -52,6 +52,11 @@ public final class QueueWorkerLoop implements WorkerLoop {
         return Thread.currentThread() == owner;
     }
 
+    /** Tasks queued and not yet taken. */
+    public int pending() {
+        return tasks.size();
+    }
+
     public int dropped() {
         return dropped;
     }
