@@ -132,6 +132,53 @@ class HostileDisplayClientsIT {
         }
     }
 
+    /**
+     * A session links each display and cursor channel once: a second link of the same type and id while the first is
+     * up is refused with CHANNEL_NOT_AVAILABLE (each extra cursor client could otherwise queue its own copy of every
+     * cursor message; Debian's reference answers OK and keeps such a display link open), and once the first has gone
+     * the channel links again.
+     */
+    @Test
+    void aSecondDisplayOrCursorLinkInOneSessionIsRefused() throws Exception {
+        DisplayHarnessIT.assumeClients();
+        int port = QemuBridgeIT.freePort();
+        Process host = DisplayHarnessIT.startHarness(true, dir, port, Map.of("HARNESS_SECONDS", "40"));
+        try {
+            DisplayHarnessIT.awaitLine(host, dir.resolve("host.txt"), "frame-done", 30);
+            try (RawSpiceClient main = new RawSpiceClient(port)) {
+                int session = main.linkMainAndAttach();
+                for (int type : new int[] {2, 4}) { // DISPLAY, CURSOR
+                    try (RawSpiceClient first = new RawSpiceClient(port)) {
+                        assertEquals(0, first.link(session, type, 0, 0, ""), "channel type " + type + " links once");
+                        for (int i = 0; i < 3; i++) {
+                            try (RawSpiceClient again = new RawSpiceClient(port)) {
+                                assertEquals(9, again.link(session, type, 0, 0, ""),
+                                        "CHANNEL_NOT_AVAILABLE for duplicate " + i + " of channel type " + type);
+                            }
+                        }
+                    }
+                    // The first is closed: the session may link that channel again (its end takes a moment to be
+                    // heard of on the main loop).
+                    int again = -1;
+                    for (int i = 0; i < 50 && again != 0; i++) {
+                        try (RawSpiceClient relink = new RawSpiceClient(port)) {
+                            again = relink.link(session, type, 0, 0, "");
+                        }
+                        if (again != 0) {
+                            Thread.sleep(100);
+                        }
+                    }
+                    assertEquals(0, again, "channel type " + type + " links again after its first link closed");
+                }
+            }
+            assertTrue(host.isAlive(), "harness died");
+            assertTrue(Files.readString(dir.resolve("host-err.txt")).contains("already linked"),
+                    "a clear log line for the duplicate channel");
+        } finally {
+            host.destroyForcibly();
+        }
+    }
+
     /** Reads until the server closes the connection; false if it stays open for 10 s. */
     private static boolean drainsToEnd(RawSpiceClient client) throws Exception {
         client.socket.setSoTimeout(10_000);
