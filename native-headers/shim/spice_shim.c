@@ -267,6 +267,23 @@ static int aot_cache_fits(const char *dir, char **jars, size_t count)
 
 #define MAX_OPTIONS 64
 
+/* Whether extra options go beyond properties and logging (-D, -Xlog, -verbose), which any AOT cache accepts. */
+static int changes_jvm_settings(const char *extra)
+{
+    const char *p = extra;
+    while (p && *p) {
+        p += strspn(p, " \t");
+        size_t len = strcspn(p, " \t");
+        int harmless = len == 0 || strncmp(p, "-D", 2) == 0 || strncmp(p, "-Xlog", 5) == 0
+                       || strncmp(p, "-verbose", 8) == 0;
+        if (!harmless) {
+            return 1;
+        }
+        p += len;
+    }
+    return 0;
+}
+
 /* A training run's JVM writes its AOT configuration only when destroyed; a host just calls exit(). */
 static JavaVM *training_vm;
 
@@ -320,7 +337,12 @@ static void start_java(void)
         snprintf(aot_config, sizeof(aot_config), "-XX:AOTConfiguration=%s", record);
         options[n++].optionString = "-XX:AOTMode=record";
         options[n++].optionString = aot_config;
-    } else if (!use_cache || strcmp(use_cache, "0") != 0) {
+    } else if (use_cache && strcmp(use_cache, "0") == 0) {
+        /* asked to run without it */
+    } else if (changes_jvm_settings(getenv("SPICE_JAVA_OPTS"))) {
+        /* A cache fits the settings it was made with; some others (a 2 MB initial heap) make the JVM exit. */
+        log_line("%s", "SPICE_JAVA_OPTS changes JVM settings: the AOT cache is not used");
+    } else {
         /* The AOT cache made by the build's training run: classes loaded and linked, method profiles. */
         int len = snprintf(aot_cache, sizeof(aot_cache), "-XX:AOTCache=%s/spice-java.aot", jar_dir);
         const char *cache_file = aot_cache + strlen("-XX:AOTCache=");

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The installed tree (scripts/install PREFIX) ships the AOT cache the build's training run made, and the JVM the
- * shim starts takes our classes from it. A cache that does not fit (jars replaced, or a file the JVM cannot map)
- * costs one clear log line and start-up time, never the server: the bridge harness gives its transcript each time.
+ * shim starts takes our classes from it. A cache that does not fit (jars replaced, a file the JVM cannot map, or
+ * JVM options it was not made for) costs one clear log line and start-up time, never the server: the bridge
+ * harness gives its transcript each time.
  */
 class AotCacheIT {
     @TempDir
@@ -28,6 +29,10 @@ class AotCacheIT {
     }
 
     Run bridgeHarness() throws Exception {
+        return bridgeHarness("");
+    }
+
+    Run bridgeHarness(String extraOptions) throws Exception {
         Path out = prefix.resolve("out.txt");
         Path err = prefix.resolve("err.txt");
         Path loads = prefix.resolve("class-load.txt");
@@ -36,7 +41,7 @@ class AotCacheIT {
                 String.valueOf(QemuBridgeIT.freePort()))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().put("LD_LIBRARY_PATH", prefix.resolve("lib").toString());
-        pb.environment().put("SPICE_JAVA_OPTS", "-Xlog:class+load=info:file=" + loads);
+        pb.environment().put("SPICE_JAVA_OPTS", "-Xlog:class+load=info:file=" + loads + " " + extraOptions);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "harness timed out");
         String stderr = Files.readString(err);
@@ -61,6 +66,12 @@ class AotCacheIT {
         Run fitting = bridgeHarness();
         assertTrue(fitting.stderr().contains("AOT cache " + cache + " in use"), fitting.stderr());
         assertTrue(fromCache(fitting) > 200, "our classes come from the cache: " + fromCache(fitting));
+
+        // Options beyond properties and logging leave the cache out: with this one the JVM would exit at start.
+        Run otherSettings = bridgeHarness("-Xms2m");
+        assertTrue(otherSettings.stderr().contains("SPICE_JAVA_OPTS changes JVM settings: the AOT cache is not used"),
+                otherSettings.stderr());
+        assertEquals(0, fromCache(otherSettings));
 
         Path fittingCache = prefix.resolve("fitting.aot");
         Files.copy(cache, fittingCache);
