@@ -72,6 +72,25 @@ public final class LibcNetwork implements NetworkStack {
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
     private static final MethodHandle SEND = Native.libc("send",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+    private static final MethodHandle SENDMSG = Native.libcLong("sendmsg");
+    /** iovec entries per sendmsg, and the bytes of heap buffers (message headers) copied for one. */
+    private static final int MAX_IOV = 16;
+    private static final int STAGING_BYTES = 64 * 1024;
+    private static final long IOVEC_BYTES = 16;
+    /** struct msghdr on LP64: name, namelen, iov (at 16), iovlen (24), control, controllen, flags. */
+    private static final long MSGHDR_BYTES = 56;
+
+    /** A thread's iovec array, msghdr and staging area for gathering writes. */
+    private record Gather(MemorySegment iov, MemorySegment msghdr, MemorySegment staging) {
+        static Gather allocate() {
+            Arena arena = Arena.global();
+            return new Gather(arena.allocate(IOVEC_BYTES * MAX_IOV, 8), arena.allocate(MSGHDR_BYTES, 8),
+                    arena.allocate(STAGING_BYTES, 8));
+        }
+    }
+
+    private static final ThreadLocal<Gather> GATHER = ThreadLocal.withInitial(Gather::allocate);
+
     /** The 8-byte counters eventfd reads and writes; one per thread, as any thread may signal. */
     private static final ThreadLocal<MemorySegment> COUNTER = ThreadLocal.withInitial(
             () -> Arena.global().allocate(LONG));
@@ -263,6 +282,63 @@ public final class LibcNetwork implements NetworkStack {
             return 0;
         }
         throw new IOException("send: errno " + err);
+    }
+
+    /**
+     * One sendmsg for several buffers (a message's header and body, and the messages after it), as the reference
+     * writes with writev: native buffers go in place, heap ones (headers) through a per-thread staging area.
+     */
+    @Override
+    public long write(int fd, ByteBuffer[] srcs, int count) throws IOException {
+        if (count == 1) {
+            return write(fd, srcs[0]);
+        }
+        Gather g = GATHER.get();
+        int used = 0;
+        long staged = 0;
+        for (; used < count && used < MAX_IOV; used++) {
+            ByteBuffer b = srcs[used];
+            int length = b.remaining();
+            long address;
+            if (b.isDirect()) {
+                address = MemorySegment.ofBuffer(b).address();
+            } else if (staged + length <= STAGING_BYTES) {
+                MemorySegment.copy(MemorySegment.ofBuffer(b), 0, g.staging(), staged, length);
+                address = g.staging().address() + staged;
+                staged += length;
+            } else {
+                break; // a large heap buffer goes by itself, as recv/send take it in place
+            }
+            g.iov().set(LONG, IOVEC_BYTES * used, address);
+            g.iov().set(LONG, IOVEC_BYTES * used + 8, length);
+        }
+        if (used == 0) {
+            return write(fd, srcs[0]);
+        }
+        MemorySegment msg = g.msghdr();
+        msg.fill((byte) 0);
+        msg.set(LONG, 16, g.iov().address());
+        msg.set(LONG, 24, used);
+        long n;
+        try {
+            n = (long) SENDMSG.invokeExact(CAPTURED.get(), (long) fd, msg.address(), (long) MSG_NOSIGNAL, 0L, 0L);
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        if (n < 0) {
+            int err = errno();
+            if (err == EAGAIN || err == EINTR) {
+                return 0;
+            }
+            throw new IOException("sendmsg: errno " + err);
+        }
+        long left = n;
+        for (int i = 0; i < used && left > 0; i++) {
+            int take = (int) Math.min(left, srcs[i].remaining());
+            srcs[i].position(srcs[i].position() + take);
+            left -= take;
+        }
+        return n;
     }
 
     @Override

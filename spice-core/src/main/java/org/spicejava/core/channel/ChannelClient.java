@@ -118,10 +118,10 @@ public abstract class ChannelClient {
         for (ByteBuffer p : parts) {
             size += p.remaining();
         }
-        connection.send(framer.header(++serial, type, size));
-        for (int i = 0; i < parts.length; i++) {
-            connection.send(parts[i], i == parts.length - 1 ? done : null);
-        }
+        ByteBuffer[] message = new ByteBuffer[parts.length + 1];
+        message[0] = framer.header(++serial, type, size);
+        System.arraycopy(parts, 0, message, 1, parts.length);
+        connection.send(message, done);
     }
 
     /** Sends one message; the body is little-endian from position to limit and may be shared (it is not changed). */

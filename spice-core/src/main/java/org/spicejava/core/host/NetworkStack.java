@@ -27,6 +27,23 @@ public interface NetworkStack {
     /** Writes from {@code src}; returns the count written, 0 when it would block. */
     int write(int fd, ByteBuffer src) throws IOException;
 
+    /**
+     * Writes from {@code srcs[0..count)} in order, as one gathering write where the stack can: the total written
+     * (each buffer's position advanced), 0 when it would block.
+     */
+    default long write(int fd, ByteBuffer[] srcs, int count) throws IOException {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            int want = srcs[i].remaining();
+            int n = write(fd, srcs[i]);
+            total += n;
+            if (n < want) {
+                break;
+            }
+        }
+        return total;
+    }
+
     /** Makes a host-supplied fd non-blocking (spice_server_add_client). */
     void setNonBlocking(int fd) throws IOException;
 

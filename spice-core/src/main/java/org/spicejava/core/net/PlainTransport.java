@@ -25,6 +25,12 @@ public final class PlainTransport implements Transport {
         return network.write(fd, src);
     }
 
+    /** One gathering write for a message's header and body, as the reference's writev. */
+    @Override
+    public long write(ByteBuffer[] srcs, int count) throws IOException {
+        return network.write(fd, srcs, count);
+    }
+
     @Override
     public boolean wantsWritable(boolean queued) {
         return queued;

@@ -21,6 +21,8 @@ public final class SocketConnection {
     private static final Logger LOG = LoggerFactory.getLogger(SocketConnection.class);
     /** Bytes read per readiness event before other connections get a turn. */
     static final int READ_CHUNK = 64 * 1024;
+    /** Queued buffers handed to one write at most. */
+    static final int GATHER = 16;
 
     /** Receives bytes (position..limit of the buffer; consume what you need, the rest is kept). */
     public interface Reader {
@@ -31,6 +33,8 @@ public final class SocketConnection {
     private final NetworkStack network;
     private final EventLoop loop;
     private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
+    /** The queued buffers one write hands the transport (a message's header and body, and the next messages). */
+    private final ByteBuffer[] gather = new ByteBuffer[GATHER];
     /** What to run when a queued buffer has been written (or dropped at close), by buffer identity. */
     private final IdentityHashMap<ByteBuffer, Runnable> whenWritten = new IdentityHashMap<>();
     private long maxQueuedBytes;
@@ -208,17 +212,33 @@ public final class SocketConnection {
      * closes first, when it is dropped, so memory behind it can be given back.
      */
     public void send(ByteBuffer data, Runnable done) {
-        if (closed || !data.hasRemaining()) {
+        send(new ByteBuffer[] {data}, done);
+    }
+
+    /**
+     * Queues the buffers of one message in order and writes them together (one gathering write on a plain socket);
+     * {@code done} runs once all are written or dropped.
+     */
+    public void send(ByteBuffer[] data, Runnable done) {
+        int last = data.length - 1;
+        while (last >= 0 && !data[last].hasRemaining()) {
+            last--;
+        }
+        if (closed || last < 0) {
             if (done != null) {
                 done.run();
             }
             return;
         }
-        if (done != null) {
-            whenWritten.put(data, done);
+        for (int i = 0; i <= last; i++) {
+            if (data[i].hasRemaining()) {
+                queuedBytes += data[i].remaining();
+                output.add(data[i]);
+            }
         }
-        queuedBytes += data.remaining();
-        output.add(data);
+        if (done != null) {
+            whenWritten.put(data[last], done);
+        }
         if (queuedBytes > maxQueuedBytes) {
             close("peer does not read: more than " + maxQueuedBytes + " bytes queued");
             return;
@@ -306,22 +326,36 @@ public final class SocketConnection {
             return;
         }
         while (!closed && !output.isEmpty()) {
-            ByteBuffer head = output.peek();
-            int n;
+            int count = 0;
+            long offered = 0;
+            for (ByteBuffer b : output) {
+                gather[count++] = b;
+                offered += b.remaining();
+                if (count == gather.length) {
+                    break;
+                }
+            }
+            long n;
             try {
-                n = transport.write(head);
+                n = transport.write(gather, count);
             } catch (IOException e) {
                 close("write failed: " + e.getMessage());
                 return;
+            } finally {
+                java.util.Arrays.fill(gather, 0, count, null);
             }
             queuedBytes -= n;
-            if (head.hasRemaining()) {
-                break;
+            int written = 0;
+            while (written < count && !output.isEmpty() && !output.peek().hasRemaining()) {
+                ByteBuffer head = output.poll();
+                written++;
+                Runnable done = whenWritten.remove(head);
+                if (done != null) {
+                    done.run();
+                }
             }
-            output.poll();
-            Runnable done = whenWritten.remove(head);
-            if (done != null) {
-                done.run();
+            if (n < offered) {
+                break; // the socket took what it could: wait until it is writable, then write a large chunk again
             }
         }
         if (!closed && watch != null) {

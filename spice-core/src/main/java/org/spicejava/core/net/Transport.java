@@ -15,6 +15,20 @@ public interface Transport {
     /** Takes application bytes from {@code src}: how many (0: try again when the socket is writable). */
     int write(ByteBuffer src) throws IOException;
 
+    /** Takes application bytes from {@code srcs[0..count)} in order (positions advanced): how many in all. */
+    default long write(ByteBuffer[] srcs, int count) throws IOException {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            int want = srcs[i].remaining();
+            int n = write(srcs[i]);
+            total += n;
+            if (n < want) {
+                break;
+            }
+        }
+        return total;
+    }
+
     /**
      * True when the connection should wait for the socket to become writable: it has queued application bytes
      * ({@code queued}) the transport can take then, or the transport holds bytes of its own for the socket.
