@@ -285,7 +285,9 @@ class QemuHtml5IT {
             }
             assertTrue(attempt < 3, what + ": the link was refused " + attempt + " times: " + browser.console());
             retries[0]++;
-            // spice_auto.html answers a refusal with a password prompt (dismissed here) and links again: leave it.
+            // spice_auto.html answers a refusal with a password prompt (dismissed here) and links again: close every
+            // WebSocket the page made (once seen lingering 15 s after the page was left), then leave it.
+            browser.evaluate("window.__probe && window.__probe.sockets.forEach(s => s.close()); true");
             browser.navigate("about:blank");
             waitForNoChannels(run, what);
         }
