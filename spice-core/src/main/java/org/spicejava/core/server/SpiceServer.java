@@ -15,12 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.agent.AgentDevice;
 import org.spicejava.core.audio.OpusCodec;
+import org.spicejava.core.net.tls.TlsSetup;
 import org.spicejava.core.audio.PlaybackChannel;
 import org.spicejava.core.audio.RecordChannel;
 import org.spicejava.core.audio.SoundChannel;
 import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.chardev.CharDeviceState;
-import org.spicejava.core.compress.CodecWarmUp;
 import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
@@ -34,7 +34,6 @@ import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
-import org.spicejava.core.net.tls.TlsSetup;
 import org.spicejava.core.sasl.SaslLibrary;
 import org.spicejava.core.sasl.SaslLinks;
 import org.spicejava.core.vmc.VmcDevices;
@@ -164,7 +163,6 @@ public final class SpiceServer {
             return -1;
         }
         initialized = true;
-        CodecWarmUp.startOnce(); // the JIT compiles the encoders before a first client needs them
         return 0;
     }
 
