@@ -28,7 +28,6 @@ import org.spicejava.core.display.draw.Rect;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
-import org.spicejava.core.link.TicketKeySource;
 import org.spicejava.core.session.Sessions;
 import org.spicejava.ffi.layout.QXLCommand;
 import org.spicejava.ffi.layout.QXLCommandExt;
@@ -107,7 +106,7 @@ public final class Exports {
         }
         HostCoreLoop loop = new HostCoreLoop(core);
         LibcNetwork network = new LibcNetwork();
-        TicketKeySource.makeKeysWith(LibCrypto::newTicketKey); // before the first keys are made
+        LibCrypto.provideTicketKeys(); // before the first keys are made
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.link.JdkTicketKey;
 import org.spicejava.core.link.TicketKey;
+import org.spicejava.core.link.TicketKeySource;
 
 /**
  * Link ticket keys from OpenSSL's libcrypto (libssl3), the library the reference makes them with: an RSA-1024 key
@@ -55,26 +56,22 @@ final class LibCrypto {
     }
 
     /**
-     * A fresh ticket key: libcrypto's, or the JDK's when libcrypto cannot be used. The library is bound on the first
-     * call, which the key generator thread makes, not the host's thread.
+     * Tells the link stage where its keys come from: libcrypto's, made when asked, or the JDK's, made ahead on a
+     * background thread when libcrypto cannot be used.
      */
-    static TicketKey newTicketKey() {
-        return Keys.MAKER.get();
-    }
-
-    private static final class Keys {
-        static final Supplier<TicketKey> MAKER = orJdk(ticketKeys());
-
-        private static Supplier<TicketKey> orJdk(Supplier<TicketKey> keys) {
-            return keys != null ? keys : JdkTicketKey::new;
+    static void provideTicketKeys() {
+        Supplier<TicketKey> keys = ticketKeys();
+        if (keys != null) {
+            TicketKeySource.makeKeysWith(keys, false);
+        } else {
+            TicketKeySource.makeKeysWith(JdkTicketKey::new, true);
         }
     }
 
-    /** Ticket keys from libcrypto, or null (one log line) when it cannot be loaded or fails a first key. */
+    /** Ticket keys from libcrypto, or null (one log line) when it cannot be loaded. */
     static Supplier<TicketKey> ticketKeys() {
         try {
             LibCrypto crypto = new LibCrypto(SymbolLookup.libraryLookup(LIBRARY, Arena.global()));
-            crypto.newKey(); // a library that loads but cannot make a key is no use
             return crypto::newKey;
         } catch (Throwable t) {
             LOG.info("{} cannot make link keys ({}); the JDK makes them", LIBRARY, t.toString());

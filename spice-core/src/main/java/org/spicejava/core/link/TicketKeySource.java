@@ -15,6 +15,8 @@ public final class TicketKeySource {
     private static final ExecutorService GENERATOR = Executors.newSingleThreadExecutor(r ->
             Thread.ofPlatform().name("spice-ticket-keys").daemon().unstarted(r));
     private static volatile Supplier<TicketKey> maker = JdkTicketKey::new;
+    /** Whether keys are made ahead on the background thread (the JDK's), or when asked (a native library's). */
+    private static volatile boolean ahead = true;
     private static TicketKeySource shared;
 
     /** Keys kept ready: a client links about four channels at once. */
@@ -23,14 +25,23 @@ public final class TicketKeySource {
     private final ArrayDeque<CompletableFuture<TicketKey>> ready = new ArrayDeque<>();
 
     private TicketKeySource() {
-        for (int i = 0; i < READY; i++) {
-            ready.add(generate());
+        if (ahead) {
+            for (int i = 0; i < READY; i++) {
+                ready.add(generate());
+            }
         }
     }
 
-    /** Where keys come from from now on (libcrypto's RSA is ten times cheaper than the JDK's on a cold JVM). */
-    public static void makeKeysWith(Supplier<TicketKey> keys) {
+    /**
+     * Where keys come from from now on; call before the first {@link #shared}. {@code ahead}: made ahead on the
+     * background thread (the JDK's: hundreds of milliseconds each on a cold JVM). Otherwise each is made when asked,
+     * on the asking thread, as the reference makes them: libcrypto's take a few milliseconds, and a native library
+     * must not be busy on a thread of ours while the host exits and its exit handlers tear the library down (seen: a
+     * crash in libcrypto's locks when QEMU quit during start-up).
+     */
+    public static void makeKeysWith(Supplier<TicketKey> keys, boolean ahead) {
         maker = keys;
+        TicketKeySource.ahead = ahead;
     }
 
     public static synchronized TicketKeySource shared() {
@@ -44,8 +55,15 @@ public final class TicketKeySource {
         return CompletableFuture.supplyAsync(maker, GENERATOR);
     }
 
-    /** A key no one has used: ready when one was generated ahead, else completed when it is. */
+    /** A key no one has used: ready when one was generated ahead (or made now), else completed when it is. */
     public synchronized CompletableFuture<TicketKey> next() {
+        if (!ahead) {
+            try {
+                return CompletableFuture.completedFuture(maker.get());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         CompletableFuture<TicketKey> key = ready.poll();
         ready.add(generate());
         return key;
