@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * Called once by the C shim (JNI, on the thread that started the JVM). It checks that the shim's table of exports is
  * the one {@link ExportDispatch} was generated from, and hands the shim two upcall stubs into it, through which
  * every export reaches its {@link Exports} method: the shim passes the slot and its arguments as 64-bit words
- * (five, or eight for the four exports with more arguments). Two stubs for all, because each upcall stub of its own shape
- * costs milliseconds to make while the JVM is cold (a host calls about thirty exports at start-up). No Throwable reaches the host: it is logged and the export returns
- * its C error value instead.
+ * (five, or eight for the four exports with more arguments). Two stubs for all, because each upcall stub of its own
+ * shape costs milliseconds to make while the JVM is cold (a host calls about thirty exports at start-up). No
+ * Throwable reaches the host: it is logged and the export returns its C error value instead.
  */
 public final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
@@ -89,7 +89,8 @@ public final class Bootstrap {
         Map<String, Method> methods = exportMethods();
         long[] words = new long[ExportDispatch.NAMES.length];
         for (int i = 0; i < words.length; i++) {
-            Object value = Exports.errorValue(ExportDispatch.NAMES[i], methods.get(ExportDispatch.NAMES[i]).getReturnType());
+            String name = ExportDispatch.NAMES[i];
+            Object value = Exports.errorValue(name, methods.get(name).getReturnType());
             words[i] = value instanceof MemorySegment segment ? segment.address() : ((Number) value).longValue();
         }
         return words;

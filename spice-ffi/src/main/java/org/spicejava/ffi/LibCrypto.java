@@ -176,11 +176,7 @@ final class LibCrypto {
                 long length = Math.min(outLength.get(ValueLayout.JAVA_LONG, 0), out.byteSize());
                 byte[] plain = out.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
                 out.fill((byte) 0);
-                int nul = 0;
-                while (nul < plain.length && plain[nul] != 0) {
-                    nul++;
-                }
-                byte[] password = Arrays.copyOf(plain, nul);
+                byte[] password = TicketKey.passwordIn(plain);
                 Arrays.fill(plain, (byte) 0);
                 return password;
             } finally {

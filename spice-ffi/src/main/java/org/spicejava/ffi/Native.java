@@ -95,11 +95,6 @@ public final class Native {
         return (long) HOST_CALL.invokeExact(function, a, b, c, d, e);
     }
 
-    /** A handle that calls a function pointer given as its first argument (the host's vtables). */
-    public static MethodHandle pointerCall(FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(descriptor);
-    }
-
     /** An upcall stub that lives as long as the process (the C side may call it at any time). */
     public static MemorySegment upcall(MethodHandles.Lookup lookup, String method, FunctionDescriptor descriptor) {
         try {

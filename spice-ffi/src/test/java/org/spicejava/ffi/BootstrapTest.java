@@ -9,32 +9,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Method;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
 /** The upcall table: every export in the shim's list has a Java method, and no Throwable reaches C. */
 class BootstrapTest {
-    private static final Path EXPORTS_DEF = Path.of("../native-headers/shim/exports.def");
-
-    private static List<String> exportNames() throws IOException {
-        Pattern line = Pattern.compile("^V?FN\\((?:[^,]+,\\s*)?(spice_\\w+)", Pattern.MULTILINE);
-        Matcher m = line.matcher(Files.readString(EXPORTS_DEF));
-        List<String> names = new java.util.ArrayList<>();
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        return names;
-    }
-
     @Test
     void everyExportHasAJavaMethodWithTheSameArity() throws IOException {
-        List<String> names = exportNames();
+        List<String> names = ExportDispatchSource.exportNames();
         assertEquals(97, names.size(), "exports.def lists the 97 functions");
         Map<String, Method> methods = Bootstrap.exportMethods();
         for (String name : names) {
@@ -49,9 +33,9 @@ class BootstrapTest {
 
     private static final ValueLayout.OfLong W = ValueLayout.JAVA_LONG;
     /** The shim's call of the short upcall: slot and five words. */
-    private static final MethodHandle SHORT_CALL = Native.pointerCall(
+    private static final MethodHandle SHORT_CALL = Native.LINKER.downcallHandle(
             FunctionDescriptor.of(W, ValueLayout.JAVA_INT, W, W, W, W, W));
-    private static final MethodHandle LONG_CALL = Native.pointerCall(
+    private static final MethodHandle LONG_CALL = Native.LINKER.downcallHandle(
             FunctionDescriptor.of(W, ValueLayout.JAVA_INT, W, W, W, W, W, W, W, W));
 
     @Test

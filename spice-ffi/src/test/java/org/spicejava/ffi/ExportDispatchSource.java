@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 final class ExportDispatchSource {
     static final Path EXPORTS_DEF = Path.of("../native-headers/shim/exports.def");
     static final Path TARGET = Path.of("src/main/java/org/spicejava/ffi/ExportDispatch.java");
-    static final int WORDS = 8;
-    static final int SHORT_WORDS = 5;
+    static final int WORDS = Bootstrap.WORDS;
+    static final int SHORT_WORDS = Bootstrap.SHORT_WORDS;
 
     private ExportDispatchSource() {
     }

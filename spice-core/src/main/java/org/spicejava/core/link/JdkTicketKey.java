@@ -4,7 +4,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.MGF1ParameterSpec;
-import java.util.Arrays;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
@@ -53,12 +52,7 @@ public final class JdkTicketKey implements TicketKey {
         try {
             Cipher cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
             cipher.init(Cipher.DECRYPT_MODE, pair.getPrivate(), OAEP);
-            byte[] plain = cipher.doFinal(ticket);
-            int nul = 0;
-            while (nul < plain.length && plain[nul] != 0) {
-                nul++;
-            }
-            return Arrays.copyOf(plain, nul);
+            return TicketKey.passwordIn(cipher.doFinal(ticket));
         } catch (GeneralSecurityException e) {
             return null;
         }

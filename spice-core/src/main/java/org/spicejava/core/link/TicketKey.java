@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
@@ -27,6 +28,15 @@ public interface TicketKey {
 
     /** The password up to its NUL, or null when the block does not decrypt. */
     byte[] decrypt(byte[] ticket);
+
+    /** The password in a decrypted ticket: its bytes up to the first NUL. */
+    static byte[] passwordIn(byte[] plain) {
+        int nul = 0;
+        while (nul < plain.length && plain[nul] != 0) {
+            nul++;
+        }
+        return Arrays.copyOf(plain, nul);
+    }
 
     /** What a client does with the public key: used by tests playing the client. */
     static byte[] encrypt(byte[] publicKeyDer, byte[] passwordWithNul) throws GeneralSecurityException {
