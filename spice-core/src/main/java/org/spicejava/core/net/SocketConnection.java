@@ -3,6 +3,7 @@ package org.spicejava.core.net;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Consumer;
@@ -342,7 +343,7 @@ public final class SocketConnection {
                 close("write failed: " + e.getMessage());
                 return;
             } finally {
-                java.util.Arrays.fill(gather, 0, count, null);
+                Arrays.fill(gather, 0, count, null);
             }
             queuedBytes -= n;
             int written = 0;
