@@ -3,25 +3,48 @@
 SPICE server running the desktop guest of scripts/make-desktop-guest, whose root shell is on a serial socket.
 
 Usage:
-  spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--no-clipboard] [--no-xfer] [--no-resize] [--serial-log F]
+  spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--serial-log F] [--qmp SOCKET] [--qemu-pid PID]
+                        [--refused] [--rounds N] [--no-clipboard] [--no-xfer] [--no-resize] [--no-hostile]
 
 Connects to the serial socket first (QEMU may wait for it), waits for the guest's AGENT-READY marker and for the
 main channel's agent-connected, then checks, printing one line per step ("PASS ..." / "FAIL ..."):
   agent     the agent connected and announced its capabilities (clipboard, monitors config)
+  mouse     client mouse mode (the guest has no tablet: only the agent allows it); positions the client sends move
+            the X pointer to exactly those coordinates (xdotool in the guest)
   g2c       guest to client clipboard: xclip in the guest grabs, the client requests and receives the text
   c2g       client to guest clipboard: the client grabs, xclip -o in the guest prints the client's text
-  xfer      a 10 MB file copied by the client (file_copy_async) lands in the guest with the same sha256
-  resize    the client asks for 800x600 (update_display); the guest's qxl DRM connector then offers 800x600
-            (whether Xorg follows after xrandr --auto, and the client's primary size, are printed too)
+  cliprtt   the clipboard round trip: the client asks for the guest's clipboard N times (--rounds, 10), one at a time;
+            prints the median and the slowest time from request to text
+  xfer      a 10 MB file copied by the client (file_copy_async) lands in the guest with the same sha256; prints MB/s
+  resize    the client asks for 800x600 (update_display): the guest's qxl connector offers it, X runs at it
+            (desktop-resize.service applies it), QMP screendump (with --qmp) and the client's primary are 800x600
+  hostile-agent   with the guest's spice-vdagentd stopped, a process writes garbage to the agent's port (a chunk that
+            claims 4 GiB, a wrong protocol, 8 MiB of noise); QEMU lives, its memory outside guest RAM (--qemu-pid) stays
+            within 16 MB, the client's main channel stays open, and once the agent runs again the clipboard works
+  hostile-client  the client leaves; bare main-channel clients (scripts/spice_raw_main.py) send an oversized chunk, a
+            wrong agent protocol, data beyond their tokens and a monitors config that lies about its count; each is
+            reported closed or kept; QEMU lives, memory as above, and a fresh spice-gtk client then has a working agent
+With --refused (QEMU runs with disable-copy-paste=on,disable-agent-file-xfer=on) the steps are instead:
+  agent, g2c-refused (the guest's grab never reaches the client), c2g-refused (the client's text never reaches the
+  guest), xfer-refused (the client's copy fails with an error and no file lands in the guest).
 Exit status 0 when every step it ran passed."""
 import ctypes
+import hashlib
+import os
+import socket
+import json
+import statistics
 import sys
+import tempfile
 import threading
 import time
 
 import gi
 gi.require_version('SpiceClientGLib', '2.0')
-from gi.repository import GLib, GObject, SpiceClientGLib as Spice
+from gi.repository import Gio, GLib, GObject, SpiceClientGLib as Spice
+
+from guest_serial import Serial  # beside this script
+import spice_raw_main as raw
 
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
@@ -29,6 +52,11 @@ UTF8_TEXT = 1  # VD_AGENT_CLIPBOARD_UTF8_TEXT
 CLIPBOARD = 0  # VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD
 CAP_CLIPBOARD_BY_DEMAND = 5
 CAP_MONITORS_CONFIG = 1
+MOUSE_MODE_CLIENT = 2
+VD_AGENT_MONITORS_CONFIG = 2
+VD_AGENT_CLIPBOARD_RELEASE = 9
+AGENT_PORT = "/dev/virtio-ports/com.redhat.spice.0"
+MEMORY_BOUND_MB = 16
 
 
 def opt(name, default=None):
@@ -37,6 +65,7 @@ def opt(name, default=None):
 
 port, serial_path = sys.argv[1], sys.argv[2]
 timeout_s = float(opt("--timeout", "600"))
+qemu_pid = opt("--qemu-pid")
 started = time.monotonic()
 
 
@@ -44,21 +73,16 @@ def say(*args):
     print("[%7.2f]" % (time.monotonic() - started), *args, flush=True)
 
 
-from guest_serial import Serial  # noqa: E402 - beside this script
-
-
 serial = Serial(serial_path)
 X = "export DISPLAY=:0 XAUTHORITY=/home/user/.Xauthority"
 loop = GLib.MainLoop()
-session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
-state = {"main": None, "display": None, "primary": None, "results": {}, "grab": None, "clip": None,
-         "requested": []}
+results = {}
+state = {}
 client_text = "client-to-guest-%d" % int(time.time())
-guest_text = "guest-to-client-%d" % int(time.time())
 
 
 def result(step, ok, detail=""):
-    state["results"][step] = ok
+    results[step] = ok
     say("PASS" if ok else "FAIL", step, detail)
 
 
@@ -74,14 +98,13 @@ def on_grab(channel, selection, types, ntypes):
 
 
 def on_clipboard(channel, selection, type_, data, size):
-    text = ctypes.string_at(data, size).decode("utf-8", "replace") if size else ""
-    say("clipboard from guest: %r" % text)
-    state["clip"] = text
+    state["clip"] = ctypes.string_at(data, size).decode("utf-8", "replace") if size else ""
+    if not state.get("quiet"):
+        say("clipboard from guest: %r" % state["clip"])
 
 
 def on_request(channel, selection, type_):
     say("guest requests selection %d type %d" % (selection, type_))
-    state["requested"].append(type_)
     data = client_text.encode()
     try:
         channel.clipboard_selection_notify(selection, type_, data)
@@ -98,6 +121,8 @@ def on_primary(channel, fmt, width, height, stride, shmid, imgdata):
 def on_event(channel, event):
     if event in ERRORS:
         say("event", type(channel).__name__, event.value_nick)
+        if isinstance(channel, Spice.MainChannel) and not state.get("leaving"):
+            state["main_lost"] = event.value_nick
 
 
 def on_channel_new(sess, channel):
@@ -110,10 +135,10 @@ def on_channel_new(sess, channel):
         GObject.Object.connect(channel, "notify::agent-connected",
                                lambda ch, p: say("agent-connected", ch.props.agent_connected))
     elif isinstance(channel, Spice.DisplayChannel):
-        state["display"] = channel
         GObject.Object.connect(channel, "display-primary-create", on_primary)
         channel.connect()
     elif isinstance(channel, Spice.InputsChannel):
+        state["inputs"] = channel
         channel.connect()
 
 
@@ -126,18 +151,140 @@ def pump(seconds, until=lambda: False):
     return until()
 
 
-GObject.Object.connect(session, "channel-new", on_channel_new)
-session.connect()
+def connect():
+    """A fresh spice-gtk session; state starts over with it."""
+    state.clear()
+    state.update({"main": None, "inputs": None, "primary": None, "grab": None, "clip": None})
+    session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
+    GObject.Object.connect(session, "channel-new", on_channel_new)
+    session.connect()
+    state["session"] = session
+
+
+def disconnect():
+    state["leaving"] = True
+    state["session"].disconnect()
+    pump(1)
+
+
+def agent_connected(seconds):
+    return pump(seconds, lambda: state["main"] is not None and state["main"].props.agent_connected)
+
+
+def guest(command, seconds=30):
+    """Runs a command in the guest's root shell while the client's loop keeps running; its output or None."""
+    out = {}
+    threading.Thread(target=lambda: out.setdefault("v", serial.run(command, seconds)), daemon=True).start()
+    pump(seconds + 5, lambda: "v" in out)
+    return out.get("v")
+
+
+def guest_in_background(command):
+    threading.Thread(target=lambda: serial.run(command), daemon=True).start()
+
+
+def guest_to_client(text, seconds=30):
+    """The guest's xclip takes the clipboard with text; True when the client received exactly it."""
+    state["clip"] = None
+    guest_in_background("%s; printf %s | xclip -selection clipboard -i" % (X, text))
+    return pump(seconds, lambda: state["clip"] == text)
+
+
+def client_grab():
+    try:
+        state["main"].clipboard_selection_grab(CLIPBOARD, [UTF8_TEXT])
+    except TypeError:
+        state["main"].clipboard_selection_grab(CLIPBOARD, [UTF8_TEXT], 1)
+    pump(1)
+
+
+def copy_file(payload_mb, seconds):
+    """Copies a file of random bytes through the client; returns (name, sha256, outcome dict, seconds taken)."""
+    name = "xfer-%d.bin" % int(time.time() * 1000)
+    path = os.path.join(tempfile.mkdtemp(), name)
+    payload = os.urandom(payload_mb * 1024 * 1024)
+    with open(path, "wb") as f:
+        f.write(payload)
+    done = {}
+
+    def on_copied(channel, res, *args):
+        try:
+            done["ok"] = channel.file_copy_finish(res)
+        except Exception as e:  # noqa: BLE001 - the error is the outcome
+            done["error"] = str(e)
+
+    t0 = time.monotonic()
+    state["main"].file_copy_async([Gio.File.new_for_path(path)], Gio.FileCopyFlags.NONE, None, None, None,
+                                  on_copied, None)
+    pump(seconds, lambda: done)
+    return name, hashlib.sha256(payload).hexdigest(), done, time.monotonic() - t0
+
+
+def guest_sha256(name):
+    out = guest("sha256sum $(find /home /root /tmp -name %s 2>/dev/null | head -1) 2>&1 | cut -c1-64" % name, 60)
+    return ((out or "").strip().splitlines()[-1:] or [""])[0]
+
+
+def qmp_screendump_size(path):
+    """Width and height of QMP screendump's picture, or None without a QMP socket."""
+    if not path:
+        return None
+    ppm = os.path.join(tempfile.mkdtemp(), "screen.ppm")
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rw")
+    f.readline()
+    for command in ({"execute": "qmp_capabilities"}, {"execute": "screendump", "arguments": {"filename": ppm}}):
+        f.write(json.dumps(command) + "\n")
+        f.flush()
+        while "return" not in (reply := json.loads(f.readline())) and "error" not in reply:
+            pass
+    s.close()
+    with open(ppm, "rb") as p:
+        fields = p.read(64).split()
+    return int(fields[1]), int(fields[2])
+
+
+def other_rss_mb():
+    """QEMU's resident memory outside guest RAM and TCG's translation cache (the mappings of 256 MiB or more)."""
+    if not qemu_pid:
+        return 0.0
+    kb = 0
+    big = False
+    with open("/proc/%s/smaps" % qemu_pid) as f:
+        for line in f:
+            head = line.split(None, 1)[0]
+            if "-" in head and not head.endswith(":"):
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                big = hi - lo >= 256 << 20
+            elif head == "Rss:" and not big:
+                kb += int(line.split()[1])
+    return kb / 1024
+
+
+def qemu_alive():
+    return not qemu_pid or os.path.exists("/proc/%s" % qemu_pid)
+
+
+def restart_agents():
+    """Starts spice-vdagentd again and, if the session agent went with it, a new session agent; True when the client
+    sees the agent connected."""
+    guest("systemctl start spice-vdagentd.socket spice-vdagentd.service; sleep 2; pidof spice-vdagent >/dev/null || "
+          "(cd /home/user && runuser -u user -- env DISPLAY=:0 XAUTHORITY=/home/user/.Xauthority "
+          "spice-vdagent -f /home/user/Downloads -o 0 >/dev/null 2>&1 &)", 40)
+    return agent_connected(60)
+
+
+connect()
 deadline = started + timeout_s
 
-# 1. The guest's desktop and agents, then the agent on the main channel.
+# The guest's desktop and agents, then the agent on the main channel.
 ready = False
 while time.monotonic() < deadline and not ready:
     pump(1)
     ready = serial.wait_for("AGENT-READY", 0) >= 0
 say("guest AGENT-READY" if ready else "guest never printed AGENT-READY")
-connected = pump(max(1, min(60, deadline - time.monotonic())),
-                 lambda: state["main"] is not None and state["main"].props.agent_connected)
+connected = agent_connected(max(1, min(60, deadline - time.monotonic())))
 main = state["main"]
 caps_ok = connected and pump(10, lambda: main.agent_test_capability(CAP_CLIPBOARD_BY_DEMAND))
 result("agent", bool(connected and caps_ok), "agent-connected=%s clipboard-by-demand=%s monitors-config=%s" % (
@@ -145,60 +292,75 @@ result("agent", bool(connected and caps_ok), "agent-connected=%s clipboard-by-de
 serial.send("")
 pump(1)
 
-if connected and "--no-clipboard" not in sys.argv:
-    # 2. Guest to client.
-    threading.Thread(target=lambda: serial.run(
-        "%s; printf %s | xclip -selection clipboard -i" % (X, guest_text)), daemon=True).start()
-    got = pump(30, lambda: state["clip"] is not None)
-    result("g2c", got and state["clip"] == guest_text, "client received %r" % state["clip"])
-    # 3. Client to guest.
-    try:
-        main.clipboard_selection_grab(CLIPBOARD, [UTF8_TEXT])
-    except TypeError:
-        main.clipboard_selection_grab(CLIPBOARD, [UTF8_TEXT], 1)
-    pump(1)
-    out = {}
-    threading.Thread(target=lambda: out.setdefault("v", serial.run(
-        "%s; timeout 20 xclip -selection clipboard -o" % X, 40)), daemon=True).start()
-    pump(45, lambda: "v" in out)
-    guest_saw = (out.get("v") or "").splitlines()[-1:] or [""]
+if connected and "--refused" in sys.argv:
+    # Copy and paste disabled: the server drops clipboard messages both ways.
+    state["clip"] = None
+    guest_in_background("%s; printf refused-g2c | xclip -selection clipboard -i" % X)
+    pump(10)
+    result("g2c-refused", state["grab"] is None and state["clip"] is None,
+           "client saw grab %s, text %r" % (state["grab"], state["clip"]))
+    client_grab()
+    out = guest("%s; timeout 8 xclip -selection clipboard -o 2>&1; echo" % X, 20) or ""
+    result("c2g-refused", client_text not in out, "guest printed %r" % out.strip())
+    # File transfer disabled: the copy fails, and no file lands in the guest.
+    name, _, done, seconds = copy_file(1, 60)
+    found = guest("find /home /root /tmp -name %s | wc -l" % name, 30) or ""
+    result("xfer-refused", "error" in done and found.strip().endswith("0"),
+           "%s after %.2f s; files in the guest: %s" % (done, seconds, found.strip()))
+
+if connected and "--refused" not in sys.argv:
+    # Client mouse mode: without a tablet, only the agent makes it possible; positions then go to the agent.
+    client_mode = pump(20, lambda: main.props.mouse_mode == MOUSE_MODE_CLIENT)
+    want = ((100, 200), (517, 333))
+    seen = []
+    for x, y in want:
+        if state["inputs"] is not None:
+            state["inputs"].position(x, y, 0, 0)
+        pump(1)
+        # "x:99 y:199 screen:0 window:..."
+        words = dict(w.split(":", 1) for w in (guest("%s; xdotool getmouselocation" % X, 20) or "").split()
+                     if w[:2] in ("x:", "y:"))
+        seen.append((int(words.get("x", -9)), int(words.get("y", -9))))
+    # The guest's uinput device scales the agent's position onto the screen and may land one pixel short (the
+    # reference's pointer does the same).
+    close = all(abs(sx - x) <= 1 and abs(sy - y) <= 1 for (x, y), (sx, sy) in zip(want, seen))
+    result("mouse", client_mode and close, "mouse-mode=%d; the client sent %s, the X pointer went to %s" % (
+        main.props.mouse_mode, want, seen))
+
+if connected and "--refused" not in sys.argv and "--no-clipboard" not in sys.argv:
+    guest_text = "guest-to-client-%d" % int(time.time())
+    result("g2c", guest_to_client(guest_text), "client received %r" % state["clip"])
+    client_grab()
+    out = guest("%s; timeout 20 xclip -selection clipboard -o" % X, 40)
+    guest_saw = (out or "").splitlines()[-1:] or [""]
     result("c2g", guest_saw[0].strip() == client_text, "guest printed %r" % guest_saw[0])
+    # The round trip: the client asks for the guest's clipboard (the guest took it back just now).
+    if guest_to_client(guest_text + "-rtt"):
+        times = []
+        state["quiet"] = True
+        for _ in range(int(opt("--rounds", "10"))):
+            state["clip"] = None
+            t0 = time.monotonic()
+            main.clipboard_selection_request(CLIPBOARD, UTF8_TEXT)
+            if not pump(10, lambda: state["clip"] is not None):
+                break
+            times.append((time.monotonic() - t0) * 1000)
+        state["quiet"] = False
+        ok = len(times) == int(opt("--rounds", "10"))
+        result("cliprtt", ok, "median %.1f ms, slowest %.1f ms over %d rounds" % (
+            statistics.median(times) if times else 0, max(times) if times else 0, len(times)))
+    else:
+        result("cliprtt", False, "the guest's clipboard never reached the client")
 
-if connected and "--no-xfer" not in sys.argv:
-    # 4. File transfer: a 10 MB file dropped by the client lands in the guest with the same checksum.
-    import hashlib, os, tempfile
-    from gi.repository import Gio
-    name = "xfer-%d.bin" % int(time.time())
-    path = os.path.join(tempfile.mkdtemp(), name)
-    payload = os.urandom(10 * 1024 * 1024)
-    with open(path, "wb") as f:
-        f.write(payload)
-    want = hashlib.sha256(payload).hexdigest()
-    done = {}
+if connected and "--refused" not in sys.argv and "--no-xfer" not in sys.argv:
+    name, want, done, seconds = copy_file(10, 120)
+    got = guest_sha256(name) if done.get("ok") else ""
+    result("xfer", bool(done.get("ok")) and got == want,
+           "%s in %.2f s (%.2f MB/s); guest sha256 %s" % (done, seconds, 10 / seconds if done.get("ok") else 0,
+                                                          "matches" if got == want else repr(got)))
 
-    def on_copied(channel, res, *args):
-        try:
-            done["ok"] = channel.file_copy_finish(res)
-        except Exception as e:  # noqa: BLE001 - the error is the result
-            done["error"] = str(e)
-
-    t0 = time.monotonic()
-    main.file_copy_async([Gio.File.new_for_path(path)], Gio.FileCopyFlags.NONE, None, None, None, on_copied, None)
-    pump(120, lambda: done)
-    seconds = time.monotonic() - t0
-    out = {}
-    if done.get("ok"):
-        threading.Thread(target=lambda: out.setdefault("v", serial.run(
-            "sha256sum $(find /home /root /tmp -name %s 2>/dev/null | head -1) 2>&1 | cut -c1-64" % name, 60)),
-            daemon=True).start()
-        pump(70, lambda: "v" in out)
-    got = (out.get("v") or "").strip().splitlines()[-1:] or [""]
-    result("xfer", bool(done.get("ok")) and got[0] == want,
-           "%s in %.2f s (%.1f MB/s); guest sha256 %s" % (done, seconds, 10 / seconds if done.get("ok") else 0,
-                                                          "matches" if got[0] == want else repr(got[0])))
-
-if connected and "--no-resize" not in sys.argv:
-    # 4. Resize through the client's monitors config (to a size the guest does not start with).
+if connected and "--refused" not in sys.argv and "--no-resize" not in sys.argv:
+    # Resize through the client's monitors config, to a size the guest does not start with.
     WANT = (800, 600)
     pump(15, lambda: state["primary"] is not None)
     before = state["primary"]
@@ -208,26 +370,81 @@ if connected and "--no-resize" not in sys.argv:
         main.send_monitor_config()
     except Exception as e:  # noqa: BLE001 - older bindings
         say("send_monitor_config:", e)
-    pump(5)
-    out = {}
-    threading.Thread(target=lambda: out.setdefault("v", serial.run(
-        "%s; sleep 5; cat /sys/class/drm/card*-*/modes | head -3; xrandr --auto; sleep 2; xrandr --current | head -1"
-        % X, 60)), daemon=True).start()
-    pump(90, lambda: "v" in out and state["primary"] == WANT)
-    lines = (out.get("v") or "").splitlines()
+    pump(90, lambda: state["primary"] == WANT)
+    out = guest("%s; sleep 2; cat /sys/class/drm/card*-*/modes | head -1; xrandr --current | head -1" % X, 40) or ""
+    lines = out.splitlines()
     kernel_mode = lines[0].strip() if lines else ""
-    x_size = "%d x %d" % WANT in (out.get("v") or "")
-    # The guest's qxl DRM connector lists the client's size first once the device passed the config on; whether
-    # Xorg's qxl driver follows with xrandr --auto is the guest's business (and is reported, not required).
-    result("resize", kernel_mode == "%dx%d" % WANT,
-           "guest connector mode %r; X at %s: %s; client primary %s -> %s" % (
-               kernel_mode, "%dx%d" % WANT, x_size, before, state["primary"]))
+    x_ok = "current %d x %d" % WANT in out
+    dump = qmp_screendump_size(opt("--qmp"))
+    result("resize", kernel_mode == "%dx%d" % WANT and x_ok and state["primary"] == WANT and dump in (None, WANT),
+           "guest connector mode %r; X at %dx%d: %s; QMP screendump %s; client primary %s -> %s" % (
+               kernel_mode, WANT[0], WANT[1], x_ok, dump, before, state["primary"]))
 
-session.disconnect()
-pump(1)
+if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
+    # A hostile agent: garbage on the agent's port while spice-vdagentd is away.
+    before = other_rss_mb()
+    guest("systemctl stop spice-vdagentd.socket spice-vdagentd.service", 30)
+    gone = pump(20, lambda: not main.props.agent_connected)
+    garbage = (
+        'sub put { open(my $f, ">", "%s") or die "open: $!"; binmode $f; my ($d, $n) = ($_[0], 0); '
+        'while ($n < length $d) { my $w = syswrite($f, $d, length($d) - $n, $n); last unless $w; $n += $w } '
+        'print "wrote $n of ", length $d, "\\n"; sleep 1; close $f; sleep 1 } '
+        'put(pack("VV", 1, 0xFFFFFFF0) . ("\\0" x 65536)); '
+        'put(pack("VV", 1, 20) . pack("VVVVV", 99, 1, 0, 0, 0)); '
+        'open(my $r, "<", "/dev/urandom"); read($r, my $noise, 8 << 20); put($noise);' % AGENT_PORT)
+    wrote = guest("timeout 40 perl -e '%s' 2>&1 | tr '\\n' ' '" % garbage, 70)
+    pump(2)
+    after = other_rss_mb()
+    alive = qemu_alive()
+    back = alive and restart_agents()
+    clipboard = back and guest_to_client("after-hostile-agent-%d" % int(time.time()))
+    result("hostile-agent", gone and alive and "main_lost" not in state and back and clipboard
+           and after - before <= MEMORY_BOUND_MB,
+           "agent left %s; guest wrote: %s; QEMU alive %s; memory outside guest RAM %+.1f MB (%.1f -> %.1f); "
+           "main channel %s; agent back %s; clipboard %s" % (
+               gone, (wrote or "").strip(), alive, after - before, before, after,
+               state.get("main_lost", "open"), back, clipboard))
+
+if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
+    # Hostile clients, each on its own bare main channel, after spice-gtk left.
+    disconnect()
+    before = other_rss_mb()
+    cases = {
+        "oversized-chunk": lambda c: c.send(raw.MSGC_AGENT_DATA, raw.agent_message(VD_AGENT_CLIPBOARD_RELEASE,
+                                                                                   b"\0" * 4096)),
+        "wrong-protocol": lambda c: c.send(raw.MSGC_AGENT_DATA, raw.agent_message(VD_AGENT_CLIPBOARD_RELEASE, b"",
+                                                                                  protocol=99)),
+        "beyond-tokens": lambda c: [c.send(raw.MSGC_AGENT_DATA, raw.agent_message(VD_AGENT_CLIPBOARD_RELEASE, b""))
+                                    for _ in range(c.agent_tokens + 20)],
+        "monitors-lie": lambda c: c.send(raw.MSGC_AGENT_DATA, raw.agent_message(
+            VD_AGENT_MONITORS_CONFIG, (0x10000000).to_bytes(4, "little") + bytes(24))),
+    }
+    outcome = {}
+    for case, send in cases.items():
+        try:
+            c = raw.RawMain(port)
+            c.send(raw.MSGC_AGENT_START, (10).to_bytes(4, "little"))
+            send(c)
+            outcome[case] = "closed" if c.closed_by_server(5) else "kept"
+            c.close()
+        except (OSError, EOFError) as e:
+            outcome[case] = "closed (%s)" % e
+        pump(1)
+    after = other_rss_mb()
+    alive = qemu_alive()
+    state_before = dict(outcome)
+    connect()
+    back = alive and agent_connected(60)
+    clipboard = back and guest_to_client("after-hostile-client-%d" % int(time.time()))
+    result("hostile-client", alive and back and clipboard and after - before <= MEMORY_BOUND_MB,
+           "%s; QEMU alive %s; memory outside guest RAM %+.1f MB (%.1f -> %.1f); a new client's agent %s, "
+           "clipboard %s" % (" ".join("%s=%s" % kv for kv in state_before.items()), alive, after - before, before,
+                             after, back, clipboard))
+
+disconnect()
 if opt("--serial-log"):
     with open(opt("--serial-log"), "w") as f:
         f.write(serial.text)
-ok = all(state["results"].values()) and state["results"]
-say("done", state["results"])
+ok = all(results.values()) and results
+say("done", results)
 sys.exit(0 if ok else 1)

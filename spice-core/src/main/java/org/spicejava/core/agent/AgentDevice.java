@@ -82,6 +82,9 @@ public final class AgentDevice {
 
         /** The agent attached or detached: client mouse mode may change. */
         void attachmentChanged();
+
+        /** The body of VD_AGENT_GRAPHICS_DEVICE_INFO: u32 count, then each display's VDAgentDeviceDisplayInfo. */
+        byte[] graphicsDeviceInfo();
     }
 
     private enum Origin { CLIENT, SERVER, SERVER_NO_TOKEN }
@@ -112,6 +115,9 @@ public final class AgentDevice {
     private WriteBuffer current;
     private int selfTokens = AgentProtocol.SELF_TOKENS;
     private byte[] pendingMouse;
+    /** The agent announced VD_AGENT_CAP_GRAPHICS_DEVICE_INFO; and an info message waits for the server's token. */
+    private boolean agentTakesDeviceInfo;
+    private boolean pendingDeviceInfo;
     private boolean pumping;
     private boolean pumpAgain;
     private boolean writing;
@@ -190,6 +196,8 @@ public final class AgentDevice {
             retryTimer.cancel();
         }
         pendingMouse = null;
+        agentTakesDeviceInfo = false;
+        pendingDeviceInfo = false;
         WriteBuffer b;
         if (current != null) {
             b = current;
@@ -291,6 +299,7 @@ public final class AgentDevice {
                 Integer.toUnsignedString(tokens), displaysTakeMonitors ? "QXL devices" : "agent");
         writeFilter.config(policy.copyPaste(), policy.fileTransfer(), displaysTakeMonitors);
         writeFilter.discardAll(false);
+        sendDeviceInfo();
         pump();
     }
 
@@ -370,6 +379,29 @@ public final class AgentDevice {
 
     // ---------------------------------------------------------------- writing to the device
 
+    /**
+     * reds_send_device_display_info: the displays' device addresses, to an agent that announced it takes them; sent
+     * when it announces that, when a client starts agent data and when a QXL device's info changes. It needs the
+     * server's token, like the mouse state, and waits for it.
+     */
+    public void deviceInfoChanged() {
+        sendDeviceInfo();
+        writeToDevice();
+    }
+
+    private void sendDeviceInfo() {
+        if (!attached || !agentTakesDeviceInfo) {
+            return;
+        }
+        if (selfTokens == 0) {
+            pendingDeviceInfo = true;
+            return;
+        }
+        selfTokens--;
+        pendingDeviceInfo = false;
+        queue(message(AgentProtocol.GRAPHICS_DEVICE_INFO, policy.graphicsDeviceInfo()), Origin.SERVER);
+    }
+
     /** A server-made message: chunk header, message header, body. */
     private static ByteBuffer message(int type, byte[] body) {
         ByteBuffer b = ByteBuffer.allocate(AgentProtocol.CHUNK_HEADER_BYTES + AgentProtocol.MESSAGE_HEADER_BYTES
@@ -437,6 +469,9 @@ public final class AgentDevice {
                     pendingMouse = null;
                     selfTokens--;
                     queue(message(AgentProtocol.MOUSE_STATE, state), Origin.SERVER);
+                }
+                if (pendingDeviceInfo) {
+                    sendDeviceInfo();
                 }
             }
             case SERVER_NO_TOKEN -> { }
@@ -578,6 +613,8 @@ public final class AgentDevice {
             caps |= 1 << AgentProtocol.CAP_FILE_XFER_DISABLED;
         }
         msg.putInt(first, caps);
+        agentTakesDeviceInfo = (caps & 1 << AgentProtocol.CAP_GRAPHICS_DEVICE_INFO) != 0;
+        sendDeviceInfo();
     }
 
     // ---------------------------------------------------------------- for tests

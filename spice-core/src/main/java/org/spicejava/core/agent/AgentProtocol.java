@@ -34,12 +34,15 @@ public final class AgentProtocol {
     public static final int FILE_XFER_STATUS = 11;
     public static final int FILE_XFER_DATA = 12;
     public static final int CLIENT_DISCONNECTED = 13;
+    /** VDAgentGraphicsDeviceInfo: which device and device display each (channel, monitor) is, for the agent. */
+    public static final int GRAPHICS_DEVICE_INFO = 16;
 
     /** VD_AGENT_CAP_* bit numbers. */
     public static final int CAP_CLIPBOARD = 3;
     public static final int CAP_CLIPBOARD_BY_DEMAND = 5;
     public static final int CAP_CLIPBOARD_SELECTION = 6;
     public static final int CAP_FILE_XFER_DISABLED = 13;
+    public static final int CAP_GRAPHICS_DEVICE_INFO = 15;
 
     /** VD_AGENT_*BUTTON_MASK are SPICE's button mask shifted left by one. */
     public static int agentButtons(int spiceButtons) {
@@ -57,7 +60,10 @@ public final class AgentProtocol {
     public static final int TOKENS_TO_SEND = 5;
     /** REDS_VDI_PORT_NUM_RECEIVE_BUFFS: agent-to-client chunks in flight at once. */
     public static final int READ_BUFFERS = 5;
-    /** REDS_NUM_INTERNAL_AGENT_MESSAGES: messages the server itself may have queued to the agent (mouse state). */
+    /**
+     * REDS_NUM_INTERNAL_AGENT_MESSAGES: messages the server itself may have queued to the agent (mouse state, graphics
+     * device info).
+     */
     public static final int SELF_TOKENS = 1;
     /** CHAR_DEVICE_WRITE_TO_TIMEOUT: retry a write the device did not take after this many ms. */
     public static final long WRITE_RETRY_MS = 100;

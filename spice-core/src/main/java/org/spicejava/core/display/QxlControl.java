@@ -15,6 +15,8 @@ public final class QxlControl {
     private static final Logger LOG = LoggerFactory.getLogger(QxlControl.class);
     /** SPICE's limit on monitors per QXL device (the reference's MAX_MONITORS_COUNT). */
     static final int MAX_MONITORS = 16;
+    /** The reference's MAX_DEVICE_ADDRESS_LEN, with the terminating NUL. */
+    static final int MAX_ADDRESS_BYTES = 256;
 
     private final int id;
     private final DisplayWorker worker;
@@ -208,11 +210,31 @@ public final class QxlControl {
         worker.submit(() -> worker.display().setMaxMonitors(max));
     }
 
+    /**
+     * spice_qxl_set_device_info: the device's address (e.g. "pci/0000/02.0") and its displays' ids, which the agent
+     * receives as graphics device info. Refused as the reference refuses it: an address of 256 bytes or more, more
+     * displays than a device may have.
+     */
     public void setDeviceInfo(String address, int idStart, int idCount) {
-        deviceAddress = address == null ? "" : address;
+        if (address == null || address.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_ADDRESS_BYTES
+                || Integer.compareUnsigned(idCount, MAX_MONITORS) > 0) {
+            LOG.warn("display {}: set_device_info with an address of {} bytes and {} displays refused (limits {}, {})",
+                    id, address == null ? 0 : address.length(), Integer.toUnsignedString(idCount),
+                    MAX_ADDRESS_BYTES - 1, MAX_MONITORS);
+            return;
+        }
+        deviceAddress = address;
         displayIdStart = idStart;
         displayIdCount = idCount;
-        maxMonitors = Math.clamp(idCount, 1, MAX_MONITORS);
+        maxMonitors = Math.max(1, idCount);
+        deviceInfoListener.run();
+    }
+
+    private volatile Runnable deviceInfoListener = () -> { };
+
+    /** Told (on the caller's thread) when the device info changed. */
+    public void onDeviceInfoChange(Runnable listener) {
+        deviceInfoListener = listener;
     }
 
     public int maxMonitors() {

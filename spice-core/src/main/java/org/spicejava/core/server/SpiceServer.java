@@ -2,6 +2,7 @@ package org.spicejava.core.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.agent.AgentDevice;
+import org.spicejava.core.agent.GraphicsDeviceInfo;
 import org.spicejava.core.audio.OpusCodec;
 import org.spicejava.core.net.tls.TlsSetup;
 import org.spicejava.core.audio.PlaybackChannel;
@@ -356,6 +358,11 @@ public final class SpiceServer {
                 mainDispatcher.execute(() -> primarySurfaceChanged(w, h, clientMouse));
             }
         });
+        control.onDeviceInfoChange(() -> onMainLoop(() -> {
+            if (agentDevice != null) {
+                agentDevice.deviceInfoChanged();
+            }
+        }));
         displays.add(control);
         qxlDevices.put(control, device);
         updateMouseMode();
@@ -583,7 +590,7 @@ public final class SpiceServer {
                 taken++;
             }
         }
-        ByteBuffer le = config.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = config.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         LOG.info("client monitors config: {} monitor(s), first {}x{}; taken by {} of {} QXL device(s)",
                 Integer.toUnsignedLong(le.getInt(0)), le.remaining() >= 16 ? le.getInt(12) : 0,
                 le.remaining() >= 16 ? le.getInt(8) : 0, taken, qxlDevices.size());
@@ -614,6 +621,17 @@ public final class SpiceServer {
         public void attachmentChanged() {
             updateMouseMode();
         }
+
+        @Override
+        public byte[] graphicsDeviceInfo() {
+            return SpiceServer.this.graphicsDeviceInfo();
+        }
+    }
+
+    /** The displays' device info for the agent (reds_marshall_device_display_info). Main-loop thread. */
+    private byte[] graphicsDeviceInfo() {
+        return GraphicsDeviceInfo.encode(displays.stream().map(d -> new GraphicsDeviceInfo.Device(d.id(),
+                d.deviceAddress(), d.displayIdStart(), d.displayIdCount())).toList());
     }
 
     /** The multimedia clock in milliseconds (the reference's reds_get_mm_time), monotonic. */

@@ -390,4 +390,42 @@ class AgentDeviceTest {
         assertEquals(1, client.data.size());
         assertEquals(List.of(AgentProtocol.MOUSE_STATE), host.writtenTypes());
     }
+
+    private void announce(int caps) {
+        byte[] body = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(caps).array();
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, message(AgentProtocol.ANNOUNCE_CAPABILITIES, body)));
+    }
+
+    @Test
+    void graphicsDeviceInfoGoesToAnAgentThatAnnouncesIt() {
+        policy.deviceInfo = new byte[] {1, 0, 0, 0, 9};
+        connect(10);
+        announce(1 << AgentProtocol.CAP_CLIPBOARD_BY_DEMAND);
+        assertEquals(List.of(), host.writtenTypes(), "an agent without the capability gets none");
+        announce(1 << AgentProtocol.CAP_GRAPHICS_DEVICE_INFO);
+        assertEquals(List.of(AgentProtocol.GRAPHICS_DEVICE_INFO), host.writtenTypes());
+        byte[] body = Arrays.copyOfRange(host.written.toByteArray(), 28, host.written.size());
+        assertArrayEquals(policy.deviceInfo, body);
+        device.deviceInfoChanged();
+        device.agentStart(client, 10);
+        assertEquals(3, host.writtenTypes().size(), "sent again when the devices change and when a client starts");
+    }
+
+    @Test
+    void graphicsDeviceInfoWaitsForTheServerTokenAndIsForgottenWithTheAgent() {
+        connect(10);
+        announce(1 << AgentProtocol.CAP_GRAPHICS_DEVICE_INFO);
+        host.written.reset();
+        host.writeRoom = 0;
+        device.mouseState(1, 2, 0, 0); // takes the server's only token
+        device.deviceInfoChanged();
+        host.writeRoom = Integer.MAX_VALUE;
+        device.wakeup();
+        assertEquals(List.of(AgentProtocol.MOUSE_STATE, AgentProtocol.GRAPHICS_DEVICE_INFO), host.writtenTypes());
+        device.detach();
+        device.attach(host);
+        host.written.reset();
+        device.deviceInfoChanged();
+        assertEquals(List.of(), host.writtenTypes(), "a new agent has not announced the capability yet");
+    }
 }

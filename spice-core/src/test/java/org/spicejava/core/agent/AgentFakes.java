@@ -125,6 +125,7 @@ final class AgentFakes {
         boolean monitorsToDisplays;
         final List<ByteBuffer> monitorConfigs = new ArrayList<>();
         int attachmentChanges;
+        byte[] deviceInfo = {0, 0, 0, 0};
 
         @Override
         public boolean copyPaste() {
@@ -149,6 +150,11 @@ final class AgentFakes {
         @Override
         public void attachmentChanged() {
             attachmentChanges++;
+        }
+
+        @Override
+        public byte[] graphicsDeviceInfo() {
+            return deviceInfo;
         }
     }
 
