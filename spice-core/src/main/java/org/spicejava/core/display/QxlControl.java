@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -216,7 +217,7 @@ public final class QxlControl {
      * displays than a device may have.
      */
     public void setDeviceInfo(String address, int idStart, int idCount) {
-        if (address == null || address.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_ADDRESS_BYTES
+        if (address == null || address.getBytes(StandardCharsets.UTF_8).length >= MAX_ADDRESS_BYTES
                 || Integer.compareUnsigned(idCount, MAX_MONITORS) > 0) {
             LOG.warn("display {}: set_device_info with an address of {} bytes and {} displays refused (limits {}, {})",
                     id, address == null ? 0 : address.length(), Integer.toUnsignedString(idCount),
