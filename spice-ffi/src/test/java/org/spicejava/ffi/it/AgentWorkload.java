@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * then the alphabet). File transfer: as spice-gtk sends one (FILE_XFER_START with the key file, CAN_SEND_DATA, then
  * FILE_XFER_DATA messages of 64 KiB) until the agent's SUCCESS; MB/s are 10^6 bytes over the time from START to
  * SUCCESS. CPU is the harness process's (all its threads: for ours the JVM's too) over the measured rounds and over
- * the transfer, from /proc/PID/task/{@literal *}/schedstat.
+ * the transfer, from /proc/PID/task/{@literal *}/schedstat. A spec with no transfer bytes skips the transfer.
  */
 final class AgentWorkload {
     /** spice-gtk's FILE_XFER_CHUNK_SIZE: the data of one FILE_XFER_DATA message. */
@@ -45,12 +45,13 @@ final class AgentWorkload {
                   boolean xferSucceeded, long agentXferBytes, double cpuUsPerRound, double cpuMsPerMB, long agentBad,
                   String failure) {
         String summary() {
+            String transfer = spec.xferBytes == 0 ? "no transfer" : String.format(Locale.ROOT,
+                    "transfer %.1f MB: %.1f MB/s, harness cpu %.2f ms/MB, %s, agent counted %d B", spec.xferBytes / 1e6,
+                    xferMBps, cpuMsPerMB, xferSucceeded ? "SUCCESS" : "no SUCCESS", agentXferBytes);
             return String.format(Locale.ROOT, "%-9s clipboard %d B x %d: rtt median %.1f p99 %.1f mean %.1f us,"
-                            + " harness cpu %.1f us/round, %d wrong | transfer %.1f MB: %.1f MB/s, harness cpu %.2f ms/MB,"
-                            + " %s, agent counted %d B | bad %d%s",
+                            + " harness cpu %.1f us/round, %d wrong | %s | bad %d%s",
                     spec.name(), spec.clipBytes, spec.rounds, rttMedianUs, rttP99Us, rttMeanUs, cpuUsPerRound,
-                    wrongTexts, spec.xferBytes / 1e6, xferMBps, cpuMsPerMB, xferSucceeded ? "SUCCESS" : "no SUCCESS",
-                    agentXferBytes, agentBad, failure == null ? "" : " | failed: " + failure);
+                    wrongTexts, transfer, agentBad, failure == null ? "" : " | failed: " + failure);
         }
     }
 
@@ -145,7 +146,9 @@ final class AgentWorkload {
                 client.announce(true);
                 client.next(RawAgentClient.ANNOUNCE_CAPABILITIES);
                 m.clipboard(client, host.pid());
-                m.transfer(client, host.pid());
+                if (spec.xferBytes > 0) {
+                    m.transfer(client, host.pid());
+                }
             } catch (Exception e) {
                 m.failure = e.toString();
             }
