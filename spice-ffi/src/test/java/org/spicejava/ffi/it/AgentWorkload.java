@@ -85,10 +85,12 @@ final class AgentWorkload {
 
     /** One line of ratios ours/reference. */
     static String ratios(Result ref, Result ours) {
-        return String.format(Locale.ROOT, "ratio ours/reference: rtt median %.2f p99 %.2f (lower is better),"
-                        + " transfer MB/s %.2f (higher is better), harness cpu per round %.2f, per MB %.2f",
-                ours.rttMedianUs / ref.rttMedianUs, ours.rttP99Us / ref.rttP99Us, ours.xferMBps / ref.xferMBps,
-                ours.cpuUsPerRound / ref.cpuUsPerRound, ours.cpuMsPerMB / ref.cpuMsPerMB);
+        String rounds = String.format(Locale.ROOT, "ratio ours/reference: rtt median %.2f p99 %.2f (lower is better),"
+                        + " harness cpu per round %.2f", ours.rttMedianUs / ref.rttMedianUs,
+                ours.rttP99Us / ref.rttP99Us, ours.cpuUsPerRound / ref.cpuUsPerRound);
+        return ours.spec.xferBytes == 0 ? rounds : rounds + String.format(Locale.ROOT,
+                "; transfer MB/s %.2f (higher is better), harness cpu per MB %.2f", ours.xferMBps / ref.xferMBps,
+                ours.cpuMsPerMB / ref.cpuMsPerMB);
     }
 
     /** The harness's text for its request number {@code n}: n as 10 digits, then 'a'..'z' repeating. */
