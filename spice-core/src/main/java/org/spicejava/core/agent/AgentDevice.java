@@ -24,7 +24,8 @@ import org.spicejava.core.host.EventLoop;
  *
  * <p>Threads: everything runs on the main-loop thread except {@link #wakeup}, which the host may call on any thread
  * (QEMU: a vCPU thread holding its global lock). It reads the host's pending bytes there, into a bounded buffer of
- * {@link #RAW_CAPACITY} bytes (QEMU offers them only during that call), and posts the rest to the main loop.
+ * {@link #RAW_CAPACITY} bytes (QEMU offers them only during that call), and posts the rest to the main loop; a wakeup
+ * on the main-loop thread itself goes through {@link #wakeupOnMainLoop} and is not posted.
  */
 public final class AgentDevice {
     private static final Logger LOG = LoggerFactory.getLogger(AgentDevice.class);
@@ -503,6 +504,18 @@ public final class AgentDevice {
             fillFromHost();
         }
         mainLoop.execute(this::pump);
+    }
+
+    /**
+     * spice_server_char_device_wakeup on the main-loop thread (QEMU runs the virtio port's ioeventfd and unblocks its
+     * chardev there): reads and sends at once, as the reference does. Posting it would cost a dispatcher round per
+     * guest message (an eventfd write, a poll turn, a read) before the client gets anything.
+     */
+    public void wakeupOnMainLoop() {
+        if (attached && running) {
+            fillFromHost();
+        }
+        pump();
     }
 
     /** Reads from the host while there is room; returns the bytes read. */

@@ -411,7 +411,13 @@ public final class SpiceServer {
         if ("vdagent".equals(subtype)) {
             agent = state;
             AgentDevice device = agentDevice();
-            state.onWakeup(device::wakeup);
+            state.onWakeup(() -> {
+                if (Thread.currentThread() == mainThread) {
+                    device.wakeupOnMainLoop();
+                } else {
+                    device.wakeup();
+                }
+            });
             // QEMU adds the agent when the guest opens its port, on a vCPU thread: the client side is told on
             // the main loop (the device's own thread), like everything after it.
             onMainLoop(() -> device.attach(host));

@@ -11,6 +11,7 @@ import static org.spicejava.core.agent.AgentFakes.message;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 
@@ -90,6 +91,25 @@ class AgentDeviceTest {
             device.wakeup();
         }
         assertEquals(List.of(2048, 972), client.data.stream().map(b -> b.length).toList());
+    }
+
+    @Test
+    void aWakeupOnTheMainLoopSendsAtOnceAndOneFromElsewhereWaitsForTheLoop() {
+        ArrayDeque<Runnable> loop = new ArrayDeque<>();
+        device = new AgentDevice(policy, loop::add, () -> null);
+        connect(10);
+        loop.forEach(Runnable::run);
+        loop.clear();
+        byte[] msg = message(AgentProtocol.CLIPBOARD, new byte[] {1, 0, 0, 0, 'h', 'i'});
+        host.offer(chunk(AgentProtocol.PORT_CLIENT, msg));
+        device.wakeup();
+        assertEquals(0, client.data.size(), "another thread's wakeup only reads; the loop sends");
+        loop.poll().run();
+        assertEquals(1, client.data.size());
+        host.offer(chunk(AgentProtocol.PORT_CLIENT, msg));
+        device.wakeupOnMainLoop();
+        assertEquals(2, client.data.size(), "sent within the main loop's own wakeup");
+        assertTrue(loop.isEmpty(), "nothing posted: " + loop.size());
     }
 
     @Test

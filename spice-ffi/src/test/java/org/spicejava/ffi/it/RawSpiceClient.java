@@ -20,6 +20,8 @@ final class RawSpiceClient implements AutoCloseable {
     final OutputStream out;
     /** The first word of channel capabilities of the last link reply (0 before, or when none were sent). */
     int serverChannelCaps;
+    /** The body of the main channel's INIT (SpiceMsgMainInit), once {@link #linkMainAndAttach} has read it. */
+    ByteBuffer mainInit;
 
     RawSpiceClient(int port) throws IOException {
         this(-1, port);
@@ -94,6 +96,7 @@ final class RawSpiceClient implements AutoCloseable {
         while (true) {
             Object[] m = message();
             if ((int) m[0] == 103) { // MAIN_INIT
+                mainInit = (ByteBuffer) m[1];
                 int session = ((ByteBuffer) m[1]).getInt(0);
                 send(104, le(0)); // ATTACH_CHANNELS
                 return session;
