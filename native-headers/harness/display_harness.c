@@ -25,6 +25,9 @@
  *      new place). HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
  *      prints "bench-frames-done",
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
+ *      HARNESS_AUDIO=1 adds a playback and a record interface, started at once, and in the bench loop hands the server
+ *      a 10 ms frame of a tone every 10 ms and drains what was recorded, as QEMU's audio backend does (the AOT
+ *      training's sound path),
  *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
  *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
  *      print "live-done".
@@ -597,6 +600,68 @@ static int write_ppm(const char *path, const uint8_t *px, int stride)
     return fclose(f);
 }
 
+/* ---------------------------------------------------------------- sound (HARNESS_AUDIO=1) */
+
+static const SpicePlaybackInterface playback_if = {
+    .base = { SPICE_INTERFACE_PLAYBACK, "playback", SPICE_INTERFACE_PLAYBACK_MAJOR, SPICE_INTERFACE_PLAYBACK_MINOR },
+};
+static const SpiceRecordInterface record_if = {
+    .base = { SPICE_INTERFACE_RECORD, "record", SPICE_INTERFACE_RECORD_MAJOR, SPICE_INTERFACE_RECORD_MINOR },
+};
+static SpicePlaybackInstance playback;
+static SpiceRecordInstance record;
+static long long audio_next_ns; /* 0: no sound */
+static unsigned audio_phase;
+
+static long long monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void audio_add(SpiceServer *s)
+{
+    playback.base.sif = &playback_if.base;
+    record.base.sif = &record_if.base;
+    spice_server_add_interface(s, &playback.base);
+    spice_server_set_playback_rate(&playback, spice_server_get_best_playback_rate(&playback));
+    spice_server_add_interface(s, &record.base);
+    spice_server_set_record_rate(&record, spice_server_get_best_record_rate(&record));
+    spice_server_playback_start(&playback);
+    spice_server_record_start(&record);
+    audio_next_ns = monotonic_ns();
+}
+
+/* The frames due since the last call (a 10 ms stereo triangle wave each, at most ten at once), then the record drain. */
+static void audio_poll(void)
+{
+    if (!audio_next_ns) {
+        return;
+    }
+    long long now = monotonic_ns();
+    for (int n = 0; now >= audio_next_ns && n < 10; n++, audio_next_ns += 10000000LL) {
+        uint32_t *frame = NULL;
+        uint32_t count = 0;
+        spice_server_playback_get_buffer(&playback, &frame, &count);
+        if (!frame) {
+            continue; /* no client yet */
+        }
+        for (uint32_t i = 0; i < count; i++, audio_phase += 600) {
+            uint16_t v = (uint16_t) (int16_t) ((audio_phase & 0x10000 ? 0x1ffff - (audio_phase & 0x1ffff)
+                                                                      : audio_phase & 0x1ffff) / 4 - 8192);
+            frame[i] = v | (uint32_t) v << 16;
+        }
+        spice_server_playback_put_samples(&playback, frame);
+    }
+    if (now >= audio_next_ns) {
+        audio_next_ns = now + 10000000LL; /* behind by more than ten frames: start again from now */
+    }
+    uint32_t recorded[480];
+    while (spice_server_record_get_samples(&record, recorded, 480) == 480) {
+    }
+}
+
 /* ---------------------------------------------------------------- benchmark mode */
 
 static double cpu_seconds(void)
@@ -760,7 +825,8 @@ static void run_bench(long long end)
     /* measure only while a client watches: wait for its display channel (at most 10 s) */
     long long wait_until = hostloop_now_ms() + 10000;
     while (!finished && !atomic_load(&display_up) && hostloop_now_ms() < wait_until) {
-        hostloop_once(20, wake_fd);
+        hostloop_once(audio_next_ns ? 10 : 20, wake_fd);
+        audio_poll();
     }
     if (!atomic_load(&display_up)) {
         printf("bench: no display channel event within 10 s; measuring anyway\n");
@@ -802,7 +868,8 @@ static void run_bench(long long end)
             limit_reported = 1;
             bench_frames_done();
         }
-        hostloop_once(fps > 0 ? 2 : 20, wake_fd);
+        hostloop_once(fps > 0 ? 2 : audio_next_ns ? 10 : 20, wake_fd);
+        audio_poll();
     }
     bench_tally_print(&tally);
 }
@@ -870,6 +937,9 @@ int main(int argc, char **argv)
     qxl.base.sif = &qxl_if.base;
     qxl.id = 0;
     spice_server_add_interface(s, &qxl.base);
+    if (getenv("HARNESS_AUDIO") && atoi(getenv("HARNESS_AUDIO"))) {
+        audio_add(s);
+    }
 
     /* the primary as QEMU's qemu_spice_create_host_primary: xRGB, stride -width*4, mem = start of the buffer */
     primary = galloc((size_t) primary_w * primary_h * 4);
