@@ -256,8 +256,13 @@ class QemuHtml5IT {
 
             List<String> console = browser.console();
             Files.write(dir.resolve("console.txt"), console);
-            assertTrue(console.stream().noneMatch(l -> l.startsWith("exception:") && !refused(l)),
-                    lib + ": uncaught exception in the page: " + console);
+            boolean uncaught = console.stream().anyMatch(l -> l.startsWith("exception:") && !refused(l));
+            // Only ours is under test: the reference once lost one of a wss:// page's sockets before it opened on a
+            // loaded machine ("Can't connect to websocket"), which is reported, not failed.
+            assertTrue(!ours || !uncaught, lib + ": uncaught exception in the page: " + console);
+            if (uncaught) {
+                System.out.printf("QemuHtml5IT: the reference's page had an uncaught exception: %s%n", console);
+            }
             String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
             assertEquals(0, QemuBridgeIT.waitExit(run.process()), lib + ": QEMU exit code; " + replies);
             return new Figures(lib, promptMillis, wsCold, wsWarm, wss, wsEqual, escToMenu, menuEqual, wssEqual,
