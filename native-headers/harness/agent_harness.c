@@ -41,6 +41,7 @@
 #include <spice/vd_agent.h>
 
 #include "lib/hostloop.h"
+#include "lib/procstat.h"
 
 #define CHUNK_HEADER ((int) sizeof(VDIChunkHeader))
 #define MESSAGE_HEADER ((int) sizeof(VDAgentMessage))
@@ -394,29 +395,13 @@ static void offer_pending(void)
     }
 }
 
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kb = strtol(line + 6, NULL, 10);
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-    return kb;
-}
-
 static void print_stat(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("stat %lld %lld %lld %ld %ld %llu\n", now_ns(),
            ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec, ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec,
-           rss_kb(), requests, (unsigned long long) xfer_total);
+           procstat_rss_kb(), requests, (unsigned long long) xfer_total);
 }
 
 int main(int argc, char **argv)

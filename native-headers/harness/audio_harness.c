@@ -42,7 +42,9 @@
 
 #include <spice.h>
 
+#include "lib/audiohost.h"
 #include "lib/hostloop.h"
+#include "lib/procstat.h"
 
 #define RATE 48000
 #define TICK_NS 10000000LL
@@ -75,12 +77,6 @@ static void channel_event(int event, SpiceChannelEventInfo *info)
     printf("event %d %d %d\n", event, info->type, info->id);
 }
 
-static const SpicePlaybackInterface playback_if = {
-    .base = { SPICE_INTERFACE_PLAYBACK, "playback", SPICE_INTERFACE_PLAYBACK_MAJOR, SPICE_INTERFACE_PLAYBACK_MINOR },
-};
-static const SpiceRecordInterface record_if = {
-    .base = { SPICE_INTERFACE_RECORD, "record", SPICE_INTERFACE_RECORD_MAJOR, SPICE_INTERFACE_RECORD_MINOR },
-};
 
 static long puts_done, nulls;
 static long long last_put_ns, max_put_gap_ns;
@@ -151,29 +147,13 @@ static void record_tick(void)
     }
 }
 
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0) {
-            kb = strtol(line + 6, NULL, 10);
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-    return kb;
-}
-
 static void print_stat(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("stat %lld %lld %lld %ld %ld %ld\n", now_ns(),
            ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec, ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec,
-           rss_kb(), puts_done, nulls);
+           procstat_rss_kb(), puts_done, nulls);
 }
 
 /* In-place radix-2 FFT of n (a power of two) points. */
@@ -265,12 +245,7 @@ int main(int argc, char **argv)
         printf("init failed\n");
         return 1;
     }
-    playback.base.sif = &playback_if.base;
-    record.base.sif = &record_if.base;
-    spice_server_add_interface(s, &playback.base);
-    spice_server_set_playback_rate(&playback, spice_server_get_best_playback_rate(&playback));
-    spice_server_add_interface(s, &record.base);
-    spice_server_set_record_rate(&record, spice_server_get_best_record_rate(&record));
+    audiohost_add(s, &playback, &record);
     uint16_t early_volume[2] = { 0x1111, 0x2222 };
     spice_server_playback_set_volume(&playback, 2, early_volume);
     spice_server_playback_start(&playback);

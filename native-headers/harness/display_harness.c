@@ -50,6 +50,7 @@
 /* ---------------------------------------------------------------- the host's event loop (SpiceCoreInterface) */
 
 #include "lib/benchcontent.h"
+#include "lib/audiohost.h"
 #include "lib/hostloop.h"
 #include "lib/tlsopt.h"
 #include "lib/qxlring.h"
@@ -602,12 +603,6 @@ static int write_ppm(const char *path, const uint8_t *px, int stride)
 
 /* ---------------------------------------------------------------- sound (HARNESS_AUDIO=1) */
 
-static const SpicePlaybackInterface playback_if = {
-    .base = { SPICE_INTERFACE_PLAYBACK, "playback", SPICE_INTERFACE_PLAYBACK_MAJOR, SPICE_INTERFACE_PLAYBACK_MINOR },
-};
-static const SpiceRecordInterface record_if = {
-    .base = { SPICE_INTERFACE_RECORD, "record", SPICE_INTERFACE_RECORD_MAJOR, SPICE_INTERFACE_RECORD_MINOR },
-};
 static SpicePlaybackInstance playback;
 static SpiceRecordInstance record;
 static long long audio_next_ns; /* 0: no sound */
@@ -622,12 +617,7 @@ static long long monotonic_ns(void)
 
 static void audio_add(SpiceServer *s)
 {
-    playback.base.sif = &playback_if.base;
-    record.base.sif = &record_if.base;
-    spice_server_add_interface(s, &playback.base);
-    spice_server_set_playback_rate(&playback, spice_server_get_best_playback_rate(&playback));
-    spice_server_add_interface(s, &record.base);
-    spice_server_set_record_rate(&record, spice_server_get_best_record_rate(&record));
+    audiohost_add(s, &playback, &record);
     spice_server_playback_start(&playback);
     spice_server_record_start(&record);
     audio_next_ns = monotonic_ns();
