@@ -32,10 +32,20 @@ public interface NetworkStack {
      * (each buffer's position advanced), 0 when it would block.
      */
     default long write(int fd, ByteBuffer[] srcs, int count) throws IOException {
+        return writeEach(srcs, count, b -> write(fd, b));
+    }
+
+    /** A write of one buffer, for {@link #writeEach}. */
+    interface BufferWrite {
+        int write(ByteBuffer src) throws IOException;
+    }
+
+    /** Writes the buffers one by one until one is not taken whole; returns the bytes written. */
+    static long writeEach(ByteBuffer[] srcs, int count, BufferWrite write) throws IOException {
         long total = 0;
         for (int i = 0; i < count; i++) {
             int want = srcs[i].remaining();
-            int n = write(fd, srcs[i]);
+            int n = write.write(srcs[i]);
             total += n;
             if (n < want) {
                 break;

@@ -3,6 +3,8 @@ package org.spicejava.core.net;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.spicejava.core.host.NetworkStack;
+
 /**
  * What a {@link SocketConnection} reads and writes through: the socket itself ({@link PlainTransport}) or a
  * security layer over it (TLS), so channels never know which. Used on the connection's loop thread only; it moves
@@ -17,16 +19,7 @@ public interface Transport {
 
     /** Takes application bytes from {@code srcs[0..count)} in order (positions advanced): how many in all. */
     default long write(ByteBuffer[] srcs, int count) throws IOException {
-        long total = 0;
-        for (int i = 0; i < count; i++) {
-            int want = srcs[i].remaining();
-            int n = write(srcs[i]);
-            total += n;
-            if (n < want) {
-                break;
-            }
-        }
-        return total;
+        return NetworkStack.writeEach(srcs, count, this::write);
     }
 
     /**
