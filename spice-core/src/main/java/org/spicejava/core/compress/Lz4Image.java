@@ -38,7 +38,8 @@ public final class Lz4Image {
         return encode(b, alloc, Lz4Codecs.inUse());
     }
 
-    static MemorySegment encode(Bitmap b, SegmentAllocator alloc, Lz4Codec codec) {
+    /** As above with {@code codec} (benchmarks compare codecs). */
+    public static MemorySegment encode(Bitmap b, SegmentAllocator alloc, Lz4Codec codec) {
         int max = Lz4Codec.maxBlockSize(Math.toIntExact(4L * b.width() * b.height()));
         MemorySegment out = alloc.allocate(HEADER + (long) max, 8);
         out.set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // top-down
