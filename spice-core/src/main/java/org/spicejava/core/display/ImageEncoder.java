@@ -149,7 +149,7 @@ public final class ImageEncoder {
         } else if (setting == LZ4 && lz4) {
             MemorySegment payload = Lz4Image.encode(b, memory);
             if (payload == null) {
-                return null;
+                return null; // the codec failed: raw, as the reference sends it when lz4_encode fails
             }
             e = new Encoded(IMAGE_LZ4, payload);
         } else {
