@@ -17,12 +17,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.JavaLz4;
 import org.spicejava.core.compress.JpegImage;
 import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
 import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.compress.ZlibGlz;
 import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.ffi.LibLz4;
 import org.spicejava.ffi.TurboJpeg;
 
 /**
@@ -102,10 +104,19 @@ public class ImageCodecBenchmark {
         }
     }
 
+    /** liblz4 through our FFM binding, as the server sends LZ4 images (the reference's library and calls). */
     @Benchmark
     public long lz4() {
         try (Arena a = Arena.ofConfined()) {
-            return Lz4Image.encode(frame, a).byteSize();
+            return Lz4Image.encode(frame, a, LibLz4.codec()).byteSize();
+        }
+    }
+
+    /** lz4-java's pure-Java codec: the fallback without liblz4. */
+    @Benchmark
+    public long lz4Java() {
+        try (Arena a = Arena.ofConfined()) {
+            return Lz4Image.encode(frame, a, JavaLz4.INSTANCE).byteSize();
         }
     }
 

@@ -15,6 +15,7 @@ import org.spicejava.core.audio.RecordChannel;
 import org.spicejava.core.audio.SoundChannel;
 import org.spicejava.core.audio.SoundProtocol;
 import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.compress.Lz4Codecs;
 import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.MigrationDevice;
@@ -110,6 +111,7 @@ public final class Exports {
         Sessions sessions = new Sessions(binding.server(), new NativeChannelEvents(loop.channelEventFunction()));
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only
+        Lz4Codecs.use(LibLz4.codec()); // the reference's liblz4, bound on first use; without it, lz4-java
         binding.server().useSasl(CyrusSasl.library()); // loaded only when SASL is on
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }

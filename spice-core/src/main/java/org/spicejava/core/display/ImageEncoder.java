@@ -147,7 +147,11 @@ public final class ImageEncoder {
         if (useGlz) {
             e = wan.glz(glz.encode(b, glzWindow, memory), memory); // GLZ_RGB, or ZLIB_GLZ_RGB on a slow link
         } else if (setting == LZ4 && lz4) {
-            e = new Encoded(IMAGE_LZ4, Lz4Image.encode(b, memory));
+            MemorySegment payload = Lz4Image.encode(b, memory);
+            if (payload == null) {
+                return null; // the codec failed: raw, as the reference sends it when lz4_encode fails
+            }
+            e = new Encoded(IMAGE_LZ4, payload);
         } else {
             e = new Encoded(IMAGE_LZ_RGB, LzImage.lz(b, memory));
         }

@@ -1,0 +1,22 @@
+package org.spicejava.core.compress;
+
+/**
+ * The LZ4 codec in force for the whole process: {@link JavaLz4} until the host supplies another (spice-ffi hands
+ * over liblz4 at spice_server_init, as the reference links it). Process-wide because liblz4 is: every server in a
+ * process would get the same one.
+ */
+public final class Lz4Codecs {
+    private static volatile Lz4Codec inUse = JavaLz4.INSTANCE;
+
+    private Lz4Codecs() {
+    }
+
+    public static Lz4Codec inUse() {
+        return inUse;
+    }
+
+    /** LZ4 images and COMPRESSED_DATA are made with {@code codec} from now on. */
+    public static void use(Lz4Codec codec) {
+        inUse = codec;
+    }
+}
