@@ -41,7 +41,7 @@
 #include <spice/vd_agent.h>
 
 #include "lib/hostloop.h"
-#include "lib/procstat.h"
+#include "lib/hostutil.h"
 
 #define CHUNK_HEADER ((int) sizeof(VDIChunkHeader))
 #define MESSAGE_HEADER ((int) sizeof(VDAgentMessage))
@@ -80,19 +80,6 @@ static uint32_t xfer_id;
 static uint64_t xfer_size, xfer_got, xfer_total;
 static int xfer_active;
 static int client_left;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static long env_long(const char *name, long fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? strtol(v, NULL, 10) : fallback;
-}
 
 static void reserve(size_t more)
 {
@@ -178,7 +165,7 @@ static void xfer_start(const uint8_t *body, uint32_t size)
     xfer_size = strtoull(s + 6, NULL, 10);
     xfer_got = 0;
     xfer_active = 1;
-    printf("xfer start %u %llu %lld\n", id, (unsigned long long) xfer_size, now_ns());
+    printf("xfer start %u %llu %lld\n", id, (unsigned long long) xfer_size, hostutil_now_ns());
     xfer_status(id, VD_AGENT_FILE_XFER_STATUS_CAN_SEND_DATA);
 }
 
@@ -197,7 +184,7 @@ static void xfer_data(const uint8_t *body, uint32_t size)
         xfer_active = 0;
         xfer_status(data.id, VD_AGENT_FILE_XFER_STATUS_ERROR);
     } else if (xfer_got == xfer_size) {
-        printf("xfer done %u %llu %lld\n", data.id, (unsigned long long) xfer_got, now_ns());
+        printf("xfer done %u %llu %lld\n", data.id, (unsigned long long) xfer_got, hostutil_now_ns());
         xfer_active = 0;
         xfer_status(data.id, VD_AGENT_FILE_XFER_STATUS_SUCCESS);
     }
@@ -399,9 +386,9 @@ static void print_stat(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("stat %lld %lld %lld %ld %ld %llu\n", now_ns(),
+    printf("stat %lld %lld %lld %ld %ld %llu\n", hostutil_now_ns(),
            ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec, ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec,
-           procstat_rss_kb(), requests, (unsigned long long) xfer_total);
+           hostutil_rss_kb(), requests, (unsigned long long) xfer_total);
 }
 
 int main(int argc, char **argv)
@@ -412,8 +399,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: agent_harness PORT\n");
         return 2;
     }
-    long seconds = env_long("HARNESS_SECONDS", 120);
-    long clip = env_long("HARNESS_CLIP_BYTES", 64);
+    long seconds = hostutil_env_long("HARNESS_SECONDS", 120);
+    long clip = hostutil_env_long("HARNESS_CLIP_BYTES", 64);
     clip_bytes = clip < 10 ? 10 : (size_t) clip;
     clip_text = malloc(clip_bytes);
     for (size_t i = 0; i < clip_bytes; i++) {
@@ -435,17 +422,17 @@ int main(int argc, char **argv)
     announce(1);
     printf("ready\n");
 
-    long long start = now_ns();
+    long long start = hostutil_now_ns();
     long long end = start + seconds * 1000000000LL;
     long long next_stat = start;
-    for (long long now = start; now < end && !client_left; now = now_ns()) {
+    for (long long now = start; now < end && !client_left; now = hostutil_now_ns()) {
         offer_pending();
         if (now >= next_stat) {
             print_stat();
             next_stat += 1000000000LL;
         }
         long long wake = next_stat < end ? next_stat : end;
-        long long wait = wake - now_ns();
+        long long wait = wake - hostutil_now_ns();
         int can_offer = !blocked && pending_head < pending_tail;
         hostloop_once(can_offer || wait <= 0 ? 0 : (int) ((wait + 999999) / 1000000), -1);
     }

@@ -44,7 +44,7 @@
 
 #include "lib/audiohost.h"
 #include "lib/hostloop.h"
-#include "lib/procstat.h"
+#include "lib/hostutil.h"
 
 #define RATE 48000
 #define TICK_NS 10000000LL
@@ -58,19 +58,6 @@ static SpiceRecordInstance record;
 static double tone_left = 997, tone_right = 1511;
 static int16_t *rec_left, *rec_right;
 static size_t rec_count, rec_cap;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static long env_long(const char *name, long fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? strtol(v, NULL, 10) : fallback;
-}
 
 static void channel_event(int event, SpiceChannelEventInfo *info)
 {
@@ -91,7 +78,7 @@ static void slow_callback(const char *kind, long long start, long long ns)
 
 static void timed_call(const char *what, long long t0)
 {
-    long long d = now_ns() - t0;
+    long long d = hostutil_now_ns() - t0;
     if (d > max_call_ns) {
         max_call_ns = d;
     }
@@ -106,7 +93,7 @@ static void play_tick(long long tick)
 {
     uint32_t *samples = NULL;
     uint32_t n = 0;
-    long long t0 = now_ns();
+    long long t0 = hostutil_now_ns();
     spice_server_playback_get_buffer(&playback, &samples, &n);
     timed_call("get_buffer", t0);
     if (!samples || n == 0) {
@@ -123,7 +110,7 @@ static void play_tick(long long tick)
         int16_t r = (int16_t) lrint(8000 * sin(2 * M_PI * tone_right * t));
         samples[i] = (uint16_t) l | (uint32_t) (uint16_t) r << 16;
     }
-    long long t = now_ns();
+    long long t = hostutil_now_ns();
     spice_server_playback_put_samples(&playback, samples);
     timed_call("put_samples", t);
     printf("put %lld %lld\n", tick, t);
@@ -137,7 +124,7 @@ static void play_tick(long long tick)
 static void record_tick(void)
 {
     static uint32_t chunk[RECORD_CHUNK];
-    long long t0 = now_ns();
+    long long t0 = hostutil_now_ns();
     uint32_t n = spice_server_record_get_samples(&record, chunk, RECORD_CHUNK);
     timed_call("record_get_samples", t0);
     for (uint32_t i = 0; i < n && rec_count < rec_cap; i++) {
@@ -151,9 +138,9 @@ static void print_stat(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("stat %lld %lld %lld %ld %ld %ld\n", now_ns(),
+    printf("stat %lld %lld %lld %ld %ld %ld\n", hostutil_now_ns(),
            ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec, ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec,
-           procstat_rss_kb(), puts_done, nulls);
+           hostutil_rss_kb(), puts_done, nulls);
 }
 
 /* In-place radix-2 FFT of n (a power of two) points. */
@@ -221,11 +208,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: audio_harness PORT\n");
         return 2;
     }
-    long seconds = env_long("HARNESS_SECONDS", 12);
-    long volume_after_ms = env_long("HARNESS_VOLUME_AFTER_MS", 1000);
-    long stop_at_ms = env_long("HARNESS_STOP_AT_MS", seconds * 1000 - 500);
-    tone_left = env_long("HARNESS_TONE_LEFT", 997);
-    tone_right = env_long("HARNESS_TONE_RIGHT", 1511);
+    long seconds = hostutil_env_long("HARNESS_SECONDS", 12);
+    long volume_after_ms = hostutil_env_long("HARNESS_VOLUME_AFTER_MS", 1000);
+    long stop_at_ms = hostutil_env_long("HARNESS_STOP_AT_MS", seconds * 1000 - 500);
+    tone_left = hostutil_env_long("HARNESS_TONE_LEFT", 997);
+    tone_right = hostutil_env_long("HARNESS_TONE_RIGHT", 1511);
     rec_cap = (size_t) RATE * (seconds + 1);
     rec_left = malloc(rec_cap * sizeof *rec_left);
     rec_right = malloc(rec_cap * sizeof *rec_right);
@@ -252,7 +239,7 @@ int main(int argc, char **argv)
     spice_server_record_start(&record);
     printf("ready\n");
 
-    long long start = now_ns();
+    long long start = hostutil_now_ns();
     long long end = start + seconds * 1000000000LL;
     long long stop_at = start + stop_at_ms * 1000000LL;
     long long next_stat = start;
@@ -260,7 +247,7 @@ int main(int argc, char **argv)
     long long volume_at = 0;
     int volume_phase = 0; /* 0 before the first frame, 1 waiting to set, 2 muted, 3 unmuted */
     int running = 1;
-    for (long long now = start; now < end; now = now_ns()) {
+    for (long long now = start; now < end; now = hostutil_now_ns()) {
         long long due = start + tick * TICK_NS;
         if (running && now >= due) {
             int caught = 0;
@@ -304,7 +291,7 @@ int main(int argc, char **argv)
         if (wake > end) {
             wake = end;
         }
-        long long wait = wake - now_ns();
+        long long wait = wake - hostutil_now_ns();
         hostloop_once(wait <= 0 ? 0 : (int) ((wait + 999999) / 1000000), -1);
     }
     print_stat();

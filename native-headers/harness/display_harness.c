@@ -52,6 +52,7 @@
 #include "lib/benchcontent.h"
 #include "lib/audiohost.h"
 #include "lib/hostloop.h"
+#include "lib/hostutil.h"
 #include "lib/tlsopt.h"
 #include "lib/qxlring.h"
 
@@ -608,19 +609,12 @@ static SpiceRecordInstance record;
 static long long audio_next_ns; /* 0: no sound */
 static unsigned audio_phase;
 
-static long long monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void audio_add(SpiceServer *s)
 {
     audiohost_add(s, &playback, &record);
     spice_server_playback_start(&playback);
     spice_server_record_start(&record);
-    audio_next_ns = monotonic_ns();
+    audio_next_ns = hostutil_now_ns();
 }
 
 /* The frames due since the last call (a 10 ms stereo triangle wave each, at most ten at once), then the record drain. */
@@ -629,7 +623,7 @@ static void audio_poll(void)
     if (!audio_next_ns) {
         return;
     }
-    long long now = monotonic_ns();
+    long long now = hostutil_now_ns();
     for (int n = 0; now >= audio_next_ns && n < 10; n++, audio_next_ns += 10000000LL) {
         uint32_t *frame = NULL;
         uint32_t count = 0;
