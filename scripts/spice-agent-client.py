@@ -447,13 +447,12 @@ if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
         pump(1)
     after = other_rss_mb()
     alive = qemu_alive()
-    state_before = dict(outcome)
     connect()
     back = alive and agent_connected(60)
     clipboard = back and guest_to_client("after-hostile-client-%d" % int(time.time()))
     result("hostile-client", alive and back and clipboard and after - before <= MEMORY_BOUND_MB,
            "%s; QEMU alive %s; memory outside guest RAM %+.1f MB (%.1f -> %.1f); a new client's agent %s, "
-           "clipboard %s" % (" ".join("%s=%s" % kv for kv in state_before.items()), alive, after - before, before,
+           "clipboard %s" % (" ".join("%s=%s" % kv for kv in outcome.items()), alive, after - before, before,
                              after, back, clipboard))
 
 disconnect()

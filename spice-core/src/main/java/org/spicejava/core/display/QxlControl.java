@@ -217,11 +217,11 @@ public final class QxlControl {
      * displays than a device may have.
      */
     public void setDeviceInfo(String address, int idStart, int idCount) {
-        if (address == null || address.getBytes(StandardCharsets.UTF_8).length >= MAX_ADDRESS_BYTES
+        int addressBytes = address == null ? 0 : address.getBytes(StandardCharsets.UTF_8).length;
+        if (address == null || addressBytes >= MAX_ADDRESS_BYTES
                 || Integer.compareUnsigned(idCount, MAX_MONITORS) > 0) {
             LOG.warn("display {}: set_device_info with an address of {} bytes and {} displays refused (limits {}, {})",
-                    id, address == null ? 0 : address.length(), Integer.toUnsignedString(idCount),
-                    MAX_ADDRESS_BYTES - 1, MAX_MONITORS);
+                    id, addressBytes, Integer.toUnsignedString(idCount), MAX_ADDRESS_BYTES - 1, MAX_MONITORS);
             return;
         }
         deviceAddress = address;
