@@ -214,7 +214,9 @@ public final class Exports {
     }
 
     public static int spice_server_set_video_codecs(MemorySegment s, MemorySegment codecs) {
-        return config(s).setVideoCodecs(Native.string(codecs));
+        int result = config(s).setVideoCodecs(Native.string(codecs));
+        server(s).videoCodecsChanged();
+        return result;
     }
 
     public static MemorySegment spice_server_get_video_codecs(MemorySegment s) {

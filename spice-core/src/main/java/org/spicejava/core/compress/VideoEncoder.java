@@ -17,6 +17,17 @@ public interface VideoEncoder extends AutoCloseable {
     int H264 = 3;
     int VP9 = 4;
 
+    /** The codec type of a codec name of spice_server_set_video_codecs ("mjpeg", "vp8", "h264", "vp9"), or 0. */
+    static int codecType(String codec) {
+        return switch (codec) {
+            case "mjpeg" -> MJPEG;
+            case "vp8" -> VP8;
+            case "h264" -> H264;
+            case "vp9" -> VP9;
+            default -> 0;
+        };
+    }
+
     /** The SPICE_VIDEO_CODEC_TYPE_* this encoder produces. */
     int codecType();
 

@@ -3,12 +3,15 @@ package org.spicejava.core.display;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.MjpegVideo;
+import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.DrawOp;
 import org.spicejava.core.display.draw.Drawable;
@@ -45,6 +48,10 @@ public final class DisplayChannel {
     private JpegEncoder jpeg;
     private boolean jpegOpened;
     private final VideoStreams streams = new VideoStreams();
+    /** The codecs streams may use, by SPICE_VIDEO_CODEC_TYPE: MJPEG over the JPEG encoder, and the host's. */
+    private final Map<Integer, VideoEncoder.Factory> videoEncoders = new HashMap<>();
+    /** The server's codec order (spice_server_set_video_codecs), as codec types. */
+    private List<Integer> videoCodecs = List.of(VideoEncoder.MJPEG);
     /** Monotonic nanoseconds; tests drive it. */
     private java.util.function.LongSupplier clock = System::nanoTime;
     /** Asks the worker for a {@link #streamTimeout} call after this many milliseconds. */
@@ -103,6 +110,42 @@ public final class DisplayChannel {
 
     void useJpeg(JpegEncoder.Factory codec) {
         jpegCodec = codec;
+        if (codec != null) {
+            videoEncoders.put(VideoEncoder.MJPEG, MjpegVideo.over(this::jpeg));
+        }
+    }
+
+    /** Video encoders beyond MJPEG that this host has (each may still turn out unavailable when opened). */
+    void useVideoEncoders(List<VideoEncoder.Factory> factories) {
+        factories.forEach(f -> videoEncoders.put(f.codecType(), f));
+    }
+
+    Map<Integer, VideoEncoder.Factory> videoEncoders() {
+        return videoEncoders;
+    }
+
+    /** spice_server_set_video_codecs, as codec types in the server's order. */
+    public void setVideoCodecs(List<Integer> order) {
+        videoCodecs = List.copyOf(order);
+    }
+
+    List<Integer> videoCodecs() {
+        return videoCodecs;
+    }
+
+    /** The display's clock (monotonic nanoseconds). */
+    long now() {
+        return clock.getAsLong();
+    }
+
+    /** Source pixels of all live streams, which share a client's link. */
+    long liveStreamPixels() {
+        return streams.all().stream().mapToLong(s -> (long) s.width * s.height).sum();
+    }
+
+    /** A client's codec preference changed: live streams end, and start again in the codec it now gets. */
+    void restartStreams() {
+        stopStreams(true);
     }
 
     void closeJpeg() {
@@ -190,7 +233,7 @@ public final class DisplayChannel {
         }
         long now = clock.getAsLong();
         VideoStreams.Frame f = streams.frame(d, now);
-        if (f != null && f.created() && jpeg() == null) { // no codec on this host: nothing streams
+        if (f != null && f.created() && videoEncoders.isEmpty()) { // no codec on this host: nothing streams
             streams.remove(f.stream());
             f = null;
         }

@@ -57,7 +57,10 @@ public final class DisplayMessages {
     /** Display channel capabilities (SPICE_DISPLAY_CAP_*) we advertise, as the reference does for these. */
     public static final int CAP_MONITORS_CONFIG = 1;
     public static final int CAP_PREF_COMPRESSION = 6;
-    public static final int SERVER_CAPS = 1 << CAP_MONITORS_CONFIG | 1 << CAP_PREF_COMPRESSION;
+    static final int CAP_STREAM_REPORT = 4;
+    static final int CAP_PREF_VIDEO_CODEC_TYPE = 12;
+    public static final int SERVER_CAPS = 1 << CAP_MONITORS_CONFIG | 1 << CAP_PREF_COMPRESSION | 1 << CAP_STREAM_REPORT
+            | 1 << CAP_PREF_VIDEO_CODEC_TYPE;
     /** SPICE_SURFACE_FLAGS_PRIMARY. */
     public static final int SURFACE_PRIMARY = 1;
     /** Wire image types and bitmap formats/flags we produce. */
@@ -205,7 +208,10 @@ public final class DisplayMessages {
     private DisplayMessages() {
     }
 
-    /** STREAM_CREATE: surface 0, MJPEG, top-down frames, the source size both as stream and source size. */
+    /**
+     * STREAM_CREATE: surface 0, top-down frames, the source size both as stream and source size. The codec byte
+     * says MJPEG; each client's copy names the codec it gets.
+     */
     static Message streamCreate(int id, int width, int height, Rect dest, List<Rect> clip) {
         WireWriter w = new WireWriter(64 + 16 * clip.size()).u32(0).u32(id).u8(STREAM_TOP_DOWN).u8(CODEC_MJPEG)
                 .u64(0).u32(width).u32(height).u32(width).u32(height);

@@ -18,6 +18,7 @@ import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.host.WorkerLoop;
@@ -72,6 +73,7 @@ public final class DisplayWorker {
     private final long syncTimeoutSeconds;
     /** Where this worker's JPEG encoder comes from (opened on the worker when first needed); null: none. */
     private volatile JpegEncoder.Factory jpegCodec;
+    private volatile List<VideoEncoder.Factory> videoEncoders = List.of();
 
     public DisplayWorker(int id, QxlDevice device, WorkerLoop loop) {
         this(id, device, loop, SYNC_TIMEOUT_SECONDS);
@@ -100,6 +102,17 @@ public final class DisplayWorker {
         jpegCodec = codec;
     }
 
+    /** The host's video encoders beyond MJPEG; before {@link #start}. */
+    public void useVideoEncoders(List<VideoEncoder.Factory> factories) {
+        videoEncoders = List.copyOf(factories);
+    }
+
+    /** spice_server_set_video_codecs as codec types, in the server's order. Any thread. */
+    public void setVideoCodecs(List<Integer> order) {
+        List<Integer> copy = List.copyOf(order);
+        submit(() -> display.setVideoCodecs(copy));
+    }
+
     /** Starts the thread; the device's attach and init-info callbacks run first, on the worker. */
     public void start(int compressionLevel) {
         thread.start();
@@ -111,6 +124,7 @@ public final class DisplayWorker {
             memory = new GuestMemory(memslots, device::hostMemory);
             display = new DisplayChannel(id, info.surfacesCount());
             display.useJpeg(jpegCodec);
+            display.useVideoEncoders(videoEncoders);
             display.useStreamTimer(ms -> streamTimer().start(ms));
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
@@ -242,7 +256,7 @@ public final class DisplayWorker {
             connection.start(in -> { }, reason -> {
                 detach.run();
                 if (c instanceof DisplayChannelClient dc) {
-                    dc.releasePending();
+                    dc.detach();
                 }
                 onClosed.accept(reason);
             });

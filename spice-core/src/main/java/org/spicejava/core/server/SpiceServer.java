@@ -23,6 +23,7 @@ import org.spicejava.core.audio.SoundChannel;
 import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.chardev.CharDeviceState;
 import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.device.DeviceKind;
 import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.MigrationDevice;
@@ -98,6 +99,7 @@ public final class SpiceServer {
     private boolean migrationTargetSet;
     /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
     private JpegEncoder.Factory jpegCodec;
+    private List<VideoEncoder.Factory> videoEncoders = List.of();
     private OpusCodec opusCodec;
     /** The host's SASL (spice-ffi: Cyrus SASL), or null: SASL links are then refused. */
     private SaslLibrary sasl;
@@ -174,6 +176,23 @@ public final class SpiceServer {
      */
     public void useJpeg(JpegEncoder.Factory codec) {
         jpegCodec = codec;
+    }
+
+    /** Video encoders beyond MJPEG (VP8, H.264, VP9) that display workers may open; set before QXL devices. */
+    public void useVideoEncoders(List<VideoEncoder.Factory> factories) {
+        videoEncoders = List.copyOf(factories);
+    }
+
+    /** spice_server_set_video_codecs changed the server's codec order: workers use it for new streams. */
+    public void videoCodecsChanged() {
+        List<Integer> order = videoCodecOrder();
+        displays.forEach(d -> d.worker().setVideoCodecs(order));
+    }
+
+    /** The configured codecs as codec types, first occurrence of each, in the configured order. */
+    private List<Integer> videoCodecOrder() {
+        return config.videoCodecs().stream().map(c -> VideoEncoder.codecType(c.codec())).filter(t -> t > 0)
+                .distinct().toList();
     }
 
     /** The SASL implementation links authenticate with when SASL is enabled; set by the host before init. */
@@ -368,10 +387,12 @@ public final class SpiceServer {
         updateMouseMode();
         beforeStart.accept(control);
         worker.useJpeg(jpegCodec);
+        worker.useVideoEncoders(videoEncoders);
         worker.start(compressionLevel());
         worker.setImageCompression(config.imageCompression());
         worker.setWanCompression(config.jpegCompression(), config.zlibGlzCompression());
         worker.setStreamingVideo(config.streamingVideo());
+        worker.setVideoCodecs(videoCodecOrder());
         if (vmRunning) {
             control.start();
         }

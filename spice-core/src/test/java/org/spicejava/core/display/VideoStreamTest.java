@@ -2,6 +2,7 @@ package org.spicejava.core.display;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -19,6 +20,7 @@ import org.spicejava.core.channel.ChannelFuzzing.Msg;
 import org.spicejava.core.channel.MessageFramer;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.JpegEncoder;
+import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.Brush;
 import org.spicejava.core.display.draw.DrawOp;
@@ -87,6 +89,87 @@ class VideoStreamTest {
         byte[] seed = ChannelFuzzing.seed(true, 64, Msg.empty(ChannelClient.MSGC_ACK));
         run.socket().receive(Arrays.copyOfRange(seed, 1, seed.length), 64);
     }
+
+    private void clientSends(Msg m) {
+        byte[] seed = ChannelFuzzing.seed(true, 64, m);
+        run.socket().receive(Arrays.copyOfRange(seed, 1, seed.length), 64);
+    }
+
+    /** A stand-in inter-frame codec: "FV" + its codec type, a frame counter; records the rates it was given. */
+    private static final class FakeVideo implements VideoEncoder {
+        final int type;
+        final List<Long> rates = new ArrayList<>();
+        int frames;
+        boolean fail;
+        boolean closed;
+        int frameBytes = 8;
+
+        FakeVideo(int type, long rate) {
+            this.type = type;
+            rates.add(rate);
+        }
+
+        @Override
+        public int codecType() {
+            return type;
+        }
+
+        @Override
+        public MemorySegment encode(Bitmap frame, int mmTime, java.lang.foreign.SegmentAllocator alloc) {
+            if (fail) {
+                return null;
+            }
+            MemorySegment out = alloc.allocate(frameBytes);
+            out.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).put((byte) 'F').put((byte) 'V').putShort((short) type)
+                    .putInt(frames++);
+            return out;
+        }
+
+        @Override
+        public void bitRate(long bitsPerSecond) {
+            rates.add(bitsPerSecond);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    /** Opens {@link FakeVideo}s of one codec and keeps them. */
+    private static final class FakeVideoFactory implements VideoEncoder.Factory {
+        final int type;
+        final List<FakeVideo> opened = new ArrayList<>();
+        int frameBytes = 8;
+
+        FakeVideoFactory(int type) {
+            this.type = type;
+        }
+
+        @Override
+        public int codecType() {
+            return type;
+        }
+
+        @Override
+        public VideoEncoder open(long bitsPerSecond) {
+            FakeVideo v = new FakeVideo(type, bitsPerSecond);
+            v.frameBytes = frameBytes;
+            opened.add(v);
+            return v;
+        }
+    }
+
+    private static int caps(int... bits) {
+        int c = 0;
+        for (int b : bits) {
+            c |= 1 << b;
+        }
+        return c;
+    }
+
+    private static final int VP8_CLIENT = caps(StreamCodecs.CAP_MULTI_CODEC, StreamCodecs.CAP_CODEC_MJPEG,
+            StreamCodecs.CAP_CODEC_VP8, DisplayMessages.CAP_STREAM_REPORT);
 
     /** A photo-like (HIGH graduality) picture, shifted by {@code frame}. */
     private static Bitmap gradient(int width, int height, int frame) {
@@ -386,6 +469,119 @@ class VideoStreamTest {
         connect(VideoStreams.ALL, 0, null);
         frames(0, 30);
         assertEquals(repeat(DisplayMessages.MSG_DRAW_COPY, 30), types(sent()));
+    }
+
+    private FakeVideoFactory vp8Display(List<Integer> order) {
+        FakeVideoFactory vp8 = new FakeVideoFactory(VideoEncoder.VP8);
+        display.useVideoEncoders(List.of(vp8));
+        display.setVideoCodecs(order);
+        return vp8;
+    }
+
+    private static Sent first(List<Sent> s, int type) {
+        return s.stream().filter(m -> m.type() == type).findFirst().orElseThrow(() -> new AssertionError(
+                "no message " + type + " in " + types(s)));
+    }
+
+    @Test
+    void aMultiCodecClientGetsTheFirstServerCodecItDecodesWithReportsActivated() {
+        FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.VP8, VideoEncoder.MJPEG));
+        connect(VideoStreams.ALL, VP8_CLIENT);
+        frames(0, 25);
+        List<Sent> s = sent();
+        assertEquals(concat(concat(repeat(DisplayMessages.MSG_DRAW_COPY, 20), List.of(DisplayMessages.MSG_STREAM_CREATE,
+                DisplayChannelClient.MSG_STREAM_ACTIVATE_REPORT)), repeat(DisplayMessages.MSG_STREAM_DATA, 5)), types(s));
+        assertEquals(VideoEncoder.VP8, s.get(20).body().get(9), "STREAM_CREATE names this client's codec");
+        ByteBuffer report = s.get(21).body();
+        assertEquals(0, report.getInt(0), "stream id");
+        assertEquals(List.of(StreamAgent.REPORT_WINDOW, StreamAgent.REPORT_TIMEOUT_MS),
+                List.of(report.getInt(8), report.getInt(12)));
+        ByteBuffer data = s.get(26).body();
+        assertEquals(8, data.getInt(8));
+        assertEquals('F', data.get(12));
+        assertEquals(4, data.getInt(16), "the fifth frame of the encoder");
+        assertEquals(1, vp8.opened.size());
+        assertEquals((long) (StreamRate.CHANNEL_CAPACITY * StreamRate.DEFAULT_START), vp8.opened.get(0).rates.get(0),
+                "no network test: the reference's default start rate, its share for streams");
+    }
+
+    @Test
+    void aClientWithoutMultiCodecGetsMjpegWhateverTheServerOrder() {
+        FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.VP8, VideoEncoder.MJPEG));
+        connect(VideoStreams.ALL, caps(StreamCodecs.CAP_CODEC_VP8));
+        frames(0, 22);
+        Sent create = first(sent(), DisplayMessages.MSG_STREAM_CREATE);
+        assertEquals(VideoEncoder.MJPEG, create.body().get(9));
+        assertTrue(vp8.opened.isEmpty());
+    }
+
+    @Test
+    void theClientsPreferredCodecGoesFirstAndLiveStreamsStartAgain() {
+        FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.MJPEG, VideoEncoder.VP8));
+        connect(VideoStreams.ALL, VP8_CLIENT);
+        frames(0, 22);
+        assertEquals(VideoEncoder.MJPEG, first(sent(), DisplayMessages.MSG_STREAM_CREATE).body().get(9));
+        clientSends(Msg.of(DisplayChannelClient.MSGC_PREFERRED_VIDEO_CODEC_TYPE,
+                b -> b.put((byte) 2).put((byte) VideoEncoder.VP8).put((byte) 9)));
+        assertEquals(0, display.liveStreams(), "the MJPEG stream ended");
+        frames(22, 22);
+        List<Sent> s = sent();
+        assertEquals(2, s.stream().filter(m -> m.type() == DisplayMessages.MSG_STREAM_CREATE).count());
+        assertEquals(VideoEncoder.VP8, s.stream().filter(m -> m.type() == DisplayMessages.MSG_STREAM_CREATE)
+                .toList().get(1).body().get(9));
+        assertEquals(1, vp8.opened.size());
+    }
+
+    private Msg report(int stream, int reportId, int frames, int drops, int delay) {
+        return Msg.of(DisplayChannelClient.MSGC_STREAM_REPORT, b -> b.putInt(stream).putInt(reportId).putInt(0)
+                .putInt(0).putInt(frames).putInt(drops).putInt(delay).putInt(-1));
+    }
+
+    @Test
+    void reportsOfDroppedOrLateFramesLowerTheRateAndBadOnesAreIgnored() {
+        FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.VP8));
+        connect(VideoStreams.ALL, VP8_CLIENT);
+        frames(0, 25);
+        int reportId = first(sent(), DisplayChannelClient.MSG_STREAM_ACTIVATE_REPORT).body().getInt(4);
+        FakeVideo encoder = vp8.opened.get(0);
+        clientSends(report(0, reportId + 1, 5, 2, 100)); // an older stream's report id
+        clientSends(Msg.of(DisplayChannelClient.MSGC_STREAM_REPORT, b -> b.putInt(0))); // short
+        clientSends(report(7, reportId, 5, 2, 100)); // a stream it does not play
+        clientSends(report(0, reportId, 5, 1 << 30, 100)); // absurd
+        assertEquals(1, encoder.rates.size(), "no change from any of these");
+        clientSends(report(0, reportId, 5, 2, 100));
+        assertEquals(2, encoder.rates.size());
+        assertTrue(encoder.rates.get(1) < encoder.rates.get(0), "drops lower the rate");
+        clientSends(report(0, reportId, 5, 0, -40));
+        assertTrue(encoder.rates.get(2) < encoder.rates.get(1), "late frames lower it too");
+        frames(25, 3);
+        assertFalse(run.client().closed());
+        assertEquals(DisplayMessages.MSG_STREAM_DATA, sent().getLast().type(), "the stream goes on");
+    }
+
+    @Test
+    void aClientThatCannotDecodeOrAFailedEncoderGetsTheFramesAsDraws() {
+        FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.VP8));
+        connect(VideoStreams.ALL, VP8_CLIENT);
+        frames(0, 22);
+        vp8.opened.get(0).fail = true;
+        frames(22, 2);
+        List<Sent> s = sent();
+        assertEquals(List.of(DisplayMessages.MSG_STREAM_DATA, DisplayMessages.MSG_DRAW_COPY, DisplayMessages.MSG_DRAW_COPY),
+                types(s.subList(s.size() - 3, s.size())));
+        assertTrue(vp8.opened.get(0).closed, "the failed encoder is freed");
+    }
+
+    @Test
+    void framesBeyondTheRateAreSkippedNotQueued() {
+        FakeVideoFactory vp8 = new FakeVideoFactory(VideoEncoder.VP8);
+        vp8.frameBytes = 200_000; // 1.6 Mbit a frame: 40 Mbit/s at 25 fps, five times the 8 Mbit/s it may use
+        display.useVideoEncoders(List.of(vp8));
+        display.setVideoCodecs(List.of(VideoEncoder.VP8));
+        connect(VideoStreams.ALL, VP8_CLIENT);
+        frames(0, 21 + 100);
+        long data = sent().stream().filter(m -> m.type() == DisplayMessages.MSG_STREAM_DATA).count();
+        assertTrue(data >= 15 && data <= 30, "about a fifth of 100 frames fit the rate: " + data);
     }
 
     @Test

@@ -1,0 +1,83 @@
+package org.spicejava.core.display;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class StreamRateTest {
+    private static final long MS = 1_000_000L;
+    private long now = 1_000_000 * MS;
+
+    @Test
+    void theStartRateIsTheLinksStreamShareSplitByPixels() {
+        assertEquals(8_000_000, StreamRate.startBitRate(10_000_000L, false, 100, 100));
+        assertEquals(2_000_000, StreamRate.startBitRate(10_000_000L, false, 100, 400), "a quarter of the pixels");
+        assertEquals((long) (0.8 * StreamRate.DEFAULT_LOW_START), StreamRate.startBitRate(null, true, 1, 1));
+        assertEquals(StreamRate.MIN_BIT_RATE, StreamRate.startBitRate(1000L, false, 1, 1));
+    }
+
+    /** Sends 25 fps frames of {@code bytes} for {@code ms}; returns how many were admitted. */
+    private int play(StreamRate r, int bytes, int ms) {
+        int sent = 0;
+        for (int t = 0; t < ms; t += 40) {
+            now += 40 * MS;
+            if (r.admit(now)) {
+                r.sent(bytes, now);
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    @Test
+    void framesThatFitTheRateAllGoAndLargerOnesAreThinnedToIt() {
+        StreamRate r = new StreamRate(8_000_000, now);
+        assertEquals(50, play(r, 20_000, 2000), "4 Mbit/s at 8 Mbit/s");
+        int sent = play(r, 100_000, 10_000); // 20 Mbit/s offered
+        assertTrue(sent >= 95 && sent <= 110, "about 8 Mbit/s of it: " + sent + " of 250 frames");
+    }
+
+    @Test
+    void dropsAndLateFramesLowerTheRateBelowWhatWasUsed() {
+        StreamRate r = new StreamRate(8_000_000, now);
+        play(r, 10_000, 2000); // 2 Mbit/s used
+        assertTrue(r.clientReport(5, 1, 100, now));
+        assertEquals((long) (2_000_000 * StreamRate.DECREASE), r.bitRate(), 20_000);
+        long before = r.bitRate();
+        assertTrue(r.clientReport(5, 0, StreamRate.LATE_DELAY_MS - 1, now));
+        assertTrue(r.bitRate() < before);
+        assertFalse(r.clientReport(5, 0, StreamRate.LATE_DELAY_MS, now), "on time: no change so soon");
+    }
+
+    @Test
+    void aRateClimbsOnlyAfterAStableSpellInWhichTheStreamUsedIt() {
+        StreamRate r = new StreamRate(2_000_000, now);
+        play(r, 1_000, 3000); // 0.2 Mbit/s: far below the rate
+        assertFalse(r.clientReport(5, 0, 200, now), "a stream that does not use its rate gets no more");
+        play(r, 9_000, 3000); // 1.8 Mbit/s
+        assertTrue(r.clientReport(5, 0, 200, now));
+        assertEquals((long) (2_000_000 * StreamRate.INCREASE), r.bitRate());
+        assertFalse(r.clientReport(5, 0, 200, now), "not again before the next stable spell");
+    }
+
+    @Test
+    void framesDroppedBeforeSendingLowerTheRateWhenMoreThanATenth() {
+        StreamRate r = new StreamRate(8_000_000, now);
+        for (int i = 0; i < 30; i++) {
+            now += 40 * MS;
+            r.sent(10_000, now);
+            if (i % 3 == 0) {
+                r.serverDrop(now);
+            }
+        }
+        assertTrue(r.bitRate() < 8_000_000, "a third dropped: " + r.bitRate());
+        long lowered = r.bitRate();
+        for (int i = 0; i < 60; i++) {
+            now += 40 * MS;
+            r.sent(10_000, now);
+        }
+        assertEquals(lowered, r.bitRate(), "no drops: no change");
+    }
+}
