@@ -189,10 +189,15 @@ public final class SpiceServer {
         displays.forEach(d -> d.worker().setVideoCodecs(order));
     }
 
-    /** The configured codecs as codec types, first occurrence of each, in the configured order. */
-    private List<Integer> videoCodecOrder() {
-        return config.videoCodecs().stream().map(c -> VideoEncoder.codecType(c.codec())).filter(t -> t > 0)
-                .distinct().toList();
+    /**
+     * The configured codecs as codec types, first occurrence of each, in the configured order. The "spice" encoder
+     * only makes MJPEG (the reference accepts "spice:vp8" and never opens it); "gstreamer" names any codec, which
+     * ours encodes with its own bindings.
+     */
+    List<Integer> videoCodecOrder() {
+        return config.videoCodecs().stream()
+                .filter(c -> !c.encoder().equals("spice") || c.codec().equals("mjpeg"))
+                .map(c -> VideoEncoder.codecType(c.codec())).filter(t -> t > 0).distinct().toList();
     }
 
     /** The SASL implementation links authenticate with when SASL is enabled; set by the host before init. */
