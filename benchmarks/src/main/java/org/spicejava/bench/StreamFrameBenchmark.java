@@ -20,6 +20,7 @@ import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.MjpegVideo;
 import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.ffi.LibX264;
 import org.spicejava.ffi.TurboJpeg;
 
 /**
@@ -38,7 +39,7 @@ public class StreamFrameBenchmark {
     static final int HEIGHT = 400;
     static final long BIT_RATE = 4_000_000;
 
-    @Param({"mjpeg"})
+    @Param({"mjpeg", "h264"})
     public String codec;
 
     private Arena arena;
@@ -92,6 +93,7 @@ public class StreamFrameBenchmark {
         static VideoEncoder open(String codec, JpegEncoder jpeg, long bitRate) {
             VideoEncoder.Factory f = switch (codec) {
                 case "mjpeg" -> MjpegVideo.over(() -> jpeg);
+                case "h264" -> LibX264.h264();
                 default -> throw new IllegalArgumentException("no codec " + codec);
             };
             VideoEncoder e = f.open(bitRate);
