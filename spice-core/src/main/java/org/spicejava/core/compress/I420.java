@@ -29,41 +29,58 @@ public final class I420 {
 
     /**
      * Writes {@code b} into {@code y}, {@code u}, {@code v} with the given row strides (at least the plane widths).
+     * Works a pair of rows at a time through Java arrays, so each pixel is read once and the inner loops carry no
+     * memory-segment checks.
      */
     public static void convert(Bitmap b, MemorySegment y, int yStride, MemorySegment u, MemorySegment v,
                                int uvStride) {
         int w = b.width();
         int h = b.height();
-        MemorySegment px = b.pixels();
-        for (int row = 0; row < h; row++) {
-            long in = 4L * row * w;
-            long out = (long) row * yStride;
-            for (int x = 0; x < w; x++) {
-                int p = px.get(PIXEL, in + 4L * x);
-                y.set(SAMPLE, out + x, luma((p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff));
-            }
-        }
         int cw = chromaSide(w);
-        int ch = chromaSide(h);
-        for (int cy = 0; cy < ch; cy++) {
-            int y0 = 2 * cy;
-            int y1 = Math.min(y0 + 1, h - 1);
-            long out = (long) cy * uvStride;
-            for (int cx = 0; cx < cw; cx++) {
-                int x0 = 2 * cx;
-                int x1 = Math.min(x0 + 1, w - 1);
-                int p00 = px.get(PIXEL, 4L * ((long) y0 * w + x0));
-                int p01 = px.get(PIXEL, 4L * ((long) y0 * w + x1));
-                int p10 = px.get(PIXEL, 4L * ((long) y1 * w + x0));
-                int p11 = px.get(PIXEL, 4L * ((long) y1 * w + x1));
-                int r = (((p00 >> 16) & 0xff) + ((p01 >> 16) & 0xff) + ((p10 >> 16) & 0xff) + ((p11 >> 16) & 0xff)
-                        + 2) >> 2;
-                int g = (((p00 >> 8) & 0xff) + ((p01 >> 8) & 0xff) + ((p10 >> 8) & 0xff) + ((p11 >> 8) & 0xff)
-                        + 2) >> 2;
-                int bl = ((p00 & 0xff) + (p01 & 0xff) + (p10 & 0xff) + (p11 & 0xff) + 2) >> 2;
-                u.set(SAMPLE, out + cx, (byte) (((-38 * r - 74 * g + 112 * bl + 128) >> 8) + 128));
-                v.set(SAMPLE, out + cx, (byte) (((112 * r - 94 * g - 18 * bl + 128) >> 8) + 128));
+        MemorySegment px = b.pixels();
+        int[] top = new int[w];
+        int[] bottom = new int[w];
+        byte[] yTop = new byte[w];
+        byte[] yBottom = new byte[w];
+        byte[] uRow = new byte[cw];
+        byte[] vRow = new byte[cw];
+        for (int row = 0; row < h; row += 2) {
+            int next = Math.min(row + 1, h - 1);
+            MemorySegment.copy(px, PIXEL, 4L * row * w, top, 0, w);
+            MemorySegment.copy(px, PIXEL, 4L * next * w, bottom, 0, w);
+            luma(top, yTop, w);
+            luma(bottom, yBottom, w);
+            chroma(top, bottom, uRow, vRow, w);
+            MemorySegment.copy(yTop, 0, y, SAMPLE, (long) row * yStride, w);
+            if (next != row) {
+                MemorySegment.copy(yBottom, 0, y, SAMPLE, (long) next * yStride, w);
             }
+            MemorySegment.copy(uRow, 0, u, SAMPLE, (long) (row / 2) * uvStride, cw);
+            MemorySegment.copy(vRow, 0, v, SAMPLE, (long) (row / 2) * uvStride, cw);
+        }
+    }
+
+    private static void luma(int[] in, byte[] out, int w) {
+        for (int x = 0; x < w; x++) {
+            int p = in[x];
+            out[x] = (byte) (((66 * ((p >> 16) & 0xff) + 129 * ((p >> 8) & 0xff) + 25 * (p & 0xff) + 128) >> 8) + 16);
+        }
+    }
+
+    /** Each chroma sample from the mean of the 2x2 pixels it covers (the last column repeats on odd widths). */
+    private static void chroma(int[] top, int[] bottom, byte[] u, byte[] v, int w) {
+        for (int cx = 0; cx < u.length; cx++) {
+            int x0 = 2 * cx;
+            int x1 = Math.min(x0 + 1, w - 1);
+            int p00 = top[x0];
+            int p01 = top[x1];
+            int p10 = bottom[x0];
+            int p11 = bottom[x1];
+            int r = (((p00 >> 16) & 0xff) + ((p01 >> 16) & 0xff) + ((p10 >> 16) & 0xff) + ((p11 >> 16) & 0xff) + 2) >> 2;
+            int g = (((p00 >> 8) & 0xff) + ((p01 >> 8) & 0xff) + ((p10 >> 8) & 0xff) + ((p11 >> 8) & 0xff) + 2) >> 2;
+            int bl = ((p00 & 0xff) + (p01 & 0xff) + (p10 & 0xff) + (p11 & 0xff) + 2) >> 2;
+            u[cx] = (byte) (((-38 * r - 74 * g + 112 * bl + 128) >> 8) + 128);
+            v[cx] = (byte) (((112 * r - 94 * g - 18 * bl + 128) >> 8) + 128);
         }
     }
 
@@ -73,9 +90,5 @@ public final class I420 {
         long cSize = (long) chromaSide(b.width()) * chromaSide(b.height());
         convert(b, dest.asSlice(0, ySize), b.width(), dest.asSlice(ySize, cSize), dest.asSlice(ySize + cSize, cSize),
                 chromaSide(b.width()));
-    }
-
-    private static byte luma(int r, int g, int b) {
-        return (byte) (((66 * r + 129 * g + 25 * b + 128) >> 8) + 16);
     }
 }
