@@ -1,6 +1,7 @@
 /**
- * The C structs a host passes to the spice-server API, in jextract's generated shape, written by hand because
- * jextract is not available here. Each mirrors the spice-server 0.15 headers; LayoutTest compiles a C program
- * against the installed headers and checks every size and offset.
+ * The C structs a host passes to the spice-server API, and those of the libraries spice-ffi binds (Cyrus SASL,
+ * libvpx), in jextract's generated shape, written by hand because jextract is not available here. Each mirrors the
+ * installed headers (spice-server 0.15, sasl/sasl.h, vpx/*.h); LayoutTest, SaslLayoutTest and VpxLayoutTest compile
+ * a C program against them and check every size and offset.
  */
 package org.spicejava.ffi.layout;
