@@ -20,6 +20,7 @@ import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.MjpegVideo;
 import org.spicejava.core.compress.VideoEncoder;
 import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.ffi.LibVpx;
 import org.spicejava.ffi.LibX264;
 import org.spicejava.ffi.TurboJpeg;
 
@@ -39,7 +40,7 @@ public class StreamFrameBenchmark {
     static final int HEIGHT = 400;
     static final long BIT_RATE = 4_000_000;
 
-    @Param({"mjpeg", "h264"})
+    @Param({"mjpeg", "h264", "vp8", "vp9"})
     public String codec;
 
     private Arena arena;
@@ -94,6 +95,8 @@ public class StreamFrameBenchmark {
             VideoEncoder.Factory f = switch (codec) {
                 case "mjpeg" -> MjpegVideo.over(() -> jpeg);
                 case "h264" -> LibX264.h264();
+                case "vp8" -> LibVpx.vp8();
+                case "vp9" -> LibVpx.vp9();
                 default -> throw new IllegalArgumentException("no codec " + codec);
             };
             VideoEncoder e = f.open(bitRate);

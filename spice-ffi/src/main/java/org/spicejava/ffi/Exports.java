@@ -112,7 +112,7 @@ public final class Exports {
         binding.server().useJpeg(TurboJpeg.codec()); // bound on first use; without libturbojpeg, no JPEG
         binding.server().useOpus(Opus.codec()); // likewise: without libopus, raw PCM only
         // video codecs beyond MJPEG, each bound when a stream first needs it; a missing library leaves it out
-        binding.server().useVideoEncoders(java.util.List.of(LibX264.h264()));
+        binding.server().useVideoEncoders(java.util.List.of(LibVpx.vp8(), LibX264.h264(), LibVpx.vp9()));
         Lz4Codecs.use(LibLz4.codec()); // the reference's liblz4, bound on first use; without it, lz4-java
         binding.server().useSasl(CyrusSasl.library()); // loaded only when SASL is on
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
