@@ -49,7 +49,7 @@ import org.spicejava.core.vmc.VmcDevices;
  * The client connections of one server (the reference's reds client handling): runs each accepted socket through
  * the link stage, checks the ticket, then creates the main channel (a new session) or attaches another channel to
  * the session named by its connection id, and reports every channel to the host's channel_event. One client at a
- * time, as the reference without SPICE_DEBUG_ALLOW_MC. Lives on the host's main-loop thread.
+ * time by default, or several side by side ({@link SessionTable}). Lives on the host's main-loop thread.
  */
 public final class Sessions implements SpiceServer.ClientAcceptor {
     private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
@@ -68,27 +68,24 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
     private final SecureRandom random = new SecureRandom();
-    private ClientSession session;
+    private final SessionTable sessions;
 
+    /** Sessions in shared mode when the process environment asks for it (see {@link SessionTable}). */
     public Sessions(SpiceServer server, ChannelEvents events) {
+        this(server, events, SessionTable.sharedBy(System::getenv));
+    }
+
+    Sessions(SpiceServer server, ChannelEvents events, boolean shared) {
         this.server = server;
         this.events = events;
+        this.sessions = new SessionTable(shared);
+        if (shared) {
+            LOG.warn("allowing several clients at once (SPICE_DEBUG_ALLOW_MC or SPICE_JAVA_SHARED_CLIENTS is set)");
+        }
         TicketKeySource.shared(); // starts generating link keys now, so the first client does not wait for RSA
-        server.onMouseModeChange(() -> {
-            if (session != null) {
-                session.main().sendMouseMode();
-            }
-        });
-        server.onLeds(leds -> {
-            if (session != null) {
-                session.inputs().forEach(c -> c.sendLeds(leds));
-            }
-        });
-        server.vmc().onNewChannel(id -> {
-            if (session != null) {
-                session.main().sendChannelsList(List.of(id));
-            }
-        });
+        server.onMouseModeChange(() -> sessions.all().forEach(s -> s.main().sendMouseMode()));
+        server.onLeds(leds -> sessions.all().forEach(s -> s.inputs().forEach(c -> c.sendLeds(leds))));
+        server.vmc().onNewChannel(id -> sessions.all().forEach(s -> s.main().sendChannelsList(List.of(id))));
     }
 
     @Override
@@ -181,7 +178,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
     @Override
     public int clientCount() {
-        return session == null ? 0 : 1;
+        return sessions.size();
     }
 
     @Override
@@ -189,8 +186,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         for (SocketConnection c : List.copyOf(linking)) {
             c.close("server disconnects all clients");
         }
-        if (session != null) {
-            session.close("server disconnects the client");
+        for (ClientSession s : sessions.all()) {
+            sessions.remove(s);
+            s.close("server disconnects the client");
         }
     }
 
@@ -207,6 +205,19 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         }
         list.addAll(server.vmc().channels());
         return list;
+    }
+
+    /**
+     * The channels a client is told of: with more than one client, only those every client may share (main,
+     * display, cursor, inputs), as the reference lists them; sound and char-device channels take one client.
+     */
+    List<MainChannelClient.ChannelId> advertisedChannels() {
+        List<MainChannelClient.ChannelId> all = availableChannels();
+        if (sessions.size() <= 1) {
+            return all;
+        }
+        return all.stream().filter(c -> c.type() == ChannelType.DISPLAY || c.type() == ChannelType.CURSOR
+                || c.type() == ChannelType.INPUTS).toList();
     }
 
     private boolean channelExists(int type, int id) {
@@ -346,11 +357,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         }
 
         private void linkMain(SocketConnection connection, LinkMessage message) {
-            if (session != null) {
-                session.close("a new client connected");
+            for (ClientSession old : sessions.makeRoom()) {
+                sessions.remove(old);
+                old.close("a new client connected");
             }
             int id = message.connectionId();
-            while (id == 0) {
+            while (!sessions.free(id)) {
                 id = random.nextInt();
             }
             result(LinkError.OK);
@@ -362,20 +374,23 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             NetworkEstimate network = new NetworkEstimate();
             boolean overNetwork = server.network().peerAddress(connection.fd()) != null;
             MainChannelClient main = new MainChannelClient(retarget(connection), message, server, id,
-                    Sessions.this::availableChannels, overNetwork ? network : null, System::nanoTime);
+                    Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
             ClientSession created = new ClientSession(id, main, network);
-            session = created;
+            sessions.add(created);
             attach(created, main, reason -> {
                 server.agentDevice().clientGone(main);
-                if (session == created) {
-                    session = null;
+                if (sessions.remove(created)) {
                     created.close("main channel closed");
                 }
             });
+            if (sessions.shared()) {
+                LOG.info("{} clients connected", sessions.size());
+            }
         }
 
         private void linkOther(SocketConnection connection, LinkMessage message) {
-            if (session == null || session.id() != message.connectionId()) {
+            ClientSession owner = sessions.find(message.connectionId());
+            if (owner == null) {
                 LOG.warn("fd {}: channel {} names unknown session {}", connection.fd(), message.channelType(),
                         Integer.toUnsignedString(message.connectionId()));
                 result(LinkError.BAD_CONNECTION_ID);
@@ -391,9 +406,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
             MainChannelClient.ChannelId id = new MainChannelClient.ChannelId(message.channelType(),
                     message.channelId());
-            if (session.has(id)) {
+            if (owner.has(id)) {
                 LOG.warn("fd {}: channel {}:{} is already linked in session {}; refused", connection.fd(),
-                        message.channelType(), message.channelId(), Integer.toUnsignedString(session.id()));
+                        message.channelType(), message.channelId(), Integer.toUnsignedString(owner.id()));
                 result(LinkError.CHANNEL_NOT_AVAILABLE);
                 connection.close("duplicate channel");
                 return;
@@ -403,7 +418,6 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 LOG.info("fd {}: closed as its link was accepted", connection.fd());
                 return;
             }
-            ClientSession owner = session;
             if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
                 linkToWorker(owner, id, connection, message);
                 return;
@@ -430,7 +444,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 }
             });
             // After the channel joined its session: a failing write here closes the session with it.
-            if (channel instanceof InputsChannelClient && !connection.secure() && session == owner) {
+            if (channel instanceof InputsChannelClient && !connection.secure() && sessions.find(owner.id()) == owner) {
                 owner.main().sendNotify("keyboard channel is insecure"); // as the reference warns
             }
         }
