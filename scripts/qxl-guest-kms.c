@@ -148,8 +148,8 @@ static int fractal(int x, int y, int scale, int octaves, uint32_t seed)
     return sum / weight;
 }
 
-static struct drm_mode_crtc own_screen(struct drm_mode_crtc *saved, uint32_t *connectors, struct buffer *screen,
-                                       uint32_t background)
+/* A framebuffer of our own at the current mode, filled with background, on the screen. */
+static void own_screen(struct drm_mode_crtc *saved, uint32_t *connectors, struct buffer *screen, uint32_t background)
 {
     *screen = dumb(saved->mode.hdisplay, saved->mode.vdisplay, 1);
     fill(screen, 0, 0, screen->width, screen->height, background);
@@ -157,7 +157,6 @@ static struct drm_mode_crtc own_screen(struct drm_mode_crtc *saved, uint32_t *co
                                  .set_connectors_ptr = (uintptr_t) connectors, .count_connectors = 1,
                                  .mode = saved->mode, .mode_valid = 1};
     xioctl(DRM_IOCTL_MODE_SETCRTC, &mode, "SETCRTC own framebuffer");
-    return mode;
 }
 
 static void fbcon_back(struct drm_mode_crtc *saved, uint32_t *connectors)
@@ -229,7 +228,7 @@ static int bounce(int n, int step, int range)
 static void landscape_frame(struct buffer *screen, uint32_t x0, uint32_t y0, uint32_t w, uint32_t h, int t)
 {
     int ox = bounce(t, 3, TEX_W - (int) w), oy = bounce(t, 1, TEX_H - (int) h);
-    int lx = bounce(t, 5, (int) w - LIGHT) , ly = bounce(t, 2, (int) h - LIGHT);
+    int lx = bounce(t, 5, (int) w - LIGHT), ly = bounce(t, 2, (int) h - LIGHT);
     for (uint32_t y = 0; y < h; y++) {
         uint32_t *row = screen->pixels + (y0 + y) * (screen->pitch / 4) + x0;
         const uint32_t *src = &texture[oy + y][ox];

@@ -186,7 +186,6 @@ class Quality:
         self.still = None      # when "animate still" was seen
         self.still_dump = None
         self.finished = False
-        self.results = 0
 
     def poll_serial(self):
         with open(self.serial_path, "rb") as f:
