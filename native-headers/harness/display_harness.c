@@ -19,11 +19,16 @@
  *      every frame was held; HARNESS_BENCH_FPS=n offers at most n frames per second instead;
  *      HARNESS_BENCH_WARMUP=s starts measuring s seconds later),
  *      HARNESS_BENCH_COMPRESSION=off|auto_glz|auto_lz|quic|glz|lz|lz4 (default off),
- *      HARNESS_BENCH_CONTENT=pattern|text|photo|desktop (default pattern: three full-screen synthetic images in
- *      turn; text: a console scrolling one line per frame; photo: a panned photo-like picture whose exposure
+ *      HARNESS_BENCH_CONTENT=pattern|text|photo|desktop|video (default pattern: three full-screen synthetic images
+ *      in turn; text: a console scrolling one line per frame; photo: a panned photo-like picture whose exposure
  *      changes every frame; desktop: windows and panels, one window dragged: the frame is the union of its old and
- *      new place). HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
+ *      new place; video: a desktop with a camera pan playing in one place, HARNESS_BENCH_VIDEO=WxH, default
+ *      640x360, centred, its frame number in a bar code; the harness prints "bench-video X Y W H" and, with
+ *      HARNESS_BENCH_TRUTH=dir, writes every 5th frame's video as dir/N.raw (N the frame number, 32-bit xRGB
+ *      top-down, W*H*4 bytes; the file 250 frames older is removed) so a client can measure what it shows).
+ *      HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
  *      prints "bench-frames-done",
+ *      HARNESS_STREAMING=off|all|filter (default off: no lossy video streams, pixel-exact images),
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
  *      HARNESS_AUDIO=1 adds a playback and a record interface, started at once, and in the bench loop hands the server
  *      a 10 ms frame of a tone every 10 ms and drains what was recorded, as QEMU's audio backend does (the AOT
@@ -787,6 +792,28 @@ static void bench_tally_print(const struct bench_tally *t)
            t->gen_cpu, bench_slots, t->ooms);
 }
 
+/* The video of frame n as dir/n.raw (written whole, then renamed); removes the one of frame n - 250. */
+static void write_truth(const char *dir, unsigned long n)
+{
+    struct bench_rect v = benchcontent_video_rect();
+    char path[4096], tmp[4096];
+    snprintf(path, sizeof path, "%s/%lu.raw", dir, n);
+    snprintf(tmp, sizeof tmp, "%s/%lu.tmp", dir, n);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        return;
+    }
+    for (int y = v.top; y < v.bottom; y++) {
+        fwrite(expected + (size_t) y * primary_w + v.left, 4, (size_t) (v.right - v.left), f);
+    }
+    fclose(f);
+    rename(tmp, path);
+    if (n >= 250) {
+        snprintf(path, sizeof path, "%s/%lu.raw", dir, n - 250);
+        unlink(path);
+    }
+}
+
 static void run_bench(long long end)
 {
     const char *content_name = getenv("HARNESS_BENCH_CONTENT") ? getenv("HARNESS_BENCH_CONTENT") : "pattern";
@@ -795,7 +822,17 @@ static void run_bench(long long end)
         fprintf(stderr, "unknown HARNESS_BENCH_CONTENT %s\n", content_name);
         exit(1);
     }
+    const char *video_size = getenv("HARNESS_BENCH_VIDEO");
+    int video_w, video_h;
+    if (video_size && sscanf(video_size, "%dx%d", &video_w, &video_h) == 2) {
+        benchcontent_video_size(video_w, video_h);
+    }
     struct bench_rect next = benchcontent_init(content, expected, primary_w, primary_h);
+    if (content == BENCH_CONTENT_VIDEO) {
+        struct bench_rect v = benchcontent_video_rect();
+        printf("bench-video %d %d %d %d\n", v.left, v.top, v.right - v.left, v.bottom - v.top);
+    }
+    const char *truth_dir = content == BENCH_CONTENT_VIDEO ? getenv("HARNESS_BENCH_TRUTH") : NULL;
     static struct bench_slot slots[BENCH_MAX_SLOTS];
     /* slot 0 (the first one used) holds the whole first frame; the others the largest later change */
     size_t full_bytes = (size_t) primary_w * primary_h * 4, slot_bytes = (size_t) benchcontent_max_pixels() * 4;
@@ -839,6 +876,9 @@ static void run_bench(long long end)
                 next = benchcontent_next(expected);
             }
             push_bench_frame(&slots[k], k, next);
+            if (truth_dir && benchcontent_frame() % 5 == 0) {
+                write_truth(truth_dir, benchcontent_frame());
+            }
             tally.gen_cpu += thread_cpu_seconds() - g0;
             tally.updated += (unsigned long long) (next.right - next.left) * (next.bottom - next.top);
             tally.pushed++;
@@ -913,7 +953,10 @@ int main(int argc, char **argv)
     } else if (comp && strcmp(comp, "off") == 0) {
         spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
     }
-    spice_server_set_streaming_video(s, SPICE_STREAM_VIDEO_OFF); /* no lossy video streams: pixel-exact images */
+    const char *streaming = getenv("HARNESS_STREAMING");
+    spice_server_set_streaming_video(s, !streaming || strcmp(streaming, "off") == 0 ? SPICE_STREAM_VIDEO_OFF
+                                        : strcmp(streaming, "all") == 0 ? SPICE_STREAM_VIDEO_ALL
+                                        : SPICE_STREAM_VIDEO_FILTER); /* off: no lossy video streams, exact images */
     if (spice_server_init(s, hostloop_core("display harness", channel_event)) != 0) {
         printf("init failed\n");
         return 1;

@@ -1,4 +1,4 @@
-/* Bench content: console text, a photo-like picture and a desktop, all generated from fixed seeds so every run
+/* Bench content: console text, a photo-like picture, a desktop and a video, all generated from fixed seeds so every run
  * (ours and the reference) sees the same frames. Each frame differs from the one before, so no image cache can make
  * it free; what a codec may still find is what a real screen offers (scrolled lines, a dragged window). */
 #include "benchcontent.h"
@@ -372,12 +372,88 @@ static struct bench_rect desktop_draw(uint32_t *screen)
     return r;
 }
 
+/* ---------------------------------------------------------------- video: a camera pan in one place */
+
+static int video_w = 640, video_h = 360;
+static struct bench_rect video;
+static uint32_t *video_tex;
+static int video_tex_w, video_tex_h;
+
+void benchcontent_video_size(int w, int h)
+{
+    video_w = w;
+    video_h = h;
+}
+
+struct bench_rect benchcontent_video_rect(void) { return video; }
+
+static void video_init(uint32_t *screen)
+{
+    if (video_w > W || video_h > H || video_w < VIDEO_CODE_BITS * VIDEO_CODE_BLOCK_W || video_h < 2 * VIDEO_CODE_BLOCK_H) {
+        video_w = W < 640 ? W : 640;
+        video_h = H < 360 ? H : 360;
+    }
+    video = (struct bench_rect) { (W - video_w) / 2 & ~7, (H - video_h) / 2 & ~7, 0, 0 };
+    video.right = video.left + video_w;
+    video.bottom = video.top + video_h;
+    /* the desktop around it: the bench's desktop picture without the moving window */
+    desk = malloc((size_t) W * H * 4);
+    fill_rect(desk, W, 0, 0, W, H, DESK_BG);
+    for (int i = 0; i < 6 && 110 + 90 * i < H - PANEL_H; i++) {
+        draw_icon(desk, 24, 30 + 90 * i, i);
+    }
+    draw_panel(desk);
+    memcpy(screen, desk, (size_t) W * H * 4);
+    /* the scene: the photo's landscape, half as large again as the video, which pans over it */
+    video_tex_w = video_w + video_w / 2;
+    video_tex_h = video_h + video_h / 2;
+    tex_h = video_tex_h; /* photo_pixel's sky gradient spans the scene's height */
+    video_tex = malloc((size_t) video_tex_w * video_tex_h * 4);
+    for (int y = 0; y < video_tex_h; y++) {
+        for (int x = 0; x < video_tex_w; x++) {
+            video_tex[(size_t) y * video_tex_w + x] = photo_pixel(x, y);
+        }
+    }
+}
+
+static struct bench_rect video_draw(uint32_t *screen)
+{
+    int ox = bounce(frame, 3, video_tex_w - video_w), oy = bounce(frame, 1, video_tex_h - video_h);
+    int light_x = bounce(frame, 5, video_w - 128), light_y = bounce(frame, 2, video_h - 128);
+    for (int y = 0; y < video_h; y++) {
+        const uint32_t *src = video_tex + (size_t) (oy + y) * video_tex_w + ox;
+        uint32_t *dst = screen + (size_t) (video.top + y) * W + video.left;
+        memcpy(dst, src, (size_t) video_w * 4);
+        int j = 2 * (y - light_y) - 128;
+        if (j <= -128 || j >= 128) {
+            continue;
+        }
+        for (int i = 0; i < 128; i++) { /* a soft light moving over the scene: a smooth bump of up to +48 */
+            int d = 2 * i - 128, d2 = d * d + j * j;
+            if (d2 < 128 * 128) {
+                int add = 48 * (128 * 128 - d2) / (128 * 128) * (128 * 128 - d2) / (128 * 128);
+                uint32_t p = dst[light_x + i];
+                dst[light_x + i] = rgb((p >> 16 & 255) + add, (p >> 8 & 255) + add, (p & 255) + add);
+            }
+        }
+    }
+    for (int i = 0; i < VIDEO_CODE_BITS; i++) {
+        uint32_t c = frame >> i & 1 ? 0xf0f0f0 : 0x101010;
+        for (int y = 0; y < VIDEO_CODE_BLOCK_H; y++) {
+            for (int x = 0; x < VIDEO_CODE_BLOCK_W; x++) {
+                screen[(size_t) (video.top + y) * W + video.left + i * VIDEO_CODE_BLOCK_W + x] = c;
+            }
+        }
+    }
+    return video;
+}
+
 /* ---------------------------------------------------------------- dispatch */
 
 int benchcontent_parse(const char *name)
 {
-    static const char *names[] = { "pattern", "text", "photo", "desktop" };
-    for (int i = 0; i < 4; i++) {
+    static const char *names[] = { "pattern", "text", "photo", "desktop", "video" };
+    for (int i = 0; i < 5; i++) {
         if (strcmp(name, names[i]) == 0) {
             return i;
         }
@@ -396,6 +472,7 @@ struct bench_rect benchcontent_init(int content, uint32_t *screen, int w, int h)
     case BENCH_CONTENT_TEXT: text_init(screen); break;
     case BENCH_CONTENT_PHOTO: photo_init(); photo_draw(screen); break;
     case BENCH_CONTENT_DESKTOP: desktop_init(screen); break;
+    case BENCH_CONTENT_VIDEO: video_init(screen); video_draw(screen); break;
     default: pattern_init(); pattern_draw(screen); break;
     }
     return whole_screen();
@@ -405,6 +482,9 @@ long benchcontent_max_pixels(void)
 {
     if (kind == BENCH_CONTENT_DESKTOP) {
         return (long) (win_w + DRAG_DX) * (win_h + DRAG_DY);
+    }
+    if (kind == BENCH_CONTENT_VIDEO) {
+        return (long) video_w * video_h;
     }
     return (long) W * H;
 }
@@ -416,6 +496,9 @@ struct bench_rect benchcontent_next(uint32_t *screen)
     case BENCH_CONTENT_TEXT: return text_draw(screen);
     case BENCH_CONTENT_PHOTO: return photo_draw(screen);
     case BENCH_CONTENT_DESKTOP: return desktop_draw(screen);
+    case BENCH_CONTENT_VIDEO: return video_draw(screen);
     default: return pattern_draw(screen);
     }
 }
+
+unsigned long benchcontent_frame(void) { return frame; }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Video streaming against real peers: the QXL guest of {@code scripts/make-qxl-guest} in its animate mode redraws a
  * 320x240 photo-like region at 25 fps for 6 s through the qxl DRM driver; spice-gtk counts the stream messages its
- * display channel gets ({@code scripts/stream-check}), from Debian's reference library and from ours.
+ * display channel gets ({@code scripts/stream-check}), from Debian's reference library and from ours. In its scroll
+ * mode the guest scrolls sharp text-like content through copies of one whole-width region instead: under
+ * {@code streaming-video=filter} that is no video for either library, under {@code all} it is. (What the client
+ * shows of a stream: {@link QemuStreamQualityIT}.)
  */
 class QemuStreamIT {
     static final Path STREAM_CHECK = Path.of("../scripts/stream-check").toAbsolutePath();
@@ -32,8 +35,13 @@ class QemuStreamIT {
     }
 
     static Counts check(String lib, String streaming) throws Exception {
-        Process p = new ProcessBuilder(STREAM_CHECK.toString(), QemuQxlGuestIT.GUEST_DIR.toString(), lib, streaming)
-                .redirectErrorStream(true).start();
+        return check(lib, streaming, "animate,6");
+    }
+
+    /** One run of the guest's {@code kms} mode (spice_java_kms, e.g. "scroll,6"). */
+    static Counts check(String lib, String streaming, String kms) throws Exception {
+        Process p = new ProcessBuilder(STREAM_CHECK.toString(), QemuQxlGuestIT.GUEST_DIR.toString(), lib, streaming,
+                kms).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(3, TimeUnit.MINUTES), "stream-check did not finish");
         assertEquals(0, p.exitValue(), "stream-check failed: " + out);
@@ -61,5 +69,23 @@ class QemuStreamIT {
                 () -> assertEquals(1, filtered.creates(), "a photo-like region streams under filter too: "
                         + filtered.line()),
                 () -> assertEquals(0, off.creates(), "no stream when streaming is off: " + off.line()));
+    }
+
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void scrollingTextIsNoVideoUnderFilter() throws Exception {
+        String ours = QemuBridgeIT.OUR_LIB_DIR.toString();
+        Counts referenceFilter = check("reference", "filter", "scroll,6");
+        Counts oursFilter = check(ours, "filter", "scroll,6");
+        Counts referenceAll = check("reference", "all", "scroll,6");
+        Counts oursAll = check(ours, "all", "scroll,6");
+        assertAll(
+                () -> assertEquals(0, referenceFilter.creates(), "the reference: text is no video under filter: "
+                        + referenceFilter.line()),
+                () -> assertEquals(0, oursFilter.creates(), "ours: text is no video under filter: "
+                        + oursFilter.line()),
+                () -> assertEquals(1, referenceAll.creates(), "the reference streams anything under all: "
+                        + referenceAll.line()),
+                () -> assertEquals(1, oursAll.creates(), "ours streams anything under all: " + oursAll.line()));
     }
 }
