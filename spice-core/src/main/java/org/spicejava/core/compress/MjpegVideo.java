@@ -8,12 +8,12 @@ import org.spicejava.core.display.draw.Bitmap;
 /**
  * MJPEG streams: every frame a JPEG, its quality chosen so a frame fits the bit rate at the rate frames come. The
  * quality steps down quickly when frames come out too large and up slowly when they are well under budget, within
- * 20 to 85 (the reference's MJPEG encoder samples 20 to 80 and starts from its bit rate too); below the lowest
+ * 20 to 80, the reference MJPEG encoder's range; below the lowest
  * quality the caller's pacing skips frames instead.
  */
 public final class MjpegVideo implements VideoEncoder {
     static final int MIN_QUALITY = 20;
-    static final int MAX_QUALITY = 85;
+    static final int MAX_QUALITY = 80;
     static final int START_QUALITY = 70;
     /** Frame rates assumed before two frames have been seen, and never exceeded in the budget. */
     static final double START_FPS = 25;

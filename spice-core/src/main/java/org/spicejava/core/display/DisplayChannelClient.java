@@ -341,7 +341,7 @@ public final class DisplayChannelClient extends ChannelClient {
                     + " drops, delay " + delay + " ms");
             return;
         }
-        agent.report(frames, drops, delay, display.now());
+        agent.report(frames, drops, body.getInt(12), delay, display.now());
     }
 
     private void badReport(String what) {

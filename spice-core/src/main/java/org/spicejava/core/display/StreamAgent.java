@@ -26,6 +26,8 @@ final class StreamAgent implements AutoCloseable {
     private final VideoEncoder encoder;
     private final StreamRate rate;
     private boolean failed;
+    /** The rate the encoder was last told. */
+    private long toldRate;
     private int frames;
     private int skipped;
 
@@ -34,6 +36,7 @@ final class StreamAgent implements AutoCloseable {
         this.reportId = reportId;
         this.encoder = encoder;
         this.rate = rate;
+        this.toldRate = rate.bitRate();
     }
 
     int codecType() {
@@ -85,7 +88,8 @@ final class StreamAgent implements AutoCloseable {
             return Encoded.FAIL;
         }
         frames++;
-        rate.sent(out.byteSize(), now);
+        rate.sent(out.byteSize(), mmTime, now);
+        tellRate();
         return new Encoded(Outcome.SENT, out);
     }
 
@@ -103,13 +107,22 @@ final class StreamAgent implements AutoCloseable {
             return;
         }
         rate.serverDrop(now);
-        encoder.bitRate(rate.bitRate());
+        tellRate();
     }
 
     /** The client's STREAM_REPORT (already matched to this stream and report id). */
-    void report(int reportFrames, long drops, int lastDelayMs, long now) {
-        if (!failed && rate.clientReport(reportFrames, drops, lastDelayMs, now)) {
-            encoder.bitRate(rate.bitRate());
+    void report(int reportFrames, long drops, int endMmTime, int lastDelayMs, long now) {
+        if (!failed) {
+            rate.clientReport(reportFrames, drops, endMmTime, lastDelayMs, now);
+            tellRate();
+        }
+    }
+
+    /** The encoder aims at the rate's current figure from its next frame. */
+    private void tellRate() {
+        if (rate.bitRate() != toldRate) {
+            toldRate = rate.bitRate();
+            encoder.bitRate(toldRate);
         }
     }
 

@@ -21,6 +21,11 @@ final class StreamRate {
     static final int LATE_DELAY_MS = -15;
     /** A rate must hold this long without bad news before it may climb (MJPEG_CLIENT_POSITIVE_REPORT_TIMEOUT). */
     static final long STABLE_NS = 2_000_000_000L;
+    /**
+     * Bad reports in a stream's first seconds are ignored (MJPEG_WARMUP_TIME): what was queued before the stream
+     * started makes its first frames late, which says nothing about the rate.
+     */
+    static final long WARMUP_NS = 3_000_000_000L;
     /** Frames dropped before sending, as a share of all frames in a second, that lower the rate (the reference's). */
     static final double SERVER_DROP_LIMIT = 0.1;
     /** How much a rate falls, and climbs, per step. */
@@ -33,6 +38,9 @@ final class StreamRate {
     private double tokens;
     private long lastRefill;
     private long lastChange;
+    private final long start;
+    /** The multimedia time of the first frame sent at the current rate, or -1 before one was sent. */
+    private long changeFrameTime = -1;
     /** Bytes and frames sent since the last rate change, to measure what the stream really uses. */
     private long sentBytes;
     private int sentFrames;
@@ -47,6 +55,7 @@ final class StreamRate {
         tokens = burst();
         lastRefill = now;
         lastChange = now;
+        start = now;
         sentSince = now;
         serverSince = now;
     }
@@ -72,8 +81,11 @@ final class StreamRate {
         return tokens >= 0;
     }
 
-    /** A frame of {@code bytes} went out. */
-    void sent(long bytes, long now) {
+    /** A frame of {@code bytes} for multimedia time {@code mmTime} went out. */
+    void sent(long bytes, int mmTime, long now) {
+        if (changeFrameTime < 0) {
+            changeFrameTime = Integer.toUnsignedLong(mmTime);
+        }
         refill(now);
         tokens -= bytes;
         sentBytes += bytes;
@@ -90,10 +102,16 @@ final class StreamRate {
 
     /**
      * A STREAM_REPORT: {@code drops} frames the client dropped, and how early (positive) or late (negative) in ms
-     * the last frame of the window arrived for its time. Returns true when the rate changed.
+     * the last frame of the window (of multimedia time {@code endMmTime}) arrived for its time. Bad news is ignored
+     * during the warm-up and when it is about frames sent before the last change (the reference's rules: those
+     * frames were on their way at the old rate). Returns true when the rate changed.
      */
-    boolean clientReport(int frames, long drops, int lastDelayMs, long now) {
+    boolean clientReport(int frames, long drops, int endMmTime, int lastDelayMs, long now) {
         if (drops > 0 || lastDelayMs < LATE_DELAY_MS) {
+            if (now - start < WARMUP_NS || changeFrameTime < 0
+                    || Integer.toUnsignedLong(endMmTime) < changeFrameTime) {
+                return false;
+            }
             decrease(now);
             return true;
         }
@@ -144,6 +162,7 @@ final class StreamRate {
 
     private void changed(long now) {
         lastChange = now;
+        changeFrameTime = -1;
         sentBytes = 0;
         sentFrames = 0;
         sentSince = now;

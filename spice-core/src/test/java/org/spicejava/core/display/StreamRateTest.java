@@ -10,6 +10,16 @@ class StreamRateTest {
     private static final long MS = 1_000_000L;
     private long now = 1_000_000 * MS;
 
+    /** The multimedia time of a frame sent now. */
+    private int mm() {
+        return (int) (now / MS);
+    }
+
+    /** A report whose last frame is the one sent last. */
+    private boolean report(StreamRate r, long drops, int delay) {
+        return r.clientReport(5, drops, mm(), delay, now);
+    }
+
     @Test
     void theStartRateIsTheLinksStreamShareSplitByPixels() {
         assertEquals(8_000_000, StreamRate.startBitRate(10_000_000L, false, 100, 100));
@@ -24,7 +34,7 @@ class StreamRateTest {
         for (int t = 0; t < ms; t += 40) {
             now += 40 * MS;
             if (r.admit(now)) {
-                r.sent(bytes, now);
+                r.sent(bytes, mm(), now);
                 sent++;
             }
         }
@@ -43,23 +53,29 @@ class StreamRateTest {
     void dropsAndLateFramesLowerTheRateBelowWhatWasUsed() {
         StreamRate r = new StreamRate(8_000_000, now);
         play(r, 10_000, 2000); // 2 Mbit/s used
-        assertTrue(r.clientReport(5, 1, 100, now));
+        assertFalse(report(r, 1, 100), "the first three seconds are a warm-up");
+        play(r, 10_000, 1400);
+        int beforeChange = mm();
+        assertTrue(report(r, 1, 100));
         assertEquals((long) (2_000_000 * StreamRate.DECREASE), r.bitRate(), 20_000);
         long before = r.bitRate();
-        assertTrue(r.clientReport(5, 0, StreamRate.LATE_DELAY_MS - 1, now));
+        assertFalse(r.clientReport(5, 3, beforeChange, -500, now), "frames sent before the change say nothing");
+        assertFalse(report(r, 0, -500), "nor does a report when nothing was sent since");
+        play(r, 10_000, 400);
+        assertTrue(report(r, 0, StreamRate.LATE_DELAY_MS - 1));
         assertTrue(r.bitRate() < before);
-        assertFalse(r.clientReport(5, 0, StreamRate.LATE_DELAY_MS, now), "on time: no change so soon");
+        assertFalse(report(r, 0, StreamRate.LATE_DELAY_MS), "on time: no change so soon");
     }
 
     @Test
     void aRateClimbsOnlyAfterAStableSpellInWhichTheStreamUsedIt() {
         StreamRate r = new StreamRate(2_000_000, now);
         play(r, 1_000, 3000); // 0.2 Mbit/s: far below the rate
-        assertFalse(r.clientReport(5, 0, 200, now), "a stream that does not use its rate gets no more");
+        assertFalse(report(r, 0, 200), "a stream that does not use its rate gets no more");
         play(r, 9_000, 3000); // 1.8 Mbit/s
-        assertTrue(r.clientReport(5, 0, 200, now));
+        assertTrue(report(r, 0, 200));
         assertEquals((long) (2_000_000 * StreamRate.INCREASE), r.bitRate());
-        assertFalse(r.clientReport(5, 0, 200, now), "not again before the next stable spell");
+        assertFalse(report(r, 0, 200), "not again before the next stable spell");
     }
 
     @Test
@@ -67,7 +83,7 @@ class StreamRateTest {
         StreamRate r = new StreamRate(8_000_000, now);
         for (int i = 0; i < 30; i++) {
             now += 40 * MS;
-            r.sent(10_000, now);
+            r.sent(10_000, mm(), now);
             if (i % 3 == 0) {
                 r.serverDrop(now);
             }
@@ -76,7 +92,7 @@ class StreamRateTest {
         long lowered = r.bitRate();
         for (int i = 0; i < 60; i++) {
             now += 40 * MS;
-            r.sent(10_000, now);
+            r.sent(10_000, mm(), now);
         }
         assertEquals(lowered, r.bitRate(), "no drops: no change");
     }

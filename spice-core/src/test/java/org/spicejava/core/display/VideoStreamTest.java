@@ -532,16 +532,19 @@ class VideoStreamTest {
         assertEquals(1, vp8.opened.size());
     }
 
+    /** A report whose window ends with the frame sent last. */
     private Msg report(int stream, int reportId, int frames, int drops, int delay) {
-        return Msg.of(DisplayChannelClient.MSGC_STREAM_REPORT, b -> b.putInt(stream).putInt(reportId).putInt(0)
-                .putInt(0).putInt(frames).putInt(drops).putInt(delay).putInt(-1));
+        int last = (int) (now / 1_000_000L);
+        return Msg.of(DisplayChannelClient.MSGC_STREAM_REPORT, b -> b.putInt(stream).putInt(reportId)
+                .putInt(last - 200).putInt(last).putInt(frames).putInt(drops).putInt(delay).putInt(-1));
     }
 
     @Test
     void reportsOfDroppedOrLateFramesLowerTheRateAndBadOnesAreIgnored() {
         FakeVideoFactory vp8 = vp8Display(List.of(VideoEncoder.VP8));
+        vp8.frameBytes = 20_000; // 4 Mbit/s at 25 fps
         connect(VideoStreams.ALL, VP8_CLIENT);
-        frames(0, 25);
+        frames(0, 100); // past the stream's warm-up
         int reportId = first(sent(), DisplayChannelClient.MSG_STREAM_ACTIVATE_REPORT).body().getInt(4);
         FakeVideo encoder = vp8.opened.get(0);
         clientSends(report(0, reportId + 1, 5, 2, 100)); // an older stream's report id
@@ -552,9 +555,10 @@ class VideoStreamTest {
         clientSends(report(0, reportId, 5, 2, 100));
         assertEquals(2, encoder.rates.size());
         assertTrue(encoder.rates.get(1) < encoder.rates.get(0), "drops lower the rate");
+        frames(100, 5);
         clientSends(report(0, reportId, 5, 0, -40));
         assertTrue(encoder.rates.get(2) < encoder.rates.get(1), "late frames lower it too");
-        frames(25, 3);
+        frames(105, 3);
         assertFalse(run.client().closed());
         assertEquals(DisplayMessages.MSG_STREAM_DATA, sent().getLast().type(), "the stream goes on");
     }
