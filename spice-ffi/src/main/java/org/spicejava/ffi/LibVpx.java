@@ -41,8 +41,9 @@ import org.spicejava.ffi.layout.VpxRational;
  * <li>key frames where libvpx places them (its defaults, as the reference's: automatic, at least every 128
  *     frames) plus one on the first frame, after a size change and after a failure.</li>
  * </ul>
- * Chosen here, where the reference has GStreamer's or libvpx's defaults: at most {@value #MAX_THREADS} threads
- * (the reference's servers are small and so is ours); a rate-control buffer of {@value #BUFFER_MS} ms (libvpx's
+ * Chosen here, where the reference has GStreamer's or libvpx's defaults: {@value #MAX_THREADS} encoder thread, as
+ * GStreamer's default gives the reference (two threads made VP8 frames 2-4 times costlier on a busy two-core host:
+ * libvpx's threads wait for each other by spinning); a rate-control buffer of {@value #BUFFER_MS} ms (libvpx's
  * default 6 s lets the encoder overshoot the rate for seconds, longer than the stream's own 300 ms allowance,
  * SPICE_GST_VBUFFER_SIZE); time stamps in milliseconds from the frames' multimedia time, with at most
  * {@value #MAX_FRAME_MS} ms between two frames so the first frame after a pause is not given seconds of bits.
@@ -109,8 +110,8 @@ public final class LibVpx implements VideoEncoder.Factory {
      * near VP8's cost.
      */
     static final int VP9_CPU_USED = 7;
-    /** Encoder threads at most (g_threads); fewer on a machine with fewer cores. */
-    static final int MAX_THREADS = 2;
+    /** Encoder threads (g_threads). */
+    static final int MAX_THREADS = 1;
     /** The rate-control buffer (rc_buf_sz), its level at the start (rc_buf_initial_sz) and its aim, in ms. */
     static final int BUFFER_MS = 1000;
     static final int BUFFER_INITIAL_MS = 500;
