@@ -179,7 +179,8 @@ public final class QxlControl {
     public void monitorsConfigAsync(long address, int group, long cookie) {
         worker.async(cookie, () -> {
             try {
-                worker.display().setMonitors(worker.reader().monitorsConfig(address, group).limitedTo(maxMonitors));
+                worker.display().setGuestMonitors(worker.reader().monitorsConfig(address, group)
+                        .limitedTo(maxMonitors));
             } catch (QxlException e) {
                 LOG.warn("display {}: monitors config refused: {}", id, e.getMessage());
             }
@@ -197,7 +198,7 @@ public final class QxlControl {
 
     /** The guest driver went away: its monitors configuration goes with it, as in the reference. */
     public void driverUnload() {
-        worker.call(() -> worker.display().setMonitors(null));
+        worker.call(() -> worker.display().driverUnloaded());
     }
 
     /** spice_qxl_loadvm_commands: saved commands, handled (and released) as ring commands are. */
@@ -207,8 +208,6 @@ public final class QxlControl {
 
     public void setMaxMonitors(int value) {
         maxMonitors = Math.clamp(value, 1, MAX_MONITORS);
-        int max = maxMonitors;
-        worker.submit(() -> worker.display().setMaxMonitors(max));
     }
 
     /**
