@@ -37,8 +37,17 @@ public final class DisplayChannel {
     static final long MAX_DEFERRED_BYTES = 16L << 20;
     private long deferredBytes;
     private final List<DisplayChannelClient> clients = new ArrayList<>();
+    /** The guest driver's last accepted monitors config; kept across primary surfaces until the driver unloads. */
     private MonitorsConfig guestMonitors;
-    private int maxMonitors = 1;
+    /**
+     * The guest driver sends monitors configs (the reference's driver_cap_monitors_config): a new primary surface
+     * then waits for the driver's own config instead of announcing one head over the whole surface.
+     */
+    private boolean driverMonitors;
+    /** max_allowed of the single head announced without a guest config: the last guest config's, 1 before any. */
+    private int lastMaxAllowed = 1;
+    /** The MONITORS_CONFIG last sent to every client, or null. */
+    private MonitorsConfig announced;
     private int imageCompression = ImageEncoder.AUTO_GLZ;
     private int jpegWan = WanCompression.AUTO;
     private int zlibGlzWan = WanCompression.AUTO;
@@ -306,20 +315,41 @@ public final class DisplayChannel {
         broadcast(DisplayMessages.surfaceCreate(surface.id(), surface.width(), surface.height(), surface.format(),
                 surface.primary() ? DisplayMessages.SURFACE_PRIMARY : 0));
         if (surface.primary()) {
-            broadcast(DisplayMessages.monitorsConfig(monitors()));
+            // A driver that describes its heads sends its config for the new surface itself (the reference sends
+            // none then); ours is only sent when it now fits the surface differently from what clients have.
+            if (!driverMonitors || !monitors().equals(announced)) {
+                announceMonitors();
+            }
             broadcast(DisplayMessages.empty(DisplayMessages.MSG_MARK)); // connected clients may show it now
         }
     }
 
-    /** The guest's monitors configuration (spice_qxl_monitors_config_async), sent to clients that know it. */
-    public void setMonitors(MonitorsConfig config) {
-        if (config == null && guestMonitors == null) {
+    /**
+     * The guest driver wrote a monitors config (spice_qxl_monitors_config_async): {@code checked} is what may be
+     * announced of it ({@link MonitorsConfig.Guest#check}), or null when it was refused, which keeps the last one.
+     * Either way the driver has shown it describes its heads.
+     */
+    public void setGuestMonitors(MonitorsConfig checked) {
+        driverMonitors = true;
+        if (checked == null) {
             return;
         }
-        guestMonitors = config;
+        guestMonitors = checked;
+        lastMaxAllowed = checked.maxAllowed();
         if (primary() != null) {
-            broadcast(DisplayMessages.monitorsConfig(monitors()));
+            announceMonitors();
         }
+    }
+
+    private void announceMonitors() {
+        announced = monitors();
+        broadcast(DisplayMessages.monitorsConfig(announced));
+    }
+
+    /** The guest driver went away (spice_qxl_driver_unload): its monitors config goes with it. */
+    public void driverUnloaded() {
+        driverMonitors = false;
+        guestMonitors = null;
     }
 
     /** The guest's own monitors configuration, or null. */
@@ -327,13 +357,10 @@ public final class DisplayChannel {
         return guestMonitors;
     }
 
-    public void setMaxMonitors(int value) {
-        maxMonitors = value;
-    }
-
-    /** What MONITORS_CONFIG says now: the guest's, or one head over the whole primary. */
+    /** What MONITORS_CONFIG says now: the guest's fitted to the primary surface, or one head over all of it. */
     MonitorsConfig monitors() {
-        return guestMonitors != null ? guestMonitors : MonitorsConfig.single(primary(), maxMonitors);
+        return guestMonitors != null ? guestMonitors.within(primary()) : MonitorsConfig.single(primary(),
+                lastMaxAllowed);
     }
 
     public void destroy(int surfaceId) {
@@ -345,9 +372,6 @@ public final class DisplayChannel {
         }
         surfaces[surfaceId] = null;
         dropDeferred(surfaceId);
-        if (surfaceId == 0) {
-            guestMonitors = null;
-        }
         broadcast(DisplayMessages.surfaceDestroy(surfaceId));
     }
 

@@ -38,6 +38,22 @@ final class DropLog {
         }
     }
 
+    private long monitorsConfigs;
+
+    /**
+     * A guest monitors config that was refused or changed: one line each, as for dropped commands; a warning when
+     * it was {@code bad}, else (disabled or overlapping heads, which guests send legitimately) an info line.
+     */
+    void monitorsConfig(String text, boolean bad) {
+        if (due(++monitorsConfigs)) {
+            if (bad) {
+                log.warn("{}: guest monitors config ({} so far): {}", who, monitorsConfigs, text);
+            } else {
+                log.info("{}: guest monitors config ({} so far): {}", who, monitorsConfigs, text);
+            }
+        }
+    }
+
     /** QXL_CMD_MESSAGE text: worth a line, but the guest decides how many it sends. */
     void guestMessage(String text) {
         if (due(++messages)) {

@@ -21,14 +21,19 @@ public final class QxlControl {
 
     private final int id;
     private final DisplayWorker worker;
-    private volatile int maxMonitors = 1;
+    /** Heads a guest monitors config may announce: the reference starts without a limit (UINT_MAX). */
+    private volatile int maxMonitors = MonitorsConfig.MAX_HEADS;
     private volatile String deviceAddress = "";
     private volatile int displayIdStart;
     private volatile int displayIdCount;
 
+    /** Lines about guest monitors configs (display worker thread). */
+    private final DropLog monitorsLog;
+
     public QxlControl(int id, DisplayWorker worker) {
         this.id = id;
         this.worker = worker;
+        this.monitorsLog = new DropLog(LOG, "display " + id);
     }
 
     /** Told about the primary surface (on the worker thread): size and whether client mouse mode fits it. */
@@ -173,16 +178,25 @@ public final class QxlControl {
     }
 
     /**
-     * Reads the guest's QXLMonitorsConfig and tells clients, limited to the device's maximum as the reference limits
-     * it; a bad one is dropped with a log line.
+     * Reads the guest's QXLMonitorsConfig and tells clients what {@link MonitorsConfig.Guest#check} keeps of it on a
+     * device of {@link #maxMonitors} heads; what it refuses or changes gets one log line. Unreadable memory is
+     * ignored (with a line) and, as in the reference, does not mark the driver as one that describes its heads.
      */
     public void monitorsConfigAsync(long address, int group, long cookie) {
         worker.async(cookie, () -> {
+            MonitorsConfig.Guest guest;
             try {
-                worker.display().setMonitors(worker.reader().monitorsConfig(address, group).limitedTo(maxMonitors));
+                guest = worker.reader().monitorsConfig(address, group);
             } catch (QxlException e) {
-                LOG.warn("display {}: monitors config refused: {}", id, e.getMessage());
+                monitorsLog.monitorsConfig("unreadable, ignored: " + e.getMessage(), true);
+                return;
             }
+            MonitorsConfig.Checked checked = guest.check(maxMonitors);
+            if (checked.note() != null) {
+                monitorsLog.monitorsConfig((checked.config() == null ? "refused: " : "") + checked.note(),
+                        checked.bad());
+            }
+            worker.display().setGuestMonitors(checked.config());
         });
     }
 
@@ -197,7 +211,7 @@ public final class QxlControl {
 
     /** The guest driver went away: its monitors configuration goes with it, as in the reference. */
     public void driverUnload() {
-        worker.call(() -> worker.display().setMonitors(null));
+        worker.call(() -> worker.display().driverUnloaded());
     }
 
     /** spice_qxl_loadvm_commands: saved commands, handled (and released) as ring commands are. */
@@ -205,10 +219,9 @@ public final class QxlControl {
         worker.call(() -> commands.forEach(worker::handle));
     }
 
+    /** spice_qxl_set_max_monitors (an unsigned int): at least 1, as the reference; at most what we accept. */
     public void setMaxMonitors(int value) {
-        maxMonitors = Math.clamp(value, 1, MAX_MONITORS);
-        int max = maxMonitors;
-        worker.submit(() -> worker.display().setMaxMonitors(max));
+        maxMonitors = (int) Math.clamp(Integer.toUnsignedLong(value), 1, MonitorsConfig.MAX_HEADS);
     }
 
     /**

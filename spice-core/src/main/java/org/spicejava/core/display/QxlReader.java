@@ -571,21 +571,23 @@ public final class QxlReader {
         return new String(text.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
-    /** QXLMonitorsConfig: u16 count, u16 max_allowed, QXLHead[count] (28 bytes each, as on the wire). */
-    public MonitorsConfig monitorsConfig(long address, int group) {
+    /**
+     * QXLMonitorsConfig: u16 count, u16 max_allowed, QXLHead[count] (28 bytes each, as on the wire). The guest's
+     * memory must hold all {@code count} heads, as the reference checks; the first {@link MonitorsConfig#MAX_HEADS}
+     * are read. {@link MonitorsConfig.Guest#check} judges the rest.
+     */
+    public MonitorsConfig.Guest monitorsConfig(long address, int group) {
         MemorySegment head = memory.segment(address, 4, group);
         int count = u16(head, 0);
-        if (count == 0 || count > MonitorsConfig.MAX_HEADS) {
-            throw new QxlException("monitors config with " + count + " heads");
-        }
         MemorySegment heads = memory.segment(address, 4 + 28L * count, group).asSlice(4);
-        List<MonitorsConfig.Head> list = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        int read = Math.min(count, MonitorsConfig.MAX_HEADS);
+        List<MonitorsConfig.Head> list = new ArrayList<>(read);
+        for (int i = 0; i < read; i++) {
             long at = 28L * i;
             list.add(new MonitorsConfig.Head(i32(heads, at), i32(heads, at + 4), i32(heads, at + 8),
                     i32(heads, at + 12), i32(heads, at + 16), i32(heads, at + 20), i32(heads, at + 24)));
         }
-        return new MonitorsConfig(u16(head, 2), list);
+        return new MonitorsConfig.Guest(count, u16(head, 2), list);
     }
 
     public CursorCommand cursor(long address, int group) {

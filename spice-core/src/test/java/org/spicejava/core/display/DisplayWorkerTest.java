@@ -191,25 +191,66 @@ class DisplayWorkerTest {
         assertTrue(millis < 1000, "a call on a closed worker waited " + millis + " ms");
     }
 
-    @Test
-    void aGuestMonitorsConfigIsClampedToTheDevicesMaximum() throws Exception {
-        startWithMemslot();
-        QxlControl control = new QxlControl(0, worker);
-        control.setMaxMonitors(2);
-        long config = 256;
-        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, config, (short) 5); // count
-        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, config + 2, (short) 8); // max_allowed
-        for (int i = 0; i < 5; i++) {
-            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, config + 4 + 28L * i, i); // head id
+    /** Writes a QXLMonitorsConfig at {@code at}: count, max_allowed, then {id, width, height, x} per head. */
+    private void writeMonitors(long at, int count, int maxAllowed, int[]... heads) {
+        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at, (short) count);
+        ram.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, (short) maxAllowed);
+        for (int i = 0; i < heads.length; i++) {
+            long h = at + 4 + 28L * i;
+            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, h, heads[i][0]); // id
+            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, h + 8, heads[i][1]); // width
+            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, h + 12, heads[i][2]); // height
+            ram.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, h + 16, heads[i][3]); // x
         }
-        control.monitorsConfigAsync(GuestRam.qxl(config), 0, 1);
+    }
+
+    /** Hands the config at {@code at} to spice_qxl_monitors_config_async and returns what the display keeps. */
+    private MonitorsConfig monitorsAfter(QxlControl control, long at) throws Exception {
+        control.monitorsConfigAsync(GuestRam.qxl(at), 0, 1);
         CountDownLatch read = new CountDownLatch(1);
         worker.submit(read::countDown);
         assertTrue(read.await(5, TimeUnit.SECONDS));
         MonitorsConfig[] seen = new MonitorsConfig[1];
         worker.call(() -> seen[0] = worker.display().guestMonitors());
-        assertEquals(2, seen[0].heads().size(), "heads past the device's maximum are not announced");
-        assertEquals(2, seen[0].maxAllowed());
+        return seen[0];
+    }
+
+    @Test
+    void aGuestMonitorsConfigIsClampedToTheDevicesMaximum() throws Exception {
+        startWithMemslot();
+        QxlControl control = new QxlControl(0, worker);
+        control.setMaxMonitors(2);
+        writeMonitors(256, 5, 8, new int[] {0, 640, 480, 0}, new int[] {1, 640, 480, 640}, new int[] {2, 640, 480, 1280},
+                new int[] {3, 640, 480, 1920}, new int[] {4, 640, 480, 2560});
+        MonitorsConfig seen = monitorsAfter(control, 256);
+        assertEquals(2, seen.heads().size(), "heads past the device's maximum are not announced");
+        assertEquals(2, seen.maxAllowed());
+    }
+
+    @Test
+    void guestMonitorsConfigsTheReferenceRefusesKeepTheLastOne() throws Exception {
+        startWithMemslot();
+        QxlControl control = new QxlControl(0, worker);
+        control.setDeviceInfo("pci/0000/02.0", 0, 2);
+        writeMonitors(256, 2, 4, new int[] {0, 1024, 768, 0}, new int[] {1, 800, 600, 1024});
+        MonitorsConfig good = monitorsAfter(control, 256);
+        assertEquals(2, good.heads().size());
+        writeMonitors(512, 0, 4);
+        assertEquals(good, monitorsAfter(control, 512), "no heads: refused");
+        writeMonitors(768, 3, 2, new int[] {0, 640, 480, 0}, new int[] {1, 640, 480, 640}, new int[] {2, 640, 480, 1280});
+        assertEquals(good, monitorsAfter(control, 768), "more heads than its own max_allowed: refused");
+        writeMonitors(1024, 2, 4, new int[] {0, 0, 0, 0}, new int[] {1, 0, 768, 0});
+        assertEquals(good, monitorsAfter(control, 1024), "only disabled heads: nothing to announce");
+        long last = SLOT_SIZE - 4 - 28; // room for one head, not for the 2 the config claims
+        writeMonitors(last, 2, 4, new int[] {0, 640, 480, 0});
+        assertEquals(good, monitorsAfter(control, last), "heads past the end of guest memory: refused unread");
+        writeMonitors(2048, 40000, 40000, new int[] {0, 640, 480, 0}, new int[] {1, 640, 480, 640});
+        assertEquals(good, monitorsAfter(control, 2048), "40000 heads of 28 bytes do not fit in the 64 KiB memslot");
+        writeMonitors(4096, 1000, 1000, new int[] {0, 640, 480, 0}, new int[] {1, 640, 480, 640},
+                new int[] {2, 640, 480, 1280});
+        MonitorsConfig many = monitorsAfter(control, 4096);
+        assertEquals(2, many.heads().size(), "1000 heads in guest memory: the device's first 2, unlike a refusal");
+        assertEquals(2, many.maxAllowed());
     }
 
     @Test

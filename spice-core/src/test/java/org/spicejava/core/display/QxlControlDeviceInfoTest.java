@@ -32,9 +32,21 @@ class QxlControlDeviceInfoTest {
         control.setDeviceInfo("pci/0000/02.0", 0, -1);
         control.setDeviceInfo(null, 0, 1);
         assertEquals("", control.deviceAddress());
-        assertEquals(1, control.maxMonitors());
+        assertEquals(MonitorsConfig.MAX_HEADS, control.maxMonitors(), "the reference starts without a limit");
         assertEquals(0, told.get());
         control.setDeviceInfo("p".repeat(255), 0, 16);
         assertEquals(1, told.get());
+        control.setDeviceInfo("pci/0000/02.0", 0, 0);
+        assertEquals(1, control.maxMonitors(), "QEMU's default max_outputs=0: one head, as MAX(1, 0) in the reference");
+    }
+
+    @Test
+    void setMaxMonitorsIsAtLeastOneAndAtMostWhatWeAccept() {
+        control.setMaxMonitors(0);
+        assertEquals(1, control.maxMonitors());
+        control.setMaxMonitors(3);
+        assertEquals(3, control.maxMonitors());
+        control.setMaxMonitors(-1); // UINT_MAX from C
+        assertEquals(MonitorsConfig.MAX_HEADS, control.maxMonitors());
     }
 }

@@ -60,7 +60,7 @@ final class QxlFuzzing {
                 case CURSOR -> reader.cursor(address, group);
                 case UPDATE -> reader.updateSurface(address, group);
                 case MESSAGE -> reader.message(address, group);
-                case MONITORS -> reader.monitorsConfig(address, group);
+                case MONITORS -> reader.monitorsConfig(address, group).check(16);
                 default -> checkImage(reader.image(address, group, alloc));
             };
         } catch (QxlException refused) {

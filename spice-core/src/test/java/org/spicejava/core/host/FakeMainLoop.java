@@ -1,5 +1,6 @@
 package org.spicejava.core.host;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,6 +19,15 @@ public final class FakeMainLoop implements EventLoop, NetworkStack {
     private int nextFd = 1000;
     /** Sockets accept every write until this is set; then each write fails as a reset connection does. */
     public volatile boolean failWrites;
+    /** What was written to each socket, when {@link #recordWrites} is set. */
+    private final Map<Integer, ByteArrayOutputStream> written = new HashMap<>();
+    public volatile boolean recordWrites;
+
+    /** The bytes written to {@code fd} so far (while {@link #recordWrites} was set). */
+    public synchronized byte[] written(int fd) {
+        ByteArrayOutputStream out = written.get(fd);
+        return out == null ? new byte[0] : out.toByteArray();
+    }
 
     /** Runs what the host's main loop would run for readable {@code fd}; returns false when nothing watches it. */
     public boolean fireReadable(int fd) {
@@ -123,7 +133,15 @@ public final class FakeMainLoop implements EventLoop, NetworkStack {
             throw new IOException("send: connection reset by peer");
         }
         int n = src.remaining();
-        src.position(src.limit());
+        if (recordWrites) {
+            byte[] bytes = new byte[n];
+            src.get(bytes);
+            synchronized (this) {
+                written.computeIfAbsent(fd, k -> new ByteArrayOutputStream()).writeBytes(bytes);
+            }
+        } else {
+            src.position(src.limit());
+        }
         return n;
     }
 
