@@ -49,16 +49,8 @@ public final class DisplayChannelClient extends ChannelClient {
     private PixmapCache pixmaps;
     /** The guest reset its image ids: the client drops its pixmaps before the next message. */
     private boolean pixmapsReset;
-    /** SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT. */
-    static final int MSG_STREAM_ACTIVATE_REPORT = 319;
-    /** Streams this client was told of (STREAM_CREATE sent, no STREAM_DESTROY yet), by id; frames of others go as draws. */
-    private final Map<Integer, StreamAgent> streams = new HashMap<>();
-    /** The client's PREFERRED_VIDEO_CODEC_TYPE ranks, or null before (or without) one. */
-    private int[] codecRanks;
-    private final NetworkEstimate network;
-    private final java.util.Random reportIds = new java.util.Random();
-    /** Rate-limits lines about bad STREAM_REPORTs. */
-    private long badReports;
+    /** The video streams this client plays. */
+    private final ClientStreams streams;
 
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
@@ -71,8 +63,8 @@ public final class DisplayChannelClient extends ChannelClient {
                                 GlzWindow glz, NetworkEstimate network) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
-        this.network = network;
         this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display::jpeg);
+        this.streams = new ClientStreams(display, link, network);
     }
 
     @Override
@@ -92,10 +84,7 @@ public final class DisplayChannelClient extends ChannelClient {
         while (!pending.isEmpty() && message.covers(pending.peekLast().drawable())) {
             DisplayMessages.Message dropped = pending.pollLast();
             pendingBytes -= dropped.size();
-            StreamAgent agent = dropped.frame() == null ? null : streams.get(dropped.frame().streamId());
-            if (agent != null) { // the link did not keep up with this stream: its rate falls
-                agent.dropped(display.now());
-            }
+            streams.dropped(dropped);
             dropped.release();
         }
         pending.add(message.retain());
@@ -119,20 +108,15 @@ public final class DisplayChannelClient extends ChannelClient {
     /** The connection closed: queued messages and stream encoders are freed. */
     void detach() {
         releasePending();
-        closeStreams();
-    }
-
-    private void closeStreams() {
-        streams.values().forEach(StreamAgent::close);
-        streams.clear();
+        streams.close();
     }
 
     private void pump() {
         while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
             if (pending.isEmpty() && resync) {
                 resync = false;
-                if (!streams.isEmpty()) { // what it still plays of streams whose end was dropped with the queue
-                    closeStreams();
+                if (streams.any()) { // what it still plays of streams whose end was dropped with the queue
+                    streams.close();
                     sendCounted(DisplayMessages.MSG_STREAM_DESTROY_ALL, ByteBuffer.allocate(0));
                 }
                 pending.addAll(display.stateMessages(clientSurfaces));
@@ -148,17 +132,16 @@ public final class DisplayChannelClient extends ChannelClient {
                 continue; // a client without the capability would not understand it
             }
             if (m.type() == DisplayMessages.MSG_STREAM_CREATE) {
-                startStream(m.head());
+                streams.start(m.head(), this::sendCounted);
                 m.release();
                 continue;
             }
-            if (!streamKnown(m)) {
+            if (!streams.known(m)) {
                 m.release();
                 continue;
             }
-            StreamAgent agent = m.frame() == null ? null : streams.get(m.frame().streamId());
-            if (agent != null) {
-                StreamAgent.Encoded frame = frameFor(m, agent);
+            StreamAgent.Encoded frame = streams.frame(m);
+            if (frame != null) {
                 if (frame.outcome() == StreamAgent.Outcome.SKIPPED) {
                     m.release();
                     continue;
@@ -183,88 +166,6 @@ public final class DisplayChannelClient extends ChannelClient {
             }
             sendCounted(m.type(), own != null ? own : m.parts(), m::release);
         }
-    }
-
-    /**
-     * A stream starts for this client (dcc_create_stream): an encoder of the codec it gets, STREAM_CREATE naming
-     * that codec, and STREAM_ACTIVATE_REPORT when it reports. Without an encoder it can decode, it is not told of
-     * the stream and gets the frames as draws.
-     */
-    private void startStream(ByteBuffer create) {
-        int id = create.getInt(4);
-        long pixels = (long) create.getInt(18) * create.getInt(22);
-        NetworkEstimate.Result test = network.result();
-        long rate = StreamRate.startBitRate(test == null ? null : test.bitsPerSecond(), network.lowBandwidth(), pixels,
-                display.liveStreamPixels());
-        org.spicejava.core.compress.VideoEncoder encoder;
-        try {
-            encoder = StreamCodecs.open(StreamCodecs.order(display.videoCodecs(), codecRanks),
-                    display.videoEncoders(), link, rate);
-        } catch (RuntimeException e) {
-            LOG.error("display {}: no video encoder could be opened for stream {}", display.id(), id, e);
-            encoder = null;
-        }
-        if (encoder == null) {
-            return;
-        }
-        StreamAgent agent = new StreamAgent(id, reportIds.nextInt(), encoder, new StreamRate(rate, display.now()));
-        StreamAgent old = streams.put(id, agent);
-        if (old != null) {
-            old.close();
-        }
-        ByteBuffer own = ByteBuffer.allocate(create.remaining()).order(create.order());
-        own.put(create.duplicate()).flip();
-        own.put(9, (byte) agent.codecType());
-        sendCounted(DisplayMessages.MSG_STREAM_CREATE, own);
-        if (link.hasChannelCap(DisplayMessages.CAP_STREAM_REPORT)) {
-            sendCounted(MSG_STREAM_ACTIVATE_REPORT, ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .putInt(id).putInt(agent.reportId).putInt(StreamAgent.REPORT_WINDOW)
-                    .putInt(StreamAgent.REPORT_TIMEOUT_MS).flip());
-        }
-        LOG.info("display {}: stream {} to this client as codec {} at {} kbit/s", display.id(), id,
-                agent.codecType(), rate / 1000);
-    }
-
-    /**
-     * Tracks the streams this client knows; false for a clip or destroy of a stream it was never told of (it
-     * joined, or resynchronised, after the stream started), which is then not sent.
-     */
-    private boolean streamKnown(DisplayMessages.Message m) {
-        switch (m.type()) {
-            case DisplayMessages.MSG_STREAM_CLIP -> {
-                return streams.containsKey(m.head().getInt(0));
-            }
-            case DisplayMessages.MSG_STREAM_DESTROY -> {
-                StreamAgent agent = streams.remove(m.head().getInt(0));
-                if (agent != null) {
-                    agent.close();
-                    LOG.info("display {}: stream {} ended: {} frames sent, {} skipped, last rate {} kbit/s",
-                            display.id(), agent.streamId, agent.frames(), agent.skipped(), agent.bitRate() / 1000);
-                }
-                return agent != null;
-            }
-            default -> { }
-        }
-        return true;
-    }
-
-    /**
-     * A stream frame for this client through its encoder (red_marshall_stream_data): SENT with the bytes for
-     * STREAM_DATA (STREAM_DATA_SIZED when its size or box differ from the stream's), SKIPPED when the rate leaves
-     * it out, FAILED when it goes as the plain draw instead: a sized frame for a client without SIZED_STREAM, no
-     * frame to read, or an encoder that failed.
-     */
-    private StreamAgent.Encoded frameFor(DisplayMessages.Message m, StreamAgent agent) {
-        DisplayMessages.StreamFrame f = m.frame();
-        if (f.sized() && !link.hasChannelCap(DisplayMessages.CAP_SIZED_STREAM)) {
-            return StreamAgent.Encoded.FAIL;
-        }
-        if (m.memory() == null
-                || !(m.drawable().op() instanceof org.spicejava.core.display.draw.DrawOp.Copy c)
-                || !(c.src() instanceof org.spicejava.core.display.draw.Bitmap b)) {
-            return StreamAgent.Encoded.FAIL;
-        }
-        return agent.encode(VideoStreams.crop(b, c.srcArea(), m.memory()), f.mmTime(), m.memory(), display.now());
     }
 
     /**
@@ -304,49 +205,6 @@ public final class DisplayChannelClient extends ChannelClient {
         } catch (RuntimeException e) { // an encoder bug costs this image its compression, nothing else
             LOG.error("display {}: image encoding failed; sent uncompressed", display.id(), e);
             return null;
-        }
-    }
-
-    /**
-     * STREAM_REPORT (stream_id, unique_id, start and end mm time, frames, drops, last frame delay, audio delay):
-     * the rate of that stream follows it. Reports for streams this client does not play, of an older report id, too
-     * short, or with figures no client sends are ignored, with a rate-limited line.
-     */
-    private void streamReport(ByteBuffer body) {
-        if (body.remaining() < 32) {
-            badReport("a STREAM_REPORT of " + body.remaining() + " bytes");
-            return;
-        }
-        int id = body.getInt(0);
-        StreamAgent agent = streams.get(id);
-        if (agent == null) {
-            LOG.debug("display {}: report for stream {} that this client does not play", display.id(), id);
-            return;
-        }
-        int frames = body.getInt(16);
-        long drops = Integer.toUnsignedLong(body.getInt(20));
-        int delay = body.getInt(24);
-        if (frames == 0 && drops == 0xffffffffL) { // the client cannot play it: frames go as draws from now on
-            LOG.warn("display {}: client cannot decode stream {} (codec {}); its frames go as draws", display.id(),
-                    id, agent.codecType());
-            agent.disable();
-            return;
-        }
-        if (body.getInt(4) != agent.reportId) {
-            LOG.debug("display {}: report for an older stream {}", display.id(), id);
-            return;
-        }
-        if (frames < 0 || frames > 10_000 || drops > 10_000 || Math.abs(delay) > 600_000) {
-            badReport("a STREAM_REPORT with " + Integer.toUnsignedString(frames) + " frames, " + drops
-                    + " drops, delay " + delay + " ms");
-            return;
-        }
-        agent.report(frames, drops, body.getInt(12), delay, display.now());
-    }
-
-    private void badReport(String what) {
-        if (++badReports <= DropLog.FULL_LINES || badReports % DropLog.EVERY == 0) {
-            LOG.warn("display {}: ignored {} ({} so far)", display.id(), what, badReports);
         }
     }
 
@@ -400,22 +258,8 @@ public final class DisplayChannelClient extends ChannelClient {
                             preferred);
                 }
             }
-            case MSGC_STREAM_REPORT -> streamReport(body);
-            case MSGC_PREFERRED_VIDEO_CODEC_TYPE -> {
-                int count = body.remaining() < 1 ? 0 : Byte.toUnsignedInt(body.get(0));
-                if (count == 0 || body.remaining() < 1 + count) {
-                    LOG.warn("display {}: PREFERRED_VIDEO_CODEC_TYPE of {} bytes for {} codecs ignored", display.id(),
-                            body.remaining(), count);
-                    return true;
-                }
-                List<Integer> preferred = new java.util.ArrayList<>();
-                for (int i = 0; i < count; i++) {
-                    preferred.add(Byte.toUnsignedInt(body.get(1 + i)));
-                }
-                codecRanks = StreamCodecs.ranks(preferred);
-                LOG.info("display {}: client prefers video codecs {}", display.id(), preferred);
-                display.restartStreams(); // as the reference: live streams end and start again in the new codec
-            }
+            case MSGC_STREAM_REPORT -> streams.report(body);
+            case MSGC_PREFERRED_VIDEO_CODEC_TYPE -> streams.prefer(body);
             case MSGC_GL_DRAW_DONE -> {
                 // no GL scanout is sent, so this carries nothing we act on
             }

@@ -490,7 +490,7 @@ class VideoStreamTest {
         frames(0, 25);
         List<Sent> s = sent();
         assertEquals(concat(concat(repeat(DisplayMessages.MSG_DRAW_COPY, 20), List.of(DisplayMessages.MSG_STREAM_CREATE,
-                DisplayChannelClient.MSG_STREAM_ACTIVATE_REPORT)), repeat(DisplayMessages.MSG_STREAM_DATA, 5)), types(s));
+                ClientStreams.MSG_STREAM_ACTIVATE_REPORT)), repeat(DisplayMessages.MSG_STREAM_DATA, 5)), types(s));
         assertEquals(VideoEncoder.VP8, s.get(20).body().get(9), "STREAM_CREATE names this client's codec");
         ByteBuffer report = s.get(21).body();
         assertEquals(0, report.getInt(0), "stream id");
@@ -545,7 +545,7 @@ class VideoStreamTest {
         vp8.frameBytes = 20_000; // 4 Mbit/s at 25 fps
         connect(VideoStreams.ALL, VP8_CLIENT);
         frames(0, 100); // past the stream's warm-up
-        int reportId = first(sent(), DisplayChannelClient.MSG_STREAM_ACTIVATE_REPORT).body().getInt(4);
+        int reportId = first(sent(), ClientStreams.MSG_STREAM_ACTIVATE_REPORT).body().getInt(4);
         FakeVideo encoder = vp8.opened.get(0);
         clientSends(report(0, reportId + 1, 5, 2, 100)); // an older stream's report id
         clientSends(Msg.of(DisplayChannelClient.MSGC_STREAM_REPORT, b -> b.putInt(0))); // short
