@@ -42,6 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * them opens SeaBIOS's boot menu; query-spice lists the four channels of each (three connection ids); the first
  * client, alone, was told of the port channel too, the two later ones only of main, display, cursor and inputs;</li>
  * <li>three clients each press a different key while all three stay linked: the host gets every key;</li>
+ * <li>three clients watching the C display harness all hold exactly what it drew while they watched, and its last
+ * cursor;</li>
  * <li>without the switch a second client replaces the first: the first's main channel closes, query-spice lists
  * only the second;</li>
  * <li>30 raw clients link and leave quickly (some halfway through the link, some naming a session that has just
@@ -370,6 +372,58 @@ class QemuMultiClientIT {
         QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()));
         assertNoJavaTrouble(run);
+    }
+
+    /**
+     * The C display harness with three spice-gtk clients watching at once: 300 ms after the third display channel
+     * is up it draws a second set of patterns and cursor commands; each client's picture must then equal the image
+     * the harness expects, pixel for pixel, and each must have seen the cursor end as drawn.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"reference", "ours"})
+    void threeClientsGetTheLiveDrawingExactly(String which) throws Exception {
+        Peers.clients();
+        boolean ours = which.equals("ours");
+        Path dir = Files.createDirectories(work.resolve("live-" + which));
+        int port = QemuBridgeIT.freePort();
+        Process host = DisplayHarnessIT.startHarness(ours, dir, port, Map.of("HARNESS_SECONDS", "60",
+                "HARNESS_LIVE_PPM", dir.resolve("live.ppm").toString(), "HARNESS_LIVE_AFTER", "3",
+                "SPICE_DEBUG_ALLOW_MC", "1"));
+        started.add(host);
+        Path hostOut = dir.resolve("host.txt");
+        DisplayHarnessIT.awaitLine(host, hostOut, "frame-done", 30);
+        List<Process> clients = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", DisplayHarnessIT.CLIENT.toString(),
+                    String.valueOf(port), "--dump", dir.resolve("client" + i + ".ppm").toString(), "--until-cursor",
+                    "321,123", "--timeout", "30")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("client" + i + ".txt").toFile());
+            Process p = pb.start();
+            started.add(p);
+            clients.add(p);
+        }
+        for (Process p : clients) {
+            assertTrue(p.waitFor(45, TimeUnit.SECONDS), "a client did not finish");
+        }
+        DisplayHarnessIT.awaitLine(host, hostOut, "live-done", 10);
+        host.destroy();
+        host.waitFor(20, TimeUnit.SECONDS);
+        List<String> outcome = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            String out = Files.readString(dir.resolve("client" + i + ".txt"));
+            assertTrue(out.contains("wrote"), "client " + i + " wrote no picture:\n" + out);
+            String diff = DisplayHarnessIT.Image.read(dir.resolve("live.ppm"))
+                    .differences(DisplayHarnessIT.Image.read(dir.resolve("client" + i + ".ppm")));
+            List<String> cursor = out.lines().filter(l -> l.startsWith("cursor-")).toList();
+            outcome.add("client " + i + ": " + (diff.isEmpty() ? "exact" : diff) + ", cursor " + cursor);
+            assertTrue(diff.isEmpty(), "client " + i + "'s picture: " + diff);
+            assertEquals(List.of("cursor-set 24x24 hot 12,12 crc 0e3bf9ab", "cursor-move 321,123"),
+                    cursor.subList(cursor.size() - 2, cursor.size()), "client " + i + " sees the last cursor");
+        }
+        String released = Files.readAllLines(hostOut).stream().filter(l -> l.startsWith("released")).findFirst()
+                .orElse("none");
+        System.out.println("multiclient: " + which + " live drawing: " + outcome + "; harness " + released);
+        assertEquals("released 46 of 46 (never 0, bad 0)", released, "every command released exactly once");
     }
 
     /** File descriptors the process holds. */
