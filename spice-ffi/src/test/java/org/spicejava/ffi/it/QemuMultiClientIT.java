@@ -48,9 +48,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * only the second;</li>
  * <li>30 raw clients link and leave quickly (some halfway through the link, some naming a session that has just
  * ended), with the switch and without: the process's fd count and query-spice come back to what they were, and a
- * spice-gtk client still gets the true picture. Asserted for ours; the reference's figures are printed (with the
- * switch, Debian's 0.15.1 dies of SIGSEGV on its display worker when a client links display, cursor and inputs and
- * leaves within milliseconds).</li>
+ * spice-gtk client still gets the true picture. Asserted for ours; the reference's figures are printed (Debian's
+ * 0.15.1 often dies of SIGSEGV on its display worker when a client links display, cursor and inputs and leaves
+ * within milliseconds; seen with the switch nearly every time, without it now and then).</li>
  * </ul>
  * Each check prints a line starting with "multiclient:" with its figures.
  */
@@ -238,14 +238,18 @@ class QemuMultiClientIT {
             c.awaitReady();
             clients.add(c);
         }
-        Thread.sleep(1000); // the port channel of the first client opens after its display is ready
+        Set<String> shared = Set.of("MainChannel:0", "DisplayChannel:0", "CursorChannel:0", "InputsChannel:0");
+        Set<String> alone = new TreeSet<>(shared);
+        alone.add("PortChannel:0");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!clients.getFirst().channels().equals(alone) && System.nanoTime() < until) {
+            Thread.sleep(200); // the first client's port channel may open after its display is ready
+        }
+        Thread.sleep(500); // and the later ones' too, if they were (wrongly) told of it
         List<Set<String>> open = new ArrayList<>();
         for (Client c : clients) {
             open.add(c.channels());
         }
-        Set<String> shared = Set.of("MainChannel:0", "DisplayChannel:0", "CursorChannel:0", "InputsChannel:0");
-        Set<String> alone = new TreeSet<>(shared);
-        alone.add("PortChannel:0");
         assertEquals(alone, open.get(0), "the first client, alone when it linked, opens every channel");
         assertEquals(shared, open.get(1), "a second client is told only of the shareable channels");
         assertEquals(shared, open.get(2), "so is a third");
@@ -306,24 +310,23 @@ class QemuMultiClientIT {
             c.awaitReady();
             clients.add(c);
         }
-        // 'A', 'B', 'C' (releases 0x9e, 0xb0, 0xae): none is ESC or the harness's closing 'Q'.
+        // 'A', 'B', 'C' (releases 0x9e, 0xb0, 0xae): none is ESC or the harness's closing 'Q'. Each client's key
+        // is awaited before the next one's: keys from different connections may interleave.
         int[] codes = {0x1e, 0x30, 0x2e};
+        List<String> expected = new ArrayList<>();
+        List<String> keys = List.of();
         for (int i = 0; i < 3; i++) {
             assertTrue(clients.get(i).command("key " + codes[i], "sent").startsWith("sent"), clients.get(i).output());
-        }
-        List<String> expected = new ArrayList<>();
-        for (int code : codes) {
-            expected.add(String.format("key %02x", code));
-            expected.add(String.format("key %02x", code | 0x80));
-        }
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        List<String> keys;
-        while (true) {
-            keys = Files.readAllLines(hostOut).stream().filter(l -> l.startsWith("key")).toList();
-            if (keys.containsAll(expected) || System.nanoTime() > deadline) {
-                break;
+            expected.add(String.format("key %02x", codes[i]));
+            expected.add(String.format("key %02x", codes[i] | 0x80));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                keys = Files.readAllLines(hostOut).stream().filter(l -> l.startsWith("key")).toList();
+                if (keys.containsAll(expected) || System.nanoTime() > deadline) {
+                    break;
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
         List<Set<String>> open = new ArrayList<>();
         for (Client c : clients) {
@@ -528,8 +531,8 @@ class QemuMultiClientIT {
         double stormSeconds = (System.nanoTime() - t0) / 1e9;
         Settled after = settle(run, baseline.fds(), 20);
         if (!run.process().isAlive()) {
-            String died = "QEMU died during the storm (" + failures.size() + " client-side failures " + failures
-                    + ") with exit status " + run.process().exitValue() + ": "
+            String died = "QEMU died during the storm (" + failures.size() + " client-side failures "
+                    + failures.stream().distinct().toList() + ") with exit status " + run.process().exitValue() + ": "
                     + Files.readAllLines(run.stderr()).reversed().stream().limit(3).toList();
             System.out.println("multiclient: " + which + " storm: " + died);
             assertTrue(!ours, died);
@@ -575,8 +578,17 @@ class QemuMultiClientIT {
             if (!run.process().isAlive()) {
                 return new Settled(-1, Map.of(), -1);
             }
-            long now = fdCount(run.process());
-            Map<Long, List<Integer>> channels = spiceChannels(run);
+            long now;
+            Map<Long, List<Integer>> channels;
+            try {
+                now = fdCount(run.process());
+                channels = spiceChannels(run);
+            } catch (IOException e) {
+                if (!run.process().waitFor(2, TimeUnit.SECONDS)) { // its /proc entry goes before it is reaped
+                    throw e;
+                }
+                return new Settled(-1, Map.of(), -1); // it died meanwhile
+            }
             stable = now == last ? stable + 1 : 0;
             last = now;
             boolean ok = channels.isEmpty() && (fds >= 0 ? now == fds : stable >= 4);
