@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * The connected clients and the policy for one more. By default a new client replaces the connected one, as the
  * reference does. Shared mode (the reference's SPICE_DEBUG_ALLOW_MC, or our SPICE_JAVA_SHARED_CLIENTS) keeps
- * every client, up to {@link #MAX_SHARED} so a flood of main links cannot exhaust fds and memory. Main-loop thread.
+ * every client, up to {@link #MAX_SHARED}: a flood of main links can neither exhaust fds and memory nor push out the
+ * clients already watching, because a newcomer to a full table is refused. Main-loop thread.
  */
 final class SessionTable {
     /** Clients at most in shared mode. */
@@ -28,15 +29,14 @@ final class SessionTable {
         return shared;
     }
 
-    /**
-     * The sessions a new client's main link ends before it joins: all of them by default; in shared mode the
-     * oldest when the table is full.
-     */
+    /** The sessions a new client's main link ends before it joins: all of them by default, none when shared. */
     List<ClientSession> makeRoom() {
-        if (!shared) {
-            return List.copyOf(sessions);
-        }
-        return sessions.size() < MAX_SHARED ? List.of() : List.of(sessions.getFirst());
+        return shared ? List.of() : List.copyOf(sessions);
+    }
+
+    /** True when a new client must be refused: shared mode with {@link #MAX_SHARED} clients connected. */
+    boolean full() {
+        return shared && sessions.size() >= MAX_SHARED;
     }
 
     void add(ClientSession s) {

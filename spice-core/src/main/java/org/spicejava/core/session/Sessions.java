@@ -357,6 +357,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         }
 
         private void linkMain(SocketConnection connection, LinkMessage message) {
+            if (sessions.full()) {
+                LOG.warn("fd {}: {} clients share the VM already; refused", connection.fd(), sessions.size());
+                result(LinkError.ERROR);
+                connection.close("too many clients");
+                return;
+            }
             for (ClientSession old : sessions.makeRoom()) {
                 sessions.remove(old);
                 old.close("a new client connected");

@@ -26,13 +26,15 @@ class SessionTableTest {
     }
 
     @Test
-    void sharedModeKeepsClientsUpToItsBoundThenEndsTheOldest() {
+    void sharedModeKeepsClientsUpToItsBoundThenRefusesNewcomers() {
         SessionTable table = new SessionTable(true);
         for (int i = 1; i <= SessionTable.MAX_SHARED; i++) {
+            assertFalse(table.full());
             assertEquals(List.of(), table.makeRoom());
             table.add(session(i));
         }
-        assertEquals(1, table.makeRoom().getFirst().id(), "full: the oldest goes");
+        assertTrue(table.full(), "full: the clients watching stay, the newcomer is refused");
+        assertFalse(new SessionTable(false).full());
         assertSame(table.find(7), table.all().get(6));
         assertNull(table.find(99));
         assertFalse(table.free(7), "an id in use is not given to a new client");
