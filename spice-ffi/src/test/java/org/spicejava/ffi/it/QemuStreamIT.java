@@ -77,15 +77,12 @@ class QemuStreamIT {
         String ours = QemuBridgeIT.OUR_LIB_DIR.toString();
         Counts referenceFilter = check("reference", "filter", "scroll,6");
         Counts oursFilter = check(ours, "filter", "scroll,6");
-        Counts referenceAll = check("reference", "all", "scroll,6");
-        Counts oursAll = check(ours, "all", "scroll,6");
+        Counts oursAll = check(ours, "all", "scroll,6"); // the content does make a stream when nothing filters
         assertAll(
                 () -> assertEquals(0, referenceFilter.creates(), "the reference: text is no video under filter: "
                         + referenceFilter.line()),
                 () -> assertEquals(0, oursFilter.creates(), "ours: text is no video under filter: "
                         + oursFilter.line()),
-                () -> assertEquals(1, referenceAll.creates(), "the reference streams anything under all: "
-                        + referenceAll.line()),
                 () -> assertEquals(1, oursAll.creates(), "ours streams anything under all: " + oursAll.line()));
     }
 }
