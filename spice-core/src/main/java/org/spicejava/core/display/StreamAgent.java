@@ -121,6 +121,7 @@ final class StreamAgent implements AutoCloseable {
     /** The encoder aims at the rate's current figure from its next frame. */
     private void tellRate() {
         if (rate.bitRate() != toldRate) {
+            LOG.debug("stream {}: rate {} -> {} kbit/s", streamId, toldRate / 1000, rate.bitRate() / 1000);
             toldRate = rate.bitRate();
             encoder.bitRate(toldRate);
         }

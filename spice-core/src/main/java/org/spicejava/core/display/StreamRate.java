@@ -26,6 +26,12 @@ final class StreamRate {
      * started makes its first frames late, which says nothing about the rate.
      */
     static final long WARMUP_NS = 3_000_000_000L;
+    /**
+     * Frames replaced before they were sent count against the rate only once the stream flows: after the warm-up
+     * and a first on-time report, or after this long for clients that do not report. Until then the link is busy
+     * with what was queued before the stream (a whole screen, on a slow link: seconds).
+     */
+    static final long UNREPORTED_FLOW_NS = 10_000_000_000L;
     /** Frames dropped before sending, as a share of all frames in a second, that lower the rate (the reference's). */
     static final double SERVER_DROP_LIMIT = 0.1;
     /** How much a rate falls, and climbs, per step. */
@@ -41,6 +47,8 @@ final class StreamRate {
     private final long start;
     /** The multimedia time of the first frame sent at the current rate, or -1 before one was sent. */
     private long changeFrameTime = -1;
+    /** A report said frames arrive on time: the backlog from before the stream is gone. */
+    private boolean onTime;
     /** Bytes and frames sent since the last rate change, to measure what the stream really uses. */
     private long sentBytes;
     private int sentFrames;
@@ -107,6 +115,9 @@ final class StreamRate {
      * frames were on their way at the old rate). Returns true when the rate changed.
      */
     boolean clientReport(int frames, long drops, int endMmTime, int lastDelayMs, long now) {
+        if (drops == 0 && lastDelayMs >= LATE_DELAY_MS) {
+            onTime = true;
+        }
         if (drops > 0 || lastDelayMs < LATE_DELAY_MS) {
             if (now - start < WARMUP_NS || changeFrameTime < 0
                     || Integer.toUnsignedLong(endMmTime) < changeFrameTime) {
@@ -133,8 +144,11 @@ final class StreamRate {
         if (now - serverSince < 1_000_000_000L) {
             return;
         }
+        // With no frame of ours sent at all, the link is busy with other data (the screen sent before the stream,
+        // on a slow link): the stream's rate is not what holds it up.
         int total = serverDrops + serverFrames;
-        if (total > 0 && (double) serverDrops / total > SERVER_DROP_LIMIT) {
+        boolean flowing = now - start >= WARMUP_NS && (onTime || now - start >= UNREPORTED_FLOW_NS);
+        if (flowing && serverFrames > 0 && (double) serverDrops / total > SERVER_DROP_LIMIT) {
             decrease(now);
         }
         serverDrops = 0;
@@ -142,10 +156,13 @@ final class StreamRate {
         serverSince = now;
     }
 
-    /** Lowers the rate below what the stream was seen to use (when that is less than the target). */
+    /**
+     * Lowers the rate below what the stream was seen to use when that is less than the target, but to no less than
+     * half the target in one step: what it used may have been held down by other data on the link.
+     */
     private void decrease(long now) {
         long used = usedRate(now);
-        long base = used > 0 ? Math.min(bitRate, used) : bitRate;
+        long base = used > 0 ? Math.max(Math.min(bitRate, used), bitRate / 2) : bitRate;
         bitRate = clamp((long) (base * DECREASE));
         tokens = Math.min(tokens, burst());
         changed(now);

@@ -57,7 +57,7 @@ class StreamRateTest {
         play(r, 10_000, 1400);
         int beforeChange = mm();
         assertTrue(report(r, 1, 100));
-        assertEquals((long) (2_000_000 * StreamRate.DECREASE), r.bitRate(), 20_000);
+        assertEquals((long) (8_000_000 / 2 * StreamRate.DECREASE), r.bitRate(), 20_000, "at most halved per step, then the fall");
         long before = r.bitRate();
         assertFalse(r.clientReport(5, 3, beforeChange, -500, now), "frames sent before the change say nothing");
         assertFalse(report(r, 0, -500), "nor does a report when nothing was sent since");
@@ -79,8 +79,17 @@ class StreamRateTest {
     }
 
     @Test
-    void framesDroppedBeforeSendingLowerTheRateWhenMoreThanATenth() {
+    void framesDroppedBeforeSendingLowerTheRateWhenMoreThanATenthOnceTheStreamFlows() {
         StreamRate r = new StreamRate(8_000_000, now);
+        for (int i = 0; i < 100; i++) { // the screen before the stream still fills the link: most frames replaced
+            now += 40 * MS;
+            r.serverDrop(now);
+            if (i % 10 == 0) {
+                r.sent(10_000, mm(), now);
+            }
+        }
+        assertEquals(8_000_000, r.bitRate(), "no report on time yet: the backlog, not the rate");
+        assertFalse(report(r, 0, 300));
         for (int i = 0; i < 30; i++) {
             now += 40 * MS;
             r.sent(10_000, mm(), now);
