@@ -15,7 +15,8 @@ Prints, each line prefixed by the milliseconds since start ("T+1234 ..."):
   migration-state STATE      the session's migration state changed (none, connecting, migrating, switching)
   primary-create WxH / primary-destroy / mark
   picture-lost               the picture went away (primary destroyed or the display channel reset)
-  picture-back GAP_MS        the first invalidate after the picture was lost, and how long it was gone
+  picture-back GAP_MS        the first invalidate after the picture was lost that leaves a pixel that is not black,
+                             and how long the picture was gone
 SPICE_DEBUG=1 in the environment makes spice-gtk log every message it handles (to stderr)."""
 import ctypes
 import sys
@@ -71,8 +72,14 @@ def on_primary_destroy(_channel):
     picture_lost()
 
 
+def has_ink():
+    fmt, w, h, stride, addr = state["primary"]
+    raw = ctypes.string_at(addr, stride * h)
+    return any(raw[i::4].strip(b"\0") for i in range(3))  # B, G, R: some pixel is not black (x is not looked at)
+
+
 def on_invalidate(_channel, _x, _y, _w, _h):
-    if state["lost_at"] is not None and state["primary"] is not None:
+    if state["lost_at"] is not None and state["primary"] is not None and has_ink():
         say("picture-back %d" % int((time.monotonic() - state["lost_at"]) * 1000))
         state["lost_at"] = None
 

@@ -12,22 +12,32 @@ import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationTarget;
+import org.spicejava.core.migration.SourceMigration;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.server.SpiceServer;
 
 /**
  * The main channel of one client (the reference's MainChannelClient): INIT with the session id, NAME and UUID,
- * the channel list on ATTACH_CHANNELS, mouse mode changes, and the client's end of the guest agent's data path
- * ({@link AgentDevice}). Main-loop thread.
+ * the channel list on ATTACH_CHANNELS, mouse mode changes, the client's end of the guest agent's data path
+ * ({@link AgentDevice}), and its part in migrations: as a source it carries MIGRATE_BEGIN/END/CANCEL/SWITCH_HOST
+ * and the client's answers ({@link SourceMigration}); as the destination of a semi-seamless migration (a main link
+ * with a non-zero connection id, "arriving") it sends nothing until the client's MIGRATE_END, then INIT.
+ * Main-loop thread.
  */
-public final class MainChannelClient extends ChannelClient implements AgentDevice.Client {
+public final class MainChannelClient extends ChannelClient implements AgentDevice.Client, SourceMigration.Client {
     private static final Logger LOG = LoggerFactory.getLogger(MainChannelClient.class);
     /** Main channel capabilities (SPICE_MAIN_CAP_*). */
+    public static final int CAP_SEMI_SEAMLESS_MIGRATE = 0;
     public static final int CAP_NAME_AND_UUID = 1;
     public static final int CAP_AGENT_CONNECTED_TOKENS = 2;
-    /** What we advertise: name/uuid and agent tokens; no migration support. */
-    public static final int SERVER_CAPS = 1 << CAP_NAME_AND_UUID | 1 << CAP_AGENT_CONNECTED_TOKENS;
+    public static final int CAP_SEAMLESS_MIGRATE = 3;
+    /** What we advertise: semi-seamless migration, name/uuid and agent tokens (seamless migration not yet). */
+    public static final int SERVER_CAPS = 1 << CAP_SEMI_SEAMLESS_MIGRATE | 1 << CAP_NAME_AND_UUID
+            | 1 << CAP_AGENT_CONNECTED_TOKENS;
     /** SPICE_MSG_MAIN_*. */
+    static final int MSG_MIGRATE_BEGIN = 101;
+    static final int MSG_MIGRATE_CANCEL = 102;
     static final int MSG_INIT = 103;
     static final int MSG_CHANNELS_LIST = 104;
     static final int MSG_MOUSE_MODE = 105;
@@ -36,9 +46,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int MSG_AGENT_DISCONNECTED = 108;
     static final int MSG_AGENT_DATA = 109;
     static final int MSG_AGENT_TOKEN = 110;
-    static final int MSG_AGENT_CONNECTED_TOKENS = 115;
+    static final int MSG_MIGRATE_SWITCH_HOST = 111;
+    static final int MSG_MIGRATE_END = 112;
     static final int MSG_NAME = 113;
     static final int MSG_UUID = 114;
+    static final int MSG_AGENT_CONNECTED_TOKENS = 115;
+    static final int MSG_MIGRATE_DST_SEAMLESS_NACK = 118;
     /** SPICE_MSGC_MAIN_*. */
     static final int MSGC_CLIENT_INFO = 101;
     static final int MSGC_MIGRATE_CONNECTED = 102;
@@ -49,6 +62,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int MSGC_AGENT_DATA = 107;
     static final int MSGC_AGENT_TOKEN = 108;
     static final int MSGC_MIGRATE_END = 109;
+    static final int MSGC_MIGRATE_DST_DO_SEAMLESS = 110;
+    static final int MSGC_MIGRATE_CONNECTED_SEAMLESS = 111;
     /** REDS_AGENT_WINDOW_SIZE: tokens the client gets for agent data. */
     static final int AGENT_TOKENS = AgentProtocol.CLIENT_WINDOW;
     /** MM_TIME_DELTA: the reference reports its multimedia clock 400 ms behind. */
@@ -64,6 +79,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     private final int sessionId;
     private final java.util.function.Supplier<List<ChannelId>> channels;
     private boolean attached;
+    /** Linked as the destination of a migration and not yet told MIGRATE_END by the client. */
+    private boolean arriving;
+    /** INIT went out: main messages other than migration ones are sent only after it (as the reference). */
+    private boolean initSent;
+    /** Links the channels the client linked ahead of time, once it has arrived (the session's part). */
+    private Runnable onArrival = () -> { };
     /** The network test run at start, or null (a unix socket, or a caller that wants none). */
     private final NetworkTest networkTest;
     private final LongSupplier clockNanos;
@@ -75,6 +96,22 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     public MainChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server, int sessionId,
                              java.util.function.Supplier<List<ChannelId>> channels) {
         this(connection, link, server, sessionId, channels, null, System::nanoTime);
+    }
+
+    /**
+     * The main channel of a client arriving with its migrated VM (it linked with the connection id it had at the
+     * source): no network test, and nothing sent until the client's MIGRATE_END, then INIT (see {@link #onArrival}).
+     */
+    public static MainChannelClient arriving(SocketConnection connection, LinkMessage link, SpiceServer server,
+                                             int sessionId, java.util.function.Supplier<List<ChannelId>> channels) {
+        MainChannelClient main = new MainChannelClient(connection, link, server, sessionId, channels);
+        main.arriving = true;
+        return main;
+    }
+
+    /** Runs once an arriving client has sent MIGRATE_END and got its INIT: its other channels start then. */
+    public void onArrival(Runnable task) {
+        onArrival = task;
     }
 
     /**
@@ -98,18 +135,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     protected void onStart() {
-        server.agentDevice().clientConnected(this);
-        boolean clientMouse = server.clientMouseAllowed();
-        ByteBuffer init = body(32)
-                .putInt(sessionId)
-                .putInt(server.displays().size())
-                .putInt(SpiceServer.MOUSE_MODE_SERVER | (clientMouse ? SpiceServer.MOUSE_MODE_CLIENT : 0))
-                .putInt(server.mouseMode())
-                .putInt(server.agentAttached() ? 1 : 0)
-                .putInt(AGENT_TOKENS)
-                .putInt(server.multimediaTime() - MM_TIME_DELTA)
-                .putInt(0); // RAM hint: only used for migration bandwidth estimates
-        send(MSG_INIT, init.flip());
+        if (arriving) {
+            LOG.info("session {}: a client arriving with its migrated VM; waiting for its MIGRATE_END",
+                    Integer.toUnsignedString(sessionId));
+            return;
+        }
+        sendInit();
         if (link.hasChannelCap(CAP_NAME_AND_UUID)) {
             String name = server.config().name();
             if (name != null) {
@@ -124,6 +155,23 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         if (networkTest != null) {
             startNetworkTest();
         }
+    }
+
+    /** INIT, and the client becomes the agent's (reds_handle_main_link, or the semi-seamless migration's end). */
+    private void sendInit() {
+        server.agentDevice().clientConnected(this);
+        boolean clientMouse = server.clientMouseAllowed();
+        ByteBuffer init = body(32)
+                .putInt(sessionId)
+                .putInt(server.displays().size())
+                .putInt(SpiceServer.MOUSE_MODE_SERVER | (clientMouse ? SpiceServer.MOUSE_MODE_CLIENT : 0))
+                .putInt(server.mouseMode())
+                .putInt(server.agentAttached() ? 1 : 0)
+                .putInt(AGENT_TOKENS)
+                .putInt(server.multimediaTime() - MM_TIME_DELTA)
+                .putInt(0); // RAM hint: only used for migration bandwidth estimates
+        send(MSG_INIT, init.flip());
+        initSent = true;
     }
 
     /** The reference's net test: three pings back to back, right after INIT (see {@link NetworkTest}). */
@@ -164,6 +212,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     protected boolean handle(int type, ByteBuffer body) {
+        if (arriving && type != MSGC_MIGRATE_END && type != MSGC_MIGRATE_DST_DO_SEAMLESS) {
+            // Nothing but the migration's own messages before INIT: the session starts at MIGRATE_END.
+            LOG.warn("session {}: message {} from a client still arriving with its migrated VM ignored",
+                    Integer.toUnsignedString(sessionId), type);
+            return true;
+        }
         switch (type) {
             case MSGC_ATTACH_CHANNELS -> {
                 attached = true;
@@ -180,8 +234,22 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                 }
                 sendMouseMode();
             }
-            case MSGC_CLIENT_INFO, MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECT_ERROR, MSGC_MIGRATE_END -> {
-                // obsolete or migration-only: nothing to do for a server that does not migrate clients
+            case MSGC_CLIENT_INFO -> {
+                // obsolete
+            }
+            case MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECTED_SEAMLESS ->
+                    server.sourceMigration().connected(this, true);
+            case MSGC_MIGRATE_CONNECT_ERROR -> server.sourceMigration().connected(this, false);
+            case MSGC_MIGRATE_END -> migrateEnd();
+            case MSGC_MIGRATE_DST_DO_SEAMLESS -> {
+                if (body.remaining() < 4) {
+                    close("short MIGRATE_DST_DO_SEAMLESS");
+                    return true;
+                }
+                // Seamless migration is not implemented here: the client falls back to semi-seamless.
+                LOG.info("session {}: seamless migration (source version {}) declined",
+                        Integer.toUnsignedString(sessionId), body.getInt(0));
+                send(MSG_MIGRATE_DST_SEAMLESS_NACK, body(0));
             }
             case MSGC_AGENT_START, MSGC_AGENT_TOKEN -> {
                 if (body.remaining() < 4) {
@@ -202,6 +270,57 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         return true;
     }
 
+    /**
+     * The client's MIGRATE_END at the destination: it has switched to its links here. INIT goes out, then the
+     * channels it linked ahead of time start (the reference's semi-seamless migrate complete).
+     */
+    private void migrateEnd() {
+        if (!arriving) {
+            LOG.warn("session {}: unexpected MIGRATE_END (no migration to this server)",
+                    Integer.toUnsignedString(sessionId));
+            return;
+        }
+        if (!link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE)) {
+            LOG.warn("session {}: unexpected MIGRATE_END from a client without semi-seamless migration",
+                    Integer.toUnsignedString(sessionId));
+            return;
+        }
+        arriving = false;
+        LOG.info("session {}: the client arrived with its migrated VM", Integer.toUnsignedString(sessionId));
+        sendInit();
+        onArrival.run();
+    }
+
+    @Override
+    public boolean semiSeamless() {
+        return link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE);
+    }
+
+    @Override
+    public boolean arriving() {
+        return arriving;
+    }
+
+    @Override
+    public void sendMigrateBegin(MigrationTarget target) {
+        send(MSG_MIGRATE_BEGIN, target.dstInfo());
+    }
+
+    @Override
+    public void sendMigrateCancel() {
+        send(MSG_MIGRATE_CANCEL, body(0));
+    }
+
+    @Override
+    public void sendMigrateEnd() {
+        send(MSG_MIGRATE_END, body(0));
+    }
+
+    @Override
+    public void sendSwitchHost(MigrationTarget target) {
+        send(MSG_MIGRATE_SWITCH_HOST, target.dstInfo());
+    }
+
     /** CHANNELS_LIST: only channels that exist; sent after ATTACH_CHANNELS and again when the list changes. */
     public void sendChannelsList() {
         sendChannelsList(channels.get());
@@ -209,7 +328,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     /** CHANNELS_LIST of {@code list} only (a channel registered later, as the reference announces it). */
     public void sendChannelsList(List<ChannelId> list) {
-        if (!attached) {
+        if (!attached || !initSent) {
             return;
         }
         ByteBuffer out = body(4 + 2 * list.size()).putInt(list.size());
@@ -231,6 +350,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     public void sendAgentConnected() {
+        if (!initSent) {
+            return; // INIT will say whether the agent is there
+        }
         if (link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS)) {
             send(MSG_AGENT_CONNECTED_TOKENS, body(4).putInt(AGENT_TOKENS).flip());
         } else {
@@ -240,6 +362,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     public void sendAgentDisconnected() {
+        if (!initSent) {
+            return;
+        }
         send(MSG_AGENT_DISCONNECTED, body(4).putInt(0).flip()); // SPICE_LINK_ERR_OK, as the reference
     }
 
@@ -249,12 +374,18 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     }
 
     public void sendMouseMode() {
+        if (!initSent) {
+            return; // INIT carries the modes
+        }
         int supported = SpiceServer.MOUSE_MODE_SERVER | (server.clientMouseAllowed() ? SpiceServer.MOUSE_MODE_CLIENT : 0);
         send(MSG_MOUSE_MODE, body(4).putShort((short) supported).putShort((short) server.mouseMode()).flip());
     }
 
     /** NOTIFY with a warning the client shows its user (severity WARN, visibility HIGH, SPICE_WARN_GENERAL). */
     public void sendNotify(String message) {
+        if (!initSent) {
+            return;
+        }
         byte[] text = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         send(MSG_NOTIFY, body(24 + text.length + 1).putLong(System.nanoTime()).putInt(1).putInt(2).putInt(0)
                 .putInt(text.length).put(text).put((byte) 0).flip());

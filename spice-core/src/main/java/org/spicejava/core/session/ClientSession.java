@@ -1,5 +1,6 @@
 package org.spicejava.core.session;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
+import org.spicejava.core.net.SocketConnection;
 
 /**
  * One connected client (the reference's RedClient): its session id, main channel and the other channels linked
@@ -25,6 +27,18 @@ final class ClientSession {
     /** Which channel a key stands for, and how to close it. */
     private record Linked(MainChannelClient.ChannelId id, Consumer<String> close) {
     }
+
+    /**
+     * A channel the client linked ahead of time while arriving with its migrated VM (the reference's pending
+     * link): its socket waits, read but not handled, until the client has arrived; then {@code start} links it.
+     */
+    private record Held(MainChannelClient.ChannelId id, SocketConnection connection, Runnable start) {
+    }
+
+    /** Bytes a held channel may send before it starts (a client sends none: its channel waits too). */
+    static final int HELD_INPUT_LIMIT = 64 * 1024;
+
+    private final List<Held> held = new ArrayList<>();
 
     /** What the main channel's network test found; the display channels read it on their workers. */
     private final NetworkEstimate network;
@@ -64,10 +78,40 @@ final class ClientSession {
         volatile boolean ended;
     }
 
-    /** True when a channel of this type and id is linked already: a session has each channel once. */
+    /** True when a channel of this type and id is linked (or held) already: a session has each channel once. */
     boolean has(MainChannelClient.ChannelId id) {
-        return channels.entrySet().stream().anyMatch(e -> e.getValue().id().equals(id)
-                && !(e.getKey() instanceof WorkerChannel w && w.ended));
+        return held.stream().anyMatch(h -> h.id().equals(id))
+                || channels.entrySet().stream().anyMatch(e -> e.getValue().id().equals(id)
+                        && !(e.getKey() instanceof WorkerChannel w && w.ended));
+    }
+
+    /** The client is still arriving with its migrated VM: its other channels wait (see {@link #hold}). */
+    boolean arriving() {
+        return main.arriving();
+    }
+
+    /** Keeps a channel linked while arriving until {@link #startHeld}; it goes away if the client closes it. */
+    void hold(MainChannelClient.ChannelId id, SocketConnection connection, Runnable start) {
+        Held h = new Held(id, connection, start);
+        held.add(h);
+        connection.setReader(in -> {
+            if (in.remaining() > HELD_INPUT_LIMIT) {
+                connection.close("sent more than " + HELD_INPUT_LIMIT + " bytes before its migration completed");
+            }
+        });
+        connection.onClose(reason -> held.remove(h));
+    }
+
+    /** The client has arrived: the held channels start, in the order they were linked. */
+    void startHeld() {
+        List<Held> waiting = List.copyOf(held);
+        held.clear();
+        for (Held h : waiting) {
+            if (!h.connection().closed()) {
+                h.connection().onClose(reason -> { });
+                h.start().run();
+            }
+        }
     }
 
     void remove(Object channel) {
@@ -81,6 +125,9 @@ final class ClientSession {
 
     /** Closes every channel, the main one last. */
     void close(String reason) {
+        for (Held h : List.copyOf(held)) {
+            h.connection().close(reason);
+        }
         for (Linked channel : List.copyOf(channels.values())) {
             channel.close().accept(reason);
         }

@@ -182,6 +182,11 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     }
 
     @Override
+    public List<MainChannelClient> migrationClients() {
+        return sessions.all().stream().map(ClientSession::main).toList();
+    }
+
+    @Override
     public void disconnectAll() {
         for (SocketConnection c : List.copyOf(linking)) {
             c.close("server disconnects all clients");
@@ -370,18 +375,28 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 LOG.info("fd {}: closed as its link was accepted", connection.fd());
                 return;
             }
-            // The reference tests the network of every client but those on a unix socket (no peer address).
+            // The reference tests the network of every client but those on a unix socket (no peer address), and
+            // of none arriving with a migrated VM (a main link with the connection id it had at the source).
             NetworkEstimate network = new NetworkEstimate();
             boolean overNetwork = server.network().peerAddress(connection.fd()) != null;
-            MainChannelClient main = new MainChannelClient(retarget(connection), message, server, id,
-                    Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
+            boolean arriving = message.connectionId() != 0;
+            MainChannelClient main = arriving
+                    ? MainChannelClient.arriving(retarget(connection), message, server, id,
+                            Sessions.this::advertisedChannels)
+                    : new MainChannelClient(retarget(connection), message, server, id,
+                            Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
             ClientSession created = new ClientSession(id, main, network);
+            main.onArrival(() -> {
+                created.startHeld();
+                server.sourceMigration().arrived(main);
+            });
             sessions.add(created);
             attach(created, main, reason -> {
                 server.agentDevice().clientGone(main);
                 if (sessions.remove(created)) {
                     created.close("main channel closed");
                 }
+                server.sourceMigration().clientGone(main);
             });
             if (sessions.shared()) {
                 LOG.info("{} clients connected", sessions.size());
@@ -418,6 +433,25 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 LOG.info("fd {}: closed as its link was accepted", connection.fd());
                 return;
             }
+            if (owner.arriving()) {
+                // Linked ahead of a semi-seamless migration: it starts when the client has arrived (MIGRATE_END).
+                owner.hold(id, connection, () -> {
+                    if (channelExists(message.channelType(), message.channelId())) {
+                        start(owner, id, connection, message);
+                    } else {
+                        connection.close("channel removed before the migration completed");
+                    }
+                });
+                LOG.info("channel {}:{} of session {} waits for the migration to complete", message.channelType(),
+                        message.channelId(), Integer.toUnsignedString(owner.id()));
+                return;
+            }
+            start(owner, id, connection, message);
+        }
+
+        /** Starts a linked channel other than main. */
+        private void start(ClientSession owner, MainChannelClient.ChannelId id, SocketConnection connection,
+                           LinkMessage message) {
             if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
                 linkToWorker(owner, id, connection, message);
                 return;
