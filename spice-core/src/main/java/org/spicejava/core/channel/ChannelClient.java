@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
 import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.protocol.ChannelType;
 
 /**
  * One linked channel connection of one client (the reference's RedChannelClient): framing, serials, the common
@@ -192,7 +193,21 @@ public abstract class ChannelClient {
                 }
             }
             case MSGC_DISCONNECTING -> connection.close("client is disconnecting");
-            case MSGC_MIGRATE_FLUSH_MARK, MSGC_MIGRATE_DATA -> LOG.debug("migration message ignored: no migration");
+            case MSGC_MIGRATE_FLUSH_MARK -> {
+                // Only after a seamless migration's MIGRATE; the reference aborts the whole process on this one.
+                LOG.warn("channel {}:{}: unexpected MIGRATE_FLUSH_MARK; closing", link.channelType(),
+                        link.channelId());
+                connection.close("unexpected MIGRATE_FLUSH_MARK");
+            }
+            case MSGC_MIGRATE_DATA -> {
+                // As the reference: an empty one does not parse; channels that carry migration data (all but
+                // cursor and sound) drop a client that sends it unasked; the others ignore it.
+                if (!body.hasRemaining() || migratesData(link.channelType())) {
+                    LOG.warn("channel {}:{}: unexpected MIGRATE_DATA ({} bytes): no migration in progress; closing",
+                            link.channelType(), link.channelId(), body.remaining());
+                    connection.close("unexpected MIGRATE_DATA");
+                }
+            }
             default -> {
                 if (!handle(type, body)) {
                     LOG.warn("channel {}:{}: unexpected message type {} ({} bytes) ignored", link.channelType(),
@@ -200,6 +215,18 @@ public abstract class ChannelClient {
                 }
             }
         }
+    }
+
+    /**
+     * Whether channels of this type carry state in a seamless migration (the reference creates them with
+     * SPICE_MIGRATE_NEED_DATA_TRANSFER): main, display, inputs, smartcard and the spicevmc ones; not cursor, sound.
+     */
+    public static boolean migratesData(int channelType) {
+        return switch (channelType) {
+            case ChannelType.MAIN, ChannelType.DISPLAY, ChannelType.INPUTS, ChannelType.SMARTCARD,
+                 ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV -> true;
+            default -> false;
+        };
     }
 
     /** The client acknowledged a window: channels with queued output send more. */
