@@ -2,7 +2,8 @@
 """A real spice-gtk client that stays connected through a live migration of its VM, driven line by line on stdin.
 Used by QemuMigrationIT.
 
-Usage: spice-migration-client.py PORT
+Usage: spice-migration-client.py PORT [--tls CA_FILE]
+  --tls CA_FILE: PORT is a TLS port; the client links every channel over TLS, trusting CA_FILE
 Commands (one a line on stdin):
   dump PATH      writes the primary surface as a binary PPM, then prints "dumped PATH" (or "dump-failed")
   key CODE       presses and releases one set-1 scancode through the inputs channel, prints "key-sent"
@@ -13,10 +14,11 @@ Prints, each line prefixed by the milliseconds since start ("T+1234 ..."):
   event TYPE:ID NICK         every channel event (opened, closed, error-*)
   migration-started          the main channel began connecting to the destination
   migration-state STATE      the session's migration state changed (none, connecting, migrating, switching)
+  switched                   the state went from migrating back to none: the client switched to the destination
+                             (MIGRATE_END) or gave the migration up (MIGRATE_CANCEL)
   primary-create WxH / primary-destroy / mark
-  picture-lost               the picture went away (primary destroyed or the display channel reset)
-  picture-back GAP_MS        the first invalidate after the picture was lost that leaves a pixel that is not black,
-                             and how long the picture was gone
+  picture-back MS            after "switched", the first display invalidate that leaves a pixel that is not black:
+                             the destination's picture, MS milliseconds after the switch
 SPICE_DEBUG=1 in the environment makes spice-gtk log every message it handles (to stderr)."""
 import ctypes
 import sys
@@ -27,10 +29,17 @@ gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
 port = sys.argv[1]
-session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
+if "--tls" in sys.argv:
+    session = Spice.Session()
+    session.props.host = "127.0.0.1"
+    session.props.tls_port = port
+    session.props.ca_file = sys.argv[sys.argv.index("--tls") + 1]
+else:
+    session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
 loop = GLib.MainLoop()
 start = time.monotonic()
-state = {"primary": None, "display": None, "inputs": None, "lost_at": None, "ready": False, "open": set()}
+state = {"primary": None, "display": None, "inputs": None, "switched_at": None, "ready": False, "open": set(),
+         "migrating": False}
 
 
 def say(*args):
@@ -55,12 +64,6 @@ def write_ppm(path):
     return True
 
 
-def picture_lost():
-    if state["lost_at"] is None:
-        state["lost_at"] = time.monotonic()
-        say("picture-lost")
-
-
 def on_primary_create(_channel, fmt, w, h, stride, _shmid, addr):
     state["primary"] = (fmt, w, h, stride, addr)
     say("primary-create %dx%d" % (w, h))
@@ -69,7 +72,6 @@ def on_primary_create(_channel, fmt, w, h, stride, _shmid, addr):
 def on_primary_destroy(_channel):
     state["primary"] = None
     say("primary-destroy")
-    picture_lost()
 
 
 def has_ink():
@@ -79,9 +81,9 @@ def has_ink():
 
 
 def on_invalidate(_channel, _x, _y, _w, _h):
-    if state["lost_at"] is not None and state["primary"] is not None and has_ink():
-        say("picture-back %d" % int((time.monotonic() - state["lost_at"]) * 1000))
-        state["lost_at"] = None
+    if state["switched_at"] is not None and state["primary"] is not None and has_ink():
+        say("picture-back %d" % int((time.monotonic() - state["switched_at"]) * 1000))
+        state["switched_at"] = None
 
 
 def on_mark(_channel, mark):
@@ -106,7 +108,14 @@ def on_migration_started(_main, _mig_session):
 
 
 def on_migration_state(sess, _pspec):
-    say("migration-state", sess.props.migration_state.value_nick)
+    nick = sess.props.migration_state.value_nick
+    say("migration-state", nick)
+    if nick == "migrating":
+        state["migrating"] = True
+    elif nick == "none" and state["migrating"]:
+        state["migrating"] = False
+        state["switched_at"] = time.monotonic()
+        say("switched")
 
 
 def on_new(_session, channel):

@@ -58,8 +58,8 @@ class QemuMigrationIT {
         started.forEach(Process::destroyForcibly);
     }
 
-    /** One QEMU and its QMP connection. */
-    record Vm(QemuBridgeIT.Run run, QmpSession qmp, Path dir, boolean ours) {
+    /** One QEMU and its QMP connection; {@code tlsPort} is 0 without TLS. */
+    record Vm(QemuBridgeIT.Run run, QmpSession qmp, Path dir, boolean ours, int tlsPort) {
         String lib() {
             return ours ? "ours" : "reference";
         }
@@ -87,24 +87,33 @@ class QemuMigrationIT {
         /** The channel types query-spice lists, in its order. */
         List<Integer> channelTypes() throws IOException {
             List<Integer> types = new ArrayList<>();
-            Object channels = Json.at(spice(), "channels");
-            if (channels instanceof List<?> list) {
-                for (Object c : list) {
-                    types.add(((Number) Json.at(c, "channel-type")).intValue());
-                }
+            for (Object c : channels()) {
+                types.add(((Number) Json.at(c, "channel-type")).intValue());
             }
             return types;
+        }
+
+        List<?> channels() throws IOException {
+            return Json.at(spice(), "channels") instanceof List<?> list ? list : List.of();
         }
     }
 
     Vm start(String name, boolean ours, String vga, List<String> extra) throws Exception {
+        return start(name, ours, vga, extra, null);
+    }
+
+    /** {@code x509}: a TLS port with this x509-dir, and every channel required to use it; null for none. */
+    Vm start(String name, boolean ours, String vga, List<String> extra, Path x509) throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
         List<String> args = new ArrayList<>(BOOT_MENU);
         args.addAll(extra);
-        QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, ours, vga, args, "disable-ticketing=on");
+        int tlsPort = x509 == null ? 0 : QemuBridgeIT.freePort();
+        String spice = "disable-ticketing=on" + (x509 == null ? ""
+                : ",tls-port=" + tlsPort + ",x509-dir=" + x509 + ",tls-channel=default");
+        QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, ours, vga, args, spice);
         QmpSession qmp = QmpSession.open(run.qmp());
         closing.add(qmp);
-        return new Vm(run, qmp, dir, ours);
+        return new Vm(run, qmp, dir, ours, tlsPort);
     }
 
     /** A source at its boot prompt and a destination waiting for it on {@code migrationPort}. */
@@ -113,10 +122,14 @@ class QemuMigrationIT {
 
     /** {@code vga}: std (QEMU's simple display over the QXL interface) or qxl (the QXL device and its state). */
     Pair pair(String name, boolean sourceOurs, boolean destinationOurs, String vga) throws Exception {
+        return pair(name, sourceOurs, destinationOurs, vga, null);
+    }
+
+    Pair pair(String name, boolean sourceOurs, boolean destinationOurs, String vga, Path x509) throws Exception {
         int migrationPort = QemuBridgeIT.freePort();
-        Vm source = start(name + "-source", sourceOurs, vga, List.of());
+        Vm source = start(name + "-source", sourceOurs, vga, List.of(), x509);
         Vm destination = start(name + "-destination", destinationOurs, vga,
-                List.of("-incoming", "tcp:127.0.0.1:" + migrationPort));
+                List.of("-incoming", "tcp:127.0.0.1:" + migrationPort), x509);
         source.awaitInk(QemuDisplayIT.PROMPT_TOP, QemuDisplayIT.PROMPT_BOTTOM, 30, "SeaBIOS prompt never drawn");
         return new Pair(source, destination, migrationPort);
     }
@@ -128,9 +141,13 @@ class QemuMigrationIT {
         final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final StringBuilder log = new StringBuilder();
 
-        Client(int port, Path dir) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", CLIENT.toString(), String.valueOf(port))
-                    .redirectError(dir.resolve("client-stderr.txt").toFile());
+        /** {@code ca}: connect to {@code port} as a TLS port, trusting this CA; null for a plain port. */
+        Client(int port, Path dir, Path ca) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", CLIENT.toString(), String.valueOf(port)));
+            if (ca != null) {
+                cmd.addAll(List.of("--tls", ca.toString()));
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("client-stderr.txt").toFile());
             pb.environment().put("GST_PLUGIN_SYSTEM_PATH_1_0", dir.toString()); // no GStreamer pipelines
             process = pb.start();
             started.add(process);
@@ -194,7 +211,12 @@ class QemuMigrationIT {
     }
 
     Client client(Vm vm) throws Exception {
-        Client c = new Client(vm.run().port(), vm.dir());
+        return client(vm, null);
+    }
+
+    Client client(Vm vm, Path x509) throws Exception {
+        Client c = x509 == null ? new Client(vm.run().port(), vm.dir(), null)
+                : new Client(vm.tlsPort(), vm.dir(), x509.resolve("ca-cert.pem"));
         c.await("ready", 30);
         return c;
     }
@@ -220,15 +242,28 @@ class QemuMigrationIT {
      * Migrates the VM with the client attached and checks that the client now shows and drives the destination.
      */
     Figures followsTheVm(boolean sourceOurs, boolean destinationOurs, String vga) throws Exception {
+        return followsTheVm(sourceOurs, destinationOurs, vga, null);
+    }
+
+    /**
+     * {@code x509}: both QEMUs take TLS only (this x509-dir); the client is told the destination's TLS port and
+     * the subject of its certificate, and checks it.
+     */
+    Figures followsTheVm(boolean sourceOurs, boolean destinationOurs, String vga, Path x509) throws Exception {
         String direction = (sourceOurs ? "ours" : "reference") + " -> " + (destinationOurs ? "ours" : "reference")
-                + ", -vga " + vga;
-        Pair p = pair((sourceOurs ? "o" : "r") + "2" + (destinationOurs ? "o" : "r") + "-" + vga, sourceOurs,
-                destinationOurs, vga);
-        Client c = client(p.source());
+                + ", -vga " + vga + (x509 == null ? "" : ", TLS");
+        Pair p = pair((sourceOurs ? "o" : "r") + "2" + (destinationOurs ? "o" : "r") + "-" + vga
+                + (x509 == null ? "" : "-tls"), sourceOurs, destinationOurs, vga, x509);
+        Client c = client(p.source(), x509);
 
         long t0 = System.nanoTime();
-        p.source().qmp().returns("client_migrate_info", args("protocol", "spice", "hostname", "127.0.0.1",
-                "port", p.destination().run().port()));
+        Map<String, Object> target = args("protocol", "spice", "hostname", "127.0.0.1",
+                "port", p.destination().run().port());
+        if (x509 != null) {
+            target.put("tls-port", p.destination().tlsPort());
+            target.put("cert-subject", "CN=127.0.0.1");
+        }
+        p.source().qmp().returns("client_migrate_info", target);
         long infoMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         c.await("migration-state migrating", 15); // connected to the destination ahead of time
 
@@ -253,6 +288,11 @@ class QemuMigrationIT {
                     + atDestination);
         }
         assertEquals("running", Json.at(p.destination().qmp().returns("query-status", Map.of()), "status"));
+        if (x509 != null) {
+            for (Object channel : p.destination().channels()) {
+                assertEquals(Boolean.TRUE, Json.at(channel, "tls"), direction + ": over TLS: " + channel);
+            }
+        }
 
         // Input reaches the destination's guest: ESC opens its boot menu, and the client shows that screen.
         c.escape();
@@ -275,6 +315,18 @@ class QemuMigrationIT {
         for (String vga : List.of("std", "qxl")) {
             figures.add(followsTheVm(false, false, vga));
             figures.add(followsTheVm(true, true, vga));
+        }
+        report(figures);
+    }
+
+    @Test
+    void theClientFollowsOverTls() throws Exception {
+        Peers.reference();
+        Peers.clients();
+        Path x509 = TestCertificate.create(work.resolve("x509")).dir();
+        List<Figures> figures = new ArrayList<>();
+        for (boolean[] direction : new boolean[][] {{false, false}, {true, true}, {false, true}, {true, false}}) {
+            figures.add(followsTheVm(direction[0], direction[1], "std", x509));
         }
         report(figures);
     }
@@ -400,7 +452,7 @@ class QemuMigrationIT {
         StringBuilder out = new StringBuilder();
         for (Figures f : figures) {
             out.append(String.format(Locale.ROOT,
-                    "%-36s switch to the destination's first picture %5d ms; client_migrate_info %4d ms; "
+                    "%-40s switch to the destination's first picture %5d ms; client_migrate_info %4d ms; "
                             + "migrate to completed %5d ms%n",
                     f.direction(), f.pictureBackMs(), f.clientMigrateInfoMs(), f.migrationMs()));
         }
