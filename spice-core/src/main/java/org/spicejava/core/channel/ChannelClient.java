@@ -329,7 +329,12 @@ public abstract class ChannelClient {
         }
         Runnable arrived = migrationDataArrived;
         migrationDataArrived = null;
+        migrationDataRestored();
         arrived.run();
+    }
+
+    /** The migration data is in and no longer awaited: a channel that held its output back sends it now. */
+    protected void migrationDataRestored() {
     }
 
     /**

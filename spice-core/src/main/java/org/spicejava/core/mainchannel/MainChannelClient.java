@@ -12,6 +12,7 @@ import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.migration.MigrationTarget;
 import org.spicejava.core.migration.SourceMigration;
 import org.spicejava.core.net.SocketConnection;
@@ -21,9 +22,10 @@ import org.spicejava.core.server.SpiceServer;
  * The main channel of one client (the reference's MainChannelClient): INIT with the session id, NAME and UUID,
  * the channel list on ATTACH_CHANNELS, mouse mode changes, the client's end of the guest agent's data path
  * ({@link AgentDevice}), and its part in migrations: as a source it carries MIGRATE_BEGIN/END/CANCEL/SWITCH_HOST
- * and the client's answers ({@link SourceMigration}); as the destination of a semi-seamless migration (a main link
- * with a non-zero connection id, "arriving") it sends nothing until the client's MIGRATE_END, then INIT.
- * Main-loop thread.
+ * and the client's answers ({@link SourceMigration}) and, seamlessly, its state (MIGRATE, MIGRATE_DATA); as the
+ * destination (a main link with a non-zero connection id, "arriving") it sends nothing until the client's
+ * MIGRATE_END, then INIT (semi-seamless), or, after MIGRATE_DST_DO_SEAMLESS, goes on where the source left once
+ * every channel's state has come ({@link Session}). Main-loop thread.
  */
 public final class MainChannelClient extends ChannelClient implements AgentDevice.Client, SourceMigration.Client {
     private static final Logger LOG = LoggerFactory.getLogger(MainChannelClient.class);
@@ -32,9 +34,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     public static final int CAP_NAME_AND_UUID = 1;
     public static final int CAP_AGENT_CONNECTED_TOKENS = 2;
     public static final int CAP_SEAMLESS_MIGRATE = 3;
-    /** What we advertise: semi-seamless migration, name/uuid and agent tokens (seamless migration not yet). */
+    /** What we advertise, as the reference: both migrations, name/uuid and agent tokens. */
     public static final int SERVER_CAPS = 1 << CAP_SEMI_SEAMLESS_MIGRATE | 1 << CAP_NAME_AND_UUID
-            | 1 << CAP_AGENT_CONNECTED_TOKENS;
+            | 1 << CAP_AGENT_CONNECTED_TOKENS | 1 << CAP_SEAMLESS_MIGRATE;
     /** SPICE_MSG_MAIN_*. */
     static final int MSG_MIGRATE_BEGIN = 101;
     static final int MSG_MIGRATE_CANCEL = 102;
@@ -51,6 +53,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int MSG_NAME = 113;
     static final int MSG_UUID = 114;
     static final int MSG_AGENT_CONNECTED_TOKENS = 115;
+    static final int MSG_MIGRATE_BEGIN_SEAMLESS = 116;
+    static final int MSG_MIGRATE_DST_SEAMLESS_ACK = 117;
     static final int MSG_MIGRATE_DST_SEAMLESS_NACK = 118;
     /** SPICE_MSGC_MAIN_*. */
     static final int MSGC_CLIENT_INFO = 101;
@@ -79,12 +83,52 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     private final int sessionId;
     private final java.util.function.Supplier<List<ChannelId>> channels;
     private boolean attached;
-    /** Linked as the destination of a migration and not yet told MIGRATE_END by the client. */
+    /** Linked as the destination of a migration and not yet arrived (MIGRATE_END, or every channel's state). */
     private boolean arriving;
+    /** The arrival is seamless (MIGRATE_DST_DO_SEAMLESS accepted). */
+    private boolean seamlessArrival;
     /** INIT went out: main messages other than migration ones are sent only after it (as the reference). */
     private boolean initSent;
-    /** Links the channels the client linked ahead of time, once it has arrived (the session's part). */
-    private Runnable onArrival = () -> { };
+    /** The session's part in migrations (the channels other than main); none by default. */
+    private Session session = Session.NONE;
+
+    /** What the main channel asks of its session (the reference's RedClient) in a migration. */
+    public interface Session {
+        /** The client arrived (semi-seamless: INIT went out): its other channels start, the source is told. */
+        void arrived();
+
+        /**
+         * The arriving client asks to go on seamlessly (MIGRATE_DST_DO_SEAMLESS with the source's protocol
+         * version): true when the session accepts, and then its channels take their state from the source.
+         */
+        boolean arriveSeamlessly(int sourceVersion);
+
+        /** Seamless source: whether every channel of the session can carry its state to the destination. */
+        boolean canMigrateSeamlessly();
+
+        /** Seamless source: every other channel gets MIGRATE. */
+        void migrateChannels();
+
+        Session NONE = new Session() {
+            @Override
+            public void arrived() {
+            }
+
+            @Override
+            public boolean arriveSeamlessly(int sourceVersion) {
+                return false;
+            }
+
+            @Override
+            public boolean canMigrateSeamlessly() {
+                return false;
+            }
+
+            @Override
+            public void migrateChannels() {
+            }
+        };
+    }
     /** The network test run at start, or null (a unix socket, or a caller that wants none). */
     private final NetworkTest networkTest;
     private final LongSupplier clockNanos;
@@ -100,7 +144,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     /**
      * The main channel of a client arriving with its migrated VM (it linked with the connection id it had at the
-     * source): no network test, and nothing sent until the client's MIGRATE_END, then INIT (see {@link #onArrival}).
+     * source): no network test, and nothing sent until it arrives (see {@link Session}).
      */
     public static MainChannelClient arriving(SocketConnection connection, LinkMessage link, SpiceServer server,
                                              int sessionId, java.util.function.Supplier<List<ChannelId>> channels) {
@@ -109,9 +153,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         return main;
     }
 
-    /** Runs once an arriving client has sent MIGRATE_END and got its INIT: its other channels start then. */
-    public void onArrival(Runnable task) {
-        onArrival = task;
+    /** The session this main channel belongs to. */
+    public void session(Session owner) {
+        session = owner;
     }
 
     /**
@@ -212,7 +256,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     protected boolean handle(int type, ByteBuffer body) {
-        if (arriving && type != MSGC_MIGRATE_END && type != MSGC_MIGRATE_DST_DO_SEAMLESS) {
+        if (arriving && !seamlessArrival && type != MSGC_MIGRATE_END && type != MSGC_MIGRATE_DST_DO_SEAMLESS) {
             // Nothing but the migration's own messages before INIT: the session starts at MIGRATE_END.
             LOG.warn("session {}: message {} from a client still arriving with its migrated VM ignored",
                     Integer.toUnsignedString(sessionId), type);
@@ -237,8 +281,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
             case MSGC_CLIENT_INFO -> {
                 // obsolete
             }
-            case MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECTED_SEAMLESS ->
-                    server.sourceMigration().connected(this, true);
+            case MSGC_MIGRATE_CONNECTED -> server.sourceMigration().connected(this, true);
+            case MSGC_MIGRATE_CONNECTED_SEAMLESS -> server.sourceMigration().connected(this, true, true);
             case MSGC_MIGRATE_CONNECT_ERROR -> server.sourceMigration().connected(this, false);
             case MSGC_MIGRATE_END -> migrateEnd();
             case MSGC_MIGRATE_DST_DO_SEAMLESS -> {
@@ -246,10 +290,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                     close("short MIGRATE_DST_DO_SEAMLESS");
                     return true;
                 }
-                // Seamless migration is not implemented here: the client falls back to semi-seamless.
-                LOG.info("session {}: seamless migration (source version {}) declined",
-                        Integer.toUnsignedString(sessionId), body.getInt(0));
-                send(MSG_MIGRATE_DST_SEAMLESS_NACK, body(0));
+                doSeamless(body.getInt(0));
             }
             case MSGC_AGENT_START, MSGC_AGENT_TOKEN -> {
                 if (body.remaining() < 4) {
@@ -280,15 +321,89 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                     Integer.toUnsignedString(sessionId));
             return;
         }
-        if (!link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE)) {
-            LOG.warn("session {}: unexpected MIGRATE_END from a client without semi-seamless migration",
-                    Integer.toUnsignedString(sessionId));
+        if (!link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE) || seamlessArrival) {
+            LOG.warn("session {}: unexpected MIGRATE_END from a client without semi-seamless migration or "
+                    + "arriving seamlessly", Integer.toUnsignedString(sessionId));
             return;
         }
         arriving = false;
         LOG.info("session {}: the client arrived with its migrated VM", Integer.toUnsignedString(sessionId));
         sendInit();
-        onArrival.run();
+        session.arrived();
+    }
+
+    /**
+     * MIGRATE_DST_DO_SEAMLESS (reds_on_migrate_dst_set_seamless): ACK when the session takes the client's state
+     * from the source (not with several clients, nor a newer protocol), else NACK and the client goes on
+     * semi-seamlessly.
+     */
+    private void doSeamless(int sourceVersion) {
+        if (arriving && !seamlessArrival && session.arriveSeamlessly(sourceVersion)) {
+            seamlessArrival = true;
+            initSent = true; // no INIT in a seamless migration: the session goes on from where it was
+            LOG.info("session {}: the client arrives seamlessly (source version {})",
+                    Integer.toUnsignedString(sessionId), sourceVersion);
+            send(MSG_MIGRATE_DST_SEAMLESS_ACK, body(0));
+        } else {
+            LOG.info("session {}: seamless migration (source version {}) declined",
+                    Integer.toUnsignedString(sessionId), Integer.toUnsignedString(sourceVersion));
+            send(MSG_MIGRATE_DST_SEAMLESS_NACK, body(0));
+        }
+    }
+
+    /** A seamless arrival is complete: every channel has its state (the session counted them). */
+    public void arrivedSeamlessly() {
+        arriving = false;
+    }
+
+    /** Seamless source: the main channel's state, without a guest agent (see {@link #canMigrateSeamlessly}). */
+    @Override
+    protected ByteBuffer migrationData() {
+        return MigrationData.mainWithoutAgent();
+    }
+
+    /**
+     * Seamless destination: the guest agent's state from the source is not taken over; if either side had an
+     * agent the client is told it (re)connected or went, and starts its agent session afresh.
+     */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        MigrationData.Main data = MigrationData.parseMain(body);
+        server.agentDevice().clientConnected(this);
+        boolean here = server.agentAttached();
+        if (data.agentConnected()) {
+            sendAgentDisconnected();
+        }
+        if (here) {
+            sendAgentConnected();
+        }
+    }
+
+    @Override
+    public boolean seamless() {
+        return link.hasChannelCap(CAP_SEAMLESS_MIGRATE);
+    }
+
+    @Override
+    public boolean agentConnectedTokens() {
+        return link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS);
+    }
+
+    /** Seamless source: not with a guest agent attached (its state is not carried), nor channels that cannot. */
+    @Override
+    public boolean canMigrateSeamlessly() {
+        return !server.agentAttached() && session.canMigrateSeamlessly();
+    }
+
+    @Override
+    public void sendMigrateBeginSeamless(MigrationTarget target) {
+        send(MSG_MIGRATE_BEGIN_SEAMLESS, target.dstInfo(MigrationData.PROTOCOL_VERSION));
+    }
+
+    @Override
+    public void migrateSeamlessly() {
+        session.migrateChannels();
+        migrate();
     }
 
     @Override

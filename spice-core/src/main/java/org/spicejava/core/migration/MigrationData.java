@@ -169,9 +169,19 @@ public final class MigrationData {
 
     /** Parses a display channel's data; {@code lossy} as the sender chose (see {@link #display}). */
     public static Display parseDisplay(ByteBuffer body, boolean lossy) throws BadDataException {
+        return parseDisplay(body, lowBandwidth -> lossy);
+    }
+
+    /**
+     * Parses a display channel's data, the surfaces' layout chosen as the reference's destination does: lossy when
+     * JPEG is in force for a channel with the low-bandwidth setting the data carries ({@code lossyFor}).
+     */
+    public static Display parseDisplay(ByteBuffer body, java.util.function.Predicate<Boolean> lossyFor)
+            throws BadDataException {
         ByteBuffer b = check(body, Kind.DISPLAY);
         long serial = b.getLong();
         boolean lowBandwidth = b.get() != 0;
+        boolean lossy = lossyFor.test(lowBandwidth);
         int cacheId = Byte.toUnsignedInt(b.get());
         long cacheSize = b.getLong();
         boolean freezer = b.get() != 0;

@@ -26,6 +26,10 @@ import org.spicejava.core.host.EventLoop;
  * scratch); after a failed one a connected client gets MIGRATE_CANCEL and stays. Once the clients of a completed
  * migration have left (or the timeout disconnected them) the host's migrate_end_complete runs.</li>
  * </ol>
+ * Seamless (spice_server_set_seamless_migration, one client with SEAMLESS_MIGRATE and AGENT_CONNECTED_TOKENS, whose
+ * channels can all carry their state): MIGRATE_BEGIN_SEAMLESS instead; when the client answers
+ * MIGRATE_CONNECTED_SEAMLESS (the destination accepted) the end sends MIGRATE on every channel instead of
+ * MIGRATE_END, and the channels hand their state to the client (see ChannelClient#migrate).
  * {@link #info} and {@link #switchHost} are the older interface without host callbacks. Return values and
  * callbacks follow the reference, including its quirks (no end_complete after a failed migration whose clients had
  * all answered). Main-loop thread only.
@@ -43,7 +47,32 @@ public final class SourceMigration {
         /** The client is itself still arriving here from an earlier migration (it has not sent MIGRATE_END yet). */
         boolean arriving();
 
+        /** The client has main cap SEAMLESS_MIGRATE. */
+        default boolean seamless() {
+            return false;
+        }
+
+        /** The client has main cap AGENT_CONNECTED_TOKENS (the reference asks it of every client for seamless). */
+        default boolean agentConnectedTokens() {
+            return false;
+        }
+
+        /** Every channel of the client's session can carry its state to the destination. */
+        default boolean canMigrateSeamlessly() {
+            return false;
+        }
+
         void sendMigrateBegin(MigrationTarget target);
+
+        /** MIGRATE_BEGIN_SEAMLESS. */
+        default void sendMigrateBeginSeamless(MigrationTarget target) {
+            throw new UnsupportedOperationException();
+        }
+
+        /** The end of a seamless migration: every channel of the client's session gets MIGRATE. */
+        default void migrateSeamlessly() {
+            throw new UnsupportedOperationException();
+        }
 
         void sendMigrateCancel();
 
@@ -59,11 +88,16 @@ public final class SourceMigration {
         boolean waitConnect;
         boolean connectOk;
         boolean waitPrevComplete;
+        /** It was offered (or, once arrived, will be offered) a seamless migration. */
+        boolean trySeamless;
     }
 
     private final Function<Runnable, EventLoop.Timer> timers;
     private final Supplier<List<? extends Client>> clients;
     private final Supplier<MigrationDevice> device;
+    private final java.util.function.BooleanSupplier seamlessEnabled;
+    /** The client connected to the destination seamlessly: the end migrates its channels' state. */
+    private boolean sourceSeamless;
     private final Map<Client, ClientState> states = new IdentityHashMap<>();
     private EventLoop.Timer timer;
     /** The target set by migrate_connect or migrate_info (the reference's config->mig_spice), null when none. */
@@ -85,9 +119,16 @@ public final class SourceMigration {
      */
     public SourceMigration(Function<Runnable, EventLoop.Timer> timers, Supplier<List<? extends Client>> clients,
                            Supplier<MigrationDevice> device) {
+        this(timers, clients, device, () -> false);
+    }
+
+    /** As above; {@code seamlessEnabled}: spice_server_set_seamless_migration, off with several clients. */
+    public SourceMigration(Function<Runnable, EventLoop.Timer> timers, Supplier<List<? extends Client>> clients,
+                           Supplier<MigrationDevice> device, java.util.function.BooleanSupplier seamlessEnabled) {
         this.timers = timers;
         this.clients = clients;
         this.device = device;
+        this.seamlessEnabled = seamlessEnabled;
     }
 
     /** spice_server_migrate_connect: tells the clients where to connect; 0, or -1 for an invalid target. */
@@ -110,22 +151,29 @@ public final class SourceMigration {
         expectMigrate = true;
         announced = newTarget;
         waitingClients = 0;
-        for (Client c : clients.get()) {
-            if (!c.semiSeamless()) {
+        sourceSeamless = false;
+        List<? extends Client> connected = clients.get();
+        // main_channel_migrate_connect: seamless needs every client to have AGENT_CONNECTED_TOKENS and the first
+        // SEAMLESS_MIGRATE (the reference has a single client then); ours also that its channels can go.
+        boolean seamless = seamlessEnabled.getAsBoolean() && connected.size() == 1
+                && connected.getFirst().agentConnectedTokens() && connected.getFirst().seamless()
+                && connected.getFirst().canMigrateSeamlessly();
+        for (Client c : connected) {
+            if (!seamless && !c.semiSeamless()) {
                 continue;
             }
             ClientState s = state(c);
+            s.trySeamless = seamless;
             if (c.arriving()) {
                 s.waitPrevComplete = true; // told once it has arrived (arrived())
             } else {
-                c.sendMigrateBegin(newTarget);
-                s.waitConnect = true;
+                begin(c, s);
             }
             s.connectOk = false;
             waitingClients++;
         }
-        LOG.info("migration to {} port {} TLS port {}: {} client(s) asked to connect ahead", newTarget.host(),
-                newTarget.port(), newTarget.securePort(), waitingClients);
+        LOG.info("migration to {} port {} TLS port {}: {} client(s) asked to connect ahead{}", newTarget.host(),
+                newTarget.port(), newTarget.securePort(), waitingClients, seamless ? ", seamlessly" : "");
         if (waitingClients > 0) {
             inProgress = true;
             waitConnect = true;
@@ -169,7 +217,13 @@ public final class SourceMigration {
             return 0;
         }
         inProgress = true;
-        sourceComplete(completed);
+        if (sourceSeamless && completed) {
+            LOG.info("migration completed: the client's channels carry their state to the destination");
+            connected.getFirst().migrateSeamlessly();
+        } else {
+            sourceComplete(completed);
+        }
+        sourceSeamless = false;
         if (completed) {
             leaving.clear();
             leaving.addAll(connected);
@@ -204,6 +258,14 @@ public final class SourceMigration {
 
     /** A client answered MIGRATE_CONNECTED ({@code success}) or MIGRATE_CONNECT_ERROR. */
     public void connected(Client c, boolean success) {
+        connected(c, success, false);
+    }
+
+    /**
+     * As above; {@code seamless}: MIGRATE_CONNECTED_SEAMLESS, the destination took the client seamlessly (counted
+     * only from a client that was offered it).
+     */
+    public void connected(Client c, boolean success, boolean seamless) {
         ClientState s = state(c);
         if (!s.waitConnect) {
             if (success) {
@@ -213,8 +275,11 @@ public final class SourceMigration {
         }
         s.waitConnect = false;
         s.connectOk = success;
-        if (waitingClients > 0 && --waitingClients == 0 && waitConnect) {
-            cleanup();
+        if (waitingClients > 0 && --waitingClients == 0) {
+            sourceSeamless = seamless && success && s.trySeamless;
+            if (waitConnect) {
+                cleanup();
+            }
         }
     }
 
@@ -223,9 +288,17 @@ public final class SourceMigration {
         ClientState s = states.get(c);
         if (s != null && s.waitPrevComplete) {
             s.waitPrevComplete = false;
-            s.waitConnect = true;
+            begin(c, s);
+        }
+    }
+
+    private void begin(Client c, ClientState s) {
+        if (s.trySeamless) {
+            c.sendMigrateBeginSeamless(announced);
+        } else {
             c.sendMigrateBegin(announced);
         }
+        s.waitConnect = true;
     }
 
     /** A client's main channel closed (reds_client_disconnect's migration part). */

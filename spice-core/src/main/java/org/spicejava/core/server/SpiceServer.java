@@ -69,6 +69,11 @@ public final class SpiceServer {
         default List<? extends SourceMigration.Client> migrationClients() {
             return List.of();
         }
+
+        /** Several clients may share the VM (no seamless migration then, as the reference). */
+        default boolean sharesClients() {
+            return false;
+        }
     }
 
     private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
@@ -101,7 +106,8 @@ public final class SpiceServer {
     private MigrationDevice migration;
     /** Moving clients to where the VM migrates (spice_server_migrate_*); its timer is made on the main loop. */
     private final SourceMigration sourceMigration = new SourceMigration(task -> loop.newTimer(task),
-            () -> clients == null ? List.of() : clients.migrationClients(), () -> migration);
+            () -> clients == null ? List.of() : clients.migrationClients(), () -> migration,
+            () -> config.seamlessMigration() && (clients == null || !clients.sharesClients()));
     private CharDeviceState agent;
     private volatile AgentDevice agentDevice;
     private final Map<QxlControl, QxlDevice> qxlDevices = new LinkedHashMap<>();

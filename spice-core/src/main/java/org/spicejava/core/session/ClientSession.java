@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
+import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
 
@@ -24,9 +25,18 @@ final class ClientSession {
     /** Each channel other than main, keyed by its client object or handle. */
     private final Map<Object, Linked> channels = new LinkedHashMap<>();
 
-    /** Which channel a key stands for, and how to close it. */
-    private record Linked(MainChannelClient.ChannelId id, Consumer<String> close) {
+    /** Which channel a key stands for, how to close it, and how to start its seamless migration (MIGRATE). */
+    private record Linked(MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
     }
+
+    /** The channel types a seamless migration carries here; others (char devices) make it semi-seamless. */
+    static final java.util.Set<Integer> SEAMLESS_TYPES = java.util.Set.of(ChannelType.DISPLAY, ChannelType.CURSOR,
+            ChannelType.INPUTS, ChannelType.PLAYBACK, ChannelType.RECORD);
+
+    /** The client arrives seamlessly: its channels start at once and take their state from the source. */
+    private boolean seamless;
+    /** Channels (main included) whose state from the source has not come yet. */
+    private int awaitingState;
 
     /**
      * A channel the client linked ahead of time while arriving with its migrated VM (the reference's pending
@@ -67,7 +77,44 @@ final class ClientSession {
     }
 
     void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close) {
-        channels.put(channel, new Linked(id, close));
+        add(channel, id, close, () -> { });
+    }
+
+    void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
+        channels.put(channel, new Linked(id, close, migrate));
+    }
+
+    boolean seamless() {
+        return seamless;
+    }
+
+    /** The arriving client goes on seamlessly: main and each channel that carries state wait for it. */
+    void arriveSeamlessly() {
+        seamless = true;
+        awaitingState = 1; // main
+    }
+
+    /** One more channel waits for its state from the source. */
+    void awaitState() {
+        awaitingState++;
+    }
+
+    /** A channel's state came; true when it was the last one awaited (the client has arrived). */
+    boolean stateArrived() {
+        return awaitingState > 0 && --awaitingState == 0;
+    }
+
+    /** Every channel can carry its state seamlessly, and none waits for an earlier migration to complete. */
+    boolean canMigrateSeamlessly() {
+        return held.isEmpty() && !main.arriving()
+                && channels.values().stream().allMatch(l -> SEAMLESS_TYPES.contains(l.id().type()));
+    }
+
+    /** The end of a seamless migration: MIGRATE on every channel but main (which its own caller migrates). */
+    void migrateChannels() {
+        for (Linked l : List.copyOf(channels.values())) {
+            l.migrate().run();
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import org.spicejava.core.FuzzSeeds;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.ChannelFuzzing;
 import org.spicejava.core.channel.ChannelFuzzing.Msg;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.server.SpiceServer;
 
@@ -43,7 +44,30 @@ class MainChannelFuzzTest {
                 new int[] {1 << MainChannelClient.CAP_SEMI_SEAMLESS_MIGRATE},
                 (connection, link) -> {
                     MainChannelClient main = MainChannelClient.arriving(connection, link, server, 7, List::of);
-                    main.onArrival(() -> arrivals[0]++);
+                    main.session(new MainChannelClient.Session() {
+                        @Override
+                        public void arrived() {
+                            arrivals[0]++;
+                        }
+
+                        @Override
+                        public boolean arriveSeamlessly(int sourceVersion) {
+                            main.awaitMigrationData(() -> {
+                                main.arrivedSeamlessly();
+                                arrivals[0]++;
+                            });
+                            return sourceVersion == 1;
+                        }
+
+                        @Override
+                        public boolean canMigrateSeamlessly() {
+                            return true;
+                        }
+
+                        @Override
+                        public void migrateChannels() {
+                        }
+                    });
                     return main;
                 });
         assertTrue(arrivals[0] <= 1, "arrives once");
@@ -84,6 +108,10 @@ class MainChannelFuzzTest {
                 Msg.of(MainChannelClient.MSGC_MIGRATE_DST_DO_SEAMLESS, b -> b.putInt(1)), end, attach, end,
                 Msg.of(MainChannelClient.MSGC_MOUSE_MODE_REQUEST, b -> b.putShort((short) 1))));
         seeds.put("arrival-byte-reads", ChannelFuzzing.seed(false, 1, end, attach));
+        seeds.put("seamless-arrival", ChannelFuzzing.seed(true, 16,
+                Msg.of(MainChannelClient.MSGC_MIGRATE_DST_DO_SEAMLESS, b -> b.putInt(1)),
+                new Msg(ChannelClient.MSGC_MIGRATE_DATA, MigrationData.mainWithoutAgent().array()), attach, end,
+                new Msg(ChannelClient.MSGC_MIGRATE_DATA, MigrationData.inputs(1).array())));
         return seeds;
     }
 
