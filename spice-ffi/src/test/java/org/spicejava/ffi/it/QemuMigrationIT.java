@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (query-spice "migrated", after migrate_end_complete) and has no channel left. The reference and ours each way,
  * and across (reference to ours, ours to the reference). A cancelled and a failed migration leave the client
  * working with the source; a bad target is refused and a destination that never answers does not block QEMU, as
- * with the reference. The time from the client's switch to the destination's first picture is written, ours beside
+ * with the reference. The time from the client's switch to the first picture from the destination is written, ours beside
  * the reference, to spice-ffi/target/migration-figures.txt.
  */
 class QemuMigrationIT {
@@ -99,17 +99,22 @@ class QemuMigrationIT {
     }
 
     Vm start(String name, boolean ours, String vga, List<String> extra) throws Exception {
-        return start(name, ours, vga, extra, null);
+        return start(name, ours, vga, extra, null, false);
     }
 
-    /** {@code x509}: a TLS port with this x509-dir, and every channel required to use it; null for none. */
-    Vm start(String name, boolean ours, String vga, List<String> extra, Path x509) throws Exception {
+    /**
+     * {@code x509}: a TLS port with this x509-dir, and every channel required to use it; null for none.
+     * {@code seamless}: seamless-migration=on.
+     */
+    Vm start(String name, boolean ours, String vga, List<String> extra, Path x509, boolean seamless)
+            throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
         List<String> args = new ArrayList<>(BOOT_MENU);
         args.addAll(extra);
         int tlsPort = x509 == null ? 0 : QemuBridgeIT.freePort();
         String spice = "disable-ticketing=on" + (x509 == null ? ""
-                : ",tls-port=" + tlsPort + ",x509-dir=" + x509 + ",tls-channel=default");
+                : ",tls-port=" + tlsPort + ",x509-dir=" + x509 + ",tls-channel=default")
+                + (seamless ? ",seamless-migration=on" : "");
         QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, ours, vga, args, spice);
         QmpSession qmp = QmpSession.open(run.qmp());
         closing.add(qmp);
@@ -122,14 +127,15 @@ class QemuMigrationIT {
 
     /** {@code vga}: std (QEMU's simple display over the QXL interface) or qxl (the QXL device and its state). */
     Pair pair(String name, boolean sourceOurs, boolean destinationOurs, String vga) throws Exception {
-        return pair(name, sourceOurs, destinationOurs, vga, null);
+        return pair(name, sourceOurs, destinationOurs, vga, null, false);
     }
 
-    Pair pair(String name, boolean sourceOurs, boolean destinationOurs, String vga, Path x509) throws Exception {
+    Pair pair(String name, boolean sourceOurs, boolean destinationOurs, String vga, Path x509, boolean seamless)
+            throws Exception {
         int migrationPort = QemuBridgeIT.freePort();
-        Vm source = start(name + "-source", sourceOurs, vga, List.of(), x509);
+        Vm source = start(name + "-source", sourceOurs, vga, List.of(), x509, seamless);
         Vm destination = start(name + "-destination", destinationOurs, vga,
-                List.of("-incoming", "tcp:127.0.0.1:" + migrationPort), x509);
+                List.of("-incoming", "tcp:127.0.0.1:" + migrationPort), x509, seamless);
         source.awaitInk(QemuDisplayIT.PROMPT_TOP, QemuDisplayIT.PROMPT_BOTTOM, 30, "SeaBIOS prompt never drawn");
         return new Pair(source, destination, migrationPort);
     }
@@ -141,14 +147,20 @@ class QemuMigrationIT {
         final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final StringBuilder log = new StringBuilder();
 
-        /** {@code ca}: connect to {@code port} as a TLS port, trusting this CA; null for a plain port. */
-        Client(int port, Path dir, Path ca) throws IOException {
+        /**
+         * {@code ca}: connect to {@code port} as a TLS port, trusting this CA; null for a plain port.
+         * {@code debug}: SPICE_DEBUG=1, spice-gtk's own lines among the client's (see {@link #awaitDebug}).
+         */
+        Client(int port, Path dir, Path ca, boolean debug) throws IOException {
             List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", CLIENT.toString(), String.valueOf(port)));
             if (ca != null) {
                 cmd.addAll(List.of("--tls", ca.toString()));
             }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve("client-stderr.txt").toFile());
             pb.environment().put("GST_PLUGIN_SYSTEM_PATH_1_0", dir.toString()); // no GStreamer pipelines
+            if (debug) {
+                pb.environment().put("SPICE_DEBUG", "1");
+            }
             process = pb.start();
             started.add(process);
             commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
@@ -170,8 +182,18 @@ class QemuMigrationIT {
             reader.start();
         }
 
-        /** Waits for a line containing {@code word} (later lines stay queued); returns it. */
+        /** Waits for one of the script's own lines ("T+ms ...") containing {@code word}; returns it. */
         String await(String word, long seconds) throws InterruptedException {
+            return await(word, seconds, true);
+        }
+
+        /** Waits for a line of spice-gtk's debug output (SPICE_DEBUG) containing {@code word}. */
+        String awaitDebug(String word, long seconds) throws InterruptedException {
+            return await(word, seconds, false);
+        }
+
+        /** Lines before the one found are dropped; later lines stay queued. */
+        private String await(String word, long seconds, boolean own) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (true) {
                 long left = deadline - System.nanoTime();
@@ -179,7 +201,7 @@ class QemuMigrationIT {
                 if (line == null) {
                     throw new AssertionError("the client never said \"" + word + "\"; it said:\n" + log());
                 }
-                if (line.contains(word)) {
+                if (line.startsWith("T+") == own && line.contains(word)) {
                     return line;
                 }
             }
@@ -215,8 +237,12 @@ class QemuMigrationIT {
     }
 
     Client client(Vm vm, Path x509) throws Exception {
-        Client c = x509 == null ? new Client(vm.run().port(), vm.dir(), null)
-                : new Client(vm.tlsPort(), vm.dir(), x509.resolve("ca-cert.pem"));
+        return client(vm, x509, false);
+    }
+
+    Client client(Vm vm, Path x509, boolean debug) throws Exception {
+        Client c = x509 == null ? new Client(vm.run().port(), vm.dir(), null, debug)
+                : new Client(vm.tlsPort(), vm.dir(), x509.resolve("ca-cert.pem"), debug);
         c.await("ready", 30);
         return c;
     }
@@ -250,11 +276,21 @@ class QemuMigrationIT {
      * the subject of its certificate, and checks it.
      */
     Figures followsTheVm(boolean sourceOurs, boolean destinationOurs, String vga, Path x509) throws Exception {
+        return followsTheVm(sourceOurs, destinationOurs, vga, x509, false);
+    }
+
+    /**
+     * {@code seamless}: both QEMUs with seamless-migration=on; the client must then go seamlessly (it answers
+     * MIGRATE_CONNECTED_SEAMLESS, and each channel is moved by the source's MIGRATE and MIGRATE_DATA).
+     */
+    Figures followsTheVm(boolean sourceOurs, boolean destinationOurs, String vga, Path x509, boolean seamless)
+            throws Exception {
         String direction = (sourceOurs ? "ours" : "reference") + " -> " + (destinationOurs ? "ours" : "reference")
-                + ", -vga " + vga + (x509 == null ? "" : ", TLS");
+                + ", -vga " + vga + (x509 == null ? "" : ", TLS") + (seamless ? ", seamless" : "");
         Pair p = pair((sourceOurs ? "o" : "r") + "2" + (destinationOurs ? "o" : "r") + "-" + vga
-                + (x509 == null ? "" : "-tls"), sourceOurs, destinationOurs, vga, x509);
-        Client c = client(p.source(), x509);
+                + (x509 == null ? "" : "-tls") + (seamless ? "-seamless" : ""), sourceOurs, destinationOurs, vga,
+                x509, seamless);
+        Client c = client(p.source(), x509, seamless);
 
         long t0 = System.nanoTime();
         Map<String, Object> target = args("protocol", "spice", "hostname", "127.0.0.1",
@@ -266,11 +302,17 @@ class QemuMigrationIT {
         p.source().qmp().returns("client_migrate_info", target);
         long infoMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         c.await("migration-state migrating", 15); // connected to the destination ahead of time
+        if (seamless) {
+            c.awaitDebug("migrate connect reply 111", 5); // MIGRATE_CONNECTED_SEAMLESS: the destination ACKed
+        }
 
         long t1 = System.nanoTime();
         p.source().qmp().returns("migrate", args("uri", "tcp:127.0.0.1:" + p.migrationPort()));
         assertEquals("completed", p.source().qmp().awaitMigration(60), direction);
         long migrationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+        if (seamless) {
+            c.awaitDebug("display-2:0: spice_channel_handle_migrate: flags 3", 15);
+        }
         c.await("switched", 15);
         long pictureBack = millisOf(c.await("picture-back", 15));
 
@@ -327,6 +369,19 @@ class QemuMigrationIT {
         List<Figures> figures = new ArrayList<>();
         for (boolean[] direction : new boolean[][] {{false, false}, {true, true}, {false, true}, {true, false}}) {
             figures.add(followsTheVm(direction[0], direction[1], "std", x509));
+        }
+        report(figures);
+    }
+
+    @Test
+    void theClientFollowsSeamlessly() throws Exception {
+        Peers.reference();
+        Peers.clients();
+        List<Figures> figures = new ArrayList<>();
+        for (String vga : List.of("std", "qxl")) {
+            for (boolean[] direction : new boolean[][] {{false, false}, {true, true}, {false, true}, {true, false}}) {
+                figures.add(followsTheVm(direction[0], direction[1], vga, null, true));
+            }
         }
         report(figures);
     }
@@ -452,7 +507,7 @@ class QemuMigrationIT {
         StringBuilder out = new StringBuilder();
         for (Figures f : figures) {
             out.append(String.format(Locale.ROOT,
-                    "%-40s switch to the destination's first picture %5d ms; client_migrate_info %4d ms; "
+                    "%-50s switch to the first picture from the destination %5d ms; client_migrate_info %4d ms; "
                             + "migrate to completed %5d ms%n",
                     f.direction(), f.pictureBackMs(), f.clientMigrateInfoMs(), f.migrationMs()));
         }
