@@ -40,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QemuMigrationIT {
     static final Path CLIENT = Path.of("../scripts/spice-migration-client.py").toAbsolutePath();
+    static final Path BAD_DATA = Path.of("../scripts/spice-migration-bad-data.py").toAbsolutePath();
     /** SeaBIOS waits at its prompt a minute: time for a migration before ESC. */
     static final List<String> BOOT_MENU = List.of("-boot", "menu=on,splash-time=60000");
     static final Path FIGURES = Path.of("target/migration-figures.txt");
@@ -500,6 +501,54 @@ class QemuMigrationIT {
         }
         assertEquals(answers.get("reference"), answers.get("ours"), "client_migrate_info answers: " + answers);
         assertEquals("Could not set up display for migration", answers.get("ours").getFirst());
+    }
+
+    /**
+     * Bad seamless migration data at a destination (scripts/spice-migration-bad-data.py): short, a newer version,
+     * a foreign magic, or sent on a session that is not arriving. Ours closes the channel and the VM runs on; the
+     * reference closes it for the short and unasked ones and aborts QEMU on a bad header (recorded, not required).
+     */
+    @Test
+    void badMigrationDataClosesTheChannelAndTheVmRunsOn() throws Exception {
+        Peers.reference();
+        Peers.clients();
+        List<String[]> cases = List.of(new String[] {"main", "short"}, new String[] {"main", "newer"},
+                new String[] {"inputs", "magic"}, new String[] {"inputs", "short"},
+                new String[] {"inputs", "unasked"}, new String[] {"main", "unasked"});
+        StringBuilder table = new StringBuilder();
+        for (String[] c : cases) {
+            Map<Boolean, String> outcome = new LinkedHashMap<>();
+            for (boolean ours : new boolean[] {false, true}) {
+                String name = (ours ? "o" : "r") + "-bad-" + c[0] + "-" + c[1];
+                Vm vm = start(name, ours, "std", List.of("-incoming", "tcp:127.0.0.1:" + QemuBridgeIT.freePort()),
+                        null, true);
+                Process script = new ProcessBuilder("/usr/bin/python3", BAD_DATA.toString(),
+                        String.valueOf(vm.run().port()), c[0], c[1]).redirectErrorStream(true).start();
+                started.add(script);
+                assertTrue(script.waitFor(30, TimeUnit.SECONDS), name);
+                String said = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                Thread.sleep(500);
+                boolean alive = vm.run().process().isAlive();
+                if (alive) {
+                    vm.qmp().returns("query-status", Map.of());
+                }
+                String result = (said.contains("closed") ? "channel closed" : "channel open: " + said.trim())
+                        + (alive ? ", VM runs" : ", QEMU died");
+                outcome.put(ours, result);
+                if (!c[1].equals("unasked")) {
+                    assertTrue(said.contains("answer 117"), name + ": seamless arrival accepted: " + said);
+                }
+            }
+            table.append(String.format(Locale.ROOT, "bad MIGRATE_DATA %-6s %-7s reference: %-30s ours: %s%n", c[0],
+                    c[1], outcome.get(false), outcome.get(true)));
+            assertEquals("channel closed, VM runs", outcome.get(true), c[0] + " " + c[1]);
+            if (c[1].equals("short") || c[1].equals("unasked")) {
+                assertEquals(outcome.get(false), outcome.get(true), c[0] + " " + c[1]);
+            }
+        }
+        System.out.print(table);
+        Files.writeString(FIGURES, table.toString(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Prints the figures and appends them to {@link #FIGURES}. */
