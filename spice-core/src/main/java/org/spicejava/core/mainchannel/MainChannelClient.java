@@ -180,7 +180,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     @Override
     protected void onStart() {
         if (arriving) {
-            LOG.info("session {}: a client arriving with its migrated VM; waiting for its MIGRATE_END",
+            LOG.info("session {}: a client arriving with its migrated VM; waiting for it to arrive",
                     Integer.toUnsignedString(sessionId));
             return;
         }

@@ -4,14 +4,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
-import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.protocol.ChannelType;
 
 /**
  * One connected client (the reference's RedClient): its session id, main channel and the other channels linked
@@ -30,8 +31,8 @@ final class ClientSession {
     }
 
     /** The channel types a seamless migration carries here; others (char devices) make it semi-seamless. */
-    static final java.util.Set<Integer> SEAMLESS_TYPES = java.util.Set.of(ChannelType.DISPLAY, ChannelType.CURSOR,
-            ChannelType.INPUTS, ChannelType.PLAYBACK, ChannelType.RECORD);
+    static final Set<Integer> SEAMLESS_TYPES = Set.of(ChannelType.DISPLAY, ChannelType.CURSOR, ChannelType.INPUTS,
+            ChannelType.PLAYBACK, ChannelType.RECORD);
 
     /** The client arrives seamlessly: its channels start at once and take their state from the source. */
     private boolean seamless;
