@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QemuMigrationIT {
     static final Path CLIENT = Path.of("../scripts/spice-migration-client.py").toAbsolutePath();
     static final Path BAD_DATA = Path.of("../scripts/spice-migration-bad-data.py").toAbsolutePath();
+    static final Path OLD_CLIENT = Path.of("../scripts/spice-switch-host-client.py").toAbsolutePath();
     /** SeaBIOS waits at its prompt a minute: time for a migration before ESC. */
     static final List<String> BOOT_MENU = List.of("-boot", "menu=on,splash-time=60000");
     static final Path FIGURES = Path.of("target/migration-figures.txt");
@@ -393,6 +394,37 @@ class QemuMigrationIT {
         Peers.clients();
         report(List.of(followsTheVm(false, true, "std"), followsTheVm(true, false, "std"),
                 followsTheVm(false, true, "qxl"), followsTheVm(true, false, "qxl")));
+    }
+
+    /**
+     * A client without SEMI_SEAMLESS_MIGRATE (scripts/spice-switch-host-client.py, a raw main channel) gets
+     * MIGRATE_SWITCH_HOST with the destination's host and ports when the migration completes, and a new session
+     * there; the source then reports it migrated.
+     */
+    @Test
+    void aClientWithoutSemiSeamlessIsSwitchedToTheDestination() throws Exception {
+        Peers.reference();
+        for (boolean[] direction : new boolean[][] {{false, false}, {true, true}, {false, true}, {true, false}}) {
+            String what = (direction[0] ? "ours" : "reference") + " -> " + (direction[1] ? "ours" : "reference");
+            Pair p = pair((direction[0] ? "o" : "r") + "2" + (direction[1] ? "o" : "r") + "-old-client", direction[0],
+                    direction[1], "std");
+            Process old = new ProcessBuilder("/usr/bin/python3", OLD_CLIENT.toString(),
+                    String.valueOf(p.source().run().port()), "30").redirectErrorStream(true).start();
+            started.add(old);
+            BufferedReader out = new BufferedReader(new InputStreamReader(old.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("ready", out.readLine(), what);
+            p.source().qmp().returns("client_migrate_info", args("protocol", "spice", "hostname", "127.0.0.1",
+                    "port", p.destination().run().port()));
+            p.source().qmp().returns("migrate", args("uri", "tcp:127.0.0.1:" + p.migrationPort()));
+            assertEquals("completed", p.source().qmp().awaitMigration(60), what);
+            assertEquals("switch-host " + p.destination().run().port() + " 65535 127.0.0.1 -", out.readLine(), what);
+            assertEquals("init", out.readLine(), what + ": a new session at the destination");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!Boolean.TRUE.equals(Json.at(p.source().spice(), "migrated"))) {
+                assertTrue(System.nanoTime() < deadline, what + ": the source never completed");
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** Stops a migration under way ({@code kill}: kills the destination, else migrate_cancel); returns the status. */
