@@ -18,10 +18,13 @@ PUBLIC_KEY_BYTES = 162  # SPICE_TICKET_PUBKEY_BYTES: a DER SubjectPublicKeyInfo 
 
 
 class RawMain:
-    def __init__(self, port, host="127.0.0.1"):
+    def __init__(self, port, host="127.0.0.1", main_caps=None, connection_id=0, wait_init=True):
+        """main_caps: the main channel caps word to send (none by default); a non-zero connection_id links as a
+        migration target, which gets no INIT until MIGRATE_END (wait_init=False returns after the link)."""
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         common_caps = 0b1011  # auth selection, SPICE auth, mini header
-        body = struct.pack("<IBBIII", 0, MAIN, 0, 1, 0, 18) + struct.pack("<I", common_caps)
+        caps = struct.pack("<I", common_caps) + (b"" if main_caps is None else struct.pack("<I", main_caps))
+        body = struct.pack("<IBBIII", connection_id, MAIN, 0, 1, 0 if main_caps is None else 1, 18) + caps
         self.sock.sendall(struct.pack("<IIII", MAGIC, 2, 2, len(body)) + body)
         _, _, _, size = struct.unpack("<IIII", self.read(16))
         reply = self.read(size)
@@ -35,7 +38,7 @@ class RawMain:
         if result != 0:
             raise IOError("ticket refused: %d" % result)
         self.init = None
-        while self.init is None:
+        while wait_init and self.init is None:
             kind, body = self.message()
             if kind == MSG_INIT:
                 # session id, displays hint, mouse modes (2), agent connected, agent tokens, mm time, ram hint

@@ -98,6 +98,23 @@ public final class GlzWindow {
         oldest.arena().close();
     }
 
+    /** The id the next image gets (the reference's last_image_id, which a seamless migration carries). */
+    public synchronized long nextImageId() {
+        return nextId;
+    }
+
+    /**
+     * A session arriving with its migrated VM: its client's GLZ window holds images up to {@code next - 1} from
+     * the source, so ours go on from {@code next}. Only before the first image; false (and nothing changed) after.
+     */
+    public synchronized boolean continueFrom(long next) {
+        if (nextId != 0 || !kept.isEmpty() || next < 0) {
+            return false;
+        }
+        nextId = next;
+        return true;
+    }
+
     /** Ids given out so far. */
     public synchronized long imagesEncoded() {
         return nextId;

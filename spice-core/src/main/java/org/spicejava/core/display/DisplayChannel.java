@@ -545,6 +545,21 @@ public final class DisplayChannel {
         return m.type() == DisplayMessages.MSG_SURFACE_DESTROY && m.body().getInt(0) == surfaceId;
     }
 
+    /**
+     * What a client arriving with its migrated VM has of the surfaces it lists: the current key of each that
+     * exists here (the guest's state moved with the VM), so only their contents are sent again. Worker thread.
+     */
+    Map<Integer, DisplayChannelClient.SurfaceKey> surfacesAtClient(List<Integer> ids) {
+        Map<Integer, DisplayChannelClient.SurfaceKey> known = new HashMap<>();
+        for (int id : ids) {
+            Surface s = surface(id);
+            if (s != null) {
+                known.put(id, key(s));
+            }
+        }
+        return known;
+    }
+
     private static DisplayChannelClient.SurfaceKey key(Surface s) {
         return new DisplayChannelClient.SurfaceKey(s.width(), s.height(), s.format(),
                 s.primary() ? DisplayMessages.SURFACE_PRIMARY : 0);

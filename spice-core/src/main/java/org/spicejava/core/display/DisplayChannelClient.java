@@ -12,6 +12,7 @@ import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.SocketConnection;
 
 /**
@@ -41,6 +42,14 @@ public final class DisplayChannelClient extends ChannelClient {
 
     private final DisplayChannel display;
     private final ImageEncoder images;
+    private final GlzWindow glz;
+    private final NetworkEstimate network;
+    /** DISPLAY_INIT's pixmap cache and GLZ dictionary ids and the cache's size, kept for a seamless migration. */
+    private int pixmapCacheId;
+    private long pixmapCacheSize;
+    private int glzDictionaryId;
+    /** A seamless migration asked for MIGRATE: it goes out once the queue before it has. */
+    private boolean migrateWhenDrained;
     private final ArrayDeque<DisplayMessages.Message> pending = new ArrayDeque<>();
     private final Map<Integer, SurfaceKey> clientSurfaces = new HashMap<>();
     private long pendingBytes;
@@ -63,6 +72,8 @@ public final class DisplayChannelClient extends ChannelClient {
                                 GlzWindow glz, NetworkEstimate network) {
         super(connection, link, MAX_CLIENT_MESSAGE, true);
         this.display = display;
+        this.glz = glz;
+        this.network = network;
         this.images = new ImageEncoder(glz, link.hasChannelCap(ImageEncoder.CAP_LZ4), network, display::jpeg);
         this.streams = new ClientStreams(display, link, network);
     }
@@ -112,6 +123,9 @@ public final class DisplayChannelClient extends ChannelClient {
     }
 
     private void pump() {
+        if (awaitingMigrationData()) {
+            return; // a client arriving seamlessly still shows its picture: its state comes first
+        }
         while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
             if (pending.isEmpty() && resync) {
                 resync = false;
@@ -123,6 +137,10 @@ public final class DisplayChannelClient extends ChannelClient {
             }
             DisplayMessages.Message m = pending.poll();
             if (m == null) {
+                if (migrateWhenDrained) {
+                    migrateWhenDrained = false;
+                    super.migrate();
+                }
                 return;
             }
             pendingBytes = Math.max(0, pendingBytes - m.size());
@@ -179,6 +197,66 @@ public final class DisplayChannelClient extends ChannelClient {
         }
     }
 
+    /**
+     * Seamless migration source: MIGRATE goes out after what is queued (the reference's pipe order), so the client
+     * has the whole picture the destination will continue from.
+     */
+    @Override
+    public void migrate() {
+        if (migrating() || migrateWhenDrained) {
+            return;
+        }
+        migrateWhenDrained = true;
+        pump();
+    }
+
+    /** The reference's display migration data: what the client holds, for the destination to go on from. */
+    @Override
+    protected ByteBuffer migrationData() {
+        boolean lowBandwidth = network.lowBandwidth();
+        boolean lossy = images.jpegInForce(lowBandwidth);
+        List<MigrationData.Surface> surfaces = clientSurfaces.entrySet().stream()
+                .map(e -> new MigrationData.Surface(e.getKey(), lossy
+                        ? new int[] {0, 0, e.getValue().width(), e.getValue().height()} : null))
+                .toList();
+        return MigrationData.display(new MigrationData.Display(messagesSent(), lowBandwidth, pixmapCacheId,
+                pixmapCacheSize, pixmaps != null, new long[0], glzDictionaryId, images.glzWindow(),
+                MigrationData.GLZ_MAX_ENCODERS, glz.nextImageId(), surfaces), lossy);
+    }
+
+    /**
+     * Seamless migration destination: the client keeps its surfaces and caches and sends no DISPLAY_INIT, so its
+     * cache sizes and GLZ dictionary come from the source; its GLZ images go on from the source's ids, its pixmap
+     * cache is emptied (we do not know what it holds), and the contents of the surfaces it has are sent again
+     * (without recreating them) from the guest state that moved with the VM.
+     */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        MigrationData.Display d = MigrationData.parseDisplay(body, images::jpegInForce);
+        continueSerial(d.messageSerial());
+        pixmapCacheId = d.pixmapCacheId();
+        pixmapCacheSize = d.pixmapCacheSize();
+        glzDictionaryId = d.glzDictionaryId();
+        images.glzWindow(Math.clamp(Integer.toUnsignedLong(d.glzWindowPixels()), 0, ImageEncoder.MAX_GLZ_WINDOW));
+        if (!glz.continueFrom(d.glzNextImageId())) {
+            LOG.info("display {}: GLZ ids already given out; the client's window restarts", display.id());
+        }
+        if (display.id() == 0 && pixmaps == null && d.pixmapCacheSize() > 0) {
+            pixmaps = new PixmapCache(Math.clamp(d.pixmapCacheSize(), 0, PixmapCache.MAX_PIXELS));
+            pixmapsReset = true; // INVAL_ALL_PIXMAPS before the first message
+        }
+        clientSurfaces.putAll(display.surfacesAtClient(d.surfaces().stream().map(MigrationData.Surface::id)
+                .toList()));
+        resync = true;
+        LOG.info("display {}: continuing a seamlessly migrated client: {} surface(s), GLZ from id {}", display.id(),
+                d.surfaces().size(), d.glzNextImageId());
+    }
+
+    @Override
+    protected void migrationDataRestored() {
+        pump();
+    }
+
     /** Keeps our model of the client's surfaces in step with what was sent. */
     private void track(DisplayMessages.Message m) {
         ByteBuffer b = m.head();
@@ -233,6 +311,9 @@ public final class DisplayChannelClient extends ChannelClient {
                 }
                 images.glzWindow(Math.clamp(window, 0, ImageEncoder.MAX_GLZ_WINDOW));
                 long cacheSize = body.getLong(1);
+                pixmapCacheId = Byte.toUnsignedInt(body.get(0));
+                pixmapCacheSize = cacheSize;
+                glzDictionaryId = Byte.toUnsignedInt(body.get(9));
                 if (cacheSize < 0 || cacheSize > PixmapCache.MAX_PIXELS) {
                     LOG.warn("display {}: client's pixmap cache of {} pixels clamped to {}", display.id(), cacheSize,
                             PixmapCache.MAX_PIXELS);

@@ -236,6 +236,20 @@ public final class DisplayWorker {
     /** As above, for a client session whose network test result display channels read from {@code network}. */
     public Consumer<String> adoptChannel(SocketConnection.Handover handover, LinkMessage link,
                                          GlzWindow glz, NetworkEstimate network, Consumer<String> onClosed) {
+        return adopt(handover, link, glz, network, onClosed, null).close();
+    }
+
+    /** A channel this worker adopted, as its owner on another thread holds it: both post to the worker. */
+    public record Adopted(Consumer<String> close, Runnable migrate) {
+    }
+
+    /**
+     * As above; {@code migrationDataArrived}: the channel belongs to a client arriving seamlessly with its migrated
+     * VM and waits for its state from the source, then this runs (on the worker); null for none. The handle also
+     * starts a seamless migration of the channel (MIGRATE).
+     */
+    public Adopted adopt(SocketConnection.Handover handover, LinkMessage link, GlzWindow glz,
+                         NetworkEstimate network, Consumer<String> onClosed, Runnable migrationDataArrived) {
         AtomicReference<ChannelClient> client = new AtomicReference<>();
         submit(() -> {
             SocketConnection connection = SocketConnection.adopt(handover, loop);
@@ -253,6 +267,9 @@ public final class DisplayWorker {
                 c = cc;
             }
             client.set(c);
+            if (migrationDataArrived != null && ChannelClient.migratesData(link.channelType())) {
+                c.awaitMigrationData(migrationDataArrived);
+            }
             connection.start(in -> { }, reason -> {
                 detach.run();
                 if (c instanceof DisplayChannelClient dc) {
@@ -262,12 +279,17 @@ public final class DisplayWorker {
             });
             c.start();
         });
-        return reason -> submit(() -> {
+        return new Adopted(reason -> submit(() -> {
             ChannelClient c = client.get();
             if (c != null) {
                 c.close(reason);
             }
-        });
+        }), () -> submit(() -> {
+            ChannelClient c = client.get();
+            if (c != null) {
+                c.migrate();
+            }
+        }));
     }
 
     /** The stream timeout timer, made when the first stream starts. Worker thread. */

@@ -107,6 +107,15 @@ public final class ImageEncoder {
         glzWindow = pixels;
     }
 
+    int glzWindow() {
+        return glzWindow;
+    }
+
+    /** Whether JPEG is in force under the WAN settings for a client with or without a low bandwidth. */
+    boolean jpegInForce(boolean lowBandwidth) {
+        return wan.jpegInForce(lowBandwidth);
+    }
+
     /** The setting in force for this client. */
     int setting(int serverSetting) {
         return preferred != 0 ? preferred : serverSetting;

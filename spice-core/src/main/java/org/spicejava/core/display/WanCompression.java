@@ -48,6 +48,14 @@ final class WanCompression {
         return setting == ALWAYS || setting == AUTO && network.lowBandwidth();
     }
 
+    /**
+     * Whether images may go lossy for a client with or without a low bandwidth (the reference's enable_jpeg, which
+     * also decides the layout of the display's migration data).
+     */
+    boolean jpegInForce(boolean lowBandwidth) {
+        return jpegSetting == ALWAYS || jpegSetting == AUTO && lowBandwidth;
+    }
+
     boolean zlibGlzInForce() {
         return inForce(zlibGlzSetting);
     }

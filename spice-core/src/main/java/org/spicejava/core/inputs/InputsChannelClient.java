@@ -10,6 +10,7 @@ import org.spicejava.core.device.Keyboard;
 import org.spicejava.core.device.Mouse;
 import org.spicejava.core.device.Tablet;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.server.SpiceServer;
 
@@ -159,6 +160,26 @@ public final class InputsChannelClient extends ChannelClient {
             return false;
         }
         return true;
+    }
+
+    /** Seamless migration source: the motions not yet acknowledged travel to the destination. */
+    @Override
+    protected ByteBuffer migrationData() {
+        return MigrationData.inputs(motionCount % MOTION_ACK_BUNCH);
+    }
+
+    /**
+     * Seamless migration destination: acknowledges the whole bunches the source owed, counts on from the rest,
+     * and tells the client the guest's lock keys (as the reference's inputs migrate data handling).
+     */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        int owed = MigrationData.parseInputs(body);
+        for (int i = 0; i < owed / MOTION_ACK_BUNCH; i++) {
+            send(MSG_MOUSE_MOTION_ACK, body(0));
+        }
+        motionCount = owed % MOTION_ACK_BUNCH;
+        sendLeds(server.leds());
     }
 
     private void countMotion() {

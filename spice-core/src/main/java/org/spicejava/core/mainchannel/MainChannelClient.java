@@ -12,22 +12,34 @@ import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
+import org.spicejava.core.migration.MigrationTarget;
+import org.spicejava.core.migration.SourceMigration;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.server.SpiceServer;
 
 /**
  * The main channel of one client (the reference's MainChannelClient): INIT with the session id, NAME and UUID,
- * the channel list on ATTACH_CHANNELS, mouse mode changes, and the client's end of the guest agent's data path
- * ({@link AgentDevice}). Main-loop thread.
+ * the channel list on ATTACH_CHANNELS, mouse mode changes, the client's end of the guest agent's data path
+ * ({@link AgentDevice}), and its part in migrations: as a source it carries MIGRATE_BEGIN/END/CANCEL/SWITCH_HOST
+ * and the client's answers ({@link SourceMigration}) and, seamlessly, its state (MIGRATE, MIGRATE_DATA); as the
+ * destination (a main link with a non-zero connection id, "arriving") it sends nothing until the client's
+ * MIGRATE_END, then INIT (semi-seamless), or, after MIGRATE_DST_DO_SEAMLESS, goes on where the source left once
+ * every channel's state has come ({@link Session}). Main-loop thread.
  */
-public final class MainChannelClient extends ChannelClient implements AgentDevice.Client {
+public final class MainChannelClient extends ChannelClient implements AgentDevice.Client, SourceMigration.Client {
     private static final Logger LOG = LoggerFactory.getLogger(MainChannelClient.class);
     /** Main channel capabilities (SPICE_MAIN_CAP_*). */
+    public static final int CAP_SEMI_SEAMLESS_MIGRATE = 0;
     public static final int CAP_NAME_AND_UUID = 1;
     public static final int CAP_AGENT_CONNECTED_TOKENS = 2;
-    /** What we advertise: name/uuid and agent tokens; no migration support. */
-    public static final int SERVER_CAPS = 1 << CAP_NAME_AND_UUID | 1 << CAP_AGENT_CONNECTED_TOKENS;
+    public static final int CAP_SEAMLESS_MIGRATE = 3;
+    /** What we advertise, as the reference: both migrations, name/uuid and agent tokens. */
+    public static final int SERVER_CAPS = 1 << CAP_SEMI_SEAMLESS_MIGRATE | 1 << CAP_NAME_AND_UUID
+            | 1 << CAP_AGENT_CONNECTED_TOKENS | 1 << CAP_SEAMLESS_MIGRATE;
     /** SPICE_MSG_MAIN_*. */
+    static final int MSG_MIGRATE_BEGIN = 101;
+    static final int MSG_MIGRATE_CANCEL = 102;
     static final int MSG_INIT = 103;
     static final int MSG_CHANNELS_LIST = 104;
     static final int MSG_MOUSE_MODE = 105;
@@ -36,9 +48,14 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int MSG_AGENT_DISCONNECTED = 108;
     static final int MSG_AGENT_DATA = 109;
     static final int MSG_AGENT_TOKEN = 110;
-    static final int MSG_AGENT_CONNECTED_TOKENS = 115;
+    static final int MSG_MIGRATE_SWITCH_HOST = 111;
+    static final int MSG_MIGRATE_END = 112;
     static final int MSG_NAME = 113;
     static final int MSG_UUID = 114;
+    static final int MSG_AGENT_CONNECTED_TOKENS = 115;
+    static final int MSG_MIGRATE_BEGIN_SEAMLESS = 116;
+    static final int MSG_MIGRATE_DST_SEAMLESS_ACK = 117;
+    static final int MSG_MIGRATE_DST_SEAMLESS_NACK = 118;
     /** SPICE_MSGC_MAIN_*. */
     static final int MSGC_CLIENT_INFO = 101;
     static final int MSGC_MIGRATE_CONNECTED = 102;
@@ -49,6 +66,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int MSGC_AGENT_DATA = 107;
     static final int MSGC_AGENT_TOKEN = 108;
     static final int MSGC_MIGRATE_END = 109;
+    static final int MSGC_MIGRATE_DST_DO_SEAMLESS = 110;
+    static final int MSGC_MIGRATE_CONNECTED_SEAMLESS = 111;
     /** REDS_AGENT_WINDOW_SIZE: tokens the client gets for agent data. */
     static final int AGENT_TOKENS = AgentProtocol.CLIENT_WINDOW;
     /** MM_TIME_DELTA: the reference reports its multimedia clock 400 ms behind. */
@@ -64,6 +83,52 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     private final int sessionId;
     private final java.util.function.Supplier<List<ChannelId>> channels;
     private boolean attached;
+    /** Linked as the destination of a migration and not yet arrived (MIGRATE_END, or every channel's state). */
+    private boolean arriving;
+    /** The arrival is seamless (MIGRATE_DST_DO_SEAMLESS accepted). */
+    private boolean seamlessArrival;
+    /** INIT went out: main messages other than migration ones are sent only after it (as the reference). */
+    private boolean initSent;
+    /** The session's part in migrations (the channels other than main); none by default. */
+    private Session session = Session.NONE;
+
+    /** What the main channel asks of its session (the reference's RedClient) in a migration. */
+    public interface Session {
+        /** The client arrived (semi-seamless: INIT went out): its other channels start, the source is told. */
+        void arrived();
+
+        /**
+         * The arriving client asks to go on seamlessly (MIGRATE_DST_DO_SEAMLESS with the source's protocol
+         * version): true when the session accepts, and then its channels take their state from the source.
+         */
+        boolean arriveSeamlessly(int sourceVersion);
+
+        /** Seamless source: whether every channel of the session can carry its state to the destination. */
+        boolean canMigrateSeamlessly();
+
+        /** Seamless source: every other channel gets MIGRATE. */
+        void migrateChannels();
+
+        Session NONE = new Session() {
+            @Override
+            public void arrived() {
+            }
+
+            @Override
+            public boolean arriveSeamlessly(int sourceVersion) {
+                return false;
+            }
+
+            @Override
+            public boolean canMigrateSeamlessly() {
+                return false;
+            }
+
+            @Override
+            public void migrateChannels() {
+            }
+        };
+    }
     /** The network test run at start, or null (a unix socket, or a caller that wants none). */
     private final NetworkTest networkTest;
     private final LongSupplier clockNanos;
@@ -75,6 +140,22 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     public MainChannelClient(SocketConnection connection, LinkMessage link, SpiceServer server, int sessionId,
                              java.util.function.Supplier<List<ChannelId>> channels) {
         this(connection, link, server, sessionId, channels, null, System::nanoTime);
+    }
+
+    /**
+     * The main channel of a client arriving with its migrated VM (it linked with the connection id it had at the
+     * source): no network test, and nothing sent until it arrives (see {@link Session}).
+     */
+    public static MainChannelClient arriving(SocketConnection connection, LinkMessage link, SpiceServer server,
+                                             int sessionId, java.util.function.Supplier<List<ChannelId>> channels) {
+        MainChannelClient main = new MainChannelClient(connection, link, server, sessionId, channels);
+        main.arriving = true;
+        return main;
+    }
+
+    /** The session this main channel belongs to. */
+    public void session(Session owner) {
+        session = owner;
     }
 
     /**
@@ -98,18 +179,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     protected void onStart() {
-        server.agentDevice().clientConnected(this);
-        boolean clientMouse = server.clientMouseAllowed();
-        ByteBuffer init = body(32)
-                .putInt(sessionId)
-                .putInt(server.displays().size())
-                .putInt(SpiceServer.MOUSE_MODE_SERVER | (clientMouse ? SpiceServer.MOUSE_MODE_CLIENT : 0))
-                .putInt(server.mouseMode())
-                .putInt(server.agentAttached() ? 1 : 0)
-                .putInt(AGENT_TOKENS)
-                .putInt(server.multimediaTime() - MM_TIME_DELTA)
-                .putInt(0); // RAM hint: only used for migration bandwidth estimates
-        send(MSG_INIT, init.flip());
+        if (arriving) {
+            LOG.info("session {}: a client arriving with its migrated VM; waiting for it to arrive",
+                    Integer.toUnsignedString(sessionId));
+            return;
+        }
+        sendInit();
         if (link.hasChannelCap(CAP_NAME_AND_UUID)) {
             String name = server.config().name();
             if (name != null) {
@@ -124,6 +199,23 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         if (networkTest != null) {
             startNetworkTest();
         }
+    }
+
+    /** INIT, and the client becomes the agent's (reds_handle_main_link, or the semi-seamless migration's end). */
+    private void sendInit() {
+        server.agentDevice().clientConnected(this);
+        boolean clientMouse = server.clientMouseAllowed();
+        ByteBuffer init = body(32)
+                .putInt(sessionId)
+                .putInt(server.displays().size())
+                .putInt(SpiceServer.MOUSE_MODE_SERVER | (clientMouse ? SpiceServer.MOUSE_MODE_CLIENT : 0))
+                .putInt(server.mouseMode())
+                .putInt(server.agentAttached() ? 1 : 0)
+                .putInt(AGENT_TOKENS)
+                .putInt(server.multimediaTime() - MM_TIME_DELTA)
+                .putInt(0); // RAM hint: only used for migration bandwidth estimates
+        send(MSG_INIT, init.flip());
+        initSent = true;
     }
 
     /** The reference's net test: three pings back to back, right after INIT (see {@link NetworkTest}). */
@@ -164,6 +256,12 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     protected boolean handle(int type, ByteBuffer body) {
+        if (arriving && !seamlessArrival && type != MSGC_MIGRATE_END && type != MSGC_MIGRATE_DST_DO_SEAMLESS) {
+            // Nothing but the migration's own messages before INIT: the session starts at MIGRATE_END.
+            LOG.warn("session {}: message {} from a client still arriving with its migrated VM ignored",
+                    Integer.toUnsignedString(sessionId), type);
+            return true;
+        }
         switch (type) {
             case MSGC_ATTACH_CHANNELS -> {
                 attached = true;
@@ -180,8 +278,19 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                 }
                 sendMouseMode();
             }
-            case MSGC_CLIENT_INFO, MSGC_MIGRATE_CONNECTED, MSGC_MIGRATE_CONNECT_ERROR, MSGC_MIGRATE_END -> {
-                // obsolete or migration-only: nothing to do for a server that does not migrate clients
+            case MSGC_CLIENT_INFO -> {
+                // obsolete
+            }
+            case MSGC_MIGRATE_CONNECTED -> server.sourceMigration().connected(this, true);
+            case MSGC_MIGRATE_CONNECTED_SEAMLESS -> server.sourceMigration().connected(this, true, true);
+            case MSGC_MIGRATE_CONNECT_ERROR -> server.sourceMigration().connected(this, false);
+            case MSGC_MIGRATE_END -> migrateEnd();
+            case MSGC_MIGRATE_DST_DO_SEAMLESS -> {
+                if (body.remaining() < 4) {
+                    close("short MIGRATE_DST_DO_SEAMLESS");
+                    return true;
+                }
+                doSeamless(body.getInt(0));
             }
             case MSGC_AGENT_START, MSGC_AGENT_TOKEN -> {
                 if (body.remaining() < 4) {
@@ -202,6 +311,131 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         return true;
     }
 
+    /**
+     * The client's MIGRATE_END at the destination: it has switched to its links here. INIT goes out, then the
+     * channels it linked ahead of time start (the reference's semi-seamless migrate complete).
+     */
+    private void migrateEnd() {
+        if (!arriving) {
+            LOG.warn("session {}: unexpected MIGRATE_END (no migration to this server)",
+                    Integer.toUnsignedString(sessionId));
+            return;
+        }
+        if (!link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE) || seamlessArrival) {
+            LOG.warn("session {}: unexpected MIGRATE_END from a client without semi-seamless migration or "
+                    + "arriving seamlessly", Integer.toUnsignedString(sessionId));
+            return;
+        }
+        arriving = false;
+        LOG.info("session {}: the client arrived with its migrated VM", Integer.toUnsignedString(sessionId));
+        sendInit();
+        session.arrived();
+    }
+
+    /**
+     * MIGRATE_DST_DO_SEAMLESS (reds_on_migrate_dst_set_seamless): ACK when the session takes the client's state
+     * from the source (not with several clients, nor a newer protocol), else NACK and the client goes on
+     * semi-seamlessly.
+     */
+    private void doSeamless(int sourceVersion) {
+        if (arriving && !seamlessArrival && session.arriveSeamlessly(sourceVersion)) {
+            seamlessArrival = true;
+            initSent = true; // no INIT in a seamless migration: the session goes on from where it was
+            LOG.info("session {}: the client arrives seamlessly (source version {})",
+                    Integer.toUnsignedString(sessionId), sourceVersion);
+            send(MSG_MIGRATE_DST_SEAMLESS_ACK, body(0));
+        } else {
+            LOG.info("session {}: seamless migration (source version {}) declined",
+                    Integer.toUnsignedString(sessionId), Integer.toUnsignedString(sourceVersion));
+            send(MSG_MIGRATE_DST_SEAMLESS_NACK, body(0));
+        }
+    }
+
+    /** A seamless arrival is complete: every channel has its state (the session counted them). */
+    public void arrivedSeamlessly() {
+        arriving = false;
+    }
+
+    /** Seamless source: the main channel's state, without a guest agent (see {@link #canMigrateSeamlessly}). */
+    @Override
+    protected ByteBuffer migrationData() {
+        return MigrationData.mainWithoutAgent();
+    }
+
+    /**
+     * Seamless destination: the guest agent's state from the source is not taken over; if either side had an
+     * agent the client is told it (re)connected or went, and starts its agent session afresh.
+     */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        MigrationData.Main data = MigrationData.parseMain(body);
+        server.agentDevice().clientConnected(this);
+        boolean here = server.agentAttached();
+        if (data.agentConnected()) {
+            sendAgentDisconnected();
+        }
+        if (here) {
+            sendAgentConnected();
+        }
+    }
+
+    @Override
+    public boolean seamless() {
+        return link.hasChannelCap(CAP_SEAMLESS_MIGRATE);
+    }
+
+    @Override
+    public boolean agentConnectedTokens() {
+        return link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS);
+    }
+
+    /** Seamless source: not with a guest agent attached (its state is not carried), nor channels that cannot. */
+    @Override
+    public boolean canMigrateSeamlessly() {
+        return !server.agentAttached() && session.canMigrateSeamlessly();
+    }
+
+    @Override
+    public void sendMigrateBeginSeamless(MigrationTarget target) {
+        send(MSG_MIGRATE_BEGIN_SEAMLESS, target.dstInfo(MigrationData.PROTOCOL_VERSION));
+    }
+
+    @Override
+    public void migrateSeamlessly() {
+        session.migrateChannels();
+        migrate();
+    }
+
+    @Override
+    public boolean semiSeamless() {
+        return link.hasChannelCap(CAP_SEMI_SEAMLESS_MIGRATE);
+    }
+
+    @Override
+    public boolean arriving() {
+        return arriving;
+    }
+
+    @Override
+    public void sendMigrateBegin(MigrationTarget target) {
+        send(MSG_MIGRATE_BEGIN, target.dstInfo());
+    }
+
+    @Override
+    public void sendMigrateCancel() {
+        send(MSG_MIGRATE_CANCEL, body(0));
+    }
+
+    @Override
+    public void sendMigrateEnd() {
+        send(MSG_MIGRATE_END, body(0));
+    }
+
+    @Override
+    public void sendSwitchHost(MigrationTarget target) {
+        send(MSG_MIGRATE_SWITCH_HOST, target.dstInfo());
+    }
+
     /** CHANNELS_LIST: only channels that exist; sent after ATTACH_CHANNELS and again when the list changes. */
     public void sendChannelsList() {
         sendChannelsList(channels.get());
@@ -209,7 +443,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     /** CHANNELS_LIST of {@code list} only (a channel registered later, as the reference announces it). */
     public void sendChannelsList(List<ChannelId> list) {
-        if (!attached) {
+        if (!attached || !initSent) {
             return;
         }
         ByteBuffer out = body(4 + 2 * list.size()).putInt(list.size());
@@ -231,6 +465,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     public void sendAgentConnected() {
+        if (!initSent) {
+            return; // INIT will say whether the agent is there
+        }
         if (link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS)) {
             send(MSG_AGENT_CONNECTED_TOKENS, body(4).putInt(AGENT_TOKENS).flip());
         } else {
@@ -240,6 +477,9 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     @Override
     public void sendAgentDisconnected() {
+        if (!initSent) {
+            return;
+        }
         send(MSG_AGENT_DISCONNECTED, body(4).putInt(0).flip()); // SPICE_LINK_ERR_OK, as the reference
     }
 
@@ -249,12 +489,18 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     }
 
     public void sendMouseMode() {
+        if (!initSent) {
+            return; // INIT carries the modes
+        }
         int supported = SpiceServer.MOUSE_MODE_SERVER | (server.clientMouseAllowed() ? SpiceServer.MOUSE_MODE_CLIENT : 0);
         send(MSG_MOUSE_MODE, body(4).putShort((short) supported).putShort((short) server.mouseMode()).flip());
     }
 
     /** NOTIFY with a warning the client shows its user (severity WARN, visibility HIGH, SPICE_WARN_GENERAL). */
     public void sendNotify(String message) {
+        if (!initSent) {
+            return;
+        }
         byte[] text = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         send(MSG_NOTIFY, body(24 + text.length + 1).putLong(System.nanoTime()).putInt(1).putInt(2).putInt(0)
                 .putInt(text.length).put(text).put((byte) 0).flip());

@@ -36,6 +36,8 @@ import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.host.MainDispatcher;
 import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
+import org.spicejava.core.migration.MigrationTarget;
+import org.spicejava.core.migration.SourceMigration;
 import org.spicejava.core.net.tls.TlsSetup;
 import org.spicejava.core.sasl.SaslLibrary;
 import org.spicejava.core.sasl.SaslLinks;
@@ -62,6 +64,16 @@ public final class SpiceServer {
 
         /** Closes every client connection. */
         void disconnectAll();
+
+        /** The connected clients' main channels, for a migration of the VM to another host. */
+        default List<? extends SourceMigration.Client> migrationClients() {
+            return List.of();
+        }
+
+        /** Several clients may share the VM (no seamless migration then, as the reference). */
+        default boolean sharesClients() {
+            return false;
+        }
     }
 
     private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
@@ -92,11 +104,13 @@ public final class SpiceServer {
     private Mouse mouse;
     private Tablet tablet;
     private MigrationDevice migration;
+    /** Moving clients to where the VM migrates (spice_server_migrate_*); its timer is made on the main loop. */
+    private final SourceMigration sourceMigration = new SourceMigration(task -> loop.newTimer(task),
+            () -> clients == null ? List.of() : clients.migrationClients(), () -> migration,
+            () -> config.seamlessMigration() && (clients == null || !clients.sharesClients()));
     private CharDeviceState agent;
     private volatile AgentDevice agentDevice;
     private final Map<QxlControl, QxlDevice> qxlDevices = new LinkedHashMap<>();
-    private boolean expectMigrate;
-    private boolean migrationTargetSet;
     /** The host's JPEG codec (spice-ffi: libturbojpeg), or null: JPEG is then never offered. */
     private JpegEncoder.Factory jpegCodec;
     private List<VideoEncoder.Factory> videoEncoders = List.of();
@@ -781,65 +795,36 @@ public final class SpiceServer {
         displays.forEach(d -> d.worker().setWanCompression(config.jpegCompression(), config.zlibGlzCompression()));
     }
 
-    // --- migration, answered the way a server with no migration target in progress does ---
+    // --- migration: the facade of SourceMigration, with the reference's checks of the host's interface ---
 
+    /** The clients' migration state; main-loop thread. */
+    public SourceMigration sourceMigration() {
+        return sourceMigration;
+    }
+
+    /** spice_server_migrate_info: the switch-host interface, for hosts without a migration interface. */
     public int migrateInfo(String dest, int port, int securePort, String certSubject) {
         if (migration != null) {
             LOG.warn("spice_server_migrate_info: not for hosts with a migration interface; use migrate_connect");
             return -1;
         }
-        return setMigrationTarget(dest, port, securePort) ? 0 : -1;
+        return sourceMigration.info(MigrationTarget.of(dest, port, securePort, certSubject));
     }
 
+    /** spice_server_migrate_connect: clients are told of the destination and link to it ahead of time. */
     public int migrateConnect(String dest, int port, int securePort, String certSubject) {
-        if (migration == null) {
-            LOG.warn("spice_server_migrate_connect: no migration interface added");
-            return -1;
-        }
-        if (!setMigrationTarget(dest, port, securePort)) {
-            migration.connectComplete();
-            return -1;
-        }
-        expectMigrate = true;
-        // No client to prepare: the connect stage is complete at once.
-        if (numClients() == 0) {
-            migrationTargetSet = false;
-        }
-        migration.connectComplete();
-        return 0;
+        return sourceMigration.connect(MigrationTarget.of(dest, port, securePort, certSubject));
     }
 
     public int migrateStart() {
-        return migrationTargetSet ? 0 : -1;
+        return sourceMigration.start();
     }
 
     public int migrateEnd(boolean completed) {
-        int result = 0;
-        if (completed && !expectMigrate && numClients() > 0) {
-            LOG.warn("spice_server_migrate_end: migrate_info was not called, disconnecting clients");
-            clients.disconnectAll();
-            result = -1;
-        }
-        expectMigrate = false;
-        if (migration != null) {
-            migration.endComplete();
-        }
-        return result;
+        return sourceMigration.end(completed);
     }
 
     public int migrateSwitch() {
-        expectMigrate = false;
-        migrationTargetSet = false;
-        return 0;
-    }
-
-    private boolean setMigrationTarget(String dest, int port, int securePort) {
-        migrationTargetSet = false;
-        if ((port == -1 && securePort == -1) || dest == null) {
-            LOG.warn("spice migration: invalid target '{}' port {} secure port {}", dest, port, securePort);
-            return false;
-        }
-        migrationTargetSet = true;
-        return true;
+        return sourceMigration.switchHost();
     }
 }

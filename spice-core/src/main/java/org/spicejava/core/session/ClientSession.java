@@ -1,14 +1,18 @@
 package org.spicejava.core.session;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
+import org.spicejava.core.net.SocketConnection;
+import org.spicejava.core.protocol.ChannelType;
 
 /**
  * One connected client (the reference's RedClient): its session id, main channel and the other channels linked
@@ -22,9 +26,30 @@ final class ClientSession {
     /** Each channel other than main, keyed by its client object or handle. */
     private final Map<Object, Linked> channels = new LinkedHashMap<>();
 
-    /** Which channel a key stands for, and how to close it. */
-    private record Linked(MainChannelClient.ChannelId id, Consumer<String> close) {
+    /** Which channel a key stands for, how to close it, and how to start its seamless migration (MIGRATE). */
+    private record Linked(MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
     }
+
+    /** The channel types a seamless migration carries here; others (char devices) make it semi-seamless. */
+    static final Set<Integer> SEAMLESS_TYPES = Set.of(ChannelType.DISPLAY, ChannelType.CURSOR, ChannelType.INPUTS,
+            ChannelType.PLAYBACK, ChannelType.RECORD);
+
+    /** The client arrives seamlessly: its channels start at once and take their state from the source. */
+    private boolean seamless;
+    /** Channels (main included) whose state from the source has not come yet. */
+    private int awaitingState;
+
+    /**
+     * A channel the client linked ahead of time while arriving with its migrated VM (the reference's pending
+     * link): its socket waits, read but not handled, until the client has arrived; then {@code start} links it.
+     */
+    private record Held(MainChannelClient.ChannelId id, SocketConnection connection, Runnable start) {
+    }
+
+    /** Bytes a held channel may send before it starts (a client sends none: its channel waits too). */
+    static final int HELD_INPUT_LIMIT = 64 * 1024;
+
+    private final List<Held> held = new ArrayList<>();
 
     /** What the main channel's network test found; the display channels read it on their workers. */
     private final NetworkEstimate network;
@@ -53,7 +78,44 @@ final class ClientSession {
     }
 
     void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close) {
-        channels.put(channel, new Linked(id, close));
+        add(channel, id, close, () -> { });
+    }
+
+    void add(Object channel, MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
+        channels.put(channel, new Linked(id, close, migrate));
+    }
+
+    boolean seamless() {
+        return seamless;
+    }
+
+    /** The arriving client goes on seamlessly: main and each channel that carries state wait for it. */
+    void arriveSeamlessly() {
+        seamless = true;
+        awaitingState = 1; // main
+    }
+
+    /** One more channel waits for its state from the source. */
+    void awaitState() {
+        awaitingState++;
+    }
+
+    /** A channel's state came; true when it was the last one awaited (the client has arrived). */
+    boolean stateArrived() {
+        return awaitingState > 0 && --awaitingState == 0;
+    }
+
+    /** Every channel can carry its state seamlessly, and none waits for an earlier migration to complete. */
+    boolean canMigrateSeamlessly() {
+        return held.isEmpty() && !main.arriving()
+                && channels.values().stream().allMatch(l -> SEAMLESS_TYPES.contains(l.id().type()));
+    }
+
+    /** The end of a seamless migration: MIGRATE on every channel but main (which its own caller migrates). */
+    void migrateChannels() {
+        for (Linked l : List.copyOf(channels.values())) {
+            l.migrate().run();
+        }
     }
 
     /**
@@ -64,10 +126,40 @@ final class ClientSession {
         volatile boolean ended;
     }
 
-    /** True when a channel of this type and id is linked already: a session has each channel once. */
+    /** True when a channel of this type and id is linked (or held) already: a session has each channel once. */
     boolean has(MainChannelClient.ChannelId id) {
-        return channels.entrySet().stream().anyMatch(e -> e.getValue().id().equals(id)
-                && !(e.getKey() instanceof WorkerChannel w && w.ended));
+        return held.stream().anyMatch(h -> h.id().equals(id))
+                || channels.entrySet().stream().anyMatch(e -> e.getValue().id().equals(id)
+                        && !(e.getKey() instanceof WorkerChannel w && w.ended));
+    }
+
+    /** The client is still arriving with its migrated VM: its other channels wait (see {@link #hold}). */
+    boolean arriving() {
+        return main.arriving();
+    }
+
+    /** Keeps a channel linked while arriving until {@link #startHeld}; it goes away if the client closes it. */
+    void hold(MainChannelClient.ChannelId id, SocketConnection connection, Runnable start) {
+        Held h = new Held(id, connection, start);
+        held.add(h);
+        connection.setReader(in -> {
+            if (in.remaining() > HELD_INPUT_LIMIT) {
+                connection.close("sent more than " + HELD_INPUT_LIMIT + " bytes before its migration completed");
+            }
+        });
+        connection.onClose(reason -> held.remove(h));
+    }
+
+    /** The client has arrived: the held channels start, in the order they were linked. */
+    void startHeld() {
+        List<Held> waiting = List.copyOf(held);
+        held.clear();
+        for (Held h : waiting) {
+            if (!h.connection().closed()) {
+                h.connection().onClose(reason -> { });
+                h.start().run();
+            }
+        }
     }
 
     void remove(Object channel) {
@@ -81,6 +173,9 @@ final class ClientSession {
 
     /** Closes every channel, the main one last. */
     void close(String reason) {
+        for (Held h : List.copyOf(held)) {
+            h.connection().close(reason);
+        }
         for (Linked channel : List.copyOf(channels.values())) {
             channel.close().accept(reason);
         }

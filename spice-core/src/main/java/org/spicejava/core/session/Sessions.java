@@ -22,6 +22,7 @@ import org.spicejava.core.audio.SoundChannelClient;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
 import org.spicejava.core.display.DisplayMessages;
+import org.spicejava.core.display.DisplayWorker;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.host.EventLoop;
@@ -31,6 +32,7 @@ import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.link.LinkStage;
 import org.spicejava.core.link.TicketKeySource;
 import org.spicejava.core.mainchannel.MainChannelClient;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.sasl.SaslException;
 import org.spicejava.core.sasl.SaslLinks;
@@ -182,6 +184,16 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     }
 
     @Override
+    public List<MainChannelClient> migrationClients() {
+        return sessions.all().stream().map(ClientSession::main).toList();
+    }
+
+    @Override
+    public boolean sharesClients() {
+        return sessions.shared();
+    }
+
+    @Override
     public void disconnectAll() {
         for (SocketConnection c : List.copyOf(linking)) {
             c.close("server disconnects all clients");
@@ -222,6 +234,52 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
     private boolean channelExists(int type, int id) {
         return availableChannels().contains(new MainChannelClient.ChannelId(type, id));
+    }
+
+    /** A channel's state from the migration source came; the last one completes a seamless arrival. */
+    private void stateArrived(ClientSession owner) {
+        if (owner.stateArrived() && owner.arriving()) {
+            owner.main().arrivedSeamlessly();
+            LOG.info("session {}: the client arrived seamlessly", Integer.toUnsignedString(owner.id()));
+            server.sourceMigration().arrived(owner.main());
+        }
+    }
+
+    /** A session's part in migrations, as its main channel asks for it. Main-loop thread. */
+    private final class MigratingSession implements MainChannelClient.Session {
+        private final ClientSession session;
+
+        MigratingSession(ClientSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void arrived() {
+            session.startHeld();
+            server.sourceMigration().arrived(session.main());
+        }
+
+        /** Not with several clients, nor a newer protocol than ours (reds_on_migrate_dst_set_seamless). */
+        @Override
+        public boolean arriveSeamlessly(int sourceVersion) {
+            if (sessions.shared() || Integer.compareUnsigned(sourceVersion, MigrationData.PROTOCOL_VERSION) > 0) {
+                return false;
+            }
+            session.arriveSeamlessly();
+            session.main().awaitMigrationData(() -> stateArrived(session));
+            session.startHeld(); // linked ahead of the handshake: they start now and wait for their state
+            return true;
+        }
+
+        @Override
+        public boolean canMigrateSeamlessly() {
+            return session.canMigrateSeamlessly();
+        }
+
+        @Override
+        public void migrateChannels() {
+            session.migrateChannels();
+        }
     }
 
     /** The link stage's view of the server for one connection. */
@@ -376,18 +434,25 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 LOG.info("fd {}: closed as its link was accepted", connection.fd());
                 return;
             }
-            // The reference tests the network of every client but those on a unix socket (no peer address).
+            // The reference tests the network of every client but those on a unix socket (no peer address), and
+            // of none arriving with a migrated VM (a main link with the connection id it had at the source).
             NetworkEstimate network = new NetworkEstimate();
             boolean overNetwork = server.network().peerAddress(connection.fd()) != null;
-            MainChannelClient main = new MainChannelClient(retarget(connection), message, server, id,
-                    Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
+            boolean arriving = message.connectionId() != 0;
+            MainChannelClient main = arriving
+                    ? MainChannelClient.arriving(retarget(connection), message, server, id,
+                            Sessions.this::advertisedChannels)
+                    : new MainChannelClient(retarget(connection), message, server, id,
+                            Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
             ClientSession created = new ClientSession(id, main, network);
+            main.session(new MigratingSession(created));
             sessions.add(created);
             attach(created, main, reason -> {
                 server.agentDevice().clientGone(main);
                 if (sessions.remove(created)) {
                     created.close("main channel closed");
                 }
+                server.sourceMigration().clientGone(main);
             });
             if (sessions.shared()) {
                 LOG.info("{} clients connected", sessions.size());
@@ -424,8 +489,35 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                 LOG.info("fd {}: closed as its link was accepted", connection.fd());
                 return;
             }
+            if (owner.arriving() && !owner.seamless()) {
+                // Linked ahead of a semi-seamless migration: it starts when the client has arrived (MIGRATE_END).
+                owner.hold(id, connection, () -> {
+                    if (channelExists(message.channelType(), message.channelId())) {
+                        start(owner, id, connection, message);
+                    } else {
+                        connection.close("channel removed before the migration completed");
+                    }
+                });
+                LOG.info("channel {}:{} of session {} waits for the migration to complete", message.channelType(),
+                        message.channelId(), Integer.toUnsignedString(owner.id()));
+                return;
+            }
+            start(owner, id, connection, message);
+        }
+
+        /**
+         * Starts a linked channel other than main; for a client arriving seamlessly a channel that carries state
+         * waits for it (the client sends it first).
+         */
+        private void start(ClientSession owner, MainChannelClient.ChannelId id, SocketConnection connection,
+                           LinkMessage message) {
+            boolean awaitsState = owner.arriving() && owner.seamless()
+                    && ChannelClient.migratesData(message.channelType());
+            if (awaitsState) {
+                owner.awaitState();
+            }
             if (message.channelType() == ChannelType.DISPLAY || message.channelType() == ChannelType.CURSOR) {
-                linkToWorker(owner, id, connection, message);
+                linkToWorker(owner, id, connection, message, awaitsState);
                 return;
             }
             ChannelClient channel = switch (message.channelType()) {
@@ -440,7 +532,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                                 server.network().peerAddress(connection.fd()) != null).orElseThrow();
                 default -> throw new IllegalStateException("listed channel without implementation");
             };
-            owner.add(channel, id, channel::close);
+            owner.add(channel, id, channel::close, channel::migrate);
+            if (awaitsState) {
+                channel.awaitMigrationData(() -> stateArrived(owner));
+            }
             attach(owner, channel, reason -> {
                 owner.remove(channel);
                 if (channel instanceof SoundChannelClient sound) {
@@ -457,7 +552,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         /** Display and cursor channels live on their QXL instance's worker thread; events stay on this one. */
         private void linkToWorker(ClientSession owner, MainChannelClient.ChannelId id, SocketConnection connection,
-                                  LinkMessage m) {
+                                  LinkMessage m, boolean awaitsState) {
             QxlControl display = server.displays().stream().filter(d -> d.id() == m.channelId()).findFirst()
                     .orElseThrow();
             ChannelReport report = report(owner, m, connection.fd());
@@ -466,7 +561,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             connection.setOutputLimit(m.channelType() == ChannelType.DISPLAY ? DISPLAY_OUTPUT_LIMIT
                     : CHANNEL_OUTPUT_LIMIT);
             ClientSession.WorkerChannel key = new ClientSession.WorkerChannel(); // the client object lives on the worker
-            Consumer<String> close = display.worker().adoptChannel(connection.handOver(), m, owner.glzWindow(),
+            DisplayWorker.Adopted adopted = display.worker().adopt(connection.handOver(), m, owner.glzWindow(),
                     owner.network(), reason -> {
                         key.ended = true; // the client may link this channel again before the task below runs
                         server.mainDispatcher().execute(() -> {
@@ -475,8 +570,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                             report.disconnected();
                             owner.remove(key);
                         });
-                    });
-            owner.add(key, id, close);
+                    }, awaitsState ? () -> server.mainDispatcher().execute(() -> stateArrived(owner)) : null);
+            owner.add(key, id, adopted.close(), adopted.migrate());
             report.initialized();
             LOG.info("channel {}:{} linked to session {} on display worker {}", m.channelType(), m.channelId(),
                     Integer.toUnsignedString(owner.id()), display.id());

@@ -1,0 +1,219 @@
+package org.spicejava.core.migration;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The channels' state a seamless migration carries through the client (SPICE_MSG_MIGRATE_DATA from the source,
+ * SPICE_MSGC_MIGRATE_DATA to the destination), in the reference's formats (server/migration-protocol.h, version 1),
+ * so a VM moves between the reference and ours. Every body starts with SpiceMigrateDataHeader {u32 magic,
+ * u32 version}; all is packed little-endian. Parsing treats the bytes as hostile: every size, offset and count is
+ * checked, and a version newer than ours is refused (the reference aborts QEMU on that one). Immutable; any thread.
+ */
+public final class MigrationData {
+    /** SPICE_MIGRATION_PROTOCOL_VERSION: what MIGRATE_BEGIN_SEAMLESS and MIGRATE_DST_DO_SEAMLESS carry. */
+    public static final int PROTOCOL_VERSION = 1;
+    /** sizeof(SpiceMigrateDataHeader). */
+    static final int HEADER = 8;
+    /** sizeof(SpiceMigrateDataCharDevice): u32 version, u8 connected, five u32. */
+    static final int CHAR_DEVICE = 25;
+    /** SPICE_MIGRATE_DATA_CHAR_DEVICE_VERSION. */
+    static final int CHAR_DEVICE_VERSION = 1;
+    /** sizeof(SpiceMigrateDataMain): the agent's char device, client_agent_started, agent2client, client2agent. */
+    static final int MAIN = CHAR_DEVICE + 1 + 26 + 5;
+    /** sizeof(SpiceMigrateDataDisplay), up to and with surfaces_at_client_ptr. */
+    static final int DISPLAY = 72;
+    /** MIGRATE_DATA_DISPLAY_MAX_CACHE_CLIENTS. */
+    static final int CACHE_CLIENTS = 4;
+    /** The reference's shared GLZ dictionaries serve up to MAX_CACHE_CLIENTS encoders. */
+    public static final int GLZ_MAX_ENCODERS = 4;
+    /** sizeof(SpiceMigrateDataInputs): u16 motion_count. */
+    static final int INPUTS = 2;
+
+    /** The channel kinds that carry data, with their magic (SPICE_MAGIC_CONST), version and fixed size. */
+    public enum Kind {
+        MAIN("MNMD", 1, MigrationData.MAIN),
+        INPUTS("ICMD", 1, MigrationData.INPUTS),
+        DISPLAY("DCMD", 1, MigrationData.DISPLAY),
+        SMARTCARD("SCMD", 1, CHAR_DEVICE + 1 + 4 + 4),
+        SPICEVMC("SVMD", 1, CHAR_DEVICE);
+
+        final int magic;
+        final int version;
+        final int size;
+
+        Kind(String magic, int version, int size) {
+            byte[] m = magic.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            this.magic = (m[0] & 0xff) | (m[1] & 0xff) << 8 | (m[2] & 0xff) << 16 | (m[3] & 0xff) << 24;
+            this.version = version;
+            this.size = size;
+        }
+    }
+
+    /** Migration data that cannot be used; the channel that sent it is closed. */
+    public static final class BadDataException extends Exception {
+        public BadDataException(String message) {
+            super(message);
+        }
+    }
+
+    private MigrationData() {
+    }
+
+    /**
+     * Checks the header and the fixed part's size (migration_protocol_validate_header): the magic must be the
+     * kind's and the version not newer than ours. Returns the body, little-endian, positioned after the header.
+     */
+    public static ByteBuffer check(ByteBuffer body, Kind kind) throws BadDataException {
+        ByteBuffer b = body.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() < HEADER + kind.size) {
+            throw new BadDataException(kind + " migration data of " + b.remaining() + " bytes; at least "
+                    + (HEADER + kind.size) + " expected");
+        }
+        int magic = b.getInt(0);
+        int version = b.getInt(4);
+        if (magic != kind.magic) {
+            throw new BadDataException(kind + " migration data with magic 0x" + Integer.toHexString(magic));
+        }
+        if (Integer.compareUnsigned(version, kind.version) > 0) {
+            throw new BadDataException(kind + " migration data version " + Integer.toUnsignedString(version)
+                    + " is newer than ours (" + kind.version + ")");
+        }
+        return b.position(HEADER);
+    }
+
+    private static ByteBuffer start(Kind kind, int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).putInt(kind.magic).putInt(kind.version);
+    }
+
+    // --- main: the guest agent's state ---
+
+    /** What the destination needs of the main channel's data: whether the source had a guest agent. */
+    public record Main(boolean agentConnected, boolean clientAgentStarted) {
+    }
+
+    /**
+     * The main channel's data when no guest agent is attached (reds_marshall_migrate_data): an empty char device
+     * state (its version, the rest 0) and zeros to the full size.
+     */
+    public static ByteBuffer mainWithoutAgent() {
+        ByteBuffer b = start(Kind.MAIN, HEADER + MAIN);
+        b.putInt(CHAR_DEVICE_VERSION);
+        return b.position(b.capacity()).flip();
+    }
+
+    public static Main parseMain(ByteBuffer body) throws BadDataException {
+        ByteBuffer b = check(body, Kind.MAIN);
+        return new Main(b.get(HEADER + 4) != 0, b.get(HEADER + CHAR_DEVICE) != 0);
+    }
+
+    // --- inputs ---
+
+    /** The inputs channel's data: mouse motions the client sent since the last MOUSE_MOTION_ACK. */
+    public static ByteBuffer inputs(int motionCount) {
+        return start(Kind.INPUTS, HEADER + INPUTS).putShort((short) motionCount).flip();
+    }
+
+    /** The motion count (u16). */
+    public static int parseInputs(ByteBuffer body) throws BadDataException {
+        return Short.toUnsignedInt(check(body, Kind.INPUTS).getShort(HEADER));
+    }
+
+    // --- display ---
+
+    /** A surface the client has, and (with lossy images in use) the part of it that is lossy, else null. */
+    public record Surface(int id, int[] lossyLeftTopRightBottom) {
+    }
+
+    /**
+     * One display channel's state at the client (SpiceMigrateDataDisplay): the message serial, the pixmap cache
+     * the client holds (its id and size, whether this channel froze it, the per-channel sync serials), the GLZ
+     * dictionary (id, window in pixels, encoders, the id its next image gets) and the surfaces it has.
+     */
+    public record Display(long messageSerial, boolean lowBandwidth, int pixmapCacheId, long pixmapCacheSize,
+                          boolean pixmapCacheFreezer, long[] pixmapCacheClients, int glzDictionaryId,
+                          int glzWindowPixels, int glzMaxEncoders, long glzNextImageId, List<Surface> surfaces) {
+    }
+
+    /** Surfaces one display channel may list at most (the reference's NUM_SURFACES). */
+    public static final int MAX_SURFACES = 10000;
+
+    /**
+     * Encodes {@code d}; with {@code lossy} the surfaces carry their lossy rectangle
+     * (MigrateDisplaySurfacesAtClientLossy), else only their ids (...Lossless), as the reference chooses by whether
+     * JPEG is enabled for the channel.
+     */
+    public static ByteBuffer display(Display d, boolean lossy) {
+        int entry = lossy ? 4 + 16 : 4;
+        ByteBuffer b = start(Kind.DISPLAY, HEADER + DISPLAY + 4 + entry * d.surfaces().size());
+        b.putLong(d.messageSerial()).put((byte) (d.lowBandwidth() ? 1 : 0)).put((byte) d.pixmapCacheId())
+                .putLong(d.pixmapCacheSize()).put((byte) (d.pixmapCacheFreezer() ? 1 : 0));
+        for (int i = 0; i < CACHE_CLIENTS; i++) {
+            b.putLong(i < d.pixmapCacheClients().length ? d.pixmapCacheClients()[i] : 0);
+        }
+        b.put((byte) d.glzDictionaryId()).putInt(d.glzWindowPixels()).putInt(d.glzMaxEncoders())
+                .putLong(d.glzNextImageId());
+        b.putInt(HEADER + DISPLAY); // surfaces_at_client_ptr, from the start of the body
+        b.putInt(d.surfaces().size());
+        for (Surface s : d.surfaces()) {
+            b.putInt(s.id());
+            if (lossy) {
+                int[] r = s.lossyLeftTopRightBottom() == null ? new int[4] : s.lossyLeftTopRightBottom();
+                b.putInt(r[0]).putInt(r[1]).putInt(r[2]).putInt(r[3]);
+            }
+        }
+        return b.flip();
+    }
+
+    /** Parses a display channel's data; {@code lossy} as the sender chose (see {@link #display}). */
+    public static Display parseDisplay(ByteBuffer body, boolean lossy) throws BadDataException {
+        return parseDisplay(body, lowBandwidth -> lossy);
+    }
+
+    /**
+     * Parses a display channel's data, the surfaces' layout chosen as the reference's destination does: lossy when
+     * JPEG is in force for a channel with the low-bandwidth setting the data carries ({@code lossyFor}).
+     */
+    public static Display parseDisplay(ByteBuffer body, java.util.function.Predicate<Boolean> lossyFor)
+            throws BadDataException {
+        ByteBuffer b = check(body, Kind.DISPLAY);
+        long serial = b.getLong();
+        boolean lowBandwidth = b.get() != 0;
+        boolean lossy = lossyFor.test(lowBandwidth);
+        int cacheId = Byte.toUnsignedInt(b.get());
+        long cacheSize = b.getLong();
+        boolean freezer = b.get() != 0;
+        long[] clients = new long[CACHE_CLIENTS];
+        for (int i = 0; i < CACHE_CLIENTS; i++) {
+            clients[i] = b.getLong();
+        }
+        int glzId = Byte.toUnsignedInt(b.get());
+        int glzWindow = b.getInt();
+        int glzEncoders = b.getInt();
+        long glzNext = b.getLong();
+        int at = b.getInt();
+        if (at < HEADER + DISPLAY || (long) at + 4 > b.limit()) {
+            throw new BadDataException("display migration data: surface list at " + Integer.toUnsignedString(at)
+                    + " of " + b.limit() + " bytes");
+        }
+        long count = Integer.toUnsignedLong(b.getInt(at));
+        int entry = lossy ? 20 : 4;
+        if (count > MAX_SURFACES || at + 4 + count * entry > b.limit()) {
+            throw new BadDataException("display migration data: " + count + " surfaces do not fit");
+        }
+        List<Surface> surfaces = new ArrayList<>();
+        b.position(at + 4);
+        for (long i = 0; i < count; i++) {
+            int id = b.getInt();
+            int[] rect = null;
+            if (lossy) {
+                rect = new int[] {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
+            }
+            surfaces.add(new Surface(id, rect));
+        }
+        return new Display(serial, lowBandwidth, cacheId, cacheSize, freezer, clients, glzId, glzWindow,
+                glzEncoders, glzNext, List.copyOf(surfaces));
+    }
+}

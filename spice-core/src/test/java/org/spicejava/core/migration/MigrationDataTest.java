@@ -1,0 +1,138 @@
+package org.spicejava.core.migration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seamless migration data in the reference's formats: the bodies Debian's library sent raw main, inputs and
+ * display channels (a SeaBIOS VM, seamless-migration=on, after MIGRATE and the client's FLUSH_MARK) parse to what
+ * they say and are made again byte for byte; truncated, foreign, newer and hostile ones are refused.
+ */
+class MigrationDataTest {
+    static final String MAIN = "4d4e4d4401000000010000000000000000000000000000000000000000000000000000000000000000"
+            + "000000000000000000000000000000000000000000000000";
+    static final String INPUTS = "49434d44010000000000";
+    static final String DISPLAY = "44434d440100000010000000000000000001002d3101000000000100000000000000000000000000"
+            + "0000000000000000000000000000000000000001c0c62d0004000000070000000000000050000000"
+            + "0100000000000000";
+
+    static ByteBuffer bytes(String hex) {
+        return ByteBuffer.wrap(HexFormat.of().parseHex(hex)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static String hex(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return HexFormat.of().formatHex(out);
+    }
+
+    @Test
+    void mainWithoutAnAgentAsTheReference() throws Exception {
+        assertEquals(65, bytes(MAIN).remaining());
+        assertEquals(MAIN, hex(MigrationData.mainWithoutAgent()));
+        MigrationData.Main m = MigrationData.parseMain(bytes(MAIN));
+        assertFalse(m.agentConnected());
+        assertFalse(m.clientAgentStarted());
+    }
+
+    @Test
+    void mainWithAnAgentSaysSo() throws Exception {
+        ByteBuffer b = bytes(MAIN);
+        b.put(12, (byte) 1).put(8 + 25, (byte) 1);
+        MigrationData.Main m = MigrationData.parseMain(b);
+        assertTrue(m.agentConnected());
+        assertTrue(m.clientAgentStarted());
+    }
+
+    @Test
+    void inputsAsTheReference() throws Exception {
+        assertEquals(INPUTS, hex(MigrationData.inputs(0)));
+        assertEquals(3, MigrationData.parseInputs(MigrationData.inputs(3)));
+        assertEquals(0xffff, MigrationData.parseInputs(MigrationData.inputs(0xffff)));
+    }
+
+    @Test
+    void displayAsTheReference() throws Exception {
+        MigrationData.Display d = MigrationData.parseDisplay(bytes(DISPLAY), false);
+        assertEquals(16, d.messageSerial());
+        assertFalse(d.lowBandwidth());
+        assertEquals(1, d.pixmapCacheId());
+        assertEquals(20_000_000, d.pixmapCacheSize());
+        assertTrue(d.pixmapCacheFreezer());
+        assertArrayEquals(new long[4], d.pixmapCacheClients());
+        assertEquals(1, d.glzDictionaryId());
+        assertEquals(3_000_000, d.glzWindowPixels());
+        assertEquals(4, d.glzMaxEncoders());
+        assertEquals(7, d.glzNextImageId());
+        assertEquals(1, d.surfaces().size());
+        assertEquals(0, d.surfaces().getFirst().id());
+        assertNull(d.surfaces().getFirst().lossyLeftTopRightBottom());
+        assertEquals(DISPLAY, hex(MigrationData.display(d, false)));
+    }
+
+    @Test
+    void lossySurfacesCarryTheirRectangle() throws Exception {
+        MigrationData.Display d = new MigrationData.Display(5, true, 1, 100, false, new long[4], 2, 1000, 4, 9,
+                List.of(new MigrationData.Surface(0, new int[] {1, 2, 3, 4}), new MigrationData.Surface(3, null)));
+        ByteBuffer b = MigrationData.display(d, true);
+        assertEquals(8 + 72 + 4 + 2 * 20, b.remaining());
+        MigrationData.Display back = MigrationData.parseDisplay(b, true);
+        assertArrayEquals(new int[] {1, 2, 3, 4}, back.surfaces().getFirst().lossyLeftTopRightBottom());
+        assertArrayEquals(new int[4], back.surfaces().get(1).lossyLeftTopRightBottom());
+        assertEquals(3, back.surfaces().get(1).id());
+    }
+
+    @Test
+    void tooShortIsRefused() {
+        ByteBuffer shortMain = bytes(MAIN).limit(64);
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseMain(shortMain));
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseInputs(bytes(INPUTS).limit(9)));
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseDisplay(bytes(DISPLAY).limit(79), false));
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseMain(ByteBuffer.allocate(0)));
+    }
+
+    @Test
+    void aNewerVersionIsRefusedAnOlderTaken() throws Exception {
+        ByteBuffer newer = bytes(INPUTS).putInt(4, 2);
+        MigrationData.BadDataException e = assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseInputs(newer));
+        assertTrue(e.getMessage().contains("newer"), e.getMessage());
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseInputs(bytes(INPUTS).putInt(4, -1)));
+        assertEquals(0, MigrationData.parseInputs(bytes(INPUTS).putInt(4, 0)));
+    }
+
+    @Test
+    void anotherChannelsDataIsRefused() {
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseMain(bytes(DISPLAY)));
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.check(bytes(MAIN), MigrationData.Kind.SPICEVMC));
+    }
+
+    @Test
+    void hostileSurfaceListsAreRefused() {
+        for (int at : new int[] {0, 79, 88, 85, -4}) {
+            ByteBuffer b = bytes(DISPLAY).putInt(76, at);
+            assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseDisplay(b, false),
+                    "list at " + at);
+        }
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseDisplay(bytes(DISPLAY).putInt(80, 2), false), "two surfaces, one there");
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseDisplay(bytes(DISPLAY).putInt(80, -1), false), "2^32-1 surfaces");
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseDisplay(bytes(DISPLAY), true), "lossy entries are 20 bytes");
+    }
+}
