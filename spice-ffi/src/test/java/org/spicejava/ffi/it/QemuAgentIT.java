@@ -149,8 +149,9 @@ class QemuAgentIT {
     }
 
     @Test
-    void copyPasteAndFileTransferDisabledAreRefusedByOursAsByTheReference() throws Exception {
-        assertSteps("reference", REFUSED_STEPS, check(true, "--refused"));
+    void copyPasteAndFileTransferDisabledAreRefusedByOurs() throws Exception {
+        // Ours only: the reference passed these steps in every run since the test was written, and a desktop boot
+        // costs the suite over a minute.
         assertSteps("ours", REFUSED_STEPS, check(false, "--refused"));
     }
 }
