@@ -18,12 +18,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The guest agent end to end, ours and the reference in each test: the Debian desktop guest
+ * The guest agent end to end, ours and the reference: the Debian desktop guest
  * (scripts/make-desktop-guest: Xorg on qxl, Debian's spice-vdagent) under Debian's QEMU, driven by a spice-gtk client
  * (scripts/agent-check runs scripts/spice-agent-client.py, whose header says what each step checks): the agent
  * connects, client mouse mode through it, clipboard both ways and its round trip, a 10 MB file transfer, resize, a
- * hostile agent and hostile clients; and, with copy-paste and file transfer disabled, their refusal. The clipboard
- * round trip and the transfer rate are printed for both libraries (scripts/bench-agent measures them longer).
+ * hostile agent and hostile clients; and, with copy-paste and file transfer disabled, their refusal (ours only).
+ * The clipboard round trip and the transfer rate are printed for both libraries (scripts/bench-agent measures them
+ * longer).
  */
 class QemuAgentIT {
     static final Path MAKE_GUEST = Path.of("../scripts/make-desktop-guest").toAbsolutePath();
