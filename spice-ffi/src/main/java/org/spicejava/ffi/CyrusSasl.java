@@ -88,34 +88,36 @@ public final class CyrusSasl implements SaslLibrary {
                 SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
                 bindings = new Bindings(
                         // int sasl_server_init(const sasl_callback_t *callbacks, const char *appname)
-                        bind(lib, "sasl_server_init", FunctionDescriptor.of(INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_server_init", FunctionDescriptor.of(INT, PTR, PTR)),
                         // int sasl_server_new(const char *service, const char *serverFQDN, const char *user_realm,
                         //     const char *iplocalport, const char *ipremoteport, const sasl_callback_t *callbacks,
                         //     unsigned flags, sasl_conn_t **pconn)
-                        bind(lib, "sasl_server_new", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR, INT, PTR)),
+                        Native.bind(lib, "sasl_server_new",
+                                FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR, INT, PTR)),
                         // void sasl_dispose(sasl_conn_t **pconn)
-                        bind(lib, "sasl_dispose", FunctionDescriptor.ofVoid(PTR)),
+                        Native.bind(lib, "sasl_dispose", FunctionDescriptor.ofVoid(PTR)),
                         // int sasl_setprop(sasl_conn_t *conn, int propnum, const void *value)
-                        bind(lib, "sasl_setprop", FunctionDescriptor.of(INT, PTR, INT, PTR)),
+                        Native.bind(lib, "sasl_setprop", FunctionDescriptor.of(INT, PTR, INT, PTR)),
                         // int sasl_getprop(sasl_conn_t *conn, int propnum, const void **pvalue)
-                        bind(lib, "sasl_getprop", FunctionDescriptor.of(INT, PTR, INT, PTR)),
+                        Native.bind(lib, "sasl_getprop", FunctionDescriptor.of(INT, PTR, INT, PTR)),
                         // int sasl_listmech(sasl_conn_t *conn, const char *user, const char *prefix,
                         //     const char *sep, const char *suffix, const char **result, unsigned *plen, int *pcount)
-                        bind(lib, "sasl_listmech", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR)),
+                        Native.bind(lib, "sasl_listmech",
+                                FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR)),
                         // int sasl_server_start(sasl_conn_t *conn, const char *mech, const char *clientin,
                         //     unsigned clientinlen, const char **serverout, unsigned *serveroutlen)
-                        bind(lib, "sasl_server_start", FunctionDescriptor.of(INT, PTR, PTR, PTR, INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_server_start", FunctionDescriptor.of(INT, PTR, PTR, PTR, INT, PTR, PTR)),
                         // int sasl_server_step(sasl_conn_t *conn, const char *clientin, unsigned clientinlen,
                         //     const char **serverout, unsigned *serveroutlen)
-                        bind(lib, "sasl_server_step", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_server_step", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
                         // int sasl_encode(sasl_conn_t *conn, const char *input, unsigned inputlen,
                         //     const char **output, unsigned *outputlen); sasl_decode likewise
-                        bind(lib, "sasl_encode", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
-                        bind(lib, "sasl_decode", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_encode", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_decode", FunctionDescriptor.of(INT, PTR, PTR, INT, PTR, PTR)),
                         // const char *sasl_errstring(int saslerr, const char *langlist, const char **outlang)
-                        bind(lib, "sasl_errstring", FunctionDescriptor.of(PTR, INT, PTR, PTR)),
+                        Native.bind(lib, "sasl_errstring", FunctionDescriptor.of(PTR, INT, PTR, PTR)),
                         // const char *sasl_errdetail(sasl_conn_t *conn)
-                        bind(lib, "sasl_errdetail", FunctionDescriptor.of(PTR, PTR)));
+                        Native.bind(lib, "sasl_errdetail", FunctionDescriptor.of(PTR, PTR)));
             } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
                 bindingFailed = true;
                 LOG.warn("SASL not available: {} could not be loaded ({})", library, e.getMessage());
@@ -124,10 +126,6 @@ public final class CyrusSasl implements SaslLibrary {
         return bindings;
     }
 
-    private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = lib.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-        return Native.LINKER.downcallHandle(symbol, descriptor);
-    }
 
     /** The library's words for a result code. */
     private static String error(Bindings sasl, int code) {

@@ -82,23 +82,20 @@ public final class LibLz4 implements Lz4Codec {
         static Functions of(SymbolLookup lib) {
             return new Functions(
                     // LZ4_stream_t *LZ4_createStream(void)
-                    bind(lib, "LZ4_createStream", FunctionDescriptor.of(ValueLayout.ADDRESS)),
+                    Native.bind(lib, "LZ4_createStream", FunctionDescriptor.of(ValueLayout.ADDRESS)),
                     // int LZ4_freeStream(LZ4_stream_t *)
-                    bind(lib, "LZ4_freeStream", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
+                    Native.bind(lib, "LZ4_freeStream",
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
                     // int LZ4_compress_fast_continue(LZ4_stream_t *, const char *src, char *dst, int srcSize,
                     //                                int dstCapacity, int acceleration)
-                    bind(lib, "LZ4_compress_fast_continue", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    Native.bind(lib, "LZ4_compress_fast_continue", FunctionDescriptor.of(ValueLayout.JAVA_INT,
                             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
                     // int LZ4_compress_default(const char *src, char *dst, int srcSize, int dstCapacity)
-                    bind(lib, "LZ4_compress_default", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    Native.bind(lib, "LZ4_compress_default", FunctionDescriptor.of(ValueLayout.JAVA_INT,
                             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)));
         }
 
-        private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
-            MemorySegment symbol = lib.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-            return Native.LINKER.downcallHandle(symbol, descriptor);
-        }
 
         @Override
         public int compress(MemorySegment src, MemorySegment dest) {

@@ -191,41 +191,35 @@ public final class LibVpx implements VideoEncoder.Factory {
             ValueLayout.OfLong l = ValueLayout.JAVA_LONG; // int64_t, long and unsigned long on LP64
             ValueLayout p = ValueLayout.ADDRESS;
             // vpx_codec_iface_t *vpx_codec_vp8_cx(void), vpx_codec_vp9_cx(void)
-            MethodHandle vp8 = bind(lib, "vpx_codec_vp8_cx", FunctionDescriptor.of(p));
-            MethodHandle vp9 = bind(lib, "vpx_codec_vp9_cx", FunctionDescriptor.of(p));
+            MethodHandle vp8 = Native.bind(lib, "vpx_codec_vp8_cx", FunctionDescriptor.of(p));
+            MethodHandle vp9 = Native.bind(lib, "vpx_codec_vp9_cx", FunctionDescriptor.of(p));
             return new Bindings((MemorySegment) vp8.invokeExact(), (MemorySegment) vp9.invokeExact(),
                     // vpx_codec_err_t vpx_codec_enc_config_default(vpx_codec_iface_t *, vpx_codec_enc_cfg_t *,
                     //                                              unsigned int usage)
-                    bind(lib, "vpx_codec_enc_config_default", FunctionDescriptor.of(i, p, p, i)),
+                    Native.bind(lib, "vpx_codec_enc_config_default", FunctionDescriptor.of(i, p, p, i)),
                     // vpx_codec_err_t vpx_codec_enc_init_ver(vpx_codec_ctx_t *, vpx_codec_iface_t *,
                     //                                        const vpx_codec_enc_cfg_t *, vpx_codec_flags_t, int ver)
-                    bind(lib, "vpx_codec_enc_init_ver", FunctionDescriptor.of(i, p, p, p, l, i)),
+                    Native.bind(lib, "vpx_codec_enc_init_ver", FunctionDescriptor.of(i, p, p, p, l, i)),
                     // vpx_codec_err_t vpx_codec_encode(vpx_codec_ctx_t *, const vpx_image_t *, vpx_codec_pts_t pts,
                     //                                  unsigned long duration, vpx_enc_frame_flags_t flags,
                     //                                  unsigned long deadline)
-                    bind(lib, "vpx_codec_encode", FunctionDescriptor.of(i, p, p, l, l, l, l)),
+                    Native.bind(lib, "vpx_codec_encode", FunctionDescriptor.of(i, p, p, l, l, l, l)),
                     // const vpx_codec_cx_pkt_t *vpx_codec_get_cx_data(vpx_codec_ctx_t *, vpx_codec_iter_t *)
-                    bind(lib, "vpx_codec_get_cx_data", FunctionDescriptor.of(p, p, p)),
+                    Native.bind(lib, "vpx_codec_get_cx_data", FunctionDescriptor.of(p, p, p)),
                     // vpx_codec_err_t vpx_codec_enc_config_set(vpx_codec_ctx_t *, const vpx_codec_enc_cfg_t *)
-                    bind(lib, "vpx_codec_enc_config_set", FunctionDescriptor.of(i, p, p)),
+                    Native.bind(lib, "vpx_codec_enc_config_set", FunctionDescriptor.of(i, p, p)),
                     // vpx_codec_err_t vpx_codec_control_(vpx_codec_ctx_t *, int ctrl_id, ...): our controls take int
-                    bind(lib, "vpx_codec_control_", FunctionDescriptor.of(i, p, i, i),
+                    Native.bind(lib, "vpx_codec_control_", FunctionDescriptor.of(i, p, i, i),
                             Linker.Option.firstVariadicArg(2)),
                     // vpx_codec_err_t vpx_codec_destroy(vpx_codec_ctx_t *)
-                    bind(lib, "vpx_codec_destroy", FunctionDescriptor.of(i, p)),
+                    Native.bind(lib, "vpx_codec_destroy", FunctionDescriptor.of(i, p)),
                     // const char *vpx_codec_err_to_string(vpx_codec_err_t)
-                    bind(lib, "vpx_codec_err_to_string", FunctionDescriptor.of(p, i)),
+                    Native.bind(lib, "vpx_codec_err_to_string", FunctionDescriptor.of(p, i)),
                     // const char *vpx_codec_error_detail(const vpx_codec_ctx_t *)
-                    bind(lib, "vpx_codec_error_detail", FunctionDescriptor.of(p, p)));
+                    Native.bind(lib, "vpx_codec_error_detail", FunctionDescriptor.of(p, p)));
         }
     }
 
-    private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor,
-                                     Linker.Option... options) {
-        MemorySegment symbol = lib.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-        return Native.LINKER.downcallHandle(symbol, descriptor, options);
-    }
 
     /** The library's symbols (tests bind the decoder from the same library). */
     static SymbolLookup library() {

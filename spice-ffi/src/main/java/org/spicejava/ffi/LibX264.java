@@ -147,20 +147,20 @@ public final class LibX264 implements VideoEncoder.Factory {
                 SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
                 bindings = new Bindings(
                         // int x264_param_default_preset(x264_param_t *, const char *preset, const char *tune)
-                        bind(lib, "x264_param_default_preset", FunctionDescriptor.of(INT, PTR, PTR, PTR)),
+                        Native.bind(lib, "x264_param_default_preset", FunctionDescriptor.of(INT, PTR, PTR, PTR)),
                         // int x264_param_parse(x264_param_t *, const char *name, const char *value)
-                        bind(lib, "x264_param_parse", FunctionDescriptor.of(INT, PTR, PTR, PTR)),
+                        Native.bind(lib, "x264_param_parse", FunctionDescriptor.of(INT, PTR, PTR, PTR)),
                         // int x264_param_apply_profile(x264_param_t *, const char *profile)
-                        bind(lib, "x264_param_apply_profile", FunctionDescriptor.of(INT, PTR, PTR)),
+                        Native.bind(lib, "x264_param_apply_profile", FunctionDescriptor.of(INT, PTR, PTR)),
                         // x264_t *x264_encoder_open(x264_param_t *): a macro naming the build's symbol
-                        bind(lib, "x264_encoder_open_" + X264_BUILD, FunctionDescriptor.of(PTR, PTR)),
+                        Native.bind(lib, "x264_encoder_open_" + X264_BUILD, FunctionDescriptor.of(PTR, PTR)),
                         // int x264_encoder_encode(x264_t *, x264_nal_t **pp_nal, int *pi_nal,
                         //                         x264_picture_t *pic_in, x264_picture_t *pic_out)
-                        bind(lib, "x264_encoder_encode", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR)),
+                        Native.bind(lib, "x264_encoder_encode", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR)),
                         // int x264_encoder_reconfig(x264_t *, x264_param_t *)
-                        bind(lib, "x264_encoder_reconfig", FunctionDescriptor.of(INT, PTR, PTR)),
-                        bind(lib, "x264_encoder_close", FunctionDescriptor.ofVoid(PTR)),
-                        bind(lib, "x264_picture_init", FunctionDescriptor.ofVoid(PTR)));
+                        Native.bind(lib, "x264_encoder_reconfig", FunctionDescriptor.of(INT, PTR, PTR)),
+                        Native.bind(lib, "x264_encoder_close", FunctionDescriptor.ofVoid(PTR)),
+                        Native.bind(lib, "x264_picture_init", FunctionDescriptor.ofVoid(PTR)));
             } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
                 bindingFailed = true;
                 LOG.info("H.264 not offered: {} could not be loaded ({})", library, e.getMessage());
@@ -169,11 +169,6 @@ public final class LibX264 implements VideoEncoder.Factory {
         return bindings;
     }
 
-    private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = lib.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-        return Native.LINKER.downcallHandle(symbol, descriptor);
-    }
 
     /**
      * An encoder for the calling thread aiming at {@code bitsPerSecond}, or null when libx264 is not usable. x264

@@ -81,6 +81,13 @@ public final class Native {
                 .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found in " + library));
     }
 
+    /** A downcall to {@code name} in {@code lib}; UnsatisfiedLinkError when the library lacks it. */
+    public static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor,
+                                    Linker.Option... options) {
+        MemorySegment symbol = lib.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
     private static final MethodHandle HOST_CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
 

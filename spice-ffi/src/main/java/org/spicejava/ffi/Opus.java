@@ -101,19 +101,19 @@ public final class Opus implements OpusCodec {
                 ValueLayout p = ValueLayout.ADDRESS;
                 bindings = new Bindings(
                         // OpusEncoder *opus_encoder_create(opus_int32 Fs, int channels, int application, int *error)
-                        bind(lib, "opus_encoder_create", FunctionDescriptor.of(p, i, i, i, p)),
+                        Native.bind(lib, "opus_encoder_create", FunctionDescriptor.of(p, i, i, i, p)),
                         // opus_int32 opus_encode(OpusEncoder *, const opus_int16 *pcm, int frame_size,
                         //                        unsigned char *data, opus_int32 max_data_bytes)
-                        bind(lib, "opus_encode", FunctionDescriptor.of(i, p, p, i, p, i)),
-                        bind(lib, "opus_encoder_destroy", FunctionDescriptor.ofVoid(p)),
+                        Native.bind(lib, "opus_encode", FunctionDescriptor.of(i, p, p, i, p, i)),
+                        Native.bind(lib, "opus_encoder_destroy", FunctionDescriptor.ofVoid(p)),
                         // OpusDecoder *opus_decoder_create(opus_int32 Fs, int channels, int *error)
-                        bind(lib, "opus_decoder_create", FunctionDescriptor.of(p, i, i, p)),
+                        Native.bind(lib, "opus_decoder_create", FunctionDescriptor.of(p, i, i, p)),
                         // int opus_decode(OpusDecoder *, const unsigned char *data, opus_int32 len, opus_int16 *pcm,
                         //                 int frame_size, int decode_fec)
-                        bind(lib, "opus_decode", FunctionDescriptor.of(i, p, p, i, p, i, i)),
-                        bind(lib, "opus_decoder_destroy", FunctionDescriptor.ofVoid(p)),
+                        Native.bind(lib, "opus_decode", FunctionDescriptor.of(i, p, p, i, p, i, i)),
+                        Native.bind(lib, "opus_decoder_destroy", FunctionDescriptor.ofVoid(p)),
                         // const char *opus_strerror(int error)
-                        bind(lib, "opus_strerror", FunctionDescriptor.of(p, i)));
+                        Native.bind(lib, "opus_strerror", FunctionDescriptor.of(p, i)));
             } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
                 bindingFailed = true;
                 LOG.info("Opus not offered: {} could not be loaded ({})", library, e.getMessage());
@@ -122,11 +122,6 @@ public final class Opus implements OpusCodec {
         return bindings;
     }
 
-    private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = lib.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-        return Native.LINKER.downcallHandle(symbol, descriptor);
-    }
 
     /** The library's symbols (tests bind the ctl calls from the same lookup). */
     static SymbolLookup library() {

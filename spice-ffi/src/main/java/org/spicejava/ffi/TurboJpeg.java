@@ -70,19 +70,20 @@ public final class TurboJpeg implements JpegEncoder.Factory {
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
                 bindings = new Bindings(
-                        bind(lib, "tjInitCompress", FunctionDescriptor.of(ValueLayout.ADDRESS)),
+                        Native.bind(lib, "tjInitCompress", FunctionDescriptor.of(ValueLayout.ADDRESS)),
                         // int tjCompress2(tjhandle, const unsigned char *src, int width, int pitch, int height,
                         //                 int pixelFormat, unsigned char **jpegBuf, unsigned long *jpegSize,
                         //                 int subsamp, int quality, int flags)
-                        bind(lib, "tjCompress2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                        Native.bind(lib, "tjCompress2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                                 ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
                         // unsigned long tjBufSize(int width, int height, int jpegSubsamp)
-                        bind(lib, "tjBufSize", FunctionDescriptor.of(SIZE_T, ValueLayout.JAVA_INT,
+                        Native.bind(lib, "tjBufSize", FunctionDescriptor.of(SIZE_T, ValueLayout.JAVA_INT,
                                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
-                        bind(lib, "tjDestroy", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
-                        bind(lib, "tjGetErrorStr2", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
+                        Native.bind(lib, "tjDestroy", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
+                        Native.bind(lib, "tjGetErrorStr2",
+                                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
             } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
                 bindingFailed = true;
                 LOG.info("JPEG not offered: {} could not be loaded ({})", library, e.getMessage());
@@ -91,11 +92,6 @@ public final class TurboJpeg implements JpegEncoder.Factory {
         return bindings;
     }
 
-    private static MethodHandle bind(SymbolLookup lib, String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = lib.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError(name + " not found"));
-        return Native.LINKER.downcallHandle(symbol, descriptor);
-    }
 
     /** The library's symbols (tests bind the decompressor from the same lookup). */
     static SymbolLookup library() {
