@@ -203,7 +203,7 @@ final class ClientStreams {
     }
 
     private void bad(String what) {
-        if (++badMessages <= DropLog.FULL_LINES || badMessages % DropLog.EVERY == 0) {
+        if (DropLog.due(++badMessages)) {
             LOG.warn("display {}: ignored {} ({} so far)", display.id(), what, badMessages);
         }
     }

@@ -279,17 +279,18 @@ public final class DisplayWorker {
             });
             c.start();
         });
-        return new Adopted(reason -> submit(() -> {
+        return new Adopted(reason -> onClient(client, c -> c.close(reason)),
+                () -> onClient(client, ChannelClient::migrate));
+    }
+
+    /** Runs {@code action} on the worker with the adopted channel, once it exists. */
+    private void onClient(AtomicReference<ChannelClient> client, Consumer<ChannelClient> action) {
+        submit(() -> {
             ChannelClient c = client.get();
             if (c != null) {
-                c.close(reason);
+                action.accept(c);
             }
-        }), () -> submit(() -> {
-            ChannelClient c = client.get();
-            if (c != null) {
-                c.migrate();
-            }
-        }));
+        });
     }
 
     /** The stream timeout timer, made when the first stream starts. Worker thread. */

@@ -21,7 +21,8 @@ final class DropLog {
 
     private long messages;
 
-    private static boolean due(long n) {
+    /** Whether the {@code n}th line of a kind is written: all of the first ones, then every {@link #EVERY}th. */
+    static boolean due(long n) {
         return n <= FULL_LINES || n % EVERY == 0;
     }
 

@@ -44,8 +44,12 @@ final class WanCompression {
         zlibGlzSetting = zlibGlzValue;
     }
 
+    private static boolean inForce(int setting, boolean lowBandwidth) {
+        return setting == ALWAYS || setting == AUTO && lowBandwidth;
+    }
+
     private boolean inForce(int setting) {
-        return setting == ALWAYS || setting == AUTO && network.lowBandwidth();
+        return inForce(setting, network.lowBandwidth());
     }
 
     /**
@@ -53,7 +57,7 @@ final class WanCompression {
      * also decides the layout of the display's migration data).
      */
     boolean jpegInForce(boolean lowBandwidth) {
-        return jpegSetting == ALWAYS || jpegSetting == AUTO && lowBandwidth;
+        return inForce(jpegSetting, lowBandwidth);
     }
 
     boolean zlibGlzInForce() {
