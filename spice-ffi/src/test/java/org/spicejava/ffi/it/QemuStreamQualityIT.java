@@ -79,8 +79,12 @@ class QemuStreamQualityIT {
                 m.group(6), holds, still, out.strip());
     }
 
-    /** The checks every run must pass whatever its codec: one stream, sharp held frames, an exact still screen. */
-    static List<Executable> qualityChecks(String who, Run r) {
+    /**
+     * The checks every run must pass whatever its codec: one stream, sharp held frames, an exact still screen. With
+     * {@code warmUpHolds} the first holds are reported but not judged for sharpness: the reference's MJPEG starts at
+     * a low quality and climbs (one CI run showed 24.6 dB at its first hold, 34.4 at the next).
+     */
+    static List<Executable> qualityChecks(String who, Run r, int warmUpHolds) {
         String at = who + " asked for " + r.asked() + ": " + r.output();
         List<Executable> checks = new ArrayList<>();
         checks.add(() -> assertEquals("sent", r.request(), "the client's codec preference reached the server: " + at));
@@ -90,6 +94,9 @@ class QemuStreamQualityIT {
         checks.add(() -> assertTrue(r.valid().size() >= MIN_VALID_HOLDS,
                 "holds whose screendump the guest's resume did not overtake: " + at));
         for (Hold h : r.valid()) {
+            if (h.n() <= warmUpHolds) {
+                continue;
+            }
             checks.add(() -> assertTrue(h.psnr() >= MIN_PSNR,
                     "hold " + h.n() + ": PSNR " + h.psnr() + " dB < " + MIN_PSNR + ": " + at));
         }
@@ -99,7 +106,7 @@ class QemuStreamQualityIT {
     }
 
     /** Each codec of {@code codecs} asked for, streamed as asked, and the quality checks. */
-    static void checkAll(String lib, String who, List<String> codecs) throws Exception {
+    static void checkAll(String lib, String who, List<String> codecs, int warmUpHolds) throws Exception {
         List<Executable> checks = new ArrayList<>();
         for (String codec : codecs) {
             Run r = run(lib, codec);
@@ -107,7 +114,7 @@ class QemuStreamQualityIT {
                     "spice-gtk's GStreamer decoder for " + codec + " (gstreamer1.0-plugins-good, gstreamer1.0-libav)");
             checks.add(() -> assertEquals(r.asked(), r.used(), who + " streams the codec the client asked for: "
                     + r.output()));
-            checks.addAll(qualityChecks(who, r));
+            checks.addAll(qualityChecks(who, r, warmUpHolds));
         }
         assertAll(checks);
     }
@@ -116,12 +123,12 @@ class QemuStreamQualityIT {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void theReferenceStreamsTheCodecTheClientAsksFor() throws Exception {
         Peers.reference();
-        checkAll("reference", "the reference", REFERENCE_CODECS);
+        checkAll("reference", "the reference", REFERENCE_CODECS, 1);
     }
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void oursStreamsEveryCodecTheClientDecodes() throws Exception {
-        checkAll(QemuBridgeIT.OUR_LIB_DIR.toString(), "ours", CLIENT_CODECS);
+        checkAll(QemuBridgeIT.OUR_LIB_DIR.toString(), "ours", CLIENT_CODECS, 0);
     }
 }
