@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
@@ -97,6 +99,11 @@ public final class SpiceServer {
     private boolean initialized;
     private volatile boolean vmRunning;
     private volatile int mouseMode = MOUSE_MODE_SERVER;
+    /**
+     * Each display's primary surface as the pointer needs it, by QXL id (QEMU numbers its devices in the order it
+     * adds them, the order the reference walks them); a display without a primary has no entry. Main-loop thread.
+     */
+    private final SortedMap<Integer, Primary> primaries = new TreeMap<>();
     private boolean displayAllowsClientMouse;
     private boolean lastClientMouseAllowed;
     private Runnable mouseModeListener = () -> { };
@@ -393,7 +400,7 @@ public final class SpiceServer {
         QxlControl control = new QxlControl(id, worker);
         control.onPrimaryChange((w, h, clientMouse) -> {
             if (mainDispatcher != null) {
-                mainDispatcher.execute(() -> primarySurfaceChanged(w, h, clientMouse));
+                mainDispatcher.execute(() -> primarySurfaceChanged(id, w, h, clientMouse));
             }
         });
         control.onDeviceInfoChange(() -> onMainLoop(() -> {
@@ -510,7 +517,7 @@ public final class SpiceServer {
         qxlDevices.remove(control);
         if (displays.remove(control)) {
             control.worker().close();
-            updateMouseMode();
+            primarySurfaceChanged(control.id(), 0, 0, false);
         }
     }
 
@@ -716,15 +723,27 @@ public final class SpiceServer {
         }
     }
 
+    /** A display's primary surface: its size, and whether its cursor may follow the client's pointer. */
+    private record Primary(int width, int height, boolean clientMouse) {
+    }
+
     /**
-     * A display's primary surface was created (size, and whether its cursor may follow the client's pointer) or
-     * destroyed (0x0, false). Main-loop thread.
+     * Display {@code displayId}'s primary surface was created (size, and whether its cursor may follow the client's
+     * pointer) or destroyed (0x0). As the reference's reds_update_client_mouse_allowed, the first display that has a
+     * primary decides whether the client's pointer may lead, and the tablet's logical size is that primary's; a
+     * display further on cannot take client mouse mode away, nor resize the tablet. Main-loop thread.
      */
-    public void primarySurfaceChanged(int width, int height, boolean clientMouse) {
-        displayAllowsClientMouse = clientMouse;
+    public void primarySurfaceChanged(int displayId, int width, int height, boolean clientMouse) {
+        if (width > 0 && height > 0) {
+            primaries.put(displayId, new Primary(width, height, clientMouse));
+        } else {
+            primaries.remove(displayId);
+        }
+        Primary first = primaries.isEmpty() ? null : primaries.get(primaries.firstKey());
+        displayAllowsClientMouse = first != null && first.clientMouse();
         updateMouseMode();
-        if (clientMouseAllowed() && tablet != null && width > 0 && height > 0) {
-            tablet.setLogicalSize(width, height);
+        if (clientMouseAllowed() && tablet != null) {
+            tablet.setLogicalSize(first.width(), first.height());
         }
     }
 

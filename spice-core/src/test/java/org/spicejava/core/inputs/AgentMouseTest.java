@@ -58,8 +58,11 @@ class AgentMouseTest {
     static final class CountingTablet implements Tablet {
         int positions;
 
+        final List<String> logicalSizes = new ArrayList<>();
+
         @Override
         public void setLogicalSize(int width, int height) {
+            logicalSizes.add(width + "x" + height);
         }
 
         @Override
@@ -85,7 +88,7 @@ class AgentMouseTest {
         CharDeviceState agent = server.addCharDevice("vdagent", null, port).orElseThrow();
         assertEquals(List.of(true), port.states);
         assertFalse(server.clientMouseAllowed(), "no display allows it yet");
-        server.primarySurfaceChanged(1024, 768, true);
+        server.primarySurfaceChanged(0, 1024, 768, true);
         assertTrue(server.clientMouseAllowed());
         server.config().setAgentMouse(false);
         server.updateMouseMode();
@@ -99,6 +102,27 @@ class AgentMouseTest {
     }
 
     @Test
+    void theFirstDisplayWithAPrimaryDecidesTheModeAndTheTabletSize() {
+        SpiceServer server = new SpiceServer();
+        server.vmStart();
+        CountingTablet tablet = new CountingTablet();
+        server.addTablet(tablet);
+        server.addCharDevice("vdagent", null, new Port());
+        server.primarySurfaceChanged(1, 640, 480, true);
+        assertTrue(server.clientMouseAllowed(), "display 1 is the only one with a primary");
+        server.primarySurfaceChanged(0, 1024, 768, false);
+        assertFalse(server.clientMouseAllowed(), "display 0 comes first and draws its own cursor");
+        server.primarySurfaceChanged(0, 1024, 768, true);
+        server.primarySurfaceChanged(1, 800, 600, true);
+        server.primarySurfaceChanged(1, 0, 0, false);
+        assertTrue(server.clientMouseAllowed(), "display 1 going away does not take client mode from display 0");
+        assertEquals(List.of("640x480", "1024x768", "1024x768", "1024x768"), tablet.logicalSizes,
+                "the tablet always takes the first primary's size");
+        server.primarySurfaceChanged(0, 0, 0, false);
+        assertFalse(server.clientMouseAllowed(), "no primary left");
+    }
+
+    @Test
     void positionsAndButtonsGoToTheAgentNotTheTablet() {
         SpiceServer server = new SpiceServer();
         server.vmStart();
@@ -106,7 +130,7 @@ class AgentMouseTest {
         server.addTablet(tablet);
         Port port = new Port();
         server.addCharDevice("vdagent", null, port);
-        server.primarySurfaceChanged(1024, 768, true);
+        server.primarySurfaceChanged(0, 1024, 768, true);
         assertTrue(server.requestMouseMode(SpiceServer.MOUSE_MODE_CLIENT));
         ChannelFuzzing.run(ChannelFuzzing.seed(true, 128,
                         Msg.of(InputsChannelClient.MSGC_MOUSE_POSITION,
@@ -133,7 +157,7 @@ class AgentMouseTest {
         server.vmStart();
         Port port = new Port();
         CharDeviceState agent = server.addCharDevice("vdagent", null, port).orElseThrow();
-        server.primarySurfaceChanged(1024, 768, true);
+        server.primarySurfaceChanged(0, 1024, 768, true);
         assertTrue(server.requestMouseMode(SpiceServer.MOUSE_MODE_CLIENT));
         port.offer = ByteBuffer.allocate(8 + 20).order(ByteOrder.LITTLE_ENDIAN).putInt(AgentProtocol.PORT_CLIENT)
                 .putInt(20).putInt(99).putInt(AgentProtocol.REPLY).putLong(0).putInt(0).array();

@@ -33,7 +33,7 @@ class InputsChannelFuzzTest {
                 server.addMouse(devices);
                 server.addTablet(devices);
                 server.addCharDevice("vdagent", null); // the agent makes client mouse mode possible
-                server.primarySurfaceChanged(640, 480, true);
+                server.primarySurfaceChanged(0, 640, 480, true);
                 assertTrue(server.requestMouseMode(mode));
                 // Without a display device the tablet alone does not allow client mode: agent mouse is switched
                 // off behind the server's back (no mode update) so the tablet's path is reached too.

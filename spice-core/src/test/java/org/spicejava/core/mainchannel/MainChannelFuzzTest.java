@@ -27,7 +27,7 @@ class MainChannelFuzzTest {
     void clientMessages(byte[] input) {
         SpiceServer server = new SpiceServer();
         server.addCharDevice("vdagent", null); // an agent, so client mouse mode can be asked for and granted
-        server.primarySurfaceChanged(640, 480, true); // ... once a display allows it
+        server.primarySurfaceChanged(0, 640, 480, true); // ... once a display allows it
         ChannelFuzzing.run(input, ChannelType.MAIN, new int[] {MainChannelClient.SERVER_CAPS},
                 (connection, link) -> new MainChannelClient(connection, link, server, 1,
                         () -> List.of(new MainChannelClient.ChannelId(ChannelType.INPUTS, 0))));
