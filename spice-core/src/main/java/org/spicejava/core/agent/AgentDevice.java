@@ -122,8 +122,10 @@ public final class AgentDevice {
     private boolean pumping;
     private boolean pumpAgain;
     private boolean writing;
-    /** The connected client's main channel, and whether it joined the device (AGENT_START). */
+    /** The served client's main channel, and whether it joined the device (AGENT_START). */
     private Client client;
+    /** Earlier clients still connected, oldest first: the agent goes back to the last when its client leaves. */
+    private final ArrayDeque<Client> waiting = new ArrayDeque<>();
     private boolean registered;
     private boolean clientAgentStarted;
     private long clientTokens;
@@ -231,8 +233,26 @@ public final class AgentDevice {
 
     // ---------------------------------------------------------------- client lifecycle
 
-    /** A client's main channel linked: agent data may flow to it from now on. */
+    /**
+     * A client's main channel linked: agent data may flow to it from now on. The agent serves one client at a time:
+     * the newest. A client it served before is told the agent went (AGENT_DISCONNECTED), the agent is told its client
+     * went (so it drops that client's clipboard grabs and transfers), and the earlier client waits its turn.
+     */
     public void clientConnected(Client c) {
+        if (client != null && client != c) {
+            Client previous = client;
+            LOG.info("the agent goes to the newest client; the one it served waits");
+            clientLeft();
+            if (attached) {
+                previous.sendAgentDisconnected();
+            }
+            waiting.addLast(previous);
+        }
+        waiting.remove(c);
+        serve(c);
+    }
+
+    private void serve(Client c) {
         client = c;
         registered = false;
         inFlight = 0;
@@ -242,11 +262,28 @@ public final class AgentDevice {
         }
     }
 
-    /** The client's main channel closed: its queued data is dropped and the agent told. */
+    /**
+     * The client's main channel closed: its queued data is dropped and the agent told. If the agent served it and
+     * an earlier client is still connected, the latest of those gets the agent back (AGENT_CONNECTED, then its own
+     * AGENT_START).
+     */
     public void clientGone(Client c) {
-        if (client != c) {
+        if (waiting.remove(c) || client != c) {
             return;
         }
+        clientLeft();
+        Client next = waiting.pollLast();
+        if (next != null) {
+            LOG.info("the agent goes back to an earlier client");
+            serve(next);
+            if (attached) {
+                next.sendAgentConnected();
+            }
+        }
+    }
+
+    /** The served client is gone: its data is forgotten, the agent told, and both streams start afresh. */
+    private void clientLeft() {
         dropClient();
         client = null;
         if (attached) {

@@ -381,6 +381,46 @@ class AgentDeviceTest {
     }
 
     @Test
+    void theAgentServesTheNewestClientAndGoesBackToTheEarlierOneWhenItLeaves() {
+        connect(10);
+        AgentFakes.Client second = new AgentFakes.Client();
+        device.clientConnected(second);
+        assertEquals(1, client.disconnectedMsgs, "the first client is told the agent went");
+        assertEquals(List.of(AgentProtocol.CLIENT_DISCONNECTED), host.writtenTypes(),
+                "the agent forgets the first client");
+        device.agentStart(second, 10);
+        byte[] grab = message(AgentProtocol.CLIPBOARD_GRAB, new byte[] {1, 0, 0, 0});
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, grab));
+        assertEquals(1, second.data.size());
+        assertTrue(client.data.isEmpty(), "only the served client hears the agent");
+        device.agentData(client, ByteBuffer.wrap(message(AgentProtocol.CLIPBOARD_RELEASE, new byte[4])));
+        assertEquals(List.of(AgentProtocol.CLIENT_DISCONNECTED), host.writtenTypes(), "nor does the agent hear it");
+        assertNull(client.cutOff);
+
+        device.clientGone(second);
+        assertEquals(1, client.connected, "the first client gets the agent back");
+        device.agentStart(client, 10);
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, grab));
+        assertEquals(1, client.data.size());
+        assertArrayEquals(grab, client.data.get(0));
+        device.agentData(client, ByteBuffer.wrap(message(AgentProtocol.CLIPBOARD_RELEASE, new byte[4])));
+        assertEquals(List.of(AgentProtocol.CLIENT_DISCONNECTED, AgentProtocol.CLIENT_DISCONNECTED,
+                AgentProtocol.CLIPBOARD_RELEASE), host.writtenTypes());
+    }
+
+    @Test
+    void aWaitingClientThatLeavesIsForgotten() {
+        connect(10);
+        AgentFakes.Client second = new AgentFakes.Client();
+        device.clientConnected(second);
+        device.clientGone(client);
+        device.clientGone(second);
+        assertEquals(0, client.connected, "a client that left never gets the agent back");
+        assertEquals(List.of(AgentProtocol.CLIENT_DISCONNECTED, AgentProtocol.CLIENT_DISCONNECTED),
+                host.writtenTypes());
+    }
+
+    @Test
     void mouseStateGoesToAgentAndTheLatestWaitsForTheServerToken() {
         connect(10);
         host.writeRoom = 0;
