@@ -205,7 +205,16 @@ static void notify_update(QXLInstance *sin, uint32_t update_id) { }
 static int flush_resources(QXLInstance *sin) { return 0; } /* nothing is held back: releases are immediate */
 static void async_complete(QXLInstance *sin, uint64_t cookie) { printf("async complete %llu\n", (unsigned long long) cookie); }
 static void update_area_complete(QXLInstance *sin, uint32_t surface_id, QXLRect *rects, uint32_t n) { }
-static void set_client_capabilities(QXLInstance *sin, uint8_t client_present, uint8_t caps[SPICE_CAPABILITIES_SIZE]) { }
+/* What the guest would find in the ROM: whether a client is there, the first capability byte, and "+" if any later
+ * byte is set (the server passes on only the four display capabilities of the first byte). */
+static void set_client_capabilities(QXLInstance *sin, uint8_t client_present, uint8_t caps[SPICE_CAPABILITIES_SIZE])
+{
+    int later = 0;
+    for (size_t i = 1; i < SPICE_CAPABILITIES_SIZE; i++) {
+        later |= caps[i];
+    }
+    printf("client-caps present=%u caps=%02x%s\n", client_present, caps[0], later ? "+" : "");
+}
 static int client_monitors_config(QXLInstance *sin, VDAgentMonitorsConfig *mc) { return 0; }
 
 static const QXLInterface qxl_if = {

@@ -36,12 +36,16 @@ final class NativeQxl implements QxlDevice {
     private final MemorySegment flush;
     private final MemorySegment asyncComplete;
     private final MemorySegment updateAreaComplete;
+    /** set_client_capabilities, or NULL when the interface is older than 3.2 or leaves it out. */
+    private final MemorySegment setClientCapabilities;
     /** client_monitors_config, or NULL when the interface is older than 3.3 or leaves it out. */
     private final MemorySegment clientMonitorsConfig;
     /** Handed to attache_worker; QEMU only stores it. Lives as long as the process may use it. */
     private final MemorySegment workerToken = Arena.global().allocate(64);
     private final Arena scratchArena = Arena.ofShared();
     private final MemorySegment commandExt = scratchArena.allocate(QXLCommandExt.LAYOUT);
+    /** set_client_capabilities' argument; worker thread only. */
+    private final MemorySegment clientCaps = scratchArena.allocate(QxlDevice.CLIENT_CAPABILITIES_BYTES);
 
     NativeQxl(MemorySegment qxlInstance) {
         this.instance = qxlInstance.reinterpret(QXLInstance.sizeof());
@@ -58,7 +62,10 @@ final class NativeQxl implements QxlDevice {
         this.updateAreaComplete = NativeInputs.function(instance, QXLInterface.update_area_complete$OFFSET);
         MemorySegment base = Native.sized(SpiceBaseInstance.sif(instance.reinterpret(SpiceBaseInstance.sizeof())),
                 SpiceBaseInterface.sizeof());
-        boolean has33 = SpiceBaseInterface.major_version(base) == 3 && SpiceBaseInterface.minor_version(base) >= 3;
+        int minor = SpiceBaseInterface.major_version(base) == 3 ? SpiceBaseInterface.minor_version(base) : -1;
+        this.setClientCapabilities = minor >= 2
+                ? NativeInputs.function(instance, QXLInterface.set_client_capabilities$OFFSET) : MemorySegment.NULL;
+        boolean has33 = minor >= 3;
         this.clientMonitorsConfig = has33
                 ? NativeInputs.function(instance, QXLInterface.client_monitors_config$OFFSET) : MemorySegment.NULL;
     }
@@ -173,6 +180,17 @@ final class NativeQxl implements QxlDevice {
             }
             int count = dirty.size();
             NativeInputs.call(() -> Native.callHost(updateAreaComplete, instance.address(), surfaceId, rects.address(), count, 0));
+        }
+    }
+
+    @Override
+    public void setClientCapabilities(boolean clientPresent, byte[] caps) {
+        if (!setClientCapabilities.equals(MemorySegment.NULL)) {
+            clientCaps.fill((byte) 0);
+            MemorySegment.copy(caps, 0, clientCaps, ValueLayout.JAVA_BYTE, 0,
+                    Math.min(caps.length, QxlDevice.CLIENT_CAPABILITIES_BYTES));
+            NativeInputs.call(() -> Native.callHost(setClientCapabilities, instance.address(), clientPresent ? 1 : 0,
+                    clientCaps.address(), 0, 0));
         }
     }
 

@@ -54,6 +54,18 @@ public interface QxlDevice {
         return false;
     }
 
+    /** SPICE_CAPABILITIES_SIZE: the bytes of QXLRom.client_capabilities, bit n of byte n / 8 for capability n. */
+    int CLIENT_CAPABILITIES_BYTES = 58;
+
+    /**
+     * QXLInterface.set_client_capabilities (interface 3.2+): whether a client's display channel is connected, and
+     * the display capabilities all connected clients share ({@link #CLIENT_CAPABILITIES_BYTES} bytes); QEMU puts them
+     * in the device's ROM for the guest driver and raises QXL_INTERRUPT_CLIENT. Worker thread, only while the VM
+     * runs (QEMU calls a device event then a server bug). Devices without the callback ignore it.
+     */
+    default void setClientCapabilities(boolean clientPresent, byte[] caps) {
+    }
+
     /** The sizes of host memory regions handed in by the host, for memslots (addresses are host virtual). */
     MemorySegment hostMemory(long address, long size);
 }

@@ -56,6 +56,9 @@ public final class DisplayMessages {
     public static final int MSG_DRAW_COMPOSITE = 318;
     /** Display channel capabilities (SPICE_DISPLAY_CAP_*) we advertise, as the reference does for these. */
     public static final int CAP_MONITORS_CONFIG = 1;
+    /** SPICE_DISPLAY_CAP_COMPOSITE and _A8_SURFACE: only passed on to the device (set_client_capabilities). */
+    static final int CAP_COMPOSITE = 2;
+    static final int CAP_A8_SURFACE = 3;
     public static final int CAP_PREF_COMPRESSION = 6;
     static final int CAP_STREAM_REPORT = 4;
     static final int CAP_PREF_VIDEO_CODEC_TYPE = 12;

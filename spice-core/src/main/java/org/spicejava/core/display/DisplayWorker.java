@@ -64,6 +64,8 @@ public final class DisplayWorker {
     private final Set<SyncCall> pendingCalls = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private boolean running;
+    /** What set_client_capabilities last told the device: a client is connected. Worker thread. */
+    private boolean deviceHeardOfClients;
     private boolean processingScheduled;
     private volatile boolean closed;
     private long commandsProcessed;
@@ -193,8 +195,14 @@ public final class DisplayWorker {
 
     public void setRunning(boolean value) {
         call(() -> {
+            if (running == value) {
+                return; // a start while running is nothing, as the reference's handle_dev_start
+            }
             running = value;
             if (value) {
+                if (deviceHeardOfClients || display != null && !display.clients().isEmpty()) {
+                    tellDeviceClients();
+                }
                 scheduleProcessing();
             }
         });
@@ -258,7 +266,11 @@ public final class DisplayWorker {
             if (link.channelType() == ChannelType.DISPLAY) {
                 DisplayChannelClient dc = new DisplayChannelClient(connection, link, display, glz, network);
                 display.addClient(dc);
-                detach = () -> display.removeClient(dc);
+                tellDeviceClients();
+                detach = () -> {
+                    display.removeClient(dc);
+                    tellDeviceClients();
+                };
                 c = dc;
             } else {
                 CursorChannelClient cc = new CursorChannelClient(connection, link, cursor);
@@ -281,6 +293,38 @@ public final class DisplayWorker {
         });
         return new Adopted(reason -> onClient(client, c -> c.close(reason)),
                 () -> onClient(client, ChannelClient::migrate));
+    }
+
+    /** The display capabilities the device hears of: the reference's guest_set_client_capabilities. */
+    private static final int[] DEVICE_CLIENT_CAPS = {DisplayMessages.CAP_SIZED_STREAM,
+        DisplayMessages.CAP_MONITORS_CONFIG, DisplayMessages.CAP_COMPOSITE, DisplayMessages.CAP_A8_SURFACE};
+
+    /**
+     * Tells the device whether a client's display channel is connected and which of {@link #DEVICE_CLIENT_CAPS}
+     * every connected client has: when a client connects or leaves while the VM runs, and when the VM starts if
+     * that changes what the device last heard. Unlike the reference, which counts a leaving client as still there,
+     * the guest hears when the last one has gone; and a device that never heard of a client is not told there is
+     * none at the start (QEMU's first start comes after the server's own, and QEMU calls an event before it a
+     * server bug). Worker thread.
+     */
+    private void tellDeviceClients() {
+        if (!running || display == null) {
+            return;
+        }
+        List<LinkMessage> links = display.clients().stream().map(ChannelClient::link).toList();
+        deviceHeardOfClients = !links.isEmpty();
+        device.setClientCapabilities(deviceHeardOfClients, sharedCapabilities(links));
+    }
+
+    /** The bits of {@link #DEVICE_CLIENT_CAPS} that every one of {@code links} has; none without links. */
+    static byte[] sharedCapabilities(List<LinkMessage> links) {
+        byte[] caps = new byte[QxlDevice.CLIENT_CAPABILITIES_BYTES];
+        for (int cap : DEVICE_CLIENT_CAPS) {
+            if (!links.isEmpty() && links.stream().allMatch(l -> l.hasChannelCap(cap))) {
+                caps[cap / 8] |= (byte) (1 << cap % 8);
+            }
+        }
+        return caps;
     }
 
     /** Runs {@code action} on the worker with the adopted channel, once it exists. */

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.display.draw.Rect;
 import org.spicejava.core.host.QueueWorkerLoop;
+import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.protocol.ChannelType;
 
 /** The display worker's contract with the host: commands always come back, the ring never stalls, sync calls mean what they say. */
 class DisplayWorkerTest {
@@ -115,6 +117,26 @@ class DisplayWorkerTest {
         for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void theDeviceHearsTheCapabilitiesEveryClientShares() {
+        int sizedStream = 1 << DisplayMessages.CAP_SIZED_STREAM;
+        int monitors = 1 << DisplayMessages.CAP_MONITORS_CONFIG;
+        int composite = 1 << DisplayMessages.CAP_COMPOSITE;
+        int a8 = 1 << DisplayMessages.CAP_A8_SURFACE;
+        int preferredCompression = 1 << DisplayMessages.CAP_PREF_COMPRESSION;
+        LinkMessage full = link(sizedStream | monitors | composite | a8 | preferredCompression);
+        LinkMessage noComposite = link(sizedStream | monitors | a8);
+        byte[] one = DisplayWorker.sharedCapabilities(List.of(full));
+        assertEquals(QxlDevice.CLIENT_CAPABILITIES_BYTES, one.length);
+        assertEquals(0x0f, one[0], "the four capabilities the device hears of, and no other");
+        assertEquals(0x0b, DisplayWorker.sharedCapabilities(List.of(full, noComposite))[0], "the common ones");
+        assertEquals(0, DisplayWorker.sharedCapabilities(List.of())[0], "no client, no capability");
+    }
+
+    private static LinkMessage link(int displayCaps) {
+        return new LinkMessage(1, ChannelType.DISPLAY, 0, new int[0], new int[] {displayCaps});
     }
 
     @Test

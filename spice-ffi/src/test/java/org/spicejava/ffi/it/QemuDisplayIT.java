@@ -1,6 +1,7 @@
 package org.spicejava.ffi.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -34,6 +35,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * channel's first {@code display-invalidate} signal, which spice-gtk emits after drawing a DRAW_* message (or
  * COPY_BITS, or a stream frame) onto the primary surface, so the server's first draw to a new client must cover the
  * whole primary surface. It never times out on its own; it exits without a file if the main channel closes.
+ *
+ * <p>With {@code -vga qxl}, QEMU's trace of device events shows the server told the device a client connected
+ * (set_client_capabilities raises QXL_INTERRUPT_CLIENT), and never while the VM was stopped.
  */
 class QemuDisplayIT {
     static final Path SCREENSHOT = Path.of("/usr/bin/spicy-screenshot");
@@ -46,6 +50,8 @@ class QemuDisplayIT {
     /** The boot menu's first entry ("1. Legacy option rom") is on text row 6, empty at the prompt. */
     static final int MENU_ENTRY_TOP = 96;
     static final int MENU_ENTRY_BOTTOM = 112;
+    /** QXL_INTERRUPT_CLIENT, which QEMU raises when the server calls set_client_capabilities. */
+    static final int QXL_INTERRUPT_CLIENT = 1 << 4;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path work;
@@ -250,7 +256,12 @@ class QemuDisplayIT {
         String what = lib + " library, -vga " + vga;
         Path dir = Files.createDirectories(work.resolve(lib + "-" + vga));
         long t0 = System.nanoTime();
-        QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, "ours".equals(lib), vga, QemuSessionIT.BOOT_MENU,
+        boolean qxl = vga.equals("qxl");
+        List<String> args = new ArrayList<>(QemuSessionIT.BOOT_MENU);
+        if (qxl) {
+            args.addAll(List.of("-trace", "qxl_send_events")); // QXL_INTERRUPT_CLIENT: set_client_capabilities
+        }
+        QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, "ours".equals(lib), vga, args,
                 "disable-ticketing=on");
 
         Image prompt = waitForScreen(run, dir.resolve("wait-prompt.ppm"),
@@ -268,6 +279,13 @@ class QemuDisplayIT {
 
         String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
         assertEquals(0, QemuBridgeIT.waitExit(run.process()), what + ": QEMU exit code; " + replies);
+        if (qxl) {
+            String stderr = Files.readString(run.stderr());
+            assertTrue(stderr.contains("qxl_send_events 0 " + QXL_INTERRUPT_CLIENT), what
+                    + ": the device never heard of the clients (set_client_capabilities): " + stderr);
+            assertFalse(stderr.contains("spice-server bug"), what + ": a device event while the VM was stopped: "
+                    + stderr);
+        }
         System.out.printf(Locale.ROOT, "QemuDisplayIT %s: prompt after %d ms, equal %s, boot menu equal %s, total %d ms%n",
                 what, promptMillis, percent(first), percent(second),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
