@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.compress.JpegEncoder;
 import org.spicejava.core.compress.JavaLz4;
 import org.spicejava.core.compress.JpegImage;
@@ -23,6 +24,7 @@ import org.spicejava.core.compress.Lz4Image;
 import org.spicejava.core.compress.LzImage;
 import org.spicejava.core.compress.QuicImage;
 import org.spicejava.core.compress.ZlibGlz;
+import org.spicejava.core.display.Graduality;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.ffi.LibLz4;
 import org.spicejava.ffi.TurboJpeg;
@@ -47,6 +49,7 @@ public class ImageCodecBenchmark {
     private JpegEncoder jpeg;
     private ZlibGlz zlib;
     private MemorySegment glzFrame;
+    private GlzWindow window;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -62,6 +65,7 @@ public class ImageCodecBenchmark {
         jpeg = TurboJpeg.codec().open(); // on this benchmark thread, as a display worker opens its own
         zlib = new ZlibGlz();
         glzFrame = LzImage.glz(frame, 0, arena);
+        window = new GlzWindow();
     }
 
     /** Flat panels and frames; glyph-like cells on a dark console; smooth gradients with sensor noise. */
@@ -87,6 +91,7 @@ public class ImageCodecBenchmark {
             jpeg.close();
         }
         zlib.close();
+        window.close();
         arena.close();
     }
 
@@ -95,6 +100,23 @@ public class ImageCodecBenchmark {
         try (Arena a = Arena.ofConfined()) {
             return LzImage.lz(frame, a).byteSize();
         }
+    }
+
+    /**
+     * A session's GLZ dictionary fed the same-sized frame again and again, as a full-screen update stream feeds it:
+     * each frame is matched against the kept one, kept, and the one before evicted.
+     */
+    @Benchmark
+    public long glzWindow() {
+        try (Arena a = Arena.ofConfined()) {
+            return window.encode(frame, GlzWindow.MAX_PIXELS, a).byteSize();
+        }
+    }
+
+    /** The photo test auto_glz runs on every image before choosing QUIC or GLZ. */
+    @Benchmark
+    public int graduality() {
+        return Graduality.of(frame).ordinal();
     }
 
     @Benchmark

@@ -37,6 +37,8 @@ public final class GlzWindow {
     private final ArrayDeque<Kept> kept = new ArrayDeque<>();
     private final Map<Long, Kept> byId = new HashMap<>();
     private final long[] table = new long[1 << LzStream.WINDOW_HASH_BITS];
+    /** The image evicted last, its memory kept for the next copy of that size; null for none. */
+    private Kept spare;
     private long keptPixels;
     private long nextId;
     private boolean closed;
@@ -64,10 +66,8 @@ public final class GlzWindow {
             LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, images, id, out);
         }
         if (keep) {
-            Arena arena = Arena.ofShared();
-            MemorySegment copy = arena.allocate(4 * pixels, 8);
-            MemorySegment.copy(b.pixels(), 0, copy, 0, 4 * pixels);
-            Kept k = new Kept(id, arena, copy);
+            Kept k = copyOf(b.pixels(), 4 * pixels, id);
+            MemorySegment copy = k.pixels();
             kept.addLast(k);
             byId.put(id, k);
             keptPixels += pixels;
@@ -78,24 +78,64 @@ public final class GlzWindow {
         return out.written();
     }
 
-    private final Images images = new Images() {
+    private final WindowImages images = new WindowImages();
+
+    private final class WindowImages implements Images {
+        /** The image asked for last: the matches of one image mostly come from the same earlier one. */
+        private Kept last;
+
         @Override
         public MemorySegment pixels(long id) {
-            Kept k = byId.get(id);
-            return k == null ? null : k.pixels();
+            Kept k = last;
+            if (k == null || k.id() != id) {
+                if (kept.isEmpty() || id < kept.peekFirst().id()) {
+                    return null; // evicted since the table named it
+                }
+                k = byId.get(id);
+                if (k == null) {
+                    return null;
+                }
+                last = k;
+            }
+            return k.pixels();
         }
 
         @Override
         public long find(int windowHash) {
             return table[windowHash];
         }
-    };
+    }
 
     private void evictOldest() {
         Kept oldest = kept.removeFirst();
+        if (images.last == oldest) {
+            images.last = null; // its memory is about to go
+        }
         byId.remove(oldest.id());
         keptPixels -= oldest.pixels().byteSize() / 4;
-        oldest.arena().close();
+        if (spare != null) {
+            spare.arena().close();
+        }
+        spare = oldest;
+    }
+
+    /**
+     * A copy of {@code bytes} of {@code pixels} kept as image {@code id}, in the memory of the image evicted last when
+     * it has that size: a stream of equal frames then neither zero-fills nor frees 8 MB a full-HD frame.
+     */
+    private Kept copyOf(MemorySegment pixels, long bytes, long id) {
+        Arena arena;
+        MemorySegment copy;
+        if (spare != null && spare.pixels().byteSize() == bytes) {
+            arena = spare.arena();
+            copy = spare.pixels();
+            spare = null;
+        } else {
+            arena = Arena.ofShared();
+            copy = arena.allocate(bytes, 8);
+        }
+        MemorySegment.copy(pixels, 0, copy, 0, bytes);
+        return new Kept(id, arena, copy);
     }
 
     /** The id the next image gets (the reference's last_image_id, which a seamless migration carries). */
@@ -125,6 +165,10 @@ public final class GlzWindow {
         closed = true;
         while (!kept.isEmpty()) {
             evictOldest();
+        }
+        if (spare != null) {
+            spare.arena().close();
+            spare = null;
         }
     }
 }

@@ -40,6 +40,38 @@ class GradualityTest {
         assertEquals(1.25 / 3, Graduality.meanScore(narrow), 1e-12);
     }
 
+    /** The walk as the reference writes it, with a division per sample: the oracle for the faster walk. */
+    private static double referenceWalk(int width, int height, int[] px) {
+        int jump = Graduality.SAMPLE_JUMP % width != 0 ? Graduality.SAMPLE_JUMP : Graduality.SAMPLE_JUMP - 1;
+        double sum = 0;
+        int squares = 0;
+        for (long at = width / 2; at < (long) (height - 1) * width; at += jump) {
+            if ((at + 1) % width == 0) {
+                at--;
+            }
+            int i = (int) at;
+            Bitmap square = Bitmap.of(2, 2, new int[] {px[i], px[i + 1], px[i + width], px[i + width + 1]}, false);
+            sum += Graduality.meanScore(square) * 3;
+            squares++;
+        }
+        return sum / (squares * 3);
+    }
+
+    @Test
+    void theWalkSamplesThePixelsTheReferencesWalkSamples() {
+        Random r = new Random(7);
+        for (int width : new int[] {2, 3, 7, 14, 15, 16, 29, 30, 31, 45, 64, 100, 333}) {
+            for (int height : new int[] {2, 3, 17}) {
+                int[] px = new int[width * height];
+                for (int i = 0; i < px.length; i++) {
+                    px[i] = r.nextInt(4) * 0x1F1F1F; // equal pairs, gradients and edges all occur
+                }
+                assertEquals(referenceWalk(width, height, px), Graduality.meanScore(Bitmap.of(width, height, px,
+                        false)), 1e-12, width + "x" + height);
+            }
+        }
+    }
+
     @Test
     void levels() {
         Random random = new Random(3);
