@@ -75,8 +75,11 @@ final class LzStream {
 
     /** Pixels a GLZ window entry hashes: long enough to tell a scrolled line from any run of the same colours. */
     static final int WINDOW_KEY = 6;
-    /** Window positions hashed: every 4th pixel of an image (a match is then found at most 3 pixels late). */
-    static final int WINDOW_STEP = 4;
+    /**
+     * Window positions hashed: every 8th pixel of a kept image (a match is then found at most 7 pixels late). Every
+     * 4th cost a full-HD desktop frame 0.97 ms more in JMH (glzWindow) for no fewer bytes in scripts/bench-display.
+     */
+    static final int WINDOW_STEP = 8;
     /** A match this long in the image itself is not worth a look into the window. */
     private static final int GOOD_ENOUGH = 32;
 
