@@ -19,12 +19,6 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
   xfer      a 10 MB file copied by the client (file_copy_async) lands in the guest with the same sha256; prints MB/s
   resize    the client asks for 800x600 (update_display): the guest's qxl connector offers it, X runs at it
             (desktop-resize.service applies it), QMP screendump (with --qmp) and the client's primary are 800x600
-  heads     (QEMU's QXL device has max_outputs=2 and an id; needs --qmp) the client asks for display 0 at 800x600 and
-            display 1 at 640x480 to its right: X has two connected outputs of that layout (xrandr), display channel
-            0's monitors are the same, each head's area of QMP screendump of the device equals the client's picture in
-            >= 99.9% of pixels (QEMU 7.2 refuses head=1, which is printed: its device picture holds both heads);
-            positions for display 1 put the X pointer at (800 + x, y), within a pixel; display 1 off, X and the
-            client are back to one 800x600 output
   hostile-agent   with the guest's spice-vdagentd stopped, a process writes garbage to the agent's port (a chunk that
             claims 4 GiB, a wrong protocol, 8 MiB of noise); QEMU lives, its memory outside guest RAM (--qemu-pid) stays
             within 16 MB, the client's main channel stays open, and once the agent runs again the clipboard works
@@ -32,6 +26,12 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
             wrong agent protocol, data beyond their tokens (while the VM is stopped, so none come back) and a monitors
             config that lies about its count; each is
             reported closed or kept; QEMU lives, memory as above, and a fresh spice-gtk client then has a working agent
+  heads     (QEMU's QXL device has max_outputs=2 and an id; needs --qmp) the client asks for display 0 at 800x600 and
+            display 1 at 640x480 to its right: X has two connected outputs of that layout (xrandr), display channel
+            0's monitors are the same, each head's area of QMP screendump of the device equals the client's picture in
+            >= 99.9% of pixels (QEMU 7.2 refuses head=1, which is printed: its device picture holds both heads);
+            positions for display 1 put the X pointer at (800 + x, y), within a pixel; display 1 off, X and the
+            client are back to one 800x600 output
   agent-clients   (QEMU runs with SPICE_DEBUG_ALLOW_MC=1) a second spice-gtk session joins the first: the second's
             agent connects and a guest xclip grab reaches it; once it left, the first has the agent and a new guest
             text reaches it. With --agent-to-newest (ours), also: while both are connected the first's agent-connected
@@ -511,65 +511,6 @@ if connected and "--refused" not in sys.argv and "--no-resize" not in sys.argv:
            "guest connector mode %r; X at %dx%d: %s; QMP screendump %s; client primary %s -> %s" % (
                kernel_mode, WANT[0], WANT[1], x_ok, dump, before, state["primary"]))
 
-if connected and "--refused" not in sys.argv and "--no-heads" not in sys.argv:
-    # Two heads of the one QXL device (QEMU runs it with max_outputs=2): display 0 at 800x600, display 1 at 640x480 to
-    # its right. The server hands the client's monitors config to QEMU's qxl, the guest's qxl driver reports the
-    # layout, desktop-resize.service applies it with xrandr.
-    HEADS = [(0, 0, 800, 600), (800, 0, 640, 480)]
-    t0 = time.monotonic()
-    for i, (x, y, w, h) in enumerate(HEADS):
-        main.update_display_enabled(i, True, False)
-        main.update_display(i, x, y, w, h, True)
-    main.send_monitor_config()
-    shown = pump(90, lambda: monitors(state["display"]) == HEADS)
-    outputs = x_outputs()
-    while time.monotonic() - t0 < 90 and outputs != HEADS:
-        pump(0.5)
-        outputs = x_outputs()
-    say("heads: client monitors %s, X outputs %s after %.1f s" % (monitors(state["display"]), outputs,
-                                                                  time.monotonic() - t0))
-    # Each head's area: QMP screendump of the device's head against the client's picture, once the picture settled.
-    device = qxl_device() if opt("--qmp") else None
-    head1 = qmp("screendump", {"filename": os.path.join(tempfile.mkdtemp(), "head1.ppm"), "device": device,
-                               "head": 1}) if device else {"error": {"desc": "no QXL device with an id, or no --qmp"}}
-    head1_says = "error %r" % head1["error"].get("desc") if "error" in head1 else "a picture"
-    shares = [0.0, 0.0]
-    dump = picture = (0, 0, b"")
-    for attempt in range(3 if device else 0):
-        pump(10, lambda: time.monotonic() - state["drawn"] > 1.0)
-        ppm = os.path.join(tempfile.mkdtemp(), "head0.ppm")
-        reply = qmp("screendump", {"filename": ppm, "device": device, "head": 0})
-        picture = client_rgb(state["picture"]) if state["picture"] else (0, 0, b"")
-        dump = read_ppm(ppm) if "return" in reply else (0, 0, b"")
-        shares = [equal_share(dump, picture, area) for area in HEADS]
-        if min(shares) >= 0.999:
-            break
-    result_pictures = "screendump of %s head 0 %dx%d, client primary %dx%d, each head's area equal in %s" % (
-        device, dump[0], dump[1], picture[0], picture[1], " and ".join("%.2f%%" % (100 * s) for s in shares))
-    # The mouse on the second monitor: positions for display 1 land at its offset on the X screen.
-    want = ((123, 234), (600, 400))
-    seen = []
-    for x, y in want:
-        if state["inputs"] is not None:
-            state["inputs"].position(x, y, 1, 0)
-        pump(1)
-        seen.append(pointer())
-    mouse_ok = all(abs(sx - 800 - x) <= 1 and abs(sy - y) <= 1 for (x, y), (sx, sy) in zip(want, seen))
-    # Display 1 off again: the guest goes back to one output.
-    main.update_display_enabled(1, False, False)
-    main.send_monitor_config()
-    one = pump(60, lambda: monitors(state["display"]) == HEADS[:1])
-    back = x_outputs()
-    t1 = time.monotonic()
-    while time.monotonic() - t1 < 60 and back != HEADS[:1]:
-        pump(0.5)
-        back = x_outputs()
-    result("heads", shown and outputs == HEADS and min(shares) >= 0.999 and mouse_ok and one and back == HEADS[:1],
-           "client monitors %s, X outputs %s; %s (screendump head=1: %s); display 1 positions %s put the X pointer at "
-           "%s; display 1 off: client monitors %s, X outputs %s" % (
-               HEADS if shown else monitors(state["display"]), outputs, result_pictures, head1_says, want, seen,
-               monitors(state["display"]), back))
-
 if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
     # A hostile agent: garbage on the agent's port while spice-vdagentd is away. Each is one write (the server stops
     # reading a broken stream until the port is opened again, as the reference does, so more would block the guest).
@@ -635,6 +576,68 @@ if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
            "%s; QEMU alive %s; memory outside guest RAM %+.1f MB (%.1f -> %.1f); a new client's agent %s, "
            "clipboard %s" % (" ".join("%s=%s" % kv for kv in outcome.items()), alive, after - before, before,
                              after, back, clipboard))
+
+if connected and "--refused" not in sys.argv and "--no-heads" not in sys.argv:
+    # Two heads of the one QXL device (QEMU runs it with max_outputs=2): display 0 at 800x600, display 1 at 640x480 to
+    # its right. The server hands the client's monitors config to QEMU's qxl, the guest's qxl driver reports the
+    # layout, desktop-resize.service applies it with xrandr. After the hostile steps: the guest's drawing into the
+    # bigger desktop would count in their memory figures.
+    HEADS = [(0, 0, 800, 600), (800, 0, 640, 480)]
+    main = state["main"]  # the session hostile-client started, if it ran
+    t0 = time.monotonic()
+    for i, (x, y, w, h) in enumerate(HEADS):
+        main.update_display_enabled(i, True, False)
+        main.update_display(i, x, y, w, h, True)
+    main.send_monitor_config()
+    shown = pump(90, lambda: monitors(state["display"]) == HEADS)
+    outputs = x_outputs()
+    while time.monotonic() - t0 < 90 and outputs != HEADS:
+        pump(0.5)
+        outputs = x_outputs()
+    say("heads: client monitors %s, X outputs %s after %.1f s" % (monitors(state["display"]), outputs,
+                                                                  time.monotonic() - t0))
+    # Each head's area: QMP screendump of the device's head against the client's picture, once the picture settled.
+    device = qxl_device() if opt("--qmp") else None
+    head1 = qmp("screendump", {"filename": os.path.join(tempfile.mkdtemp(), "head1.ppm"), "device": device,
+                               "head": 1}) if device else {"error": {"desc": "no QXL device with an id, or no --qmp"}}
+    head1_says = "error %r" % head1["error"].get("desc") if "error" in head1 else "a picture"
+    shares = [0.0, 0.0]
+    dump = picture = (0, 0, b"")
+    for attempt in range(3 if device else 0):
+        pump(10, lambda: time.monotonic() - state["drawn"] > 1.0)
+        ppm = os.path.join(tempfile.mkdtemp(), "head0.ppm")
+        reply = qmp("screendump", {"filename": ppm, "device": device, "head": 0})
+        picture = client_rgb(state["picture"]) if state["picture"] else (0, 0, b"")
+        dump = read_ppm(ppm) if "return" in reply else (0, 0, b"")
+        shares = [equal_share(dump, picture, area) for area in HEADS]
+        if min(shares) >= 0.999:
+            break
+    result_pictures = "screendump of %s head 0 %dx%d, client primary %dx%d, each head's area equal in %s" % (
+        device, dump[0], dump[1], picture[0], picture[1], " and ".join("%.2f%%" % (100 * s) for s in shares))
+    # The mouse on the second monitor: positions for display 1 land at its offset on the X screen.
+    client_mode = pump(20, lambda: main.props.mouse_mode == MOUSE_MODE_CLIENT)
+    want = ((123, 234), (600, 400))
+    seen = []
+    for x, y in want:
+        if state["inputs"] is not None:
+            state["inputs"].position(x, y, 1, 0)
+        pump(1)
+        seen.append(pointer())
+    mouse_ok = client_mode and all(abs(sx - 800 - x) <= 1 and abs(sy - y) <= 1 for (x, y), (sx, sy) in zip(want, seen))
+    # Display 1 off again: the guest goes back to one output.
+    main.update_display_enabled(1, False, False)
+    main.send_monitor_config()
+    one = pump(60, lambda: monitors(state["display"]) == HEADS[:1])
+    back = x_outputs()
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 60 and back != HEADS[:1]:
+        pump(0.5)
+        back = x_outputs()
+    result("heads", shown and outputs == HEADS and min(shares) >= 0.999 and mouse_ok and one and back == HEADS[:1],
+           "client monitors %s, X outputs %s; %s (screendump head=1: %s); display 1 positions %s put the X pointer at "
+           "%s; display 1 off: client monitors %s, X outputs %s" % (
+               HEADS if shown else monitors(state["display"]), outputs, result_pictures, head1_says, want, seen,
+               monitors(state["display"]), back))
 
 if connected and "--refused" not in sys.argv and "--no-agent-clients" not in sys.argv:
     # Two clients, one agent (QEMU runs with SPICE_DEBUG_ALLOW_MC=1, so the second shares the VM). With

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
  * The guest agent end to end, ours and the reference: the Debian desktop guest
  * (scripts/make-desktop-guest: Xorg on qxl, Debian's spice-vdagent) under Debian's QEMU, driven by a spice-gtk client
  * (scripts/agent-check runs scripts/spice-agent-client.py, whose header says what each step checks): the agent
- * connects, client mouse mode through it, clipboard both ways and its round trip, a 10 MB file transfer, resize, two
- * heads of the QXL device (monitors, X outputs, screendump against the client's picture, the pointer on the second),
- * a hostile agent and hostile clients, and a second client beside the first with one agent (QEMU runs with
+ * connects, client mouse mode through it, clipboard both ways and its round trip, a 10 MB file transfer, resize, a
+ * hostile agent and hostile clients, two heads of the QXL device (monitors, X outputs, screendump against the
+ * client's picture, the pointer on the second), and a second client beside the first with one agent (QEMU runs with
  * SPICE_DEBUG_ALLOW_MC=1: ours gives the agent to the newest client and back, which is asserted; the reference
  * broadcasts it, which is printed); and, with copy-paste and file transfer disabled, their refusal (ours only).
  * The clipboard round trip and the transfer rate are printed for both libraries (scripts/bench-agent measures them
@@ -37,8 +37,8 @@ class QemuAgentIT {
     static final Path GUEST_DIR = Path.of(System.getProperty("user.home"), ".cache", "spice-java", "desktop-guest-it");
     /** make-desktop-guest exits with 77 when a tool is missing and cannot be installed. */
     static final int EXIT_MISSING_TOOLS = 77;
-    static final List<String> STEPS = List.of("agent", "mouse", "g2c", "c2g", "cliprtt", "xfer", "resize", "heads",
-            "hostile-agent", "hostile-client", "agent-clients");
+    static final List<String> STEPS = List.of("agent", "mouse", "g2c", "c2g", "cliprtt", "xfer", "resize",
+            "hostile-agent", "hostile-client", "heads", "agent-clients");
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
     static final Pattern CLIP_RTT = Pattern.compile("cliprtt median ([0-9.]+) ms");
     static final Pattern XFER_RATE = Pattern.compile("\\(([0-9.]+) MB/s\\)");
