@@ -4,7 +4,8 @@ SPICE server running the desktop guest of scripts/make-desktop-guest, whose root
 
 Usage:
   spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--serial-log F] [--qmp SOCKET] [--qemu-pid PID]
-                        [--refused] [--rounds N] [--no-clipboard] [--no-xfer] [--no-resize] [--no-hostile]
+                        [--refused] [--rounds N] [--agent-to-newest] [--no-clipboard] [--no-xfer] [--no-resize]
+                        [--no-heads] [--no-hostile] [--no-agent-clients]
 
 Connects to the serial socket first (QEMU may wait for it), waits for the guest's AGENT-READY marker and for the
 main channel's agent-connected, then checks, printing one line per step ("PASS ..." / "FAIL ..."):
@@ -20,11 +21,23 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
             (desktop-resize.service applies it), QMP screendump (with --qmp) and the client's primary are 800x600
   hostile-agent   with the guest's spice-vdagentd stopped, a process writes garbage to the agent's port (a chunk that
             claims 4 GiB, a wrong protocol, 8 MiB of noise); QEMU lives, its memory outside guest RAM (--qemu-pid) stays
-            within 16 MB, the client's main channel stays open, and once the agent runs again the clipboard works
+            within 16 MB, the client's main channel stays open, and once spice-vdagentd and a fresh session agent run
+            again the clipboard works
   hostile-client  the client leaves; bare main-channel clients (scripts/spice_raw_main.py) send an oversized chunk, a
             wrong agent protocol, data beyond their tokens (while the VM is stopped, so none come back) and a monitors
             config that lies about its count; each is
             reported closed or kept; QEMU lives, memory as above, and a fresh spice-gtk client then has a working agent
+  heads     (QEMU's QXL device has max_outputs=2 and an id; needs --qmp) the client asks for display 0 at 800x600 and
+            display 1 at 640x480 to its right: X has two connected outputs of that layout (xrandr), display channel
+            0's monitors are the same, each head's area of QMP screendump of the device equals the client's picture in
+            >= 99.9% of pixels (QEMU 7.2 refuses head=1, which is printed: its device picture holds both heads);
+            positions for display 1 put the X pointer at (800 + x, y), within a pixel; display 1 off, X and the
+            client are back to one 800x600 output
+  agent-clients   (QEMU runs with SPICE_DEBUG_ALLOW_MC=1) a second spice-gtk session joins the first: the second's
+            agent connects and a guest xclip grab reaches it; once it left, the first has the agent and a new guest
+            text reaches it. With --agent-to-newest (ours), also: while both are connected the first's agent-connected
+            is False and the guest's grab never reaches it (without, as for the reference, that is only printed); one
+            more line per client says what it saw
 With --refused (QEMU runs with disable-copy-paste=on,disable-agent-file-xfer=on) the steps are instead:
   agent (without the clipboard capability), g2c-refused (the guest's grab never reaches the client), c2g-refused (the client's text never reaches the
   guest), xfer-refused (the client's copy fails with an error and no file lands in the guest).
@@ -32,6 +45,7 @@ Exit status 0 when every step it ran passed."""
 import ctypes
 import hashlib
 import os
+import re
 import socket
 import json
 import statistics
@@ -87,25 +101,25 @@ def result(step, ok, detail=""):
     say("PASS" if ok else "FAIL", step, detail)
 
 
-def on_grab(channel, selection, types, ntypes):
+def on_grab(channel, selection, types, ntypes, st):
     if isinstance(types, (list, tuple)):  # the bindings already made a list of the guint32 array
         arr = list(types)[:ntypes]
     else:
         arr = [ctypes.c_uint32.from_address(types + 4 * i).value for i in range(ntypes)] if ntypes else []
-    say("guest grabbed selection %d types %s" % (selection, arr))
-    state["grab"] = (selection, arr)
+    say("%sguest grabbed selection %d types %s" % (st["name"], selection, arr))
+    st["grab"] = (selection, arr)
     if UTF8_TEXT in arr:
         channel.clipboard_selection_request(selection, UTF8_TEXT)
 
 
-def on_clipboard(channel, selection, type_, data, size):
-    state["clip"] = ctypes.string_at(data, size).decode("utf-8", "replace") if size else ""
-    if not state.get("quiet"):
-        say("clipboard from guest: %r" % state["clip"])
+def on_clipboard(channel, selection, type_, data, size, st):
+    st["clip"] = ctypes.string_at(data, size).decode("utf-8", "replace") if size else ""
+    if not st.get("quiet"):
+        say("%sclipboard from guest: %r" % (st["name"], st["clip"]))
 
 
-def on_request(channel, selection, type_):
-    say("guest requests selection %d type %d" % (selection, type_))
+def on_request(channel, selection, type_, st):
+    say("%sguest requests selection %d type %d" % (st["name"], selection, type_))
     data = client_text.encode()
     try:
         channel.clipboard_selection_notify(selection, type_, data)
@@ -114,32 +128,46 @@ def on_request(channel, selection, type_):
     return True
 
 
-def on_primary(channel, fmt, width, height, stride, shmid, imgdata):
-    state["primary"] = (width, height)
-    say("primary %dx%d" % (width, height))
+def on_primary(channel, fmt, width, height, stride, shmid, imgdata, st):
+    st["primary"] = (width, height)
+    st["picture"] = (width, height, stride, imgdata)
+    st["drawn"] = time.monotonic()
+    say("%sprimary %dx%d" % (st["name"], width, height))
 
 
-def on_event(channel, event):
+def on_primary_destroy(channel, st):
+    st["picture"] = None  # its memory goes with it
+
+
+def on_invalidate(channel, x, y, w, h, st):
+    st["drawn"] = time.monotonic()
+
+
+def on_event(channel, event, st):
     if event in ERRORS:
-        say("event", type(channel).__name__, event.value_nick)
-        if isinstance(channel, Spice.MainChannel) and not state.get("leaving"):
-            state["main_lost"] = event.value_nick
+        say("%sevent" % st["name"], type(channel).__name__, event.value_nick)
+        if isinstance(channel, Spice.MainChannel) and not st.get("leaving"):
+            st["main_lost"] = event.value_nick
 
 
-def on_channel_new(sess, channel):
-    GObject.Object.connect(channel, "channel-event", on_event)
+def on_channel_new(sess, channel, st):
+    GObject.Object.connect(channel, "channel-event", on_event, st)
     if isinstance(channel, Spice.MainChannel):
-        state["main"] = channel
-        GObject.Object.connect(channel, "main-clipboard-selection-grab", on_grab)
-        GObject.Object.connect(channel, "main-clipboard-selection", on_clipboard)
-        GObject.Object.connect(channel, "main-clipboard-selection-request", on_request)
+        st["main"] = channel
+        GObject.Object.connect(channel, "main-clipboard-selection-grab", on_grab, st)
+        GObject.Object.connect(channel, "main-clipboard-selection", on_clipboard, st)
+        GObject.Object.connect(channel, "main-clipboard-selection-request", on_request, st)
         GObject.Object.connect(channel, "notify::agent-connected",
-                               lambda ch, p: say("agent-connected", ch.props.agent_connected))
+                               lambda ch, p: say("%sagent-connected" % st["name"], ch.props.agent_connected))
     elif isinstance(channel, Spice.DisplayChannel):
-        GObject.Object.connect(channel, "display-primary-create", on_primary)
+        if channel.props.channel_id == 0:
+            st["display"] = channel
+        GObject.Object.connect(channel, "display-primary-create", on_primary, st)
+        GObject.Object.connect(channel, "display-primary-destroy", on_primary_destroy, st)
+        GObject.Object.connect(channel, "display-invalidate", on_invalidate, st)
         channel.connect()
     elif isinstance(channel, Spice.InputsChannel):
-        state["inputs"] = channel
+        st["inputs"] = channel
         channel.connect()
 
 
@@ -152,24 +180,26 @@ def pump(seconds, until=lambda: False):
     return until()
 
 
-def connect():
-    """A fresh spice-gtk session; state starts over with it."""
-    state.clear()
-    state.update({"main": None, "inputs": None, "primary": None, "grab": None, "clip": None})
+def connect(st=state, name=""):
+    """A fresh spice-gtk session whose channels report to st (the main session's state by default), which starts
+    over with it; name prefixes its event lines."""
+    st.clear()
+    st.update({"name": name, "main": None, "inputs": None, "display": None, "primary": None, "picture": None,
+               "drawn": 0.0, "grab": None, "clip": None})
     session = Spice.Session(uri="spice://127.0.0.1:%s" % port)
-    GObject.Object.connect(session, "channel-new", on_channel_new)
+    GObject.Object.connect(session, "channel-new", on_channel_new, st)
     session.connect()
-    state["session"] = session
+    st["session"] = session
 
 
-def disconnect():
-    state["leaving"] = True
-    state["session"].disconnect()
+def disconnect(st=state):
+    st["leaving"] = True
+    st["session"].disconnect()
     pump(1)
 
 
-def agent_connected(seconds):
-    return pump(seconds, lambda: state["main"] is not None and state["main"].props.agent_connected)
+def agent_connected(seconds, st=state):
+    return pump(seconds, lambda: st["main"] is not None and st["main"].props.agent_connected)
 
 
 def guest(command, seconds=30):
@@ -252,6 +282,102 @@ def qmp_screendump_size():
     return int(fields[1]), int(fields[2])
 
 
+def qxl_device():
+    """The id of the guest's QXL device (screendump finds devices by id only, so QEMU must give it one), or None."""
+    for child in qmp("qom-list", {"path": "/machine/peripheral"}).get("return", []):
+        if child["type"] == "child<qxl-vga>":
+            return child["name"]
+    return None
+
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        magic, size, maxval, pixels = f.read().split(b"\n", 3)
+    w, h = map(int, size.split())
+    return w, h, pixels
+
+
+def client_rgb(picture):
+    """The client's primary surface (BGRX rows) as packed RGB rows, like a PPM's pixel data."""
+    w, h, stride, addr = picture
+    raw_bytes = ctypes.string_at(addr, stride * h)
+    out = bytearray(w * h * 3)
+    for y in range(h):
+        row = raw_bytes[y * stride:y * stride + 4 * w]
+        o = y * w * 3
+        out[o:o + 3 * w:3] = row[2::4]
+        out[o + 1:o + 3 * w:3] = row[1::4]
+        out[o + 2:o + 3 * w:3] = row[0::4]
+    return w, h, bytes(out)
+
+
+def equal_share(a, b, area):
+    """The share of pixels of area (x, y, w, h) that are equal in two RGB pictures (w, h, pixels)."""
+    x0, y0, w, h = area
+    if x0 + w > min(a[0], b[0]) or y0 + h > min(a[1], b[1]):
+        return 0.0
+    same = 0
+    for y in range(y0, y0 + h):
+        ra = a[2][3 * (a[0] * y + x0):3 * (a[0] * y + x0 + w)]
+        rb = b[2][3 * (b[0] * y + x0):3 * (b[0] * y + x0 + w)]
+        same += w if ra == rb else sum(ra[i:i + 3] == rb[i:i + 3] for i in range(0, 3 * w, 3))
+    return same / (w * h)
+
+
+gobject = ctypes.CDLL("libgobject-2.0.so.0")
+glib = ctypes.CDLL("libglib-2.0.so.0")
+gobject.g_object_get.restype = None
+glib.g_array_unref.argtypes = [ctypes.c_void_p]
+ctypes.pythonapi.PyCapsule_GetPointer.restype = ctypes.c_void_p
+ctypes.pythonapi.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+class GArray(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_uint)]
+
+
+class MonitorConfig(ctypes.Structure):  # SpiceDisplayMonitorConfig
+    _fields_ = [(n, ctypes.c_uint) for n in ("id", "surface_id", "x", "y", "width", "height")]
+
+
+def monitors(channel):
+    """A display channel's "monitors" property as [(x, y, width, height)], through g_object_get (PyGObject cannot
+    copy a GArray of structs); [] without a channel."""
+    if channel is None:
+        return []
+    array = ctypes.c_void_p()
+    gobject.g_object_get(ctypes.c_void_p(ctypes.pythonapi.PyCapsule_GetPointer(channel.__gpointer__, None)),
+                         b"monitors", ctypes.byref(array), None)
+    if not array.value:
+        return []
+    a = GArray.from_address(array.value)
+    ms = [MonitorConfig.from_address(a.data + i * ctypes.sizeof(MonitorConfig)) for i in range(a.len)]
+    out = [(m.x, m.y, m.width, m.height) for m in ms]
+    glib.g_array_unref(array)
+    return out
+
+
+def x_outputs():
+    """The guest's connected X outputs as [(x, y, width, height)] (xrandr --current), or None when it did not answer."""
+    out = guest("%s; xrandr --current | grep -w connected" % X, 20)
+    if out is None:
+        return None
+    found = []
+    for line in out.splitlines():
+        m = re.search(r" connected (?:primary )?(\d+)x(\d+)\+(\d+)\+(\d+)", line)
+        if m:
+            w, h, x, y = map(int, m.groups())
+            found.append((x, y, w, h))
+    return sorted(found)
+
+
+def pointer():
+    """The X pointer's position (xdotool getmouselocation: "x:99 y:199 screen:0 window:...")."""
+    words = dict(w.split(":", 1) for w in (guest("%s; xdotool getmouselocation" % X, 20) or "").split()
+                 if w[:2] in ("x:", "y:"))
+    return int(words.get("x", -9)), int(words.get("y", -9))
+
+
 def other_rss_mb():
     """QEMU's resident memory outside guest RAM and TCG's translation cache (the mappings of 256 MiB or more)."""
     if not qemu_pid:
@@ -274,10 +400,13 @@ def qemu_alive():
 
 
 def restart_agents():
-    """Starts spice-vdagentd again and, if the session agent went with it, a new session agent; True when the client
-    sees the agent connected."""
-    guest("systemctl start spice-vdagentd.socket spice-vdagentd.service; sleep 2; pidof spice-vdagent >/dev/null || "
+    """Starts spice-vdagentd again and a fresh session agent in the X session's environment; True when the client sees
+    the agent connected. A session agent that reconnected to a restarted spice-vdagentd crashes in libX11 at the next
+    RandR change (Debian's spice-vdagent 0.22: segfault, then the daemon closes the port), which the heads step
+    makes; so the old one is stopped instead of left to reconnect."""
+    guest("pkill -x spice-vdagent; systemctl start spice-vdagentd.socket spice-vdagentd.service; sleep 1; "
           "(cd /home/user && runuser -u user -- env DISPLAY=:0 XAUTHORITY=/home/user/.Xauthority "
+          "$(tr '\\0' '\\n' </proc/$(pgrep -o -x xterm)/environ | grep '^DBUS_SESSION_BUS_ADDRESS=') "
           "spice-vdagent -f /home/user/Downloads -o 0 >/dev/null 2>&1 &)", 40)
     return agent_connected(60)
 
@@ -326,10 +455,7 @@ if connected and "--refused" not in sys.argv:
         if state["inputs"] is not None:
             state["inputs"].position(x, y, 0, 0)
         pump(1)
-        # "x:99 y:199 screen:0 window:..."
-        words = dict(w.split(":", 1) for w in (guest("%s; xdotool getmouselocation" % X, 20) or "").split()
-                     if w[:2] in ("x:", "y:"))
-        seen.append((int(words.get("x", -9)), int(words.get("y", -9))))
+        seen.append(pointer())
     # The guest's uinput device scales the agent's position onto the screen and may land one pixel short (the
     # reference's pointer does the same).
     close = all(abs(sx - x) <= 1 and abs(sy - y) <= 1 for (x, y), (sx, sy) in zip(want, seen))
@@ -454,6 +580,111 @@ if connected and "--refused" not in sys.argv and "--no-hostile" not in sys.argv:
            "%s; QEMU alive %s; memory outside guest RAM %+.1f MB (%.1f -> %.1f); a new client's agent %s, "
            "clipboard %s" % (" ".join("%s=%s" % kv for kv in outcome.items()), alive, after - before, before,
                              after, back, clipboard))
+
+if connected and "--refused" not in sys.argv and "--no-heads" not in sys.argv:
+    # Two heads of the one QXL device (QEMU runs it with max_outputs=2): display 0 at 800x600, display 1 at 640x480 to
+    # its right. The server hands the client's monitors config to QEMU's qxl, the guest's qxl driver reports the
+    # layout, desktop-resize.service applies it with xrandr. After the hostile steps, whose memory figures stay as
+    # they were (with heads first, the reference's hostile-agent figure once rose by 34.5 MB).
+    HEADS = [(0, 0, 800, 600), (800, 0, 640, 480)]
+    main = state["main"]  # the session hostile-client started, if it ran
+    t0 = time.monotonic()
+    for i, (x, y, w, h) in enumerate(HEADS):
+        main.update_display_enabled(i, True, False)
+        main.update_display(i, x, y, w, h, True)
+    main.send_monitor_config()
+    shown = pump(90, lambda: monitors(state["display"]) == HEADS)
+    outputs = x_outputs()
+    while time.monotonic() - t0 < 90 and outputs != HEADS:
+        pump(0.5)
+        outputs = x_outputs()
+    say("heads: client monitors %s, X outputs %s after %.1f s" % (monitors(state["display"]), outputs,
+                                                                  time.monotonic() - t0))
+    # Each head's area: QMP screendump of the device's head against the client's picture, once the picture settled.
+    device = qxl_device() if opt("--qmp") else None
+    head1 = qmp("screendump", {"filename": os.path.join(tempfile.mkdtemp(), "head1.ppm"), "device": device,
+                               "head": 1}) if device else {"error": {"desc": "no QXL device with an id, or no --qmp"}}
+    head1_says = "error %r" % head1["error"].get("desc") if "error" in head1 else "a picture"
+    shares = [0.0, 0.0]
+    dump = picture = (0, 0, b"")
+    for attempt in range(3 if device else 0):
+        pump(10, lambda: time.monotonic() - state["drawn"] > 1.0)
+        ppm = os.path.join(tempfile.mkdtemp(), "head0.ppm")
+        reply = qmp("screendump", {"filename": ppm, "device": device, "head": 0})
+        picture = client_rgb(state["picture"]) if state["picture"] else (0, 0, b"")
+        dump = read_ppm(ppm) if "return" in reply else (0, 0, b"")
+        shares = [equal_share(dump, picture, area) for area in HEADS]
+        if min(shares) >= 0.999:
+            break
+    result_pictures = "screendump of %s head 0 %dx%d, client primary %dx%d, each head's area equal in %s" % (
+        device, dump[0], dump[1], picture[0], picture[1], " and ".join("%.2f%%" % (100 * s) for s in shares))
+    # The mouse on the second monitor: positions for display 1 land at its offset on the X screen.
+    client_mode = pump(20, lambda: main.props.mouse_mode == MOUSE_MODE_CLIENT)
+    want = ((123, 234), (600, 400))
+    seen = []
+    for x, y in want:
+        if state["inputs"] is not None:
+            state["inputs"].position(x, y, 1, 0)
+        pump(1)
+        seen.append(pointer())
+    mouse_ok = client_mode and all(abs(sx - 800 - x) <= 1 and abs(sy - y) <= 1 for (x, y), (sx, sy) in zip(want, seen))
+    # Display 1 off again: the guest goes back to one output.
+    main.update_display_enabled(1, False, False)
+    main.send_monitor_config()
+    one = pump(60, lambda: monitors(state["display"]) == HEADS[:1])
+    back = x_outputs()
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 60 and back != HEADS[:1]:
+        pump(0.5)
+        back = x_outputs()
+    result("heads", shown and outputs == HEADS and min(shares) >= 0.999 and mouse_ok and one and back == HEADS[:1],
+           "client monitors %s, X outputs %s; %s (screendump head=1: %s); display 1 positions %s put the X pointer at "
+           "%s; display 1 off: client monitors %s, X outputs %s" % (
+               HEADS if shown else monitors(state["display"]), outputs, result_pictures, head1_says, want, seen,
+               monitors(state["display"]), back))
+
+if connected and "--refused" not in sys.argv and "--no-agent-clients" not in sys.argv:
+    # Two clients, one agent (QEMU runs with SPICE_DEBUG_ALLOW_MC=1, so the second shares the VM). With
+    # --agent-to-newest (ours) the newest client alone has the agent, the first gets it back once the newest leaves;
+    # otherwise (the reference broadcasts the agent) only what holds either way is judged: the newest client gets the
+    # guest's clipboard, and once it left so does the first. Each client's view is printed.
+    first = state
+    before = agent_connected(30)
+    second = {}
+    connect(second, "second: ")
+    second_agent = agent_connected(60, second)
+    newest_only = "--agent-to-newest" in sys.argv
+    pump(20 if newest_only else 3, lambda: not first["main"].props.agent_connected)
+    first_agent = first["main"].props.agent_connected
+    # A guest grab while both are connected: who receives the text?
+    text1 = "two-clients-%d" % int(time.time())
+    first["clip"] = second["clip"] = first["grab"] = second["grab"] = None
+    guest_in_background("%s; printf %s | xclip -selection clipboard -i" % (X, text1))
+    second_got = pump(30, lambda: second["clip"] == text1)
+    pump(3, lambda: first["clip"] == text1)
+    first_got = first["clip"] == text1
+    first_grab, first_clip = first["grab"], first["clip"]
+    # The second leaves: the first has the agent (again) and gets a new guest text.
+    disconnect(second)
+    first_back = agent_connected(30, first)
+    pump(2)
+    text2 = "first-again-%d" % int(time.time())
+    first_again = first_back and guest_to_client(text2)
+    if first_back and not first_again:  # the agent may have taken the grab before the client's capabilities
+        first_again = guest_to_client(text2 + "-retry")
+    common = before and second_agent and second_got and first_back and first_again and "main_lost" not in first
+    strict = not first_agent and first_grab is None and not first_got
+    result("agent-clients", common and (strict or not newest_only),
+           "%s; two clients: first agent-connected=%s second agent-connected=%s, guest text reached first=%s "
+           "second=%s; second left: first agent-connected=%s, guest text reached first=%s" % (
+               "the newest client alone has the agent" if newest_only else "the agent may serve both",
+               first_agent, second_agent, "yes" if first_got else "no", "yes" if second_got else "no", first_back,
+               "yes" if first_again else "no"))
+    say("agent-clients first client: agent-connected %s, then %s with a second client, %s once it left; guest text "
+        "while both: grab %s, text %r; after: text %r; main channel %s" % (
+            before, first_agent, first_back, first_grab, first_clip, first["clip"], first.get("main_lost", "open")))
+    say("agent-clients second client: agent-connected %s; guest text while both: grab %s, text %r; main channel %s" % (
+        second_agent, second["grab"], second["clip"], second.get("main_lost", "open")))
 
 disconnect()
 if opt("--serial-log"):

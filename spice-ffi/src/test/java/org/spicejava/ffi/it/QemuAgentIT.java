@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
  * (scripts/make-desktop-guest: Xorg on qxl, Debian's spice-vdagent) under Debian's QEMU, driven by a spice-gtk client
  * (scripts/agent-check runs scripts/spice-agent-client.py, whose header says what each step checks): the agent
  * connects, client mouse mode through it, clipboard both ways and its round trip, a 10 MB file transfer, resize, a
- * hostile agent and hostile clients; and, with copy-paste and file transfer disabled, their refusal (ours only).
+ * hostile agent and hostile clients, two heads of the QXL device (monitors, X outputs, screendump against the
+ * client's picture, the pointer on the second), and a second client beside the first with one agent (QEMU runs with
+ * SPICE_DEBUG_ALLOW_MC=1: ours gives the agent to the newest client and back, which is asserted; the reference
+ * broadcasts it, which is printed); and, with copy-paste and file transfer disabled, their refusal (ours only).
  * The clipboard round trip and the transfer rate are printed for both libraries (scripts/bench-agent measures them
  * longer).
  */
@@ -35,7 +38,7 @@ class QemuAgentIT {
     /** make-desktop-guest exits with 77 when a tool is missing and cannot be installed. */
     static final int EXIT_MISSING_TOOLS = 77;
     static final List<String> STEPS = List.of("agent", "mouse", "g2c", "c2g", "cliprtt", "xfer", "resize",
-            "hostile-agent", "hostile-client");
+            "hostile-agent", "hostile-client", "heads", "agent-clients");
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
     static final Pattern CLIP_RTT = Pattern.compile("cliprtt median ([0-9.]+) ms");
     static final Pattern XFER_RATE = Pattern.compile("\\(([0-9.]+) MB/s\\)");
@@ -62,9 +65,9 @@ class QemuAgentIT {
     }
 
     /**
-     * Runs the agent check with one library; returns the client's PASS/FAIL lines. A run whose QEMU never opened its
-     * serial console (seen once in a loaded full suite: nothing at all in QEMU's log for a minute) is tried once more;
-     * any other failure counts.
+     * Runs the agent check with one library; returns the client's PASS/FAIL lines and its agent-clients view lines.
+     * A run whose QEMU never opened its serial console (seen once in a loaded full suite: nothing at all in QEMU's log
+     * for a minute) is tried once more; any other failure counts.
      */
     private static List<String> check(boolean reference, String... args) throws Exception {
         String who = reference ? "reference" : "ours";
@@ -101,7 +104,8 @@ class QemuAgentIT {
             return null;
         }
         List<String> results = lines.stream().map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\] ", ""))
-                .filter(l -> l.startsWith("PASS ") || l.startsWith("FAIL ")).toList();
+                .filter(l -> l.startsWith("PASS ") || l.startsWith("FAIL ") || l.startsWith("agent-clients "))
+                .toList();
         assertEquals(0, p.exitValue(), who + ": " + String.join("\n", results) + "\nsee " + dir);
         return results;
     }
@@ -124,7 +128,7 @@ class QemuAgentIT {
     }
 
     @Test
-    void agentMouseClipboardTransferResizeAndHostilePeersWithOursAsWithTheReference() throws Exception {
+    void agentMouseClipboardTransferResizeHeadsHostilePeersAndTwoClientsWithOursAsWithTheReference() throws Exception {
         List<String> reference = check(true);
         assertSteps("reference", STEPS, reference);
         List<String> ours = check(false);
@@ -134,9 +138,18 @@ class QemuAgentIT {
         for (String c : List.of("oversized-chunk", "wrong-protocol", "beyond-tokens", "monitors-lie")) {
             assertTrue(hostile.contains(c + "=closed"), c + ": " + hostile);
         }
-        for (String step : List.of("hostile-agent", "hostile-client")) {
+        // Ours gives the agent to the newest client alone, and back to the first once it left (the script checks it
+        // with --agent-to-newest, which agent-check passes for ours); the reference's view is printed beside it.
+        String clients = ours.stream().filter(l -> l.startsWith("PASS agent-clients ")).findFirst().orElseThrow();
+        for (String view : List.of("the newest client alone has the agent", "first agent-connected=False second "
+                + "agent-connected=True, guest text reached first=no second=yes", "second left: first "
+                + "agent-connected=True, guest text reached first=yes")) {
+            assertTrue(clients.contains(view), view + ": " + clients);
+        }
+        for (String step : List.of("PASS heads ", "PASS hostile-agent ", "PASS hostile-client ",
+                "PASS agent-clients ", "agent-clients ")) {
             for (var who : List.of(Map.entry("reference", reference), Map.entry("ours", ours))) {
-                who.getValue().stream().filter(l -> l.startsWith("PASS " + step + " ")).forEach(l ->
+                who.getValue().stream().filter(l -> l.startsWith(step)).forEach(l ->
                         System.out.printf(Locale.ROOT, "QemuAgentIT %s: %s%n", who.getKey(), l));
             }
         }
