@@ -61,7 +61,7 @@ public interface QxlDevice {
      * QXLInterface.set_client_capabilities (interface 3.2+): whether a client's display channel is connected, and
      * the display capabilities all connected clients share ({@link #CLIENT_CAPABILITIES_BYTES} bytes); QEMU puts them
      * in the device's ROM for the guest driver and raises QXL_INTERRUPT_CLIENT. Worker thread, only while the VM
-     * runs (QEMU calls a device event then a server bug). Devices without the callback ignore it.
+     * runs (QEMU logs an event raised while it is stopped as a server bug). Devices without the callback ignore it.
      */
     default void setClientCapabilities(boolean clientPresent, byte[] caps) {
     }
