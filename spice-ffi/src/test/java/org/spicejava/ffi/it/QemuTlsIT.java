@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tls-channel / plaintext-channel make the client move channels between the ports as the reference makes it;
  * x509-key-password opens an encrypted key (QEMU 7.2 takes the password itself, not a secret id);
  * tls-ciphers picks the TLS 1.2 suites, and a string that selects nothing stops QEMU; clients that speak the wrong
- * protocol on either port are dropped while QEMU keeps serving. Each QEMU run happens once per library and is
+ * protocol on either port are dropped, and a client's renegotiation is refused, while QEMU keeps serving. Each QEMU run happens once per library and is
  * shared by the checks on it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -220,12 +220,13 @@ class QemuTlsIT {
     // ------------------------------------------------------------------ (a) and (e): the TLS port
 
     record TlsPortOutcome(String client, String spice, String plainOnTlsPort, String tlsOnPlainPort,
-                          String status, String clientAfter) {
+                          String renegotiation, String status, String clientAfter) {
     }
 
     /**
      * One QEMU per library: a spice-gtk client over the TLS port (query-spice asked while it is linked), a plain
-     * SPICE client on the TLS port, a TLS client on the plain port, then QEMU's status and another spice-gtk client.
+     * SPICE client on the TLS port, a TLS client on the plain port, a client asking to renegotiate, then QEMU's
+     * status and another spice-gtk client.
      */
     TlsPortOutcome tlsPort(String lib) {
         return (TlsPortOutcome) outcomes.computeIfAbsent("tls-port-" + lib, k -> {
@@ -248,10 +249,12 @@ class QemuTlsIT {
                 holding.waitFor(30, TimeUnit.SECONDS);
                 String plainOnTls = plainClientOnTlsPort(q.tlsPort());
                 String tlsOnPlain = tlsClientOnPlainPort(q.port());
+                String renegotiation = renegotiate(q.tlsPort());
                 String status = QemuBridgeIT.qmp(q.qmp(), "{\"execute\":\"query-status\"}");
                 String after = tlsOnlyClient(q);
                 quit(q);
-                return new TlsPortOutcome(client.toString(), spice, plainOnTls, tlsOnPlain, status, after);
+                return new TlsPortOutcome(client.toString(), spice, plainOnTls, tlsOnPlain, renegotiation, status,
+                        after);
             } catch (Exception e) {
                 throw new IllegalStateException(lib + ": " + e, e);
             }
@@ -282,6 +285,27 @@ class QemuTlsIT {
         } catch (SSLException e) {
             return ms(t0) < 5000 ? "refused" : "refused after " + ms(t0) + " ms";
         }
+    }
+
+    /**
+     * openssl s_client over TLS 1.2 asks to renegotiate (its "R" command), as the reference's 2021 denial-of-service
+     * fix forbids: "refused" when the connection ends in an error after the request; "accepted" when it is still
+     * up 10 s later or ends cleanly.
+     */
+    String renegotiate(int tlsPort) throws Exception {
+        Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + tlsPort, "-tls1_2",
+                "-CAfile", x509.resolve("ca-cert.pem").toString()).redirectErrorStream(true).start();
+        started.add(p);
+        p.getOutputStream().write("R\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().flush(); // stdin stays open: at its end s_client would leave by itself
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return "accepted: still connected 10 s after asking";
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int asked = out.indexOf("RENEGOTIATING");
+        boolean refused = p.exitValue() != 0 && asked >= 0 && out.indexOf("error", asked) > asked;
+        return refused ? "refused" : "accepted or unclear (exit " + p.exitValue() + "):\n" + out;
     }
 
     static long ms(long t0) {
@@ -321,6 +345,7 @@ class QemuTlsIT {
             TlsPortOutcome o = tlsPort(lib);
             assertEquals("dropped", o.plainOnTlsPort(), lib + ": a plain SPICE client on the TLS port");
             assertEquals("refused", o.tlsOnPlainPort(), lib + ": a TLS client on the plain port");
+            assertEquals("refused", o.renegotiation(), lib + ": a client's renegotiation (openssl s_client, R)");
             assertTrue(o.status().contains("\"running\""), lib + ": " + o.status());
             assertEveryChannelOpened(lib + ", the next client", o.clientAfter());
         }
