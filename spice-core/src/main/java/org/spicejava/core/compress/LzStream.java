@@ -99,6 +99,9 @@ final class LzStream {
         return (int) (h >>> (64 - WINDOW_HASH_BITS));
     }
 
+    /** Pixels compared two at a time before a match is long enough to hand to the vectorized mismatch. */
+    private static final int SHORT_MATCH = 16;
+
     /** How many pixels from {@code a[ai]} and {@code b[bi]} on are equal, within both images. */
     private static int extend(MemorySegment a, int ai, int aCount, MemorySegment b, int bi, int bCount, Plane plane) {
         int limit = Math.min(aCount - ai, bCount - bi);
@@ -106,12 +109,36 @@ final class LzStream {
         if (plane == Plane.RGB) { // two pixels a step while both pairs agree
             long ao = 4L * ai;
             long bo = 4L * bi;
-            while (n + 2 <= limit && ((a.get(ValueLayout.JAVA_LONG_UNALIGNED, ao + 4L * n)
+            int shortLimit = Math.min(limit, SHORT_MATCH);
+            while (n + 2 <= shortLimit && ((a.get(ValueLayout.JAVA_LONG_UNALIGNED, ao + 4L * n)
                     ^ b.get(ValueLayout.JAVA_LONG_UNALIGNED, bo + 4L * n)) & RGB_PAIR) == 0) {
                 n += 2;
             }
+            if (n == shortLimit) {
+                n = longMatch(a, ao, b, bo, n, limit);
+            }
         }
         while (n < limit && key(a, ai + n, plane) == key(b, bi + n, plane)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Extends an RGB match of {@code n} pixels with MemorySegment.mismatch, which compares many bytes a step; a
+     * difference in the unused fourth byte only is stepped over. Returns where the pixels may first differ.
+     */
+    private static int longMatch(MemorySegment a, long ao, MemorySegment b, long bo, int n, int limit) {
+        while (n < limit) {
+            long m = MemorySegment.mismatch(a, ao + 4L * n, ao + 4L * limit, b, bo + 4L * n, bo + 4L * limit);
+            if (m < 0) {
+                return limit;
+            }
+            n += (int) (m / 4);
+            if (((a.get(ValueLayout.JAVA_INT_UNALIGNED, ao + 4L * n)
+                    ^ b.get(ValueLayout.JAVA_INT_UNALIGNED, bo + 4L * n)) & 0xFFFFFF) != 0) {
+                return n;
+            }
             n++;
         }
         return n;

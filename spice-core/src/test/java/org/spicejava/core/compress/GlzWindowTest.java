@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntBinaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,34 @@ class GlzWindowTest {
         }
         assertArrayEquals(expected, d.pixels(), "image " + d.imageId());
         return d;
+    }
+
+    /**
+     * The fourth byte of an xRGB pixel is not sent: GLZ (with window matches across images and long runs) and LZ
+     * write the same bytes whatever it holds, so a guest's garbage there neither shortens matches nor shows.
+     */
+    @Test
+    void theUnusedByteNeverChangesWhatIsWritten() {
+        Random random = new Random(9);
+        int[] rows = random.ints(40, 0, 0x1000000).toArray();
+        IntBinaryOperator content = (x, y) -> x < 300 ? rows[y % 40] : rows[(x / 7 + y) % 40];
+        GlzWindow clean = new GlzWindow();
+        GlzWindow noisy = new GlzWindow();
+        try {
+            for (int frame = 0; frame < 3; frame++) {
+                int shift = frame * 3;
+                Bitmap plain = TestImages.image(arena, 400, 120, false, (x, y) -> content.applyAsInt(x, y + shift));
+                Bitmap padded = TestImages.image(arena, 400, 120, false,
+                        (x, y) -> content.applyAsInt(x, y + shift) | random.nextInt(256) << 24);
+                assertArrayEquals(clean.encode(plain, 1 << 20, arena).toArray(ValueLayout.JAVA_BYTE),
+                        noisy.encode(padded, 1 << 20, arena).toArray(ValueLayout.JAVA_BYTE), "GLZ image " + frame);
+                assertArrayEquals(LzImage.lz(plain, arena).toArray(ValueLayout.JAVA_BYTE),
+                        LzImage.lz(padded, arena).toArray(ValueLayout.JAVA_BYTE), "LZ image " + frame);
+            }
+        } finally {
+            clean.close();
+            noisy.close();
+        }
     }
 
     /** A console of random "text" rows, scrolled up by {@code lines} rows of 16 pixels. */
