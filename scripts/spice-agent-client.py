@@ -85,7 +85,10 @@ started = time.monotonic()
 
 
 def say(*args):
-    print("[%7.2f]" % (time.monotonic() - started), *args, flush=True)
+    # One write per line: spice-gtk's warnings on stderr share the file in the tests and must not split a line.
+    line = " ".join(["[%7.2f]" % (time.monotonic() - started)] + [str(a) for a in args])
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 serial = Serial(serial_path)

@@ -91,7 +91,10 @@ deadline = started + timeout_s
 
 
 def say(*args):
-    print("[%7.2f]" % (time.monotonic() - started), *args, flush=True)
+    # One write per line: spice-gtk's warnings on stderr share the file in the tests and must not split a line.
+    line = " ".join(["[%7.2f]" % (time.monotonic() - started)] + [str(a) for a in args])
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 from guest_serial import Serial  # noqa: E402 - beside this script
