@@ -60,6 +60,7 @@ from gi.repository import Gio, GLib, GObject, SpiceClientGLib as Spice
 
 from guest_serial import Serial  # beside this script
 import spice_raw_main as raw
+import spice_monitors
 
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
@@ -327,37 +328,9 @@ def equal_share(a, b, area):
     return same / (w * h)
 
 
-gobject = ctypes.CDLL("libgobject-2.0.so.0")
-glib = ctypes.CDLL("libglib-2.0.so.0")
-gobject.g_object_get.restype = None
-glib.g_array_unref.argtypes = [ctypes.c_void_p]
-ctypes.pythonapi.PyCapsule_GetPointer.restype = ctypes.c_void_p
-ctypes.pythonapi.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-
-
-class GArray(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_uint)]
-
-
-class MonitorConfig(ctypes.Structure):  # SpiceDisplayMonitorConfig
-    _fields_ = [(n, ctypes.c_uint) for n in ("id", "surface_id", "x", "y", "width", "height")]
-
-
 def monitors(channel):
-    """A display channel's "monitors" property as [(x, y, width, height)], through g_object_get (PyGObject cannot
-    copy a GArray of structs); [] without a channel."""
-    if channel is None:
-        return []
-    array = ctypes.c_void_p()
-    gobject.g_object_get(ctypes.c_void_p(ctypes.pythonapi.PyCapsule_GetPointer(channel.__gpointer__, None)),
-                         b"monitors", ctypes.byref(array), None)
-    if not array.value:
-        return []
-    a = GArray.from_address(array.value)
-    ms = [MonitorConfig.from_address(a.data + i * ctypes.sizeof(MonitorConfig)) for i in range(a.len)]
-    out = [(m.x, m.y, m.width, m.height) for m in ms]
-    glib.g_array_unref(array)
-    return out
+    """A display channel's "monitors" property as [(x, y, width, height)]; [] without a channel."""
+    return [m[2:] for m in spice_monitors.monitors(channel)]
 
 
 def x_outputs():

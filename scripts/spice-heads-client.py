@@ -20,23 +20,10 @@ import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
+import spice_monitors  # beside this script
+
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
-
-gobject = ctypes.CDLL("libgobject-2.0.so.0")
-glib = ctypes.CDLL("libglib-2.0.so.0")
-gobject.g_object_get.restype = None
-glib.g_array_unref.argtypes = [ctypes.c_void_p]
-ctypes.pythonapi.PyCapsule_GetPointer.restype = ctypes.c_void_p
-ctypes.pythonapi.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-
-
-class GArray(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_uint)]
-
-
-class MonitorConfig(ctypes.Structure):  # SpiceDisplayMonitorConfig
-    _fields_ = [(n, ctypes.c_uint) for n in ("id", "surface_id", "x", "y", "width", "height")]
 
 
 def opt(name, default=None):
@@ -55,24 +42,8 @@ def say(*args):
     print(*args, flush=True)
 
 
-def monitors(channel):
-    """spice-gtk's "monitors" property through g_object_get (PyGObject cannot copy a GArray of structs)."""
-    ptr = ctypes.pythonapi.PyCapsule_GetPointer(channel.__gpointer__, None)
-    array = ctypes.c_void_p()
-    gobject.g_object_get(ctypes.c_void_p(ptr), b"monitors", ctypes.byref(array), None)
-    if not array.value:
-        return []
-    a = GArray.from_address(array.value)
-    out = []
-    for i in range(a.len):
-        m = MonitorConfig.from_address(a.data + i * ctypes.sizeof(MonitorConfig))
-        out.append((m.id, m.surface_id, m.x, m.y, m.width, m.height))
-    glib.g_array_unref(array)
-    return out
-
-
 def on_monitors(channel, _pspec):
-    heads = " ".join("%d:%d:%d,%d:%dx%d" % m for m in monitors(channel))
+    heads = " ".join("%d:%d:%d,%d:%dx%d" % m for m in spice_monitors.monitors(channel))
     say("monitors %d max %d %s" % (channel.props.channel_id, channel.props.monitors_max, heads))
 
 
