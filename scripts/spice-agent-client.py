@@ -61,6 +61,7 @@ from gi.repository import Gio, GLib, GObject, SpiceClientGLib as Spice
 from guest_serial import Serial  # beside this script
 import spice_raw_main as raw
 import spice_monitors
+import spice_picture
 
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
@@ -304,15 +305,7 @@ def read_ppm(path):
 def client_rgb(picture):
     """The client's primary surface (BGRX rows) as packed RGB rows, like a PPM's pixel data."""
     w, h, stride, addr = picture
-    raw_bytes = ctypes.string_at(addr, stride * h)
-    out = bytearray(w * h * 3)
-    for y in range(h):
-        row = raw_bytes[y * stride:y * stride + 4 * w]
-        o = y * w * 3
-        out[o:o + 3 * w:3] = row[2::4]
-        out[o + 1:o + 3 * w:3] = row[1::4]
-        out[o + 2:o + 3 * w:3] = row[0::4]
-    return w, h, bytes(out)
+    return w, h, spice_picture.rgb(w, h, stride, addr)
 
 
 def equal_share(a, b, area):

@@ -25,6 +25,8 @@ import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
+import spice_picture  # beside this script
+
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
 
@@ -71,17 +73,7 @@ def say(*args):
 
 def write_ppm():
     fmt, w, h, stride, addr = state["primary"]
-    raw = ctypes.string_at(addr, stride * h)
-    out = bytearray(w * h * 3)
-    for y in range(h):
-        row = raw[y * stride:y * stride + 4 * w]
-        o = y * w * 3
-        out[o:o + 3 * w:3] = row[2::4]      # R
-        out[o + 1:o + 3 * w:3] = row[1::4]  # G
-        out[o + 2:o + 3 * w:3] = row[0::4]  # B
-    with open(dump_path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (w, h))
-        f.write(out)
+    spice_picture.write_ppm(dump_path, w, h, stride, addr)
     say("wrote", dump_path, "invalidates", state["invalidates"])
 
 

@@ -12,7 +12,6 @@ Commands on stdin, one per line:
 Events printed as they happen (one line each): "display <id>" (channel opened), "primary <id> <w>x<h>",
 "primary-destroy <id>", "mark <id>", "monitors <id> max <m> [<monitor id>:<surface id>:<x>,<y>:<w>x<h> ...]",
 "event <channel> <what>" for channel errors (then it exits 1). Exits 1 after --timeout seconds (default 600)."""
-import ctypes
 import sys
 import time
 
@@ -21,6 +20,7 @@ gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
 import spice_monitors  # beside this script
+import spice_picture
 
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
@@ -71,17 +71,7 @@ def on_mark(channel, mark):
 
 def write_ppm(path, primary):
     w, h, stride, addr = primary
-    raw = ctypes.string_at(addr, stride * h)
-    out = bytearray(w * h * 3)
-    for y in range(h):
-        row = raw[y * stride:y * stride + 4 * w]
-        o = y * w * 3
-        out[o:o + 3 * w:3] = row[2::4]
-        out[o + 1:o + 3 * w:3] = row[1::4]
-        out[o + 2:o + 3 * w:3] = row[0::4]
-    with open(path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (w, h))
-        f.write(out)
+    spice_picture.write_ppm(path, w, h, stride, addr)
 
 
 def poll_dump():

@@ -28,6 +28,8 @@ import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
+import spice_picture  # beside this script
+
 port = sys.argv[1]
 if "--tls" in sys.argv:
     session = Spice.Session()
@@ -50,17 +52,7 @@ def write_ppm(path):
     if state["primary"] is None:
         return False
     fmt, w, h, stride, addr = state["primary"]
-    raw = ctypes.string_at(addr, stride * h)
-    out = bytearray(w * h * 3)
-    for y in range(h):
-        row = raw[y * stride:y * stride + 4 * w]
-        o = y * w * 3
-        out[o:o + 3 * w:3] = row[2::4]
-        out[o + 1:o + 3 * w:3] = row[1::4]
-        out[o + 2:o + 3 * w:3] = row[0::4]
-    with open(path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (w, h))
-        f.write(out)
+    spice_picture.write_ppm(path, w, h, stride, addr)
     return True
 
 

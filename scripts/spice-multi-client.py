@@ -12,13 +12,14 @@ Commands:
   key SCANCODE  presses and releases a set-1 scancode (0x100|code for extended keys), then prints "sent SCANCODE"
   list          prints "open" and the channels open now, sorted (e.g. "open CursorChannel:0 DisplayChannel:0 ...")
   quit          disconnects and exits"""
-import ctypes
 import os
 import sys
 
 import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
+
+import spice_picture  # beside this script
 
 ERRORS = (Spice.ChannelEvent.ERROR_AUTH, Spice.ChannelEvent.ERROR_LINK, Spice.ChannelEvent.ERROR_CONNECT,
           Spice.ChannelEvent.ERROR_IO, Spice.ChannelEvent.ERROR_TLS, Spice.ChannelEvent.CLOSED)
@@ -50,17 +51,7 @@ def check_ready():
 
 def write_ppm(path):
     fmt, w, h, stride, addr = state["primary"]
-    raw = ctypes.string_at(addr, stride * h)
-    out = bytearray(w * h * 3)
-    for y in range(h):
-        row = raw[y * stride:y * stride + 4 * w]
-        o = y * w * 3
-        out[o:o + 3 * w:3] = row[2::4]      # R
-        out[o + 1:o + 3 * w:3] = row[1::4]  # G
-        out[o + 2:o + 3 * w:3] = row[0::4]  # B
-    with open(path, "wb") as f:
-        f.write(b"P6\n%d %d\n255\n" % (w, h))
-        f.write(out)
+    spice_picture.write_ppm(path, w, h, stride, addr)
     say("wrote", path)
 
 
