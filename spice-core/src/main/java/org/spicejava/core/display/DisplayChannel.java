@@ -4,8 +4,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -558,6 +560,17 @@ public final class DisplayChannel {
             }
         }
         return known;
+    }
+
+    /** The ids of the live surfaces. */
+    Set<Integer> surfaceIds() {
+        Set<Integer> ids = new HashSet<>();
+        for (Surface s : surfaces) {
+            if (s != null) {
+                ids.add(s.id());
+            }
+        }
+        return ids;
     }
 
     private static DisplayChannelClient.SurfaceKey key(Surface s) {

@@ -54,6 +54,8 @@ public final class DisplayChannelClient extends ChannelClient {
     private final Map<Integer, SurfaceKey> clientSurfaces = new HashMap<>();
     private long pendingBytes;
     private boolean resync = true;
+    /** A seamlessly arriving client: more happened before its migration data came in than could be held. */
+    private boolean arrivalOverflow;
     /** This client's pixmap cache, from its DISPLAY_INIT; null before it or when this channel does not cache. */
     private PixmapCache pixmaps;
     /** The guest reset its image ids: the client drops its pixmaps before the next message. */
@@ -88,6 +90,10 @@ public final class DisplayChannelClient extends ChannelClient {
 
     /** Queues a message for this client (all clients of a display get the same body). */
     void push(DisplayMessages.Message message) {
+        if (awaitingMigrationData() && !closed()) {
+            holdWhileArriving(message);
+            return;
+        }
         if (resync || closed()) {
             return; // the resend of the current state will include it (the caller keeps its reference)
         }
@@ -107,6 +113,24 @@ public final class DisplayChannelClient extends ChannelClient {
             resync = true;
         }
         pump();
+    }
+
+    /**
+     * A client arriving seamlessly shows the source's picture; what the display does before the client's migration
+     * data comes in (the VM often runs here first) is held for it in order, as the reference holds its pipe. Too much
+     * to hold means its surfaces are sent again instead (see {@link #restoreMigrationData}).
+     */
+    private void holdWhileArriving(DisplayMessages.Message message) {
+        if (arrivalOverflow) {
+            return;
+        }
+        if (pendingBytes + message.size() > PENDING_LIMIT) {
+            arrivalOverflow = true;
+            releasePending();
+            return;
+        }
+        pending.add(message.retain());
+        pendingBytes += message.size();
     }
 
     /** Drops every queued message (overflow, or the connection closed). */
@@ -227,8 +251,9 @@ public final class DisplayChannelClient extends ChannelClient {
     /**
      * Seamless migration destination: the client keeps its surfaces and caches and sends no DISPLAY_INIT, so its
      * cache sizes and GLZ dictionary come from the source; its GLZ images go on from the source's ids, its pixmap
-     * cache is emptied (we do not know what it holds), and the contents of the surfaces it has are sent again
-     * (without recreating them) from the guest state that moved with the VM.
+     * cache is emptied (we do not know what it holds). It already shows the picture that moved with the VM, so, as
+     * the reference, only what was held since it linked follows; if too much was, or the display's surfaces are not
+     * the ones it has, the contents are sent again instead (without recreating the surfaces it has).
      */
     @Override
     protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
@@ -247,7 +272,10 @@ public final class DisplayChannelClient extends ChannelClient {
         }
         clientSurfaces.putAll(display.surfacesAtClient(d.surfaces().stream().map(MigrationData.Surface::id)
                 .toList()));
-        resync = true;
+        resync = arrivalOverflow || !clientSurfaces.keySet().equals(display.surfaceIds());
+        if (resync) {
+            releasePending();
+        }
         LOG.info("display {}: continuing a seamlessly migrated client: {} surface(s), GLZ from id {}", display.id(),
                 d.surfaces().size(), d.glzNextImageId());
     }

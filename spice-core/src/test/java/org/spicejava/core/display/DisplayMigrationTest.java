@@ -17,6 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.MessageFramer;
 import org.spicejava.core.compress.GlzWindow;
+import org.spicejava.core.display.draw.Bitmap;
+import org.spicejava.core.display.draw.DrawOp;
+import org.spicejava.core.display.draw.Drawable;
+import org.spicejava.core.display.draw.Mask;
+import org.spicejava.core.display.draw.Rect;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.FakeSocket;
@@ -26,7 +31,8 @@ import org.spicejava.core.net.FakeSocket;
  * client's FLUSH_MARK) the reference's display data: the serial, the client's pixmap cache and GLZ dictionary from
  * its DISPLAY_INIT, the id the next GLZ image gets, the surfaces it has. Destination: nothing but SET_ACK and
  * INVAL_ALL_PALETTES until that data comes; then the pixmap cache is emptied, GLZ ids go on from the source's, and
- * the surfaces the client has are painted again without being recreated.
+ * what the display drew meanwhile follows (or, when that was too much, the surfaces are painted again without
+ * being recreated).
  */
 class DisplayMigrationTest {
     static final int W = 160;
@@ -118,12 +124,33 @@ class DisplayMigrationTest {
         assertEquals(List.of(0), d.surfaces().stream().map(MigrationData.Surface::id).toList());
     }
 
+    /** The client's migration data: it has surface 0, its next GLZ image is 1000. */
+    static void migrationData(FakeSocket socket) {
+        MigrationData.Display d = new MigrationData.Display(40, false, 1, 20_000_000, true, new long[4], 1,
+                3_000_000, 4, 1000, List.of(new MigrationData.Surface(0, null)));
+        socket.receive(framed(ChannelClient.MSGC_MIGRATE_DATA, MigrationData.display(d, false)), 1 << 16);
+        socket.writable();
+    }
+
+    /** A 16x16 copy at {@code x} that the auto modes compress: GLZ, so it takes the next GLZ id. */
+    static void draw(DisplayChannel display, int x) {
+        draw(display, x, 16, 16);
+    }
+
+    static void draw(DisplayChannel display, int x, int w, int h) {
+        int[] values = new int[w * h];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i % 5 == 0) ? 0x00ff8040 : 0x102030 + x;
+        }
+        display.draw(new Drawable(0, 0, new Rect(0, x, h, x + w), null, new DrawOp.Copy(Bitmap.of(w, h, values,
+                false), Rect.ofSize(w, h), DrawOp.ROPD_OP_PUT, 1, Mask.NONE, false), 0), display.pixels().lease());
+    }
+
     @Test
-    void theDestinationPaintsAgainWhatTheClientHasAndGoesOnWithItsIds() throws Exception {
+    void theDestinationSendsNothingAgainForWhatTheClientAlreadyShows() throws Exception {
         DisplayChannel display = display();
         FakeSocket socket = new FakeSocket();
-        GlzWindow glz = new GlzWindow();
-        DisplayChannelClient c = client(socket, display, glz);
+        DisplayChannelClient c = client(socket, display, new GlzWindow());
         int[] arrived = {0};
         c.awaitMigrationData(() -> arrived[0]++);
         c.start();
@@ -132,16 +159,56 @@ class DisplayMigrationTest {
                 types(messages(socket, 0)), "nothing else before the state from the source");
         int at = socket.written().length;
 
-        MigrationData.Display d = new MigrationData.Display(40, false, 1, 20_000_000, true, new long[4], 1,
-                3_000_000, 4, 1000, List.of(new MigrationData.Surface(0, null)));
-        socket.receive(framed(ChannelClient.MSGC_MIGRATE_DATA, MigrationData.display(d, false)), 1 << 16);
-        socket.writable();
+        migrationData(socket);
         assertEquals(1, arrived[0]);
+        assertEquals(List.of(), types(messages(socket, at)),
+                "the client shows the picture that moved with the VM; as the reference, nothing is painted again");
+    }
+
+    @Test
+    void whatTheDisplayDrawsBeforeTheDataComesIsHeldAndFollowsIt() throws Exception {
+        DisplayChannel display = display();
+        display.setImageCompression(ImageEncoder.AUTO_GLZ);
+        FakeSocket socket = new FakeSocket();
+        GlzWindow glz = new GlzWindow();
+        DisplayChannelClient c = client(socket, display, glz);
+        c.awaitMigrationData(() -> { });
+        c.start();
+        socket.writable();
+        int at = socket.written().length;
+        draw(display, 0); // the VM runs at the destination before the client's data is in
+        draw(display, 40);
+        socket.writable();
+        assertEquals(List.of(), types(messages(socket, at)), "held until the data comes");
+
+        migrationData(socket);
+        List<Msg> after = messages(socket, at);
+        assertEquals(List.of(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.MSG_DRAW_COPY,
+                DisplayMessages.MSG_DRAW_COPY), types(after), "the held draws, in order, on the client's surface");
+        assertEquals(1002, glz.nextImageId(), "GLZ ids go on from the source's");
+    }
+
+    @Test
+    void tooMuchHeldMeansTheSurfacesAreSentAgain() throws Exception {
+        DisplayChannel display = display();
+        FakeSocket socket = new FakeSocket();
+        DisplayChannelClient c = client(socket, display, new GlzWindow());
+        c.awaitMigrationData(() -> { });
+        c.start();
+        socket.writable();
+        int at = socket.written().length;
+        long limit = DisplayChannelClient.PENDING_LIMIT;
+        display.setImageCompression(ImageEncoder.OFF);
+        for (long held = 0; held <= limit; held += 4L * W * H) { // raw copies of the whole surface
+            draw(display, 0, W, H);
+        }
+
+        migrationData(socket);
         List<Integer> after = types(messages(socket, at));
         assertFalse(after.contains(DisplayMessages.MSG_SURFACE_CREATE), "the client keeps its surface: " + after);
-        assertTrue(after.contains(DisplayMessages.MSG_DRAW_COPY), "its contents come again: " + after);
+        assertEquals(1, after.stream().filter(t -> t == DisplayMessages.MSG_DRAW_COPY).count(),
+                "one copy of the whole surface instead of what was dropped: " + after);
         assertEquals(DisplayMessages.MSG_MARK, after.getLast());
-        assertTrue(glz.nextImageId() >= 1000, "GLZ ids go on from the source's: " + glz.nextImageId());
     }
 
     @Test
