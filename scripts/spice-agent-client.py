@@ -6,6 +6,7 @@ Usage:
   spice-agent-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--serial-log F] [--qmp SOCKET] [--qemu-pid PID]
                         [--refused] [--rounds N] [--agent-to-newest] [--no-clipboard] [--no-xfer] [--no-resize]
                         [--no-heads] [--no-hostile] [--no-agent-clients]
+                        [--migrate-to PORT,QMP,SERIAL,MIGRATION_PORT,LABEL ...]
 
 Connects to the serial socket first (QEMU may wait for it), waits for the guest's AGENT-READY marker and for the
 main channel's agent-connected, then checks, printing one line per step ("PASS ..." / "FAIL ..."):
@@ -38,6 +39,14 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
             text reaches it. With --agent-to-newest (ours), also: while both are connected the first's agent-connected
             is False and the guest's grab never reaches it (without, as for the reference, that is only printed); one
             more line per client says what it saw
+  migrate-LABEL   (--migrate-to, repeatable, needs --qmp; hops in order) the VM migrates to a QEMU started with
+            -incoming tcp:127.0.0.1:MIGRATION_PORT, spice on PORT, QMP and serial console on the sockets named:
+            client_migrate_info and migrate on the current QEMU, which must complete; the client follows (its session
+            leaves the migrating state with every channel at the destination), its agent is connected again, and the
+            clipboard works both ways there (guest grab reaches the client, the client's text reaches xclip); then the
+            old QEMU is told to quit and the hop's QEMU is the current one. Prints whether the client linked to the
+            destination ahead of time, the migration's time, spice-gtk's migration states, the switch's time and
+            how long the client's picture took to come back after it
 With --refused (QEMU runs with disable-copy-paste=on,disable-agent-file-xfer=on) the steps are instead:
   agent (without the clipboard capability), g2c-refused (the guest's grab never reaches the client), c2g-refused (the client's text never reaches the
   guest), xfer-refused (the client's copy fails with an error and no file lands in the guest).
@@ -94,6 +103,7 @@ def say(*args):
 
 
 serial = Serial(serial_path)
+qmp_path = opt("--qmp")
 X = "export DISPLAY=:0 XAUTHORITY=/home/user/.Xauthority"
 loop = GLib.MainLoop()
 results = {}
@@ -146,6 +156,7 @@ def on_primary_destroy(channel, st):
 
 def on_invalidate(channel, x, y, w, h, st):
     st["drawn"] = time.monotonic()
+    st.get("draws_after_switch", []).append(st["drawn"])
 
 
 def on_event(channel, event, st):
@@ -264,7 +275,7 @@ def guest_sha256(name):
 def qmp(command, arguments=None):
     """Runs one QMP command on QEMU's monitor socket (--qmp); returns its reply."""
     s = socket.socket(socket.AF_UNIX)
-    s.connect(opt("--qmp"))
+    s.connect(qmp_path)
     f = s.makefile("rw")
     f.readline()
     for c in ({"execute": "qmp_capabilities"}, {"execute": command, "arguments": arguments or {}}):
@@ -654,6 +665,78 @@ if connected and "--refused" not in sys.argv and "--no-agent-clients" not in sys
             before, first_agent, first_back, first_grab, first_clip, first["clip"], first.get("main_lost", "open")))
     say("agent-clients second client: agent-connected %s; guest text while both: grab %s, text %r; main channel %s" % (
         second_agent, second["grab"], second["clip"], second.get("main_lost", "open")))
+
+def migration_status():
+    return qmp("query-migrate").get("return", {}).get("status")
+
+
+def migrate(hop):
+    """One --migrate-to hop (see the usage): True when the client followed and the clipboard works there."""
+    global qmp_path, serial
+    dport, dqmp, dserial, mport, label = hop.split(",")
+    session = state["session"]
+    states = []  # the session's migration states as they come: migrating, then none once it switched
+
+    def on_state(sess, _pspec):
+        states.append(sess.props.migration_state.value_nick)
+        if states[-1] == "none":
+            state["switched_at"] = time.monotonic()
+            state["draws_after_switch"] = []
+    handler = GObject.Object.connect(session, "notify::migration-state", on_state)
+    qmp("client_migrate_info", {"protocol": "spice", "hostname": "127.0.0.1", "port": int(dport)})
+    # The client links to the destination ahead of time, unless its session still thinks it is migrating: after a
+    # seamless migration from the reference with the agent, spice-gtk's state stays "migrating" (the reference sent
+    # no MIGRATE on the cursor channel, so spice-gtk waits for it), and the next source sends it by switch-host.
+    early = pump(15, lambda: "migrating" in states)
+    t0 = time.monotonic()
+    qmp("migrate", {"uri": "tcp:127.0.0.1:%s" % mport})
+    status = {"v": None}
+
+    end = time.monotonic() + 300
+    while time.monotonic() < end and status["v"] not in ("completed", "failed", "cancelled"):
+        pump(0.1)
+        status["v"] = migration_status()
+    migrated_s = time.monotonic() - t0
+    # The source's client left for the destination (migrate_end_complete: "migrated") and the destination serves it.
+    # spice-gtk's session says so too, except after a seamless migration with the agent in it from the reference,
+    # where its state stays "migrating" although every channel works at the destination: printed, not judged.
+    old_qmp = qmp_path
+    left = pump(60, lambda: qmp("query-spice").get("return", {}).get("migrated") is True)
+    qmp_path = dqmp
+    arrived = pump(60, lambda: len(qmp("query-spice").get("return", {}).get("channels", [])) > 0)
+    GObject.Object.disconnect(session, handler)
+    switch_s = state["switched_at"] - t0 if "switched_at" in state else float("nan")
+    picture = "switched_at" in state and pump(30, lambda: state["draws_after_switch"])
+    picture_ms = (state["draws_after_switch"][0] - state["switched_at"]) * 1000 if picture else float("nan")
+    state.pop("draws_after_switch", None)
+    state.pop("switched_at", None)
+    serial = Serial(dserial)
+    running = pump(30, lambda: qmp("query-status").get("return", {}).get("status") == "running")
+    try:
+        qmp_path, destination = old_qmp, qmp_path
+        qmp("quit")
+    except OSError:
+        pass
+    qmp_path = destination
+    agent = agent_connected(60)
+    text = "after-%s-%d" % (label, int(time.time()))
+    g2c = agent and guest_to_client(text)
+    client_grab()
+    out = guest("%s; timeout 20 xclip -selection clipboard -o" % X, 40) or ""
+    c2g = (out.splitlines()[-1:] or [""])[0].strip() == client_text
+    result("migrate-" + label, bool(status["v"] == "completed" and left and arrived and running and agent and g2c
+                                    and c2g),
+           "linked early %s; migration %s in %.1f s; the source's client left %s, the destination has it %s; "
+           "spice-gtk's migration states %s, switched after %.2f s, picture back %.0f ms later; destination running "
+           "%s; agent-connected %s; guest-to-client %s (%r); client-to-guest %s" % (
+               early, status["v"], migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
+               state["clip"], c2g))
+    return results["migrate-" + label]
+
+
+for hop in [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--migrate-to"]:
+    if not (connected and migrate(hop)):
+        break
 
 disconnect()
 if opt("--serial-log"):

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class QemuAgentIT {
     static final Path MAKE_GUEST = Path.of("../scripts/make-desktop-guest").toAbsolutePath();
     static final Path AGENT_CHECK = Path.of("../scripts/agent-check").toAbsolutePath();
+    static final Path MIGRATION_CHECK = Path.of("../scripts/agent-migration-check").toAbsolutePath();
     static final Path OUT = Path.of("target/agent-it").toAbsolutePath();
     /** The test's own guest image, so a rebuild of the default one (an edited script, scripts/run-qemu) never races it. */
     static final Path GUEST_DIR = Path.of(System.getProperty("user.home"), ".cache", "spice-java", "desktop-guest-it");
@@ -40,6 +41,8 @@ class QemuAgentIT {
     static final List<String> STEPS = List.of("agent", "mouse", "g2c", "c2g", "cliprtt", "xfer", "resize",
             "hostile-agent", "hostile-client", "heads", "agent-clients");
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
+    /** The libraries along the migration chain: every pair of reference and ours migrates once. */
+    static final List<String> MIGRATION_CHAIN = List.of("reference", "ours", "ours", "reference", "reference");
     static final Pattern CLIP_RTT = Pattern.compile("cliprtt median ([0-9.]+) ms");
     static final Pattern XFER_RATE = Pattern.compile("\\(([0-9.]+) MB/s\\)");
 
@@ -167,5 +170,62 @@ class QemuAgentIT {
         // Ours only: the reference passed these steps in every run since the test was written, and a desktop boot
         // costs the suite over a minute.
         assertSteps("ours", REFUSED_STEPS, check(false, "--refused"));
+    }
+
+    /**
+     * Live migration with the agent connected (scripts/agent-migration-check): one boot of the desktop guest under the
+     * reference, then migrations along QEMUs with the libraries of {@link #MIGRATION_CHAIN}, seamless-migration=on
+     * throughout, one spice-gtk client following; at every hop the client is served by the new QEMU and the
+     * clipboard works both ways there.
+     */
+    @Test
+    void theAgentAndClipboardFollowTheVmBetweenTheReferenceAndOurs() throws Exception {
+        Path dir = OUT.resolve("migration");
+        Files.createDirectories(dir);
+        Path log = dir.resolve("agent-migration-check.log");
+        ProcessBuilder pb = new ProcessBuilder(MIGRATION_CHECK.toString()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("OUT", dir.toString());
+        pb.environment().put("GUEST_DIR", GUEST_DIR.toString());
+        pb.environment().put("CHAIN", String.join(" ", MIGRATION_CHAIN));
+        pb.environment().put("PORT_BASE", String.valueOf(freePortRange()));
+        pb.environment().put("TIMEOUT", "420");
+        Process p = pb.start();
+        if (!p.waitFor(9, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("agent migration check did not finish; see " + log);
+        }
+        List<String> results = Files.readAllLines(log).stream()
+                .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\] ", ""))
+                .filter(l -> l.startsWith("PASS ") || l.startsWith("FAIL ")).toList();
+        results.stream().filter(l -> l.contains(" migrate-"))
+                .forEach(l -> System.out.printf(Locale.ROOT, "QemuAgentIT migration: %s%n", l));
+        List<String> hops = new ArrayList<>();
+        for (int i = 1; i < MIGRATION_CHAIN.size(); i++) {
+            hops.add("migrate-" + MIGRATION_CHAIN.get(i - 1) + "-to-" + MIGRATION_CHAIN.get(i));
+        }
+        assertSteps("migration", hops, results);
+        assertEquals(0, p.exitValue(), String.join("\n", results) + "\nsee " + dir);
+    }
+
+    /** A first port whose next four, and the four from +21, are free (spice and migration ports of the chain). */
+    private static int freePortRange() throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base = 20000 + new java.util.Random().nextInt(30000);
+            boolean free = true;
+            for (int port : new int[] {0, 1, 2, 3, 4, 21, 22, 23, 24}) {
+                try (java.net.ServerSocket s = new java.net.ServerSocket(base + port, 1,
+                        java.net.InetAddress.getLoopbackAddress())) {
+                    s.setReuseAddress(true);
+                } catch (java.io.IOException e) {
+                    free = false;
+                    break;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        return fail("no free port range");
     }
 }
