@@ -44,9 +44,9 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
             client_migrate_info and migrate on the current QEMU, which must complete; the client follows (its session
             leaves the migrating state with every channel at the destination), its agent is connected again, and the
             clipboard works both ways there (guest grab reaches the client, the client's text reaches xclip); then the
-            old QEMU is told to quit and the hop's QEMU is the current one. Prints whether the client linked to the
-            destination ahead of time, the migration's time, spice-gtk's migration states, the switch's time and
-            how long the client's picture took to come back after it
+            old QEMU is told to quit and the hop's QEMU is the current one. Prints the migration's time, spice-gtk's
+            migration states, and (when spice-gtk's state came back to "none") the switch's time and how long the
+            client's picture took to come back after it
 With --refused (QEMU runs with disable-copy-paste=on,disable-agent-file-xfer=on) the steps are instead:
   agent (without the clipboard capability), g2c-refused (the guest's grab never reaches the client), c2g-refused (the client's text never reaches the
   guest), xfer-refused (the client's copy fails with an error and no file lands in the guest).
@@ -684,10 +684,11 @@ def migrate(hop):
             state["draws_after_switch"] = []
     handler = GObject.Object.connect(session, "notify::migration-state", on_state)
     qmp("client_migrate_info", {"protocol": "spice", "hostname": "127.0.0.1", "port": int(dport)})
-    # The client links to the destination ahead of time, unless its session still thinks it is migrating: after a
-    # seamless migration from the reference with the agent, spice-gtk's state stays "migrating" (the reference sent
-    # no MIGRATE on the cursor channel, so spice-gtk waits for it), and the next source sends it by switch-host.
-    early = pump(15, lambda: "migrating" in states)
+    # The client links to the destination ahead of time (its state goes to "migrating"), unless it is still in that
+    # state: once migrated with the agent, spice-gtk's state may stay "migrating" (seen after seamless migrations from
+    # the reference, which sent no MIGRATE on the cursor channel for spice-gtk to wait for), and a source may then
+    # send it by switch-host. Printed, not judged.
+    pump(15, lambda: "migrating" in states)
     t0 = time.monotonic()
     qmp("migrate", {"uri": "tcp:127.0.0.1:%s" % mport})
     status = {"v": None}
@@ -726,10 +727,10 @@ def migrate(hop):
     c2g = (out.splitlines()[-1:] or [""])[0].strip() == client_text
     result("migrate-" + label, bool(status["v"] == "completed" and left and arrived and running and agent and g2c
                                     and c2g),
-           "linked early %s; migration %s in %.1f s; the source's client left %s, the destination has it %s; "
+           "migration %s in %.1f s; the source's client left %s, the destination has it %s; "
            "spice-gtk's migration states %s, switched after %.2f s, picture back %.0f ms later; destination running "
            "%s; agent-connected %s; guest-to-client %s (%r); client-to-guest %s" % (
-               early, status["v"], migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
+               status["v"], migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
                state["clip"], c2g))
     return results["migrate-" + label]
 

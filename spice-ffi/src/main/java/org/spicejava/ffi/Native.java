@@ -22,6 +22,11 @@ public final class Native {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     /** No C string we accept from a host is longer than this; longer ones are cut. */
     public static final int MAX_C_STRING = 4096;
+    /**
+     * The whole address space, sized once: slicing it gives a raw pointer its size without a restricted call, whose
+     * caller check walks the stack each time (JVM_GetCallerClass showed in profiles of the per-frame exports).
+     */
+    private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private Native() {
     }
@@ -114,12 +119,12 @@ public final class Native {
 
     /** Gives a raw pointer a size so it can be read; NULL stays NULL. */
     public static MemorySegment sized(MemorySegment pointer, long size) {
-        return pointer.equals(MemorySegment.NULL) ? MemorySegment.NULL : pointer.reinterpret(size);
+        return pointer.equals(MemorySegment.NULL) ? MemorySegment.NULL : sized(pointer.address(), size);
     }
 
     /** Gives a raw address a size. */
     public static MemorySegment sized(long address, long size) {
-        return MemorySegment.ofAddress(address).reinterpret(size);
+        return ALL_MEMORY.asSlice(address, size);
     }
 
     /** Reads a NUL-terminated UTF-8 string of at most {@link #MAX_C_STRING} bytes; NULL gives null. */
@@ -127,7 +132,7 @@ public final class Native {
         if (pointer.equals(MemorySegment.NULL)) {
             return null;
         }
-        MemorySegment bytes = pointer.reinterpret(MAX_C_STRING);
+        MemorySegment bytes = sized(pointer, MAX_C_STRING);
         int length = 0;
         while (length < MAX_C_STRING && bytes.get(ValueLayout.JAVA_BYTE, length) != 0) {
             length++;
@@ -140,7 +145,7 @@ public final class Native {
         if (pointer.equals(MemorySegment.NULL)) {
             return null;
         }
-        MemorySegment bytes = pointer.reinterpret(MAX_C_STRING);
+        MemorySegment bytes = sized(pointer, MAX_C_STRING);
         int length = 0;
         while (length < MAX_C_STRING && bytes.get(ValueLayout.JAVA_BYTE, length) != 0) {
             length++;

@@ -25,14 +25,14 @@ import org.junit.jupiter.api.Test;
  * hostile agent and hostile clients, two heads of the QXL device (monitors, X outputs, screendump against the
  * client's picture, the pointer on the second), and a second client beside the first with one agent (QEMU runs with
  * SPICE_DEBUG_ALLOW_MC=1: ours gives the agent to the newest client and back, which is asserted; the reference
- * broadcasts it, which is printed); and, with copy-paste and file transfer disabled, their refusal (ours only).
+ * broadcasts it, which is printed); after the reference's run, live migrations with the agent connected
+ * ({@link #MIGRATION_CHAIN}); and, with copy-paste and file transfer disabled, their refusal (ours only).
  * The clipboard round trip and the transfer rate are printed for both libraries (scripts/bench-agent measures them
  * longer).
  */
 class QemuAgentIT {
     static final Path MAKE_GUEST = Path.of("../scripts/make-desktop-guest").toAbsolutePath();
     static final Path AGENT_CHECK = Path.of("../scripts/agent-check").toAbsolutePath();
-    static final Path MIGRATION_CHECK = Path.of("../scripts/agent-migration-check").toAbsolutePath();
     static final Path OUT = Path.of("target/agent-it").toAbsolutePath();
     /** The test's own guest image, so a rebuild of the default one (an edited script, scripts/run-qemu) never races it. */
     static final Path GUEST_DIR = Path.of(System.getProperty("user.home"), ".cache", "spice-java", "desktop-guest-it");
@@ -41,8 +41,13 @@ class QemuAgentIT {
     static final List<String> STEPS = List.of("agent", "mouse", "g2c", "c2g", "cliprtt", "xfer", "resize",
             "hostile-agent", "hostile-client", "heads", "agent-clients");
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
-    /** The libraries along the migration chain: every pair of reference and ours migrates once. */
-    static final List<String> MIGRATION_CHAIN = List.of("reference", "ours", "ours", "reference", "reference");
+    /**
+     * Where the reference's run then migrates the VM (agent-check's MIGRATE_CHAIN): reference->ours, ours->ours,
+     * ours->reference and reference->reference, with seamless-migration=on, the clipboard checked after each.
+     */
+    static final List<String> MIGRATION_CHAIN = List.of("ours", "ours", "reference", "reference");
+    static final List<String> MIGRATION_STEPS = List.of("migrate-reference-to-ours", "migrate-ours-to-ours",
+            "migrate-ours-to-reference", "migrate-reference-to-reference");
     static final Pattern CLIP_RTT = Pattern.compile("cliprtt median ([0-9.]+) ms");
     static final Pattern XFER_RATE = Pattern.compile("\\(([0-9.]+) MB/s\\)");
 
@@ -73,10 +78,15 @@ class QemuAgentIT {
      * for a minute) is tried once more; any other failure counts.
      */
     private static List<String> check(boolean reference, String... args) throws Exception {
+        return check(reference, List.of(), args);
+    }
+
+    /** As above; then the VM migrates along QEMUs with the libraries of {@code migrateChain} (agent-check). */
+    private static List<String> check(boolean reference, List<String> migrateChain, String... args) throws Exception {
         String who = reference ? "reference" : "ours";
         for (int attempt = 1; ; attempt++) {
             Path dir = OUT.resolve(who + String.join("", args) + (attempt == 1 ? "" : "-" + attempt));
-            List<String> results = checkOnce(reference, dir, args);
+            List<String> results = checkOnce(reference, dir, migrateChain, args);
             if (results != null || attempt == 2) {
                 assertTrue(results != null, who + ": QEMU never opened its serial console; see " + dir);
                 return results;
@@ -85,7 +95,8 @@ class QemuAgentIT {
     }
 
     /** One agent check run; null when QEMU never opened its serial console. */
-    private static List<String> checkOnce(boolean reference, Path dir, String... args) throws Exception {
+    private static List<String> checkOnce(boolean reference, Path dir, List<String> migrateChain, String... args)
+            throws Exception {
         String who = reference ? "reference" : "ours";
         Files.createDirectories(dir);
         Path log = dir.resolve("agent-check.log");
@@ -95,7 +106,9 @@ class QemuAgentIT {
         pb.environment().put("OUT", dir.toString());
         pb.environment().put("GUEST_DIR", GUEST_DIR.toString());
         pb.environment().put("REFERENCE", reference ? "1" : "0");
-        pb.environment().put("SPICE_PORT", String.valueOf(QemuBridgeIT.freePort()));
+        pb.environment().put("SPICE_PORT", String.valueOf(migrateChain.isEmpty() ? QemuBridgeIT.freePort()
+                : freePortRange()));
+        pb.environment().put("MIGRATE_CHAIN", String.join(" ", migrateChain));
         pb.environment().put("TIMEOUT", "420");
         Process p = pb.start();
         if (!p.waitFor(9, TimeUnit.MINUTES)) {
@@ -132,8 +145,9 @@ class QemuAgentIT {
 
     @Test
     void agentMouseClipboardTransferResizeHeadsHostilePeersAndTwoClientsWithOursAsWithTheReference() throws Exception {
-        List<String> reference = check(true);
+        List<String> reference = check(true, MIGRATION_CHAIN);
         assertSteps("reference", STEPS, reference);
+        assertSteps("reference, then migrations", MIGRATION_STEPS, reference);
         List<String> ours = check(false);
         assertSteps("ours", STEPS, ours);
         // Ours cuts off every hostile client (the reference's outcome is printed beside it).
@@ -150,7 +164,7 @@ class QemuAgentIT {
             assertTrue(clients.contains(view), view + ": " + clients);
         }
         for (String step : List.of("PASS heads ", "PASS hostile-agent ", "PASS hostile-client ",
-                "PASS agent-clients ", "agent-clients ")) {
+                "PASS agent-clients ", "agent-clients ", "PASS migrate-")) {
             for (var who : List.of(Map.entry("reference", reference), Map.entry("ours", ours))) {
                 who.getValue().stream().filter(l -> l.startsWith(step)).forEach(l ->
                         System.out.printf(Locale.ROOT, "QemuAgentIT %s: %s%n", who.getKey(), l));
@@ -172,43 +186,7 @@ class QemuAgentIT {
         assertSteps("ours", REFUSED_STEPS, check(false, "--refused"));
     }
 
-    /**
-     * Live migration with the agent connected (scripts/agent-migration-check): one boot of the desktop guest under the
-     * reference, then migrations along QEMUs with the libraries of {@link #MIGRATION_CHAIN}, seamless-migration=on
-     * throughout, one spice-gtk client following; at every hop the client is served by the new QEMU and the
-     * clipboard works both ways there.
-     */
-    @Test
-    void theAgentAndClipboardFollowTheVmBetweenTheReferenceAndOurs() throws Exception {
-        Path dir = OUT.resolve("migration");
-        Files.createDirectories(dir);
-        Path log = dir.resolve("agent-migration-check.log");
-        ProcessBuilder pb = new ProcessBuilder(MIGRATION_CHECK.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().put("OUT", dir.toString());
-        pb.environment().put("GUEST_DIR", GUEST_DIR.toString());
-        pb.environment().put("CHAIN", String.join(" ", MIGRATION_CHAIN));
-        pb.environment().put("PORT_BASE", String.valueOf(freePortRange()));
-        pb.environment().put("TIMEOUT", "420");
-        Process p = pb.start();
-        if (!p.waitFor(9, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail("agent migration check did not finish; see " + log);
-        }
-        List<String> results = Files.readAllLines(log).stream()
-                .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\] ", ""))
-                .filter(l -> l.startsWith("PASS ") || l.startsWith("FAIL ")).toList();
-        results.stream().filter(l -> l.contains(" migrate-"))
-                .forEach(l -> System.out.printf(Locale.ROOT, "QemuAgentIT migration: %s%n", l));
-        List<String> hops = new ArrayList<>();
-        for (int i = 1; i < MIGRATION_CHAIN.size(); i++) {
-            hops.add("migrate-" + MIGRATION_CHAIN.get(i - 1) + "-to-" + MIGRATION_CHAIN.get(i));
-        }
-        assertSteps("migration", hops, results);
-        assertEquals(0, p.exitValue(), String.join("\n", results) + "\nsee " + dir);
-    }
-
-    /** A first port whose next four, and the four from +21, are free (spice and migration ports of the chain). */
+    /** A first port whose next four, and the four from +21, are free (agent-check's ports for a migration chain). */
     private static int freePortRange() throws Exception {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base = 20000 + new java.util.Random().nextInt(30000);
