@@ -19,6 +19,8 @@ Prints, each line prefixed by the milliseconds since start ("T+1234 ..."):
   primary-create WxH / primary-destroy / mark
   picture-back MS            after "switched", the first display invalidate that leaves a pixel that is not black:
                              the destination's picture, MS milliseconds after the switch
+  dark MS                    2 s after "switched": how long, since the migration began, the client had no picture
+                             (no primary surface, or one with no pixel that is not black), in all
 SPICE_DEBUG=1 in the environment makes spice-gtk log every message it handles (to stderr)."""
 import ctypes
 import sys
@@ -41,7 +43,7 @@ else:
 loop = GLib.MainLoop()
 start = time.monotonic()
 state = {"primary": None, "display": None, "inputs": None, "switched_at": None, "ready": False, "open": set(),
-         "migrating": False}
+         "migrating": False, "dark_since": None, "dark_s": 0.0, "dark_counting": False}
 
 
 def say(*args):
@@ -56,14 +58,28 @@ def write_ppm(path):
     return True
 
 
+def dark_from_now():
+    if state["dark_counting"] and state["dark_since"] is None:
+        state["dark_since"] = time.monotonic()
+
+
 def on_primary_create(_channel, fmt, w, h, stride, _shmid, addr):
     state["primary"] = (fmt, w, h, stride, addr)
+    dark_from_now()  # a new surface starts black
     say("primary-create %dx%d" % (w, h))
 
 
 def on_primary_destroy(_channel):
     state["primary"] = None
+    dark_from_now()
     say("primary-destroy")
+
+
+def report_dark():
+    if state["dark_since"] is not None:
+        state["dark_s"] += time.monotonic() - state["dark_since"]
+    say("dark %d" % int(state["dark_s"] * 1000))
+    return False
 
 
 def has_ink():
@@ -73,6 +89,9 @@ def has_ink():
 
 
 def on_invalidate(_channel, _x, _y, _w, _h):
+    if state["dark_since"] is not None and state["primary"] is not None and has_ink():
+        state["dark_s"] += time.monotonic() - state["dark_since"]
+        state["dark_since"] = None
     if state["switched_at"] is not None and state["primary"] is not None and has_ink():
         say("picture-back %d" % int((time.monotonic() - state["switched_at"]) * 1000))
         state["switched_at"] = None
@@ -104,10 +123,12 @@ def on_migration_state(sess, _pspec):
     say("migration-state", nick)
     if nick == "migrating":
         state["migrating"] = True
+        state["dark_counting"] = True
     elif nick == "none" and state["migrating"]:
         state["migrating"] = False
         state["switched_at"] = time.monotonic()
         say("switched")
+        GLib.timeout_add(2000, report_dark)
 
 
 def on_new(_session, channel):

@@ -116,12 +116,20 @@ public final class DisplayChannelClient extends ChannelClient {
     }
 
     /**
-     * A client arriving seamlessly shows the source's picture; what the display does before the client's migration
-     * data comes in (the VM often runs here first) is held for it in order, as the reference holds its pipe. Too much
-     * to hold means its surfaces are sent again instead (see {@link #restoreMigrationData}).
+     * A client arriving seamlessly shows the source's picture; what the display draws before the client's migration
+     * data comes in (the VM often runs here first) is held for it in order, as the reference holds its pipe. A
+     * surface created or destroyed meanwhile is the destination loading the VM's display (QEMU's qxl and VGA state
+     * recreate the primary): what was held was drawn on what went away and is dropped, and, as the reference, the
+     * client is not told of that churn; it keeps its picture until the VM draws. Too much to hold means its surfaces
+     * are sent again instead (see {@link #restoreMigrationData}).
      */
     private void holdWhileArriving(DisplayMessages.Message message) {
         if (arrivalOverflow) {
+            return;
+        }
+        if (message.type() == DisplayMessages.MSG_SURFACE_CREATE
+                || message.type() == DisplayMessages.MSG_SURFACE_DESTROY) {
+            releasePending();
             return;
         }
         if (pendingBytes + message.size() > PENDING_LIMIT) {

@@ -189,6 +189,28 @@ class DisplayMigrationTest {
     }
 
     @Test
+    void theDestinationsSurfaceChurnWhileLoadingTheVmIsNotSentAndWhatWasDrawnBeforeItIsDropped() throws Exception {
+        DisplayChannel display = display();
+        FakeSocket socket = new FakeSocket();
+        DisplayChannelClient c = client(socket, display, new GlzWindow());
+        c.awaitMigrationData(() -> { });
+        c.start();
+        socket.writable();
+        int at = socket.written().length;
+        draw(display, 0); // on the destination's own screen, before the VM's display state arrived
+        display.destroy(0); // QEMU's qxl and VGA load their state: the primary goes and comes again
+        display.create(new Surface(0, W, H, Surface.FMT_32_XRGB, 4 * W, arena.allocate(4L * W * H), true));
+        draw(display, 40); // the VM's first draw
+
+        migrationData(socket);
+        List<Msg> after = messages(socket, at);
+        assertEquals(List.of(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.MSG_MARK,
+                DisplayMessages.MSG_DRAW_COPY), types(after),
+                "the client keeps its surface and picture; the new primary's MARK and the VM's draw follow");
+        assertEquals(40, after.getLast().body().getInt(8), "the draw after the churn (its box's left)");
+    }
+
+    @Test
     void tooMuchHeldMeansTheSurfacesAreSentAgain() throws Exception {
         DisplayChannel display = display();
         FakeSocket socket = new FakeSocket();
