@@ -165,17 +165,22 @@ class DisplayMigrationTest {
                 "the client shows the picture that moved with the VM; as the reference, nothing is painted again");
     }
 
+    /** A client of {@code display} arriving seamlessly, started; returns how much it had written then. */
+    int arriving(FakeSocket socket, DisplayChannel display, GlzWindow glz) {
+        DisplayChannelClient c = client(socket, display, glz);
+        c.awaitMigrationData(() -> { });
+        c.start();
+        socket.writable();
+        return socket.written().length;
+    }
+
     @Test
     void whatTheDisplayDrawsBeforeTheDataComesIsHeldAndFollowsIt() throws Exception {
         DisplayChannel display = display();
         display.setImageCompression(ImageEncoder.AUTO_GLZ);
         FakeSocket socket = new FakeSocket();
         GlzWindow glz = new GlzWindow();
-        DisplayChannelClient c = client(socket, display, glz);
-        c.awaitMigrationData(() -> { });
-        c.start();
-        socket.writable();
-        int at = socket.written().length;
+        int at = arriving(socket, display, glz);
         draw(display, 0); // the VM runs at the destination before the client's data is in
         draw(display, 40);
         socket.writable();
@@ -192,11 +197,7 @@ class DisplayMigrationTest {
     void theDestinationsSurfaceChurnWhileLoadingTheVmIsNotSentAndWhatWasDrawnBeforeItIsDropped() throws Exception {
         DisplayChannel display = display();
         FakeSocket socket = new FakeSocket();
-        DisplayChannelClient c = client(socket, display, new GlzWindow());
-        c.awaitMigrationData(() -> { });
-        c.start();
-        socket.writable();
-        int at = socket.written().length;
+        int at = arriving(socket, display, new GlzWindow());
         draw(display, 0); // on the destination's own screen, before the VM's display state arrived
         display.destroy(0); // QEMU's qxl and VGA load their state: the primary goes and comes again
         display.create(new Surface(0, W, H, Surface.FMT_32_XRGB, 4 * W, arena.allocate(4L * W * H), true));
@@ -214,11 +215,7 @@ class DisplayMigrationTest {
     void tooMuchHeldMeansTheSurfacesAreSentAgain() throws Exception {
         DisplayChannel display = display();
         FakeSocket socket = new FakeSocket();
-        DisplayChannelClient c = client(socket, display, new GlzWindow());
-        c.awaitMigrationData(() -> { });
-        c.start();
-        socket.writable();
-        int at = socket.written().length;
+        int at = arriving(socket, display, new GlzWindow());
         long limit = DisplayChannelClient.PENDING_LIMIT;
         display.setImageCompression(ImageEncoder.OFF);
         for (long held = 0; held <= limit; held += 4L * W * H) { // raw copies of the whole surface
