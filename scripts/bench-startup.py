@@ -11,9 +11,7 @@ Then VMS QEMUs of one library at once (default 10), each at SeaBIOS with no clie
 between processes (the JVM's CDS/AOT maps, libraries) counted once per VM share.
 
 Usage: bench-startup.py OUR_LIB_DIR [RUNS, default 3] [VMS, default 10]"""
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,15 +22,11 @@ import gi
 gi.require_version('SpiceClientGLib', '2.0')
 from gi.repository import GLib, GObject, SpiceClientGLib as Spice
 
+from qemu_qmp import Qmp, free_port  # beside this script
+
 OUR_LIB = os.path.abspath(sys.argv[1])
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 VMS = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Qemu:
@@ -52,31 +46,12 @@ class Qemu:
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.qmp = None
 
-    def _connect(self):
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("QEMU exited with %d" % self.proc.returncode)
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(self.qmp_path)
-                self.qmp = s.makefile("rw")
-                self.qmp.readline()  # greeting
-                self.command("qmp_capabilities")
-                return
-            except (FileNotFoundError, ConnectionRefusedError):
-                time.sleep(0.005)
-
     def command(self, name):
-        self.qmp.write(json.dumps({"execute": name}) + "\n")
-        self.qmp.flush()
-        while True:
-            reply = json.loads(self.qmp.readline())
-            if "return" in reply or "error" in reply:
-                return reply.get("return")
+        return self.qmp.command(name).get("return")
 
     def wait_ready(self):
         """Milliseconds from exec until query-spice says enabled."""
-        self._connect()
+        self.qmp = Qmp(self.qmp_path, self.proc)
         while not (self.command("query-spice") or {}).get("enabled"):
             time.sleep(0.005)
         return (time.monotonic() - self.started) * 1000

@@ -41,9 +41,9 @@ main channel's agent-connected, then checks, printing one line per step ("PASS .
             more line per client says what it saw
   migrate-LABEL   (--migrate-to, repeatable, needs --qmp; hops in order) the VM migrates to a QEMU started with
             -incoming tcp:127.0.0.1:MIGRATION_PORT, spice on PORT, QMP and serial console on the sockets named:
-            client_migrate_info and migrate on the current QEMU, which must complete; the client follows (its session
-            leaves the migrating state with every channel at the destination), its agent is connected again, and the
-            clipboard works both ways there (guest grab reaches the client, the client's text reaches xclip); then the
+            client_migrate_info and migrate on the current QEMU, which must complete; the client follows (the old
+            QEMU's query-spice says migrated, the new one's lists its channels, and the new one runs), its agent is
+            connected again, and the clipboard works both ways there (guest grab reaches the client, the client's text reaches xclip); then the
             old QEMU is told to quit and the hop's QEMU is the current one. Prints the migration's time, spice-gtk's
             migration states, and (when spice-gtk's state came back to "none") the switch's time and how long the
             client's picture took to come back after it
@@ -245,6 +245,13 @@ def client_grab():
     pump(1)
 
 
+def client_to_guest():
+    """The client takes the clipboard with its text; returns what xclip -o in the guest printed last."""
+    client_grab()
+    out = guest("%s; timeout 20 xclip -selection clipboard -o" % X, 40)
+    return ((out or "").splitlines()[-1:] or [""])[0].strip()
+
+
 def copy_file(payload_mb, seconds):
     """Copies a file of random bytes through the client; returns (name, sha256, outcome dict, seconds taken)."""
     name = "xfer-%d.bin" % int(time.time() * 1000)
@@ -272,10 +279,10 @@ def guest_sha256(name):
     return ((out or "").strip().splitlines()[-1:] or [""])[0]
 
 
-def qmp(command, arguments=None):
-    """Runs one QMP command on QEMU's monitor socket (--qmp); returns its reply."""
+def qmp(command, arguments=None, path=None):
+    """Runs one QMP command on QEMU's monitor socket (path, by default the current QEMU's); returns its reply."""
     s = socket.socket(socket.AF_UNIX)
-    s.connect(qmp_path)
+    s.connect(path or qmp_path)
     f = s.makefile("rw")
     f.readline()
     for c in ({"execute": "qmp_capabilities"}, {"execute": command, "arguments": arguments or {}}):
@@ -445,10 +452,8 @@ if connected and "--refused" not in sys.argv:
 if connected and "--refused" not in sys.argv and "--no-clipboard" not in sys.argv:
     guest_text = "guest-to-client-%d" % int(time.time())
     result("g2c", guest_to_client(guest_text), "client received %r" % state["clip"])
-    client_grab()
-    out = guest("%s; timeout 20 xclip -selection clipboard -o" % X, 40)
-    guest_saw = (out or "").splitlines()[-1:] or [""]
-    result("c2g", guest_saw[0].strip() == client_text, "guest printed %r" % guest_saw[0])
+    guest_saw = client_to_guest()
+    result("c2g", guest_saw == client_text, "guest printed %r" % guest_saw)
     # The round trip: the client asks for the guest's clipboard (the guest took it back just now).
     if guest_to_client(guest_text + "-rtt"):
         times = []
@@ -666,10 +671,6 @@ if connected and "--refused" not in sys.argv and "--no-agent-clients" not in sys
     say("agent-clients second client: agent-connected %s; guest text while both: grab %s, text %r; main channel %s" % (
         second_agent, second["grab"], second["clip"], second.get("main_lost", "open")))
 
-def migration_status():
-    return qmp("query-migrate").get("return", {}).get("status")
-
-
 def migrate(hop):
     """One --migrate-to hop (see the usage): True when the client followed and the clipboard works there."""
     global qmp_path, serial
@@ -691,19 +692,17 @@ def migrate(hop):
     pump(15, lambda: "migrating" in states)
     t0 = time.monotonic()
     qmp("migrate", {"uri": "tcp:127.0.0.1:%s" % mport})
-    status = {"v": None}
-
+    status = None
     end = time.monotonic() + 300
-    while time.monotonic() < end and status["v"] not in ("completed", "failed", "cancelled"):
+    while time.monotonic() < end and status not in ("completed", "failed", "cancelled"):
         pump(0.1)
-        status["v"] = migration_status()
+        status = qmp("query-migrate").get("return", {}).get("status")
     migrated_s = time.monotonic() - t0
     # The source's client left for the destination (migrate_end_complete: "migrated") and the destination serves it.
     # spice-gtk's session says so too, except after a seamless migration with the agent in it from the reference,
     # where its state stays "migrating" although every channel works at the destination: printed, not judged.
-    old_qmp = qmp_path
-    left = pump(60, lambda: qmp("query-spice").get("return", {}).get("migrated") is True)
-    qmp_path = dqmp
+    source, qmp_path = qmp_path, dqmp
+    left = pump(60, lambda: qmp("query-spice", path=source).get("return", {}).get("migrated") is True)
     arrived = pump(60, lambda: len(qmp("query-spice").get("return", {}).get("channels", [])) > 0)
     GObject.Object.disconnect(session, handler)
     switch_s = state["switched_at"] - t0 if "switched_at" in state else float("nan")
@@ -714,23 +713,19 @@ def migrate(hop):
     serial = Serial(dserial)
     running = pump(30, lambda: qmp("query-status").get("return", {}).get("status") == "running")
     try:
-        qmp_path, destination = old_qmp, qmp_path
-        qmp("quit")
+        qmp("quit", path=source)
     except OSError:
         pass
-    qmp_path = destination
     agent = agent_connected(60)
     text = "after-%s-%d" % (label, int(time.time()))
     g2c = agent and guest_to_client(text)
-    client_grab()
-    out = guest("%s; timeout 20 xclip -selection clipboard -o" % X, 40) or ""
-    c2g = (out.splitlines()[-1:] or [""])[0].strip() == client_text
-    result("migrate-" + label, bool(status["v"] == "completed" and left and arrived and running and agent and g2c
+    c2g = client_to_guest() == client_text
+    result("migrate-" + label, bool(status == "completed" and left and arrived and running and agent and g2c
                                     and c2g),
            "migration %s in %.1f s; the source's client left %s, the destination has it %s; "
            "spice-gtk's migration states %s, switched after %.2f s, picture back %.0f ms later; destination running "
            "%s; agent-connected %s; guest-to-client %s (%r); client-to-guest %s" % (
-               status["v"], migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
+               status, migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
                state["clip"], c2g))
     return results["migrate-" + label]
 

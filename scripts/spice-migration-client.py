@@ -89,10 +89,13 @@ def has_ink():
 
 
 def on_invalidate(_channel, _x, _y, _w, _h):
-    if state["dark_since"] is not None and state["primary"] is not None and has_ink():
+    waiting = state["dark_since"] is not None or state["switched_at"] is not None
+    if not (waiting and state["primary"] is not None and has_ink()):  # one scan of the surface per invalidate
+        return
+    if state["dark_since"] is not None:
         state["dark_s"] += time.monotonic() - state["dark_since"]
         state["dark_since"] = None
-    if state["switched_at"] is not None and state["primary"] is not None and has_ink():
+    if state["switched_at"] is not None:
         say("picture-back %d" % int((time.monotonic() - state["switched_at"]) * 1000))
         state["switched_at"] = None
 

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -107,7 +111,7 @@ class QemuAgentIT {
         pb.environment().put("GUEST_DIR", GUEST_DIR.toString());
         pb.environment().put("REFERENCE", reference ? "1" : "0");
         pb.environment().put("SPICE_PORT", String.valueOf(migrateChain.isEmpty() ? QemuBridgeIT.freePort()
-                : freePortRange()));
+                : freePortRange(migrateChain.size())));
         pb.environment().put("MIGRATE_CHAIN", String.join(" ", migrateChain));
         pb.environment().put("TIMEOUT", "420");
         Process p = pb.start();
@@ -186,24 +190,28 @@ class QemuAgentIT {
         assertSteps("ours", REFUSED_STEPS, check(false, "--refused"));
     }
 
-    /** A first port whose next four, and the four from +21, are free (agent-check's ports for a migration chain). */
-    private static int freePortRange() throws Exception {
+    /**
+     * A first port for agent-check with a migration chain of {@code hops} QEMUs: it, the next {@code hops} (their
+     * spice ports) and those from +21 (their migration ports) are free.
+     */
+    private static int freePortRange(int hops) throws Exception {
         for (int attempt = 0; attempt < 50; attempt++) {
-            int base = 20000 + new java.util.Random().nextInt(30000);
-            boolean free = true;
-            for (int port : new int[] {0, 1, 2, 3, 4, 21, 22, 23, 24}) {
-                try (java.net.ServerSocket s = new java.net.ServerSocket(base + port, 1,
-                        java.net.InetAddress.getLoopbackAddress())) {
-                    s.setReuseAddress(true);
-                } catch (java.io.IOException e) {
-                    free = false;
-                    break;
-                }
-            }
-            if (free) {
+            int base = 20000 + ThreadLocalRandom.current().nextInt(30000);
+            if (free(base, hops + 1) && free(base + 21, hops)) {
                 return base;
             }
         }
         return fail("no free port range");
+    }
+
+    private static boolean free(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 }
