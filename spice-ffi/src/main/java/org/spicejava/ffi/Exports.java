@@ -27,6 +27,7 @@ import org.spicejava.core.display.Memslots;
 import org.spicejava.core.display.PrimarySurface;
 import org.spicejava.core.display.QxlControl;
 import org.spicejava.core.display.draw.Rect;
+import org.spicejava.core.net.tls.TlsFiles;
 import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
@@ -116,6 +117,7 @@ public final class Exports {
         binding.server().useVideoEncoders(java.util.List.of(LibVpx.vp8(), LibX264.h264(), LibVpx.vp9()));
         Lz4Codecs.use(LibLz4.codec()); // the reference's liblz4, bound on first use; without it, lz4-java
         binding.server().useSasl(CyrusSasl.library()); // loaded only when SASL is on
+        binding.server().useTls(OpenSsl.loader()); // libssl, bound when a TLS port is set up
         return binding.server().init(major, loop, network, PollLoop::new, sessions);
     }
 
@@ -180,7 +182,7 @@ public final class Exports {
     public static int spice_server_set_tls(MemorySegment s, int port, MemorySegment ca, MemorySegment certs,
                                            MemorySegment key, MemorySegment keyPassword, MemorySegment dh,
                                            MemorySegment ciphers) {
-        return config(s).setTls(port, new ServerConfig.TlsFiles(Native.string(ca), Native.string(certs),
+        return config(s).setTls(port, new TlsFiles(Native.string(ca), Native.string(certs),
                 Native.string(key), Native.string(keyPassword), Native.string(dh), Native.string(ciphers)));
     }
 

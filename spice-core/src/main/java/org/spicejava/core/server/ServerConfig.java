@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.net.tls.TlsFiles;
 
 /**
  * Every spice_server_set_* option with the reference's defaults, validation and return codes (0 accepted, -1
@@ -72,11 +73,6 @@ public final class ServerConfig {
     private int defaultChannelSecurity = SECURITY_NONE | SECURITY_SSL;
     private final Map<Integer, Integer> channelSecurity = new HashMap<>();
     private int renderers;
-
-    /** The certificate files of spice_server_set_tls. */
-    public record TlsFiles(String caCertFile, String certsFile, String privateKeyFile, String keyPassword,
-                           String dhKeyFile, String cipherSuite) {
-    }
 
     public ServerConfig(LongSupplier clockSeconds) {
         this.clockSeconds = clockSeconds;

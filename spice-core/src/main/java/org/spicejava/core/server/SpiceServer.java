@@ -40,7 +40,9 @@ import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.host.WorkerLoop;
 import org.spicejava.core.migration.MigrationTarget;
 import org.spicejava.core.migration.SourceMigration;
-import org.spicejava.core.net.tls.TlsSetup;
+import org.spicejava.core.net.tls.JsseTls;
+import org.spicejava.core.net.tls.TlsServer;
+import org.spicejava.core.net.tls.TlsSetupException;
 import org.spicejava.core.sasl.SaslLibrary;
 import org.spicejava.core.sasl.SaslLinks;
 import org.spicejava.core.vmc.VmcDevices;
@@ -95,7 +97,9 @@ public final class SpiceServer {
     private int tlsListenFd = -1;
     private EventLoop.Watch tlsListenWatch;
     /** The TLS set-up from spice_server_set_tls, loaded at init; null without a TLS port. */
-    private TlsSetup tls;
+    private TlsServer tls;
+    /** Who loads the TLS files: OpenSSL when the host binds it, else the JDK's JSSE. */
+    private TlsServer.Loader tlsLoader = JsseTls::load;
     private boolean initialized;
     private volatile boolean vmRunning;
     private volatile int mouseMode = MOUSE_MODE_SERVER;
@@ -170,11 +174,9 @@ public final class SpiceServer {
         }
         vmRunning = true; // the reference starts "running" for hosts that never call vm_start
         if (config.tlsPort() != -1) {
-            ServerConfig.TlsFiles files = config.tls();
             try {
-                tls = TlsSetup.load(files.caCertFile(), files.certsFile(), files.privateKeyFile(), files.keyPassword(),
-                        files.dhKeyFile(), files.cipherSuite());
-            } catch (TlsSetup.TlsSetupException e) {
+                tls = tlsLoader.load(config.tls());
+            } catch (TlsSetupException e) {
                 LOG.warn("spice_server_init: TLS set-up failed: {}", e.getMessage());
                 return -1;
             }
@@ -221,6 +223,11 @@ public final class SpiceServer {
                 .map(c -> VideoEncoder.codecType(c.codec())).filter(t -> t > 0).distinct().toList();
     }
 
+    /** The TLS implementation the TLS port serves with; set by the host before init. */
+    public void useTls(TlsServer.Loader loader) {
+        tlsLoader = loader;
+    }
+
     /** The SASL implementation links authenticate with when SASL is enabled; set by the host before init. */
     public void useSasl(SaslLibrary library) {
         sasl = library;
@@ -257,7 +264,7 @@ public final class SpiceServer {
     }
 
     /** The TLS set-up clients on the TLS port get; null when there is none. */
-    public TlsSetup tls() {
+    public TlsServer tls() {
         return tls;
     }
 
@@ -286,6 +293,10 @@ public final class SpiceServer {
             clients.disconnectAll();
         }
         closeListener();
+        if (tls != null) {
+            tls.close();
+            tls = null;
+        }
         for (QxlControl display : displays) {
             display.worker().close();
         }

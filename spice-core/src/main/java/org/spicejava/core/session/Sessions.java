@@ -1,5 +1,6 @@
 package org.spicejava.core.session;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,8 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-
-import javax.net.ssl.SSLEngine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +37,7 @@ import org.spicejava.core.sasl.SaslException;
 import org.spicejava.core.sasl.SaslLinks;
 import org.spicejava.core.sasl.SaslServer;
 import org.spicejava.core.sasl.SaslTransport;
-import org.spicejava.core.net.tls.TlsTransport;
+import org.spicejava.core.net.tls.SecureTransport;
 import org.spicejava.core.net.ws.WebSocketTransport;
 import org.spicejava.core.net.ws.WebSocketUpgrade;
 import org.spicejava.core.protocol.ChannelType;
@@ -98,13 +97,20 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             return;
         }
         SocketConnection connection = new SocketConnection(fd, server.network(), server.loop(), LINK_OUTPUT_LIMIT);
-        SSLEngine engine = tls ? server.tls().newEngine() : null;
+        SecureTransport secure = null;
         if (tls) {
-            connection.useTransport(new TlsTransport(engine, server.network(), fd));
+            try {
+                secure = server.tls().open(server.network(), fd);
+            } catch (IOException e) {
+                LOG.warn("fd {}: TLS cannot start: {}", fd, e.getMessage());
+                server.network().close(fd);
+                return;
+            }
+            connection.useTransport(secure);
         }
         linking.add(connection);
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
-        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout, engine), this::channelCaps,
+        LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout, secure), this::channelCaps,
                 new LinkStage.Auth(server.config().sasl(), skipAuth));
         connection.start(new FirstBytes(connection, stage), reason -> {
             linking.remove(connection);
@@ -287,10 +293,10 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         private final SocketConnection connection;
         private final boolean skipAuth;
         private final EventLoop.Timer timeout;
-        /** The TLS engine under the connection, or null. */
-        private final SSLEngine tls;
+        /** The TLS layer under the connection, or null. */
+        private final SecureTransport tls;
 
-        LinkHost(SocketConnection connection, boolean skipAuth, EventLoop.Timer timeout, SSLEngine tls) {
+        LinkHost(SocketConnection connection, boolean skipAuth, EventLoop.Timer timeout, SecureTransport tls) {
             this.connection = connection;
             this.skipAuth = skipAuth;
             this.timeout = timeout;
@@ -353,7 +359,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
         @Override
         public int tlsCipherBits() {
-            return tls == null ? -1 : SaslLinks.cipherBits(tls.getSession().getCipherSuite());
+            return tls == null ? -1 : tls.cipherBits();
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.net.tls.TlsFiles;
 
 /** Return codes and defaults of the spice_server_set_* options, as the reference gives them. */
 class ServerConfigTest {
@@ -81,10 +82,10 @@ class ServerConfigTest {
 
     @Test
     void tlsNeedsFilesAndPort() {
-        var files = new ServerConfig.TlsFiles("ca", "cert", "key", null, null, null);
+        var files = new TlsFiles("ca", "cert", "key", null, null, null);
         assertEquals(-1, config.setTls(0, files));
         assertEquals(-1, config.setTls(70000, files));
-        assertEquals(-1, config.setTls(5901, new ServerConfig.TlsFiles(null, "cert", "key", null, null, null)));
+        assertEquals(-1, config.setTls(5901, new TlsFiles(null, "cert", "key", null, null, null)));
         assertEquals(0, config.setTls(5901, files));
         assertEquals(5901, config.tlsPort());
     }

@@ -487,10 +487,9 @@ class QemuTlsIT {
     }
 
     /**
-     * tls-ciphers=AES256-SHA (static RSA key exchange): Debian's OpenSSL accepts the string, so the reference starts
-     * and serves TLS 1.3 (and AES256-SHA to TLS 1.2 clients); the JDK disables TLS_RSA_* suites, our CipherList
-     * finds nothing and our spice_server_init fails, so QEMU does not start. Same for any string naming only suites
-     * the JDK leaves out (eNULL, ...).
+     * tls-ciphers=AES256-SHA (static RSA key exchange): Debian's OpenSSL accepts the string, so both libraries start
+     * and serve TLS 1.3 (and AES256-SHA to TLS 1.2 clients). The JDK disables TLS_RSA_* suites: this holds because
+     * ours serves TLS with OpenSSL too.
      */
     @Test
     void tlsCiphersOpenSslAcceptsStartsQemuAsWithTheReference() throws Exception {

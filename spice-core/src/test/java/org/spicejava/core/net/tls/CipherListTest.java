@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * suites are always kept, as OpenSSL's SSL_CTX_set_cipher_list leaves them alone.
  */
 class CipherListTest {
-    /** The JDK's suites enabled by default (what TlsSetup hands to CipherList). */
+    /** The JDK's suites enabled by default (what JsseTls hands to CipherList). */
     static List<String> jdk;
     /** The JDK's list plus the static-RSA suites OpenSSL still offers (the JDK disables TLS_RSA_* since 24). */
     static List<String> withStaticRsa;
@@ -101,7 +101,7 @@ class CipherListTest {
 
     /**
      * With the JDK's real list AES256-SHA selects nothing (the JDK disables static RSA key exchange), so
-     * TlsSetup refuses the string, where Debian's OpenSSL accepts it: documented here, see QemuTlsIT.
+     * JsseTls refuses the string, where Debian's OpenSSL accepts it (OpenSSL serves TLS unless libssl is missing).
      */
     @Test
     void staticRsaIsNotInTheJdksList() {

@@ -36,18 +36,18 @@ import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.net.SocketConnection;
 
 /**
- * A server {@link TlsTransport} under a {@link SocketConnection}, against a JSSE client engine, over an in-memory
+ * A server {@link JsseTransport} under a {@link SocketConnection}, against a JSSE client engine, over an in-memory
  * non-blocking socket ({@link TlsPipe}) whose writes take partial counts and 0: the handshake, data both ways,
  * close_notify each way, a client that speaks no TLS, client renegotiation under TLS 1.2 and a connection handed
  * over to another loop mid-stream (what a display channel does when it moves to its worker).
  */
-class TlsTransportTest {
-    static TlsSetup setup;
+class JsseTransportTest {
+    static JsseTls setup;
     static SSLContext clientContext;
 
     static String resource(String name) {
         try {
-            return Path.of(TlsTransportTest.class.getResource(name).toURI()).toString();
+            return Path.of(JsseTransportTest.class.getResource(name).toURI()).toString();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -55,8 +55,8 @@ class TlsTransportTest {
 
     @BeforeAll
     static void contexts() throws Exception {
-        setup = TlsSetup.load(resource("rsa-cert.pem"), resource("rsa-cert.pem"), resource("rsa-pkcs8.pem"), null,
-                null, null);
+        setup = JsseTls.load(new TlsFiles(resource("rsa-cert.pem"), resource("rsa-cert.pem"), resource("rsa-pkcs8.pem"),
+                null, null, null));
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         List<Certificate> certs = PemKeys.certificates(PemKeysTest.fixture("rsa-cert.pem"));
@@ -173,14 +173,14 @@ class TlsTransportTest {
     static final class Server {
         final SSLEngine engine = setup.newEngine();
         final TlsPipe pipe;
-        final TlsTransport transport;
+        final JsseTransport transport;
         final SocketConnection connection;
         final TlsPipe.Sink sink = new TlsPipe.Sink();
         String closeReason;
 
         Server(TlsPipe pipe) {
             this.pipe = pipe;
-            transport = new TlsTransport(engine, pipe, TlsPipe.FD);
+            transport = new JsseTransport(engine, pipe, TlsPipe.FD);
             connection = new SocketConnection(TlsPipe.FD, pipe, pipe, 64L << 20);
             connection.useTransport(transport);
             connection.start(sink::onData, reason -> closeReason = reason);

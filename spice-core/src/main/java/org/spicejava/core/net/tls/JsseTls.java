@@ -16,15 +16,17 @@ import javax.net.ssl.SSLParameters;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.core.host.NetworkStack;
 
 /**
- * The server's TLS set-up from spice_server_set_tls's files, as the reference sets up OpenSSL: the certificate chain
+ * The server's TLS with the JDK's JSSE, where OpenSSL cannot be loaded. From spice_server_set_tls's files, as the
+ * reference sets up OpenSSL: the certificate chain
  * and private key (with its password), the CA file loaded and checked (clients are not asked for certificates),
  * TLS 1.2 and 1.3 only, no renegotiation, and the cipher string applied to TLS 1.2. DH parameter files have no JSSE
  * counterpart: the JDK's own groups (ECDHE and FFDHE) are used, and the file is only checked for readability.
  */
-public final class TlsSetup {
-    private static final Logger LOG = LoggerFactory.getLogger(TlsSetup.class);
+public final class JsseTls implements TlsServer {
+    private static final Logger LOG = LoggerFactory.getLogger(JsseTls.class);
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     static {
@@ -38,22 +40,20 @@ public final class TlsSetup {
     private final String[] cipherSuites;
     private final String[] protocols;
 
-    private TlsSetup(SSLContext context, String[] cipherSuites, String[] protocols) {
+    private JsseTls(SSLContext context, String[] cipherSuites, String[] protocols) {
         this.context = context;
         this.cipherSuites = cipherSuites;
         this.protocols = protocols;
     }
 
-    /** Why the files cannot serve: spice_server_init then fails, as the reference's does. */
-    public static final class TlsSetupException extends Exception {
-        TlsSetupException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** Loads the files; {@code dhFile} and {@code cipherString} may be null or empty. */
-    public static TlsSetup load(String caFile, String certFile, String keyFile, String keyPassword, String dhFile,
-                                String cipherString) throws TlsSetupException {
+    /** Loads the files; the DH file and the cipher string may be null or empty. */
+    public static JsseTls load(TlsFiles files) throws TlsSetupException {
+        String caFile = files.caCertFile();
+        String certFile = files.certsFile();
+        String keyFile = files.privateKeyFile();
+        String keyPassword = files.keyPassword();
+        String dhFile = files.dhKeyFile();
+        String cipherString = files.cipherSuite();
         try {
             List<Certificate> chain = PemKeys.certificates(read(certFile, "certificate"));
             PrivateKey key = PemKeys.privateKey(read(keyFile, "private key"), keyPassword);
@@ -89,7 +89,7 @@ public final class TlsSetup {
                 }
                 suites = chosen.toArray(String[]::new);
             }
-            return new TlsSetup(context, suites, protocols);
+            return new JsseTls(context, suites, protocols);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsSetupException(e.getMessage(), e);
         }
@@ -106,8 +106,13 @@ public final class TlsSetup {
         }
     }
 
+    @Override
+    public SecureTransport open(NetworkStack network, int fd) {
+        return new JsseTransport(newEngine(), network, fd);
+    }
+
     /** A server-side engine for one accepted connection. */
-    public SSLEngine newEngine() {
+    SSLEngine newEngine() {
         SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
         SSLParameters params = engine.getSSLParameters();

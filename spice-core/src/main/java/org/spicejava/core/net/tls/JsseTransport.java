@@ -8,7 +8,7 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 
 import org.spicejava.core.host.NetworkStack;
-import org.spicejava.core.net.Transport;
+import org.spicejava.core.sasl.SaslLinks;
 
 /**
  * TLS over a non-blocking socket with a JSSE {@link SSLEngine} in server mode: records read from the socket are
@@ -16,7 +16,7 @@ import org.spicejava.core.net.Transport;
  * arrive (its slow steps run inline, as the reference's SSL_accept does). One record at most waits for the socket
  * on the way out, so memory stays bounded by the connection's own queue. Loop thread of the connection.
  */
-public final class TlsTransport implements Transport {
+public final class JsseTransport implements SecureTransport {
     private final SSLEngine engine;
     private final NetworkStack network;
     private final int fd;
@@ -28,7 +28,7 @@ public final class TlsTransport implements Transport {
     private final ByteBuffer netOut;
     private boolean inputClosed;
 
-    public TlsTransport(SSLEngine engine, NetworkStack network, int fd) {
+    public JsseTransport(SSLEngine engine, NetworkStack network, int fd) {
         this.engine = engine;
         this.network = network;
         this.fd = fd;
@@ -191,8 +191,8 @@ public final class TlsTransport implements Transport {
     }
 
     @Override
-    public boolean secure() {
-        return true;
+    public int cipherBits() {
+        return SaslLinks.cipherBits(engine.getSession().getCipherSuite());
     }
 
     @Override
