@@ -57,7 +57,7 @@ final class OpenSsl {
             setPasswordCallback, usePrivateKey, loadVerify, setSessionIdContext, setCipherList,
             bioNewFile, bioFree, readDhParams, dhFree, errGet, errString, errClear;
     // Connection functions
-    final MethodHandle sslNew, setFd, setAcceptState, doHandshake, getError, initFinished, hasPending, shutdown,
+    final MethodHandle sslNew, setBio, bioNewSocket, bioBuffer, bioNew, bioPush, bioUpRef, bioIntCtrl, bioCtrl, setAcceptState, doHandshake, getError, initFinished, hasPending, shutdown,
             free, currentCipher, cipherBits;
     /** int SSL_read / SSL_write (SSL *, void *buf, int num), called (state, ssl, buffer, num): heap buffers too. */
     final MethodHandle read, write;
@@ -83,7 +83,14 @@ final class OpenSsl {
         errString = Native.intCall(find(crypto, "ERR_error_string_n"));
         errClear = Native.intCall(find(crypto, "ERR_clear_error"));
         sslNew = Native.longCall(find(ssl, "SSL_new"));
-        setFd = Native.intCall(find(ssl, "SSL_set_fd"));
+        setBio = Native.intCall(find(ssl, "SSL_set_bio"));
+        bioNewSocket = Native.longCall(find(crypto, "BIO_new_socket"));
+        bioBuffer = Native.longCall(find(crypto, "BIO_f_buffer"));
+        bioNew = Native.longCall(find(crypto, "BIO_new"));
+        bioPush = Native.longCall(find(crypto, "BIO_push"));
+        bioUpRef = Native.intCall(find(crypto, "BIO_up_ref"));
+        bioIntCtrl = Native.longCall(find(crypto, "BIO_int_ctrl"));
+        bioCtrl = Native.longCall(find(crypto, "BIO_ctrl"));
         setAcceptState = Native.intCall(find(ssl, "SSL_set_accept_state"));
         doHandshake = Native.intCall(find(ssl, "SSL_do_handshake"));
         getError = Native.intCall(find(ssl, "SSL_get_error"));

@@ -8,11 +8,11 @@ import java.nio.ByteBuffer;
 import org.spicejava.core.net.tls.SecureTransport;
 
 /**
- * One TLS connection with OpenSSL on the socket itself (SSL_set_fd, as the reference's socket BIO): OpenSSL reads
- * and writes the non-blocking fd, the handshake runs inside the first reads, and SSL_read / SSL_write take the
- * connection's buffers in place. A write that the socket cannot take whole stops at a record (partial-write mode);
- * the record left in OpenSSL's buffer goes out when the same bytes are offered again, which the connection does, as
- * it keeps what was not taken. The connection's loop thread; it moves with the connection to a display worker.
+ * One TLS connection with OpenSSL on the socket itself (socket BIOs, as the reference's): OpenSSL reads and writes
+ * the non-blocking fd, the handshake runs inside the first reads, and SSL_read / SSL_write take the connection's
+ * buffers in place. Records are written through a buffering BIO and flushed at the end of each write. A write that
+ * the socket cannot take whole stops at a record (partial-write mode); the record left in OpenSSL's buffer goes out
+ * when the same bytes are offered again, which the connection does, as it keeps what was not taken. The connection's loop thread; it moves with the connection to a display worker.
  */
 final class OpenSslTransport implements SecureTransport {
     private final OpenSsl ssl;
@@ -27,9 +27,16 @@ final class OpenSslTransport implements SecureTransport {
     /** A fatal error ended the session: no close_notify then. */
     private boolean failed;
 
-    private OpenSslTransport(OpenSsl ssl, long handle) {
+    private static final int WRITE_BUFFER = 256 * 1024;
+    /** The buffering BIO SSL_write writes into. */
+    private final long writeBio;
+    /** Records wait in the buffering BIO for a writable socket. */
+    private boolean unflushed;
+
+    private OpenSslTransport(OpenSsl ssl, long handle, long writeBio) {
         this.ssl = ssl;
         this.handle = handle;
+        this.writeBio = writeBio;
     }
 
     /** The server side of the TLS connection on {@code fd}, from {@code context} (an SSL_CTX). */
@@ -41,13 +48,23 @@ final class OpenSslTransport implements SecureTransport {
             if (handle == 0) {
                 throw new IOException("SSL_new failed: " + ssl.errors(state));
             }
-            if ((int) ssl.setFd.invokeExact(state, handle, (long) fd, 0L, 0L, 0L) != 1) {
+            // Reads come straight from the socket; writes go through a buffering BIO, so the records of a large
+            // message leave in writes of WRITE_BUFFER bytes instead of one per record (less kernel time per byte).
+            long socket = (long) ssl.bioNewSocket.invokeExact(state, (long) fd, 0L, 0L, 0L, 0L); // BIO_NOCLOSE
+            long bufferMethod = (long) ssl.bioBuffer.invokeExact(state, 0L, 0L, 0L, 0L, 0L);
+            long buffer = (long) ssl.bioNew.invokeExact(state, bufferMethod, 0L, 0L, 0L, 0L);
+            if (socket == 0 || buffer == 0) {
                 String why = ssl.errors(state);
                 int ignored = (int) ssl.free.invokeExact(state, handle, 0L, 0L, 0L, 0L);
-                throw new IOException("SSL_set_fd failed: " + why);
+                throw new IOException("BIO_new failed: " + why);
             }
-            int ignored = (int) ssl.setAcceptState.invokeExact(state, handle, 0L, 0L, 0L, 0L);
-            return new OpenSslTransport(ssl, handle);
+            // BIO_set_write_buffer_size, then the chain buffer -> socket; the socket BIO is in both chains
+            long unused = (long) ssl.bioIntCtrl.invokeExact(state, buffer, 117L, (long) WRITE_BUFFER, 1L, 0L);
+            unused = (long) ssl.bioPush.invokeExact(state, buffer, socket, 0L, 0L, 0L);
+            int unusedInt = (int) ssl.bioUpRef.invokeExact(state, socket, 0L, 0L, 0L, 0L);
+            unusedInt = (int) ssl.setBio.invokeExact(state, handle, socket, buffer, 0L, 0L);
+            unusedInt = (int) ssl.setAcceptState.invokeExact(state, handle, 0L, 0L, 0L, 0L);
+            return new OpenSslTransport(ssl, handle, buffer);
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -121,7 +138,24 @@ final class OpenSslTransport implements SecureTransport {
             }
             throw new IOException("TLS write: the peer closed the connection");
         }
+        flushBuffer();
         return total;
+    }
+
+    /** Writes what the buffering BIO holds; when the socket is full, the rest waits for a writable event. */
+    private void flushBuffer() throws IOException {
+        long done;
+        try {
+            done = (long) ssl.bioCtrl.invokeExact(state, writeBio, 11L, 0L, 0L, 0L); // BIO_CTRL_FLUSH
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        int errno = Native.errno(state);
+        unflushed = done != 1;
+        if (unflushed && errno != 11 && errno != 4) { // EAGAIN, EINTR
+            failed = true;
+            throw new IOException("TLS write: errno " + errno);
+        }
     }
 
     /**
@@ -156,7 +190,7 @@ final class OpenSslTransport implements SecureTransport {
 
     @Override
     public boolean wantsWritable(boolean queued) {
-        return readWantsWrite || writeWantsWrite || queued && handshakeDone();
+        return readWantsWrite || writeWantsWrite || unflushed || queued && handshakeDone();
     }
 
     private boolean handshakeDone() {
@@ -169,6 +203,9 @@ final class OpenSslTransport implements SecureTransport {
 
     @Override
     public void flush() throws IOException {
+        if (unflushed && handle != 0) {
+            flushBuffer();
+        }
         if (!readWantsWrite) {
             return; // a write's record goes out when the connection offers its bytes again
         }
