@@ -301,6 +301,11 @@ public final class DisplayChannel {
         clients.add(client);
     }
 
+    /** The VM started: seamlessly arriving clients stop waiting for it. Worker thread. */
+    public void vmStarted() {
+        List.copyOf(clients).forEach(DisplayChannelClient::vmStarted);
+    }
+
     public void removeClient(DisplayChannelClient client) {
         clients.remove(client);
     }

@@ -3,6 +3,7 @@ package org.spicejava.core.display;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -56,6 +57,10 @@ public final class DisplayChannelClient extends ChannelClient {
     private boolean resync = true;
     /** A seamlessly arriving client: more happened before its migration data came in than could be held. */
     private boolean arrivalOverflow;
+    /** A seamlessly arriving client waits for the VM to start here (QEMU loads the VM's display state first). */
+    private boolean vmStartAwaited;
+    /** The surfaces the arriving client has, from its migration data; null before it comes. */
+    private List<Integer> arrivedSurfaceIds;
     /** This client's pixmap cache, from its DISPLAY_INIT; null before it or when this channel does not cache. */
     private PixmapCache pixmaps;
     /** The guest reset its image ids: the client drops its pixmaps before the next message. */
@@ -82,6 +87,7 @@ public final class DisplayChannelClient extends ChannelClient {
 
     @Override
     protected void onStart() {
+        vmStartAwaited = awaitingMigrationData();
         sendSetAck();
         sendCounted(DisplayMessages.MSG_INVAL_ALL_PALETTES, ByteBuffer.allocate(0));
         connection.onWritten(this::pump);
@@ -90,7 +96,7 @@ public final class DisplayChannelClient extends ChannelClient {
 
     /** Queues a message for this client (all clients of a display get the same body). */
     void push(DisplayMessages.Message message) {
-        if (awaitingMigrationData() && !closed()) {
+        if (arriving() && !closed()) {
             holdWhileArriving(message);
             return;
         }
@@ -117,11 +123,11 @@ public final class DisplayChannelClient extends ChannelClient {
 
     /**
      * A client arriving seamlessly shows the source's picture; what the display draws before the client's migration
-     * data comes in (the VM often runs here first) is held for it in order, as the reference holds its pipe. A
-     * surface created or destroyed meanwhile is the destination loading the VM's display (QEMU's qxl and VGA state
-     * recreate the primary): what was held was drawn on what went away and is dropped, and, as the reference, the
-     * client is not told of that churn; it keeps its picture until the VM draws. Too much to hold means its surfaces
-     * are sent again instead (see {@link #restoreMigrationData}).
+     * data comes in and the VM starts here is held for it in order, as the reference holds its pipe. A surface
+     * created or destroyed meanwhile is the destination loading the VM's display (QEMU's qxl and VGA state recreate
+     * the primary, before or after the client's data): what was held was drawn on what went away and is dropped,
+     * and, as the reference, the client is not told of that churn; it keeps its picture until the VM draws. Too much
+     * to hold means its surfaces are sent again instead (see {@link #finishArrival}).
      */
     private void holdWhileArriving(DisplayMessages.Message message) {
         if (arrivalOverflow) {
@@ -154,8 +160,16 @@ public final class DisplayChannelClient extends ChannelClient {
         streams.close();
     }
 
+    /**
+     * True while a client arriving seamlessly waits for its migration data or for the VM to start: it shows the
+     * source's picture, and what happens here meanwhile is held (draws) or kept from it (the surfaces' churn).
+     */
+    private boolean arriving() {
+        return awaitingMigrationData() || vmStartAwaited;
+    }
+
     private void pump() {
-        if (awaitingMigrationData()) {
+        if (arriving()) {
             return; // a client arriving seamlessly still shows its picture: its state comes first
         }
         while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
@@ -278,19 +292,44 @@ public final class DisplayChannelClient extends ChannelClient {
             pixmaps = new PixmapCache(Math.clamp(d.pixmapCacheSize(), 0, PixmapCache.MAX_PIXELS));
             pixmapsReset = true; // INVAL_ALL_PIXMAPS before the first message
         }
-        clientSurfaces.putAll(display.surfacesAtClient(d.surfaces().stream().map(MigrationData.Surface::id)
-                .toList()));
-        resync = arrivalOverflow || !clientSurfaces.keySet().equals(display.surfaceIds());
-        if (resync) {
-            releasePending();
-        }
+        arrivedSurfaceIds = d.surfaces().stream().map(MigrationData.Surface::id).toList();
         LOG.info("display {}: continuing a seamlessly migrated client: {} surface(s), GLZ from id {}", display.id(),
                 d.surfaces().size(), d.glzNextImageId());
     }
 
     @Override
     protected void migrationDataRestored() {
+        if (!vmStartAwaited) {
+            finishArrival();
+        }
         pump();
+    }
+
+    /** The VM started (spice_server_vm_start): an arriving client whose data is in gets what was held. */
+    void vmStarted() {
+        if (!vmStartAwaited) {
+            return;
+        }
+        vmStartAwaited = false;
+        if (!awaitingMigrationData()) {
+            finishArrival();
+        }
+        pump();
+    }
+
+    /**
+     * The client's data is in and the VM runs, its display state loaded: if the surfaces are the ones the client
+     * has, only what was held since follows; otherwise (or if too much was held) their contents are sent again.
+     */
+    private void finishArrival() {
+        if (arrivedSurfaceIds == null) {
+            return; // the data was refused: the channel closes
+        }
+        clientSurfaces.putAll(display.surfacesAtClient(arrivedSurfaceIds));
+        resync = arrivalOverflow || !new HashSet<>(arrivedSurfaceIds).equals(display.surfaceIds());
+        if (resync) {
+            releasePending();
+        }
     }
 
     /** Keeps our model of the client's surfaces in step with what was sent. */

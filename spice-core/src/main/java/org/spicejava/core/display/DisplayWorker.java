@@ -195,6 +195,9 @@ public final class DisplayWorker {
 
     public void setRunning(boolean value) {
         call(() -> {
+            if (value && display != null) {
+                display.vmStarted(); // also when "running" already: the worker starts so for hosts without vm_start
+            }
             if (running == value) {
                 return; // a start while running is nothing, as the reference's handle_dev_start
             }

@@ -132,6 +132,12 @@ class DisplayMigrationTest {
         socket.writable();
     }
 
+    /** QEMU starts the VM at the destination (spice_server_vm_start), after loading its state. */
+    static void vmStarts(DisplayChannel display, FakeSocket socket) {
+        display.vmStarted();
+        socket.writable();
+    }
+
     /** A 16x16 copy at {@code x} that the auto modes compress: GLZ, so it takes the next GLZ id. */
     static void draw(DisplayChannel display, int x) {
         draw(display, x, 16, 16);
@@ -160,6 +166,7 @@ class DisplayMigrationTest {
         int at = socket.written().length;
 
         migrationData(socket);
+        vmStarts(display, socket);
         assertEquals(1, arrived[0]);
         assertEquals(List.of(), types(messages(socket, at)),
                 "the client shows the picture that moved with the VM; as the reference, nothing is painted again");
@@ -187,6 +194,7 @@ class DisplayMigrationTest {
         assertEquals(List.of(), types(messages(socket, at)), "held until the data comes");
 
         migrationData(socket);
+        vmStarts(display, socket);
         List<Msg> after = messages(socket, at);
         assertEquals(List.of(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.MSG_DRAW_COPY,
                 DisplayMessages.MSG_DRAW_COPY), types(after), "the held draws, in order, on the client's surface");
@@ -204,11 +212,32 @@ class DisplayMigrationTest {
         draw(display, 40); // the VM's first draw
 
         migrationData(socket);
+        vmStarts(display, socket);
         List<Msg> after = messages(socket, at);
         assertEquals(List.of(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.MSG_MARK,
                 DisplayMessages.MSG_DRAW_COPY), types(after),
                 "the client keeps its surface and picture; the new primary's MARK and the VM's draw follow");
         assertEquals(40, after.getLast().body().getInt(8), "the draw after the churn (its box's left)");
+    }
+
+    @Test
+    void aChurnAfterTheDataIsKeptFromTheClientUntilTheVmStarts() throws Exception {
+        DisplayChannel display = display();
+        FakeSocket socket = new FakeSocket();
+        int at = arriving(socket, display, new GlzWindow());
+        migrationData(socket); // the client's data comes before QEMU has loaded the VM's display state
+        draw(display, 0);
+        display.destroy(0); // qxl's post-load: the primary goes and comes again, same size
+        display.create(new Surface(0, W, H, Surface.FMT_32_XRGB, 4 * W, arena.allocate(4L * W * H), true));
+        draw(display, 40);
+        assertEquals(List.of(), types(messages(socket, at)), "nothing before the VM starts");
+
+        vmStarts(display, socket);
+        List<Msg> after = messages(socket, at);
+        assertEquals(List.of(DisplayMessages.MSG_INVAL_ALL_PIXMAPS, DisplayMessages.MSG_MARK,
+                DisplayMessages.MSG_DRAW_COPY), types(after),
+                "the client keeps its surface and picture; the VM's draw after the churn follows");
+        assertEquals(40, after.getLast().body().getInt(8));
     }
 
     @Test
@@ -223,6 +252,7 @@ class DisplayMigrationTest {
         }
 
         migrationData(socket);
+        vmStarts(display, socket);
         List<Integer> after = types(messages(socket, at));
         assertFalse(after.contains(DisplayMessages.MSG_SURFACE_CREATE), "the client keeps its surface: " + after);
         assertEquals(1, after.stream().filter(t -> t == DisplayMessages.MSG_DRAW_COPY).count(),
@@ -241,7 +271,7 @@ class DisplayMigrationTest {
         MigrationData.Display d = new MigrationData.Display(1, false, 1, 1000, true, new long[4], 1, 1000, 4, 0,
                 List.of(new MigrationData.Surface(3, null)));
         socket.receive(framed(ChannelClient.MSGC_MIGRATE_DATA, MigrationData.display(d, false)), 1 << 16);
-        socket.writable();
+        vmStarts(display, socket);
         assertTrue(types(messages(socket, at)).contains(DisplayMessages.MSG_SURFACE_CREATE));
     }
 }
