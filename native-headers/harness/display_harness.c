@@ -823,6 +823,17 @@ static void write_truth(const char *dir, unsigned long n)
     }
 }
 
+/* what the primary was created with, for a mode switch */
+static QXLDevSurfaceCreate primary_create;
+
+/* QEMU's display mode switch (qemu_spice_display_switch): the primary destroyed and created again, then redrawn */
+static void switch_mode(void)
+{
+    spice_qxl_destroy_primary_surface(&qxl, 0);
+    QXLDevSurfaceCreate again = primary_create;
+    spice_qxl_create_primary_surface(&qxl, 0, &again);
+}
+
 static void run_bench(long long end)
 {
     const char *content_name = getenv("HARNESS_BENCH_CONTENT") ? getenv("HARNESS_BENCH_CONTENT") : "pattern";
@@ -867,7 +878,14 @@ static void run_bench(long long end)
     long long warm_until = t0 + (long long) (1000 * (getenv("HARNESS_BENCH_WARMUP") ? atof(getenv("HARNESS_BENCH_WARMUP")) : 0));
     struct bench_tally tally = bench_tally_start();
     int fps = getenv("HARNESS_BENCH_FPS") ? atoi(getenv("HARNESS_BENCH_FPS")) : 0;
+    /* HARNESS_BENCH_SWITCH_EVERY=N: a mode switch after every N frames (the AOT training covers that path) */
+    unsigned switch_every = getenv("HARNESS_BENCH_SWITCH_EVERY") ? atoi(getenv("HARNESS_BENCH_SWITCH_EVERY")) : 0;
+    unsigned switched_at = 0;
     while (!finished && hostloop_now_ms() < end) {
+        if (switch_every && pushed >= switched_at + switch_every) {
+            switched_at = pushed;
+            switch_mode();
+        }
         int any = 0;
         if (warm_until > t0 && hostloop_now_ms() >= warm_until) {
             warm_until = t0; /* the warm-up is over: measure from here */
@@ -983,6 +1001,7 @@ int main(int argc, char **argv)
         .width = primary_w, .height = primary_h, .stride = -primary_w * 4, .format = SPICE_SURFACE_FMT_32_xRGB,
         .position = 0, .mouse_mode = 1, .flags = 0, .type = 0, .mem = phys(primary), .group_id = 0,
     };
+    primary_create = surface;
     spice_qxl_create_primary_surface(&qxl, 0, &surface);
     spice_server_vm_start(s);
     printf("ready\n");

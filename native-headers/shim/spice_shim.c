@@ -68,19 +68,23 @@ static struct {
     dispatch_long_fn long_words;
 } dispatch;
 
+/* Every export's call into Java, made where the JVM knows the stack (see on_a_known_stack). */
+static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
+static uint64_t call_long(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f,
+                          uint64_t g, uint64_t h);
 #define WORD(x) ((uint64_t) (x))
-#define CALL_0(slot, ...) dispatch.short_words(slot, 0, 0, 0, 0, 0)
-#define CALL_1(slot, a) dispatch.short_words(slot, WORD(a), 0, 0, 0, 0)
-#define CALL_2(slot, a, b) dispatch.short_words(slot, WORD(a), WORD(b), 0, 0, 0)
-#define CALL_3(slot, a, b, c) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), 0, 0)
-#define CALL_4(slot, a, b, c, d) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), 0)
-#define CALL_5(slot, a, b, c, d, e) dispatch.short_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e))
+#define CALL_0(slot, ...) call_short(slot, 0, 0, 0, 0, 0)
+#define CALL_1(slot, a) call_short(slot, WORD(a), 0, 0, 0, 0)
+#define CALL_2(slot, a, b) call_short(slot, WORD(a), WORD(b), 0, 0, 0)
+#define CALL_3(slot, a, b, c) call_short(slot, WORD(a), WORD(b), WORD(c), 0, 0)
+#define CALL_4(slot, a, b, c, d) call_short(slot, WORD(a), WORD(b), WORD(c), WORD(d), 0)
+#define CALL_5(slot, a, b, c, d, e) call_short(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e))
 #define CALL_6(slot, a, b, c, d, e, f) \
-    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), 0, 0)
+    call_long(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), 0, 0)
 #define CALL_7(slot, a, b, c, d, e, f, g) \
-    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), 0)
+    call_long(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), 0)
 #define CALL_8(slot, a, b, c, d, e, f, g, h) \
-    dispatch.long_words(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), WORD(h))
+    call_long(slot, WORD(a), WORD(b), WORD(c), WORD(d), WORD(e), WORD(f), WORD(g), WORD(h))
 #define COUNT_ARGS(...) COUNT_ARGS_(__VA_OPT__(__VA_ARGS__,) 8, 7, 6, 5, 4, 3, 2, 1, 0)
 #define COUNT_ARGS_(a, b, c, d, e, f, g, h, n, ...) n
 #define JOIN(a, b) JOIN_(a, b)
@@ -408,11 +412,13 @@ static int ensure_java(void)
 
 
 /*
- * QEMU runs some of its code on coroutine stacks of its own (QMP commands and their answers, for one), and calls
- * us from there. The JVM knows each thread's stack; on a stack it does not know it may report a stack overflow
- * (seen: spice_server_char_device_wakeup from the QMP dispatcher coroutine, QMP over a spiceport, when an answer
- * waited). The char-device calls below are then made from a helper thread while the caller waits: their Java
- * side only reads the bytes QEMU offers for the call (plain memory) and hands the rest to the main loop.
+ * QEMU runs some of its code on coroutine stacks of its own and calls us from there: QMP commands and their answers
+ * (spice_server_char_device_wakeup from the QMP dispatcher coroutine, QMP over a spiceport) and the incoming
+ * migration, whose device loading (qxl's post_load: memslots, the primary, loadvm_commands) runs in a coroutine.
+ * The JVM knows each thread's stack; on a stack it does not know, any check of it (an interpreted frame, a class
+ * defined, a method handle customized after enough calls) reports a stack overflow that no Java code can catch
+ * there, and the upcall ends the process (seen: a destination QEMU of a -vga qxl migration). So an export called
+ * from such a stack runs on a helper thread while the caller waits, as it would wait for its own call.
  */
 /* Each thread's stack bounds, found once (thread keys rather than TLS variables: libc is our only dependency). */
 struct stack_bounds {
@@ -466,6 +472,7 @@ static int on_thread_stack(void)
 
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
 static int helper_ok;
+static pthread_t helper_thread;
 static pthread_mutex_t helper_turn = PTHREAD_MUTEX_INITIALIZER; /* one call at a time */
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t helper_cond = PTHREAD_COND_INITIALIZER;
@@ -503,6 +510,7 @@ static void start_helper(void)
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (helper_ok) {
+        helper_thread = thread;
         pthread_setname_np(thread, "spice-java-call");
     } else {
         log_line("%s", "cannot start the helper thread; calls from coroutine stacks stay where they are");
@@ -517,8 +525,8 @@ static void on_a_known_stack(void (*fn)(void *), void *arg)
         return;
     }
     pthread_once(&helper_once, start_helper);
-    if (!helper_ok) {
-        fn(arg);
+    if (!helper_ok || pthread_equal(pthread_self(), helper_thread)) {
+        fn(arg); /* the helper itself on a coroutine it entered: waiting for itself would never end */
         return;
     }
     pthread_mutex_lock(&helper_turn);
@@ -534,9 +542,42 @@ static void on_a_known_stack(void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&helper_turn);
 }
 
-/* These two are defined by hand below; the generated bodies get other, local names. */
-#define spice_server_char_device_wakeup direct_spice_server_char_device_wakeup
-#define spice_server_port_event direct_spice_server_port_event
+/* One export's call, made on the helper thread for a caller on a stack the JVM does not know. */
+struct forwarded_call {
+    int32_t slot;
+    int long_form;
+    uint64_t words[8];
+    uint64_t result;
+};
+
+static void run_forwarded(void *arg)
+{
+    struct forwarded_call *c = arg;
+    uint64_t *w = c->words;
+    c->result = c->long_form ? dispatch.long_words(c->slot, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+                             : dispatch.short_words(c->slot, w[0], w[1], w[2], w[3], w[4]);
+}
+
+static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+    if (on_thread_stack()) {
+        return dispatch.short_words(slot, a, b, c, d, e);
+    }
+    struct forwarded_call call = { slot, 0, { a, b, c, d, e, 0, 0, 0 }, 0 };
+    on_a_known_stack(run_forwarded, &call);
+    return call.result;
+}
+
+static uint64_t call_long(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f,
+                          uint64_t g, uint64_t h)
+{
+    if (on_thread_stack()) {
+        return dispatch.long_words(slot, a, b, c, d, e, f, g, h);
+    }
+    struct forwarded_call call = { slot, 1, { a, b, c, d, e, f, g, h }, 0 };
+    on_a_known_stack(run_forwarded, &call);
+    return call.result;
+}
 
 #define FN(ret, name, params, args, fallback)                   \
     SHIM_EXPORT ret name params                                 \
@@ -556,32 +597,3 @@ static void on_a_known_stack(void (*fn)(void *), void *arg)
 #include "exports.def"
 #undef FN
 #undef VFN
-#undef spice_server_char_device_wakeup
-#undef spice_server_port_event
-
-struct port_event_call {
-    SpiceCharDeviceInstance *sin;
-    uint8_t event;
-};
-
-static void wakeup_call(void *arg)
-{
-    direct_spice_server_char_device_wakeup(arg);
-}
-
-static void port_event_call(void *arg)
-{
-    struct port_event_call *c = arg;
-    direct_spice_server_port_event(c->sin, c->event);
-}
-
-SHIM_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
-{
-    on_a_known_stack(wakeup_call, sin);
-}
-
-SHIM_EXPORT void spice_server_port_event(SpiceCharDeviceInstance *sin, uint8_t event)
-{
-    struct port_event_call c = { sin, event };
-    on_a_known_stack(port_event_call, &c);
-}
