@@ -102,6 +102,10 @@ public final class SpiceServer {
     private TlsServer.Loader tlsLoader = JsseTls::load;
     private boolean initialized;
     private volatile boolean vmRunning;
+    /** spice_server_vm_start was called; tasks waiting for it (see {@link #afterVmStarted}). */
+    private boolean vmStarted;
+    private final List<Runnable> afterVmStart = new ArrayList<>();
+    static final long VM_START_WAIT_MS = 3000;
     private volatile int mouseMode = MOUSE_MODE_SERVER;
     /**
      * Each display's primary surface as the pointer needs it, by QXL id (QEMU numbers its devices in the order it
@@ -782,6 +786,39 @@ public final class SpiceServer {
             agentDevice.setRunning(true);
         }
         displays.forEach(QxlControl::start);
+        List<Runnable> waiting;
+        synchronized (this) {
+            vmStarted = true;
+            waiting = List.copyOf(afterVmStart);
+            afterVmStart.clear();
+        }
+        waiting.forEach(this::runOnMainLoop);
+    }
+
+    /**
+     * Runs {@code task} on the main loop once the host has started the VM (spice_server_vm_start) at least once: at
+     * once if it has, else then, or after {@link #VM_START_WAIT_MS} for a host that never calls it.
+     */
+    public void afterVmStarted(Runnable task) {
+        synchronized (this) {
+            if (!vmStarted) {
+                afterVmStart.add(task);
+                EventLoop.Timer[] timer = {null};
+                timer[0] = loop.newTimer(() -> {
+                    timer[0].remove();
+                    boolean waited;
+                    synchronized (this) {
+                        waited = afterVmStart.remove(task);
+                    }
+                    if (waited) {
+                        task.run();
+                    }
+                });
+                timer[0].start(VM_START_WAIT_MS);
+                return;
+            }
+        }
+        task.run();
     }
 
     public void vmStop() {

@@ -259,9 +259,14 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             this.session = session;
         }
 
+        /**
+         * MIGRATE_END: the held channels start once the VM runs here, as the reference's destination serves nothing
+         * before: QEMU loads the VM's display (the primary destroyed and created again) until then, and a client
+         * shown that churn has no picture meanwhile.
+         */
         @Override
         public void arrived() {
-            session.startHeld();
+            server.afterVmStarted(session::startHeld);
             server.sourceMigration().arrived(session.main());
         }
 

@@ -84,9 +84,12 @@ class MigrationSessionsTest {
         List<FakeClients.Message> out = main.messages();
         assertEquals(MSG_INIT, out.getFirst().type());
         assertEquals(ID, out.getFirst().le().getInt(0), "INIT carries the session id the client came with");
+        assertEquals(List.of(), inputs.types(), "the held channels wait for the VM to run here");
+        server.vmStart(); // QEMU resumes the VM it loaded
         assertEquals(List.of(MSG_INPUTS_INIT), inputs.types(), "the held inputs channel started");
         assertEquals(List.of("1:1", "2:1", "1:3", "2:3"), events);
         assertTrue(out.stream().skip(1).allMatch(m -> m.type() == MSG_NOTIFY), "then only the insecure-keyboard note");
+        assertEquals(List.of(MSG_NOTIFY), main.types(), "the note as the inputs channel starts");
 
         main.message(MSGC_MIGRATE_END, new byte[0]);
         assertEquals(List.of(), main.types(), "a second MIGRATE_END changes nothing");
