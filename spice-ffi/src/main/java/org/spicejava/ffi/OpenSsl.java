@@ -9,7 +9,9 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -184,15 +186,15 @@ final class OpenSsl {
         ignored = (long) contextCtrl.invokeExact(state, context, (long) SSL_CTRL_MODE, MODE, 0L, 0L);
         check((int) useChain.invokeExact(state, context, cString(arena, files.certsFile()), 0L, 0L, 0L) == 1,
                 "cannot load the certificates from " + files.certsFile(), state);
-        int none = (int) setPasswordCallback.invokeExact(state, context, passwordCallback.address(), 0L, 0L, 0L);
+        int unused = (int) setPasswordCallback.invokeExact(state, context, passwordCallback.address(), 0L, 0L, 0L);
         String password = files.keyPassword();
-        loadingPassword = password == null ? new byte[0] : password.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        loadingPassword = password == null ? new byte[0] : password.getBytes(StandardCharsets.UTF_8);
         try {
             check((int) usePrivateKey.invokeExact(state, context, cString(arena, files.privateKeyFile()),
                     (long) SSL_FILETYPE_PEM, 0L, 0L) == 1,
                     "cannot use the private key " + files.privateKeyFile(), state);
         } finally {
-            java.util.Arrays.fill(loadingPassword, (byte) 0);
+            Arrays.fill(loadingPassword, (byte) 0);
             loadingPassword = null;
         }
         check((int) loadVerify.invokeExact(state, context, cString(arena, files.caCertFile()), 0L, 0L, 0L) == 1,
@@ -202,7 +204,7 @@ final class OpenSsl {
             useDhParameters(context, dhFile, arena, state);
         }
         MemorySegment sessionContext = arena.allocateFrom("SPICE");
-        int set = (int) setSessionIdContext.invokeExact(state, context, sessionContext.address(), 5L, 0L, 0L);
+        unused = (int) setSessionIdContext.invokeExact(state, context, sessionContext.address(), 5L, 0L, 0L);
         String ciphers = files.cipherSuite();
         if (ciphers != null && !ciphers.isEmpty()) {
             check((int) setCipherList.invokeExact(state, context, cString(arena, ciphers), 0L, 0L, 0L) == 1,
