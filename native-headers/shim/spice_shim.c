@@ -68,7 +68,7 @@ static struct {
     dispatch_long_fn long_words;
 } dispatch;
 
-/* Every export's call into Java, made where the JVM knows the stack (see on_a_known_stack). */
+/* Every export's call into Java, made where the JVM knows the stack (see on_thread_stack). */
 static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
 static uint64_t call_long(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f,
                           uint64_t g, uint64_t h);
@@ -517,13 +517,9 @@ static void start_helper(void)
     }
 }
 
-/* Runs fn(arg) on the thread's own stack: here, or on the helper thread while this one waits. */
-static void on_a_known_stack(void (*fn)(void *), void *arg)
+/* Runs fn(arg) on the helper thread while this one waits (this one is on a stack the JVM does not know). */
+static void on_helper_thread(void (*fn)(void *), void *arg)
 {
-    if (on_thread_stack()) {
-        fn(arg);
-        return;
-    }
     pthread_once(&helper_once, start_helper);
     if (!helper_ok || pthread_equal(pthread_self(), helper_thread)) {
         fn(arg); /* the helper itself on a coroutine it entered: waiting for itself would never end */
@@ -564,7 +560,7 @@ static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uin
         return dispatch.short_words(slot, a, b, c, d, e);
     }
     struct forwarded_call call = { slot, 0, { a, b, c, d, e, 0, 0, 0 }, 0 };
-    on_a_known_stack(run_forwarded, &call);
+    on_helper_thread(run_forwarded, &call);
     return call.result;
 }
 
@@ -575,7 +571,7 @@ static uint64_t call_long(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint
         return dispatch.long_words(slot, a, b, c, d, e, f, g, h);
     }
     struct forwarded_call call = { slot, 1, { a, b, c, d, e, f, g, h }, 0 };
-    on_a_known_stack(run_forwarded, &call);
+    on_helper_thread(run_forwarded, &call);
     return call.result;
 }
 

@@ -42,7 +42,6 @@ final class OpenSsl {
     // and a write retried after WANT_WRITE may come from another address (the connection's buffer moved on)
     private static final long MODE = 1 | 2;
     private static final int SSL_FILETYPE_PEM = 1;
-    static final int SSL_ERROR_SSL = 1;
     static final int SSL_ERROR_WANT_READ = 2;
     static final int SSL_ERROR_WANT_WRITE = 3;
     static final int SSL_ERROR_SYSCALL = 5;
@@ -59,8 +58,8 @@ final class OpenSsl {
             setPasswordCallback, usePrivateKey, loadVerify, setSessionIdContext, setCipherList,
             bioNewFile, bioFree, readDhParams, dhFree, errGet, errString, errClear;
     // Connection functions
-    final MethodHandle sslNew, setBio, bioNewSocket, bioBuffer, bioNew, bioPush, bioUpRef, bioIntCtrl, bioCtrl, setAcceptState, doHandshake, getError, initFinished, hasPending, shutdown,
-            free, currentCipher, cipherBits;
+    final MethodHandle sslNew, setBio, bioNewSocket, bioBuffer, bioNew, bioPush, bioUpRef, bioIntCtrl, bioCtrl,
+            setAcceptState, doHandshake, getError, initFinished, hasPending, shutdown, free, currentCipher, cipherBits;
     /** int SSL_read / SSL_write (SSL *, void *buf, int num), called (state, ssl, buffer, num): heap buffers too. */
     final MethodHandle read, write;
     private final MemorySegment passwordCallback;

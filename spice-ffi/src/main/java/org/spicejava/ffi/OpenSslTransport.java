@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
+import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.net.tls.SecureTransport;
 
 /**
@@ -115,6 +116,21 @@ final class OpenSslTransport implements SecureTransport {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        int n = writeRecords(src);
+        flushBuffer();
+        return n;
+    }
+
+    /** A message's buffers go into the buffering BIO one after the other and leave in one flush. */
+    @Override
+    public long write(ByteBuffer[] srcs, int count) throws IOException {
+        long n = NetworkStack.writeEach(srcs, count, this::writeRecords);
+        flushBuffer();
+        return n;
+    }
+
+    /** SSL_write of {@code src} into the buffering BIO, record by record, as far as the socket lets it go. */
+    private int writeRecords(ByteBuffer src) throws IOException {
         long ssl = handle();
         int total = 0;
         while (src.hasRemaining()) {
@@ -138,7 +154,6 @@ final class OpenSslTransport implements SecureTransport {
             }
             throw new IOException("TLS write: the peer closed the connection");
         }
-        flushBuffer();
         return total;
     }
 

@@ -800,25 +800,26 @@ public final class SpiceServer {
      * once if it has, else then, or after {@link #VM_START_WAIT_MS} for a host that never calls it.
      */
     public void afterVmStarted(Runnable task) {
+        boolean waits;
         synchronized (this) {
-            if (!vmStarted) {
-                afterVmStart.add(task);
-                EventLoop.Timer[] timer = {null};
-                timer[0] = loop.newTimer(() -> {
-                    timer[0].remove();
-                    boolean waited;
-                    synchronized (this) {
-                        waited = afterVmStart.remove(task);
-                    }
-                    if (waited) {
-                        task.run();
-                    }
-                });
-                timer[0].start(VM_START_WAIT_MS);
-                return;
-            }
+            waits = !vmStarted && afterVmStart.add(task);
         }
-        task.run();
+        if (!waits) {
+            task.run();
+            return;
+        }
+        EventLoop.Timer[] timer = {null};
+        timer[0] = loop.newTimer(() -> {
+            timer[0].remove();
+            boolean waited;
+            synchronized (this) {
+                waited = afterVmStart.remove(task);
+            }
+            if (waited) {
+                task.run();
+            }
+        });
+        timer[0].start(VM_START_WAIT_MS);
     }
 
     public void vmStop() {

@@ -27,11 +27,18 @@ class BridgeHarnessIT {
     }
 
     Result run(boolean ours) throws Exception {
+        return run(HARNESS, dir, ours, String.valueOf(QemuBridgeIT.freePort()));
+    }
+
+    /**
+     * Runs a C harness with {@code arg} against ours or the reference, in {@code dir}, for at most 60 s: its exit
+     * status, its output lines and its standard error.
+     */
+    static Result run(Path harness, Path dir, boolean ours, String arg) throws Exception {
         Path out = dir.resolve(ours ? "ours.out" : "ref.out");
         Path err = dir.resolve(ours ? "ours.err" : "ref.err");
-        ProcessBuilder pb = new ProcessBuilder(HARNESS.toAbsolutePath().toString(),
-                String.valueOf(QemuBridgeIT.freePort()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(harness.toAbsolutePath().toString(), arg)
+                .directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("LD_LIBRARY_PATH");
         if (ours) {
             pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());

@@ -2,12 +2,9 @@ package org.spicejava.ffi.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,33 +23,16 @@ class CoroutineCallsIT {
     @TempDir
     Path dir;
 
-    record Result(int exit, List<String> out, String stderr) {
-    }
-
-    Result run(boolean ours) throws Exception {
-        Path out = dir.resolve(ours ? "ours.out" : "ref.out");
-        Path err = dir.resolve(ours ? "ours.err" : "ref.err");
-        ProcessBuilder pb = new ProcessBuilder(HARNESS.toAbsolutePath().toString(), String.valueOf(CALLS))
-                .directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "harness timed out");
-        return new Result(p.exitValue(), Files.readAllLines(out), Files.readString(err));
-    }
-
     @Test
     void exportsFromACoroutineStackWorkAsWithTheReference() throws Exception {
         Peers.reference();
-        Result reference = run(false);
-        assertEquals(List.of("ok " + CALLS), reference.out(), reference.stderr());
+        BridgeHarnessIT.Result reference = BridgeHarnessIT.run(HARNESS, dir, false, String.valueOf(CALLS));
+        assertEquals(List.of("ok " + CALLS), reference.transcript(), reference.stderr());
         assertEquals(0, reference.exit());
 
-        Result ours = run(true);
-        assertEquals(0, ours.exit(), String.join("\n", ours.out()) + "\n" + ours.stderr());
-        assertEquals(reference.out(), ours.out());
+        BridgeHarnessIT.Result ours = BridgeHarnessIT.run(HARNESS, dir, true, String.valueOf(CALLS));
+        assertEquals(0, ours.exit(), String.join("\n", ours.transcript()) + "\n" + ours.stderr());
+        assertEquals(reference.transcript(), ours.transcript());
         assertFalse(ours.stderr().contains("StackOverflowError"), ours.stderr());
     }
 }

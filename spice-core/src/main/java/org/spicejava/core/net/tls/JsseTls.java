@@ -20,10 +20,10 @@ import org.spicejava.core.host.NetworkStack;
 
 /**
  * The server's TLS with the JDK's JSSE, where OpenSSL cannot be loaded. From spice_server_set_tls's files, as the
- * reference sets up OpenSSL: the certificate chain
- * and private key (with its password), the CA file loaded and checked (clients are not asked for certificates),
- * TLS 1.2 and 1.3 only, no renegotiation, and the cipher string applied to TLS 1.2. DH parameter files have no JSSE
- * counterpart: the JDK's own groups (ECDHE and FFDHE) are used, and the file is only checked for readability.
+ * reference sets up OpenSSL: the certificate chain and private key (with its password), the CA file loaded and
+ * checked (clients are not asked for certificates), TLS 1.2 and 1.3 only, no renegotiation, and the cipher string
+ * applied to TLS 1.2. DH parameter files have no JSSE counterpart: the JDK's own groups (ECDHE and FFDHE) are used,
+ * and the file is only checked for readability.
  */
 public final class JsseTls implements TlsServer {
     private static final Logger LOG = LoggerFactory.getLogger(JsseTls.class);

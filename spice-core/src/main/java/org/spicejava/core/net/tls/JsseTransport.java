@@ -28,7 +28,7 @@ public final class JsseTransport implements SecureTransport {
     private final ByteBuffer netOut;
     private boolean inputClosed;
 
-    public JsseTransport(SSLEngine engine, NetworkStack network, int fd) {
+    JsseTransport(SSLEngine engine, NetworkStack network, int fd) {
         this.engine = engine;
         this.network = network;
         this.fd = fd;
