@@ -67,6 +67,13 @@ public final class DisplayChannel {
     private java.util.function.LongSupplier clock = System::nanoTime;
     /** Asks the worker for a {@link #streamTimeout} call after this many milliseconds. */
     private java.util.function.LongConsumer streamTimer = ms -> { };
+    /** Asks the worker for a {@link #replacementTimeout} call after this many milliseconds; null: no hold. */
+    private java.util.function.LongConsumer replacementTimer;
+    /** Longest a replaced primary's messages wait for the new primary's first draws. */
+    static final long REPLACEMENT_HOLD_MS = 100;
+    /** The primary went away while clients watched: their output waits for the new one's first draws. */
+    private boolean replacingPrimary;
+    private boolean newPrimaryDrawn;
 
     public DisplayChannel(int id, int surfaceCount) {
         this.id = id;
@@ -180,6 +187,34 @@ public final class DisplayChannel {
 
     void useStreamTimer(java.util.function.LongConsumer millis) {
         streamTimer = millis;
+    }
+
+    void useReplacementTimer(java.util.function.LongConsumer millis) {
+        replacementTimer = millis;
+    }
+
+    /**
+     * The worker took what its rings held: a primary replaced meanwhile, and drawn on, goes to clients now, its
+     * destroy, create and first draws together. Worker thread.
+     */
+    public void commandsTaken() {
+        if (replacingPrimary && newPrimaryDrawn) {
+            endReplacement();
+        }
+    }
+
+    /** The replaced primary's hold ran out (a guest that draws nothing on its new screen). Worker thread. */
+    public void replacementTimeout() {
+        if (replacingPrimary) {
+            endReplacement();
+        }
+    }
+
+    private void endReplacement() {
+        replacingPrimary = false;
+        for (DisplayChannelClient c : clients()) {
+            c.hold(false);
+        }
     }
 
     /** The multimedia time of a frame sent now (the same clock as the main channel's MULTI_MEDIA_TIME). */
@@ -375,11 +410,30 @@ public final class DisplayChannel {
             throw new QxlException("destroy of surface " + surfaceId + " that does not exist");
         }
         if (surfaceId == 0) {
+            holdForReplacement();
             stopStreams(false);
         }
         surfaces[surfaceId] = null;
         dropDeferred(surfaceId);
         broadcast(DisplayMessages.surfaceDestroy(surfaceId));
+    }
+
+    /**
+     * A mode switch destroys the primary, creates the next and draws on it through separate calls; clients told
+     * each at once show black in between (QEMU's VGA switch after a migration: about 20 ms). Unlike the reference,
+     * what follows the destroy is held until the new primary has been drawn on (or for {@link
+     * #REPLACEMENT_HOLD_MS}), so clients go from the old picture to the new one.
+     */
+    private void holdForReplacement() {
+        if (replacementTimer == null || clients.isEmpty() || replacingPrimary) {
+            return;
+        }
+        replacingPrimary = true;
+        newPrimaryDrawn = false;
+        for (DisplayChannelClient c : clients()) {
+            c.hold(true);
+        }
+        replacementTimer.accept(REPLACEMENT_HOLD_MS);
     }
 
     /** Destroys every surface (spice_qxl_destroy_surfaces, a device reset). */
@@ -407,6 +461,9 @@ public final class DisplayChannel {
             images.close(); // as the reference, a box reaching outside its surface is refused
             throw new QxlException("bbox " + d.bbox() + " outside surface " + d.surfaceId() + " ("
                     + target.width() + "x" + target.height() + ")");
+        }
+        if (d.surfaceId() == 0) {
+            newPrimaryDrawn = true;
         }
         DisplayMessages.StreamFrame frame;
         try {

@@ -67,6 +67,8 @@ public final class DisplayChannelClient extends ChannelClient {
     private boolean pixmapsReset;
     /** The video streams this client plays. */
     private final ClientStreams streams;
+    /** Output waits while the display replaces its primary ({@link DisplayChannel#destroy}). */
+    private boolean held;
 
     /** {@code glz}: the GLZ dictionary of the client session this channel belongs to. */
     public DisplayChannelClient(SocketConnection connection, LinkMessage link, DisplayChannel display,
@@ -147,6 +149,14 @@ public final class DisplayChannelClient extends ChannelClient {
         pendingBytes += message.size();
     }
 
+    /** Keeps queued messages back, or sends them (false). */
+    void hold(boolean on) {
+        held = on;
+        if (!on) {
+            pump();
+        }
+    }
+
     /** Drops every queued message (overflow, or the connection closed). */
     void releasePending() {
         pending.forEach(DisplayMessages.Message::release);
@@ -169,9 +179,18 @@ public final class DisplayChannelClient extends ChannelClient {
     }
 
     private void pump() {
-        if (arriving()) {
+        if (arriving() || held) {
             return; // a client arriving seamlessly still shows its picture: its state comes first
         }
+        connection.cork(); // what this turn sends leaves together: no empty surface shown while its picture encodes
+        try {
+            sendQueued();
+        } finally {
+            connection.uncork();
+        }
+    }
+
+    private void sendQueued() {
         while (!closed() && !ackBlocked() && connection.queuedBytes() < SOCKET_HIGH_WATER) {
             if (pending.isEmpty() && resync) {
                 resync = false;

@@ -71,6 +71,7 @@ public final class DisplayWorker {
     private long commandsProcessed;
     /** Ends streams that stop getting frames (the reference checks in its worker loop). */
     private WorkerLoop.Timer streamTimerRef;
+    private WorkerLoop.Timer replacementTimerRef;
 
     private final long syncTimeoutSeconds;
     /** Where this worker's JPEG encoder comes from (opened on the worker when first needed); null: none. */
@@ -128,6 +129,7 @@ public final class DisplayWorker {
             display.useJpeg(jpegCodec);
             display.useVideoEncoders(videoEncoders);
             display.useStreamTimer(ms -> streamTimer().start(ms));
+            display.useReplacementTimer(ms -> replacementTimer().start(ms));
             reader = new QxlReader(memory, sid -> {
                 Surface s = display.surface(sid);
                 return s == null ? null : new int[] {s.width(), s.height()};
@@ -353,6 +355,14 @@ public final class DisplayWorker {
         return streamTimerRef;
     }
 
+    /** The timer that ends a primary replacement's hold, made at the first one. Worker thread. */
+    private WorkerLoop.Timer replacementTimer() {
+        if (replacementTimerRef == null) {
+            replacementTimerRef = loop.newTimer(display::replacementTimeout);
+        }
+        return replacementTimerRef;
+    }
+
     /** Tells the device a new compression level, on the worker as every device callback. Any thread. */
     public void setCompressionLevel(int level) {
         submit(() -> device.setCompressionLevel(level));
@@ -448,6 +458,7 @@ public final class DisplayWorker {
             taken++;
             handle(cmd);
         }
+        display.commandsTaken();
         // A full turn, or a refused notification request (a command raced in), means: come back after other work.
         return taken < MAX_COMMANDS_PER_TURN
                 && device.requestCommandNotification() & device.requestCursorNotification();

@@ -24,6 +24,8 @@ public final class SocketConnection {
     static final int READ_CHUNK = 64 * 1024;
     /** Queued buffers handed to one write at most. */
     static final int GATHER = 16;
+    /** Bytes a corked connection queues before it writes anyway. */
+    static final long CORK_LIMIT = 256 * 1024;
 
     /** Receives bytes (position..limit of the buffer; consume what you need, the rest is kept). */
     public interface Reader {
@@ -51,6 +53,8 @@ public final class SocketConnection {
     private boolean delivering;
     /** The reader holds input back (its consumer is full): the socket is not read until resumed. */
     private boolean readPaused;
+    /** Sends queue without writing until {@link #uncork} (or {@link #CORK_LIMIT}). */
+    private boolean corked;
 
     public SocketConnection(int fd, NetworkStack network, EventLoop loop, long maxQueuedBytes) {
         this.fd = fd;
@@ -203,6 +207,20 @@ public final class SocketConnection {
         return (readPaused ? 0 : EventLoop.READ) | (writeWatched ? EventLoop.WRITE : 0);
     }
 
+    /**
+     * Holds small messages back until {@link #uncork}, so a run of them (a surface and the picture that fills it,
+     * a screen's worth of draws) leaves in one write and reaches the peer together.
+     */
+    public void cork() {
+        corked = true;
+    }
+
+    /** Writes what {@link #cork} held. */
+    public void uncork() {
+        corked = false;
+        flush();
+    }
+
     /** Queues bytes to send; a peer that lets more than the bound pile up is disconnected. */
     public void send(ByteBuffer data) {
         send(data, null);
@@ -244,7 +262,9 @@ public final class SocketConnection {
             close("peer does not read: more than " + maxQueuedBytes + " bytes queued");
             return;
         }
-        flush();
+        if (!corked || queuedBytes >= CORK_LIMIT) {
+            flush();
+        }
     }
 
     private void onEvents(int events) {
