@@ -56,9 +56,9 @@ final class OpenSsl {
     // Set-up (context) functions, in the shared shapes
     private final MethodHandle serverMethod, contextNew, contextFree, setOptions, contextCtrl, useChain,
             setPasswordCallback, usePrivateKey, loadVerify, setSessionIdContext, setCipherList,
-            bioNewFile, bioFree, readDhParams, dhFree, errGet, errString, errClear;
+            bioNewFile, readDhParams, dhFree, errGet, errString, errClear;
     // Connection functions
-    final MethodHandle sslNew, setBio, bioNewSocket, bioBuffer, bioNew, bioPush, bioUpRef, bioIntCtrl, bioCtrl,
+    final MethodHandle sslNew, setBio, bioNewSocket, bioBuffer, bioNew, bioFree, bioPush, bioUpRef, bioIntCtrl, bioCtrl,
             setAcceptState, doHandshake, getError, initFinished, hasPending, shutdown, free, currentCipher, cipherBits;
     /** int SSL_read / SSL_write (SSL *, void *buf, int num), called (state, ssl, buffer, num): heap buffers too. */
     final MethodHandle read, write;

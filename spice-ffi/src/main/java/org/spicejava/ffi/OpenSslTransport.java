@@ -56,7 +56,9 @@ final class OpenSslTransport implements SecureTransport {
             long buffer = (long) ssl.bioNew.invokeExact(state, bufferMethod, 0L, 0L, 0L, 0L);
             if (socket == 0 || buffer == 0) {
                 String why = ssl.errors(state);
-                int ignored = (int) ssl.free.invokeExact(state, handle, 0L, 0L, 0L, 0L);
+                int ignored = (int) ssl.bioFree.invokeExact(state, socket, 0L, 0L, 0L, 0L); // either may be made
+                ignored = (int) ssl.bioFree.invokeExact(state, buffer, 0L, 0L, 0L, 0L); // (BIO_free(NULL) is a no-op)
+                ignored = (int) ssl.free.invokeExact(state, handle, 0L, 0L, 0L, 0L);
                 throw new IOException("BIO_new failed: " + why);
             }
             // BIO_set_write_buffer_size, then the chain buffer -> socket; the socket BIO is in both chains

@@ -127,10 +127,7 @@ final class AgentWorkload {
         Path err = dir.resolve("agent-" + spec.name() + "-host-err.txt");
         ProcessBuilder pb = new ProcessBuilder(harness.toAbsolutePath().toString(), String.valueOf(port))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (spec.ours) {
-            pb.environment().put("LD_LIBRARY_PATH", ourLib.toString());
-        }
+        QemuBridgeIT.withLibrary(pb, spec.ours ? ourLib : null);
         pb.environment().put("HARNESS_CLIP_BYTES", String.valueOf(spec.clipBytes));
         pb.environment().put("HARNESS_SECONDS", "600");
         Process host = pb.start();

@@ -178,10 +178,7 @@ final class AudioWorkload {
         Path err = dir.resolve(tag + "-host-err.txt");
         ProcessBuilder pb = new ProcessBuilder(harness.toAbsolutePath().toString(), String.valueOf(port))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (spec.ours) {
-            pb.environment().put("LD_LIBRARY_PATH", ourLib.toString());
-        }
+        QemuBridgeIT.withLibrary(pb, spec.ours ? ourLib : null);
         pb.environment().put("HARNESS_SECONDS", String.valueOf(spec.seconds));
         pb.environment().put("HARNESS_COMPRESSION", spec.opus ? "1" : "0");
         pb.environment().put("HARNESS_TONE_LEFT", String.valueOf((int) PLAY_LEFT));

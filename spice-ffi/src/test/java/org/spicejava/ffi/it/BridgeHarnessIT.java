@@ -39,10 +39,7 @@ class BridgeHarnessIT {
         Path err = dir.resolve(ours ? "ours.err" : "ref.err");
         ProcessBuilder pb = new ProcessBuilder(harness.toAbsolutePath().toString(), arg)
                 .directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
+        QemuBridgeIT.withLibrary(pb, ours);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "harness timed out");
         return new Result(p.exitValue(), Files.readAllLines(out), Files.readString(err));

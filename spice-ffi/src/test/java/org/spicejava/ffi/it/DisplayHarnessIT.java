@@ -49,10 +49,7 @@ class DisplayHarnessIT {
         ProcessBuilder pb = new ProcessBuilder(HARNESS.toAbsolutePath().toString(), String.valueOf(port),
                 dir.resolve("expected.ppm").toString());
         pb.redirectOutput(dir.resolve("host.txt").toFile()).redirectError(dir.resolve("host-err.txt").toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
+        QemuBridgeIT.withLibrary(pb, ours);
         pb.environment().putAll(env);
         return pb.start();
     }

@@ -89,10 +89,7 @@ class HostileGuestIT {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                 .directory(DIR.toFile()); // a JVM crash report (hs_err_pid*.log) lands beside the outputs
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
+        QemuBridgeIT.withLibrary(pb, ours);
         Process p = pb.start();
         try {
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

@@ -40,12 +40,9 @@ class InputsClientIT {
                 ? new ProcessBuilder(HARNESS.toAbsolutePath().toString(), String.valueOf(port))
                 : new ProcessBuilder(HARNESS.toAbsolutePath().toString(), String.valueOf(port), serverPassword);
         hostPb.redirectOutput(hostOut.toFile()).redirectError(dir.resolve("host-err.txt").toFile());
-        hostPb.environment().remove("LD_LIBRARY_PATH");
+        QemuBridgeIT.withLibrary(hostPb, ours);
         if (tablet) {
             hostPb.environment().put("HARNESS_TABLET", "1");
-        }
-        if (ours) {
-            hostPb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
         }
         Process host = hostPb.start();
         try {

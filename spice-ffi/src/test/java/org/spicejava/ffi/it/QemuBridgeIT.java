@@ -34,6 +34,20 @@ class QemuBridgeIT {
     static final Path QEMU = Path.of("/usr/bin/qemu-system-x86_64");
     static final Path OUR_LIB_DIR = Path.of(System.getProperty("dist.dir", "../target/spice-java"), "lib").toAbsolutePath();
 
+    /** Makes {@code pb} load our library ({@code ours}) or Debian's reference, whatever the caller's environment. */
+    static ProcessBuilder withLibrary(ProcessBuilder pb, boolean ours) {
+        return withLibrary(pb, ours ? OUR_LIB_DIR : null);
+    }
+
+    /** As above, with our library from {@code ourLib}, or the reference when it is null. */
+    static ProcessBuilder withLibrary(ProcessBuilder pb, Path ourLib) {
+        pb.environment().remove("LD_LIBRARY_PATH");
+        if (ourLib != null) {
+            pb.environment().put("LD_LIBRARY_PATH", ourLib.toString());
+        }
+        return pb;
+    }
+
     @TempDir
     Path work;
     private final List<Process> started = new ArrayList<>();
@@ -87,10 +101,7 @@ class QemuBridgeIT {
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(stderr.toFile());
         pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().remove("LD_LIBRARY_PATH");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", OUR_LIB_DIR.toString());
-        }
+        withLibrary(pb, ours);
         for (int i = 0; i + 1 < extraEnv.length; i += 2) {
             pb.environment().put(extraEnv[i], extraEnv[i + 1]);
         }

@@ -290,13 +290,10 @@ class QemuMultiClientIT {
         Path hostOut = dir.resolve("host.txt");
         ProcessBuilder pb = new ProcessBuilder(INPUTS_HARNESS.toAbsolutePath().toString(), String.valueOf(port))
                 .redirectOutput(hostOut.toFile()).redirectError(dir.resolve("host-err.txt").toFile());
-        pb.environment().remove("LD_LIBRARY_PATH");
+        QemuBridgeIT.withLibrary(pb, ours);
         pb.environment().put("HARNESS_SECONDS", "90");
         // The reference's switch for the reference; our own for ours (the QEMU cases run ours with the reference's).
         pb.environment().put(ours ? "SPICE_JAVA_SHARED_CLIENTS" : "SPICE_DEBUG_ALLOW_MC", "1");
-        if (ours) {
-            pb.environment().put("LD_LIBRARY_PATH", QemuBridgeIT.OUR_LIB_DIR.toString());
-        }
         Process host = pb.start();
         started.add(host);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
