@@ -22,7 +22,7 @@ import org.spicejava.core.device.MigrationDevice;
 import org.spicejava.core.device.Mouse;
 import org.spicejava.core.device.QxlDevice;
 import org.spicejava.core.device.Tablet;
-import org.spicejava.core.display.EncoderWarmUp;
+import org.spicejava.core.display.DisplayWarmUp;
 import org.spicejava.core.display.Memslots;
 import org.spicejava.core.display.PrimarySurface;
 import org.spicejava.core.display.QxlControl;
@@ -356,7 +356,7 @@ public final class Exports {
             case QXL -> {
                 QxlControl control = server.addQxl(NativeQxl.id(instance), new NativeQxl(instance),
                         c -> Handles.addDevice(instance, binding, c));
-                EncoderWarmUp.scheduleOnce();
+                DisplayWarmUp.scheduleOnce();
                 yield control == null ? -1 : 0;
             }
             case PLAYBACK -> register(binding, instance, 0, server.addPlayback());

@@ -420,7 +420,7 @@ public final class DisplayChannel {
 
     /**
      * A mode switch destroys the primary, creates the next and draws on it through separate calls; clients told
-     * each at once show black in between (QEMU's VGA switch after a migration: about 20 ms). Unlike the reference,
+     * each at once show black in between (QEMU's VGA switch after a migration: tens of milliseconds). Unlike the reference,
      * what follows the destroy is held until the new primary has been drawn on (or for {@link
      * #REPLACEMENT_HOLD_MS}), so clients go from the old picture to the new one.
      */

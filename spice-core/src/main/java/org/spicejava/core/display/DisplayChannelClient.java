@@ -180,7 +180,7 @@ public final class DisplayChannelClient extends ChannelClient {
 
     private void pump() {
         if (arriving() || held) {
-            return; // a client arriving seamlessly still shows its picture: its state comes first
+            return; // it shows its picture until its migration state, or the replaced primary's first draws, are in
         }
         connection.cork(); // what this turn sends leaves together: no empty surface shown while its picture encodes
         try {
