@@ -132,6 +132,8 @@ public final class AgentDevice {
     private long clientTokensFree;
     private long sendTokens;
     private int inFlight;
+    /** A seamlessly arrived client's agent state, waiting for the agent to attach here. */
+    private SeamlessState arrived;
 
     /** Supplies the main loop for the write retry timer; it may not exist yet when the device is made. */
     public interface EventLoopSource {
@@ -158,7 +160,11 @@ public final class AgentDevice {
         attached = true;
         policy.attachmentChanged();
         host.state(true);
-        if (client != null) {
+        if (client != null && arrived != null) {
+            SeamlessState s = arrived;
+            arrived = null;
+            continueFrom(s); // the client never lost its agent: no AGENT_CONNECTED
+        } else if (client != null) {
             readFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
             readFilter.discardAll(false);
             client.sendAgentConnected();
@@ -256,6 +262,7 @@ public final class AgentDevice {
         client = c;
         registered = false;
         inFlight = 0;
+        arrived = null;
         if (attached) {
             readFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
             readFilter.discardAll(false);
@@ -338,6 +345,44 @@ public final class AgentDevice {
         writeFilter.config(policy.copyPaste(), policy.fileTransfer(), displaysTakeMonitors);
         writeFilter.discardAll(false);
         sendDeviceInfo();
+        pump();
+    }
+
+    /**
+     * Seamless destination: client {@code c} goes on with the agent where the source left it (as the reference's
+     * reds_agent_state_restore): the tokens it holds, ours to send it messages, whether it started; no
+     * AGENT_CONNECTED and no new AGENT_START. Applied now, or when the agent attaches here (QEMU attaches it as the
+     * VM's state loads, before or after the client's data comes). Main-loop thread.
+     */
+    public void continueSeamlessly(Client c, SeamlessState s) {
+        if (c != client) {
+            return;
+        }
+        if (attached) {
+            continueFrom(s);
+        } else {
+            arrived = s;
+        }
+    }
+
+    private void continueFrom(SeamlessState s) {
+        clientAgentStarted = s.clientAgentStarted();
+        registered = s.clientAgentStarted();
+        clientTokens = Math.min(s.clientTokens(), AgentProtocol.CLIENT_WINDOW);
+        clientTokensFree = AgentProtocol.CLIENT_WINDOW - clientTokens; // the rest came back to the device there
+        sendTokens = s.sendTokens();
+        readFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
+        readFilter.discardAll(false);
+        writeFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
+        writeFilter.discardAll(!clientAgentStarted);
+        LOG.info("the agent goes on with a seamlessly migrated client (its tokens {}, ours {})", clientTokens,
+                sendTokens);
+        if (registered && clientTokensFree >= AgentProtocol.TOKENS_TO_SEND) {
+            int tokens = (int) clientTokensFree; // returned now: no later write might return them
+            clientTokens += clientTokensFree;
+            clientTokensFree = 0;
+            client.sendAgentTokens(tokens);
+        }
         pump();
     }
 
@@ -665,6 +710,30 @@ public final class AgentDevice {
         msg.putInt(first, caps);
         agentTakesDeviceInfo = (caps & 1 << AgentProtocol.CAP_GRAPHICS_DEVICE_INFO) != 0;
         sendDeviceInfo();
+    }
+
+    /** What a seamless migration carries of an idle agent path, in the reference's terms. */
+    public record SeamlessState(long clientTokens, long sendTokens, boolean clientAgentStarted) {
+    }
+
+    /**
+     * The agent path's state for a seamless migration of {@code c}, the client it serves, or null when it is not
+     * idle: bytes read from the guest and not yet sent, a chunk or message half read or half written, data or a
+     * server message waiting for the device. Those are not carried (the VM has stopped, so the guest sends no more);
+     * the caller then hands over no agent and the client starts its agent session afresh at the destination.
+     * Main-loop thread.
+     */
+    public SeamlessState seamlessState(Client c) {
+        boolean readAhead;
+        synchronized (raw) {
+            readAhead = raw.position() > 0;
+        }
+        if (!attached || c != client || readAhead || !reader.atChunkStart() || readFilter.pending() != 0
+                || writeFilter.pending() != 0 || inFlight != 0 || current != null || !writeQueue.isEmpty()
+                || pendingMouse != null || pendingDeviceInfo) {
+            return null;
+        }
+        return new SeamlessState(clientTokens, sendTokens, clientAgentStarted);
     }
 
     // ---------------------------------------------------------------- for tests

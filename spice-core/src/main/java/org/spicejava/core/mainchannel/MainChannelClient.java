@@ -356,20 +356,38 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         arriving = false;
     }
 
-    /** Seamless source: the main channel's state, without a guest agent (see {@link #canMigrateSeamlessly}). */
+    /**
+     * Seamless source: the main channel's state, with the guest agent's when its data path is idle; otherwise as
+     * without an agent, so the destination tells the client its agent connected and the client starts afresh.
+     */
     @Override
     protected ByteBuffer migrationData() {
-        return MigrationData.mainWithoutAgent();
+        if (!server.agentAttached()) {
+            return MigrationData.mainWithoutAgent();
+        }
+        AgentDevice.SeamlessState agent = server.agentDevice().seamlessState(this);
+        if (agent == null) {
+            LOG.info("session {}: the guest agent's data is on its way; the client's agent session starts afresh at"
+                    + " the destination", Integer.toUnsignedString(sessionId));
+            return MigrationData.mainWithoutAgent();
+        }
+        return MigrationData.mainWithAgent(agent.clientTokens(), agent.sendTokens(), agent.clientAgentStarted());
     }
 
     /**
-     * Seamless destination: the guest agent's state from the source is not taken over; if either side had an
-     * agent the client is told it (re)connected or went, and starts its agent session afresh.
+     * Seamless destination: an agent the source had at a message boundary goes on with this client where it was
+     * (its tokens; the client keeps its agent session). Otherwise the client is told the agent (re)connected or
+     * went, and starts its agent session afresh.
      */
     @Override
     protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
         MigrationData.Main data = MigrationData.parseMain(body);
         server.agentDevice().clientConnected(this);
+        if (data.agentConnected() && data.atMessageBoundary()) {
+            server.agentDevice().continueSeamlessly(this, new AgentDevice.SeamlessState(data.clientTokens(),
+                    data.sendTokens(), data.clientAgentStarted()));
+            return;
+        }
         boolean here = server.agentAttached();
         if (data.agentConnected()) {
             sendAgentDisconnected();
@@ -389,10 +407,10 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         return link.hasChannelCap(CAP_AGENT_CONNECTED_TOKENS);
     }
 
-    /** Seamless source: not with a guest agent attached (its state is not carried), nor channels that cannot. */
+    /** Seamless source: when every channel of the session can (see {@link #migrationData} for the agent). */
     @Override
     public boolean canMigrateSeamlessly() {
-        return !server.agentAttached() && session.canMigrateSeamlessly();
+        return session.canMigrateSeamlessly();
     }
 
     @Override

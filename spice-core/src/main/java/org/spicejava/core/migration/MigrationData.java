@@ -90,8 +90,13 @@ public final class MigrationData {
 
     // --- main: the guest agent's state ---
 
-    /** What the destination needs of the main channel's data: whether the source had a guest agent. */
-    public record Main(boolean agentConnected, boolean clientAgentStarted) {
+    /**
+     * What the destination needs of the main channel's data: whether the source had a guest agent, whether the
+     * client had started its agent session, the tokens the client holds and ours to send it messages, and whether
+     * both ways were at a message boundary with nothing waiting for the device (the only state ours continues).
+     */
+    public record Main(boolean agentConnected, boolean clientAgentStarted, long clientTokens, long sendTokens,
+                       boolean atMessageBoundary) {
     }
 
     /**
@@ -104,9 +109,32 @@ public final class MigrationData {
         return b.position(b.capacity()).flip();
     }
 
+    /**
+     * The main channel's data with a guest agent whose data path is idle (reds_marshall_migrate_data): the agent's
+     * char device (connected, the tokens the client holds, ours to send it messages, nothing waiting for the
+     * device), client_agent_started, and both ways at a message boundary (no chunk header begun, no message
+     * header, nothing left of a message), which is all zeros in the reference's agent2client and client2agent.
+     */
+    public static ByteBuffer mainWithAgent(long clientTokens, long sendTokens, boolean clientAgentStarted) {
+        ByteBuffer b = start(Kind.MAIN, HEADER + MAIN);
+        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(u32(clientTokens)).putInt(u32(sendTokens));
+        b.putInt(0).putInt(0).putInt(0); // write_size, write_num_client_tokens, write_data_ptr
+        b.put((byte) (clientAgentStarted ? 1 : 0));
+        return b.position(b.capacity()).flip();
+    }
+
+    private static int u32(long value) {
+        return (int) Math.clamp(value, 0, 0xffff_ffffL);
+    }
+
     public static Main parseMain(ByteBuffer body) throws BadDataException {
         ByteBuffer b = check(body, Kind.MAIN);
-        return new Main(b.get(HEADER + 4) != 0, b.get(HEADER + CHAR_DEVICE) != 0);
+        int a2c = HEADER + CHAR_DEVICE + 1; // agent2client: chunk_header_size, VDIChunkHeader, msg_header_done,
+        int c2a = a2c + 26;                  // msg_header_partial_len, msg_header_ptr, msg_remaining, filter result
+        boolean boundary = b.getInt(HEADER + 13) == 0 && b.getInt(a2c) == 0 && b.get(a2c + 12) == 0
+                && b.getInt(a2c + 13) == 0 && b.getInt(c2a) == 0;
+        return new Main(b.get(HEADER + 4) != 0, b.get(HEADER + CHAR_DEVICE) != 0,
+                Integer.toUnsignedLong(b.getInt(HEADER + 5)), Integer.toUnsignedLong(b.getInt(HEADER + 9)), boundary);
     }
 
     // --- inputs ---

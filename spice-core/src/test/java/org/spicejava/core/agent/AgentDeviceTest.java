@@ -241,6 +241,61 @@ class AgentDeviceTest {
     }
 
     @Test
+    void anIdleAgentPathHandsOverItsTokensForASeamlessMigration() {
+        connect(10);
+        byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
+        device.agentData(client, ByteBuffer.wrap(msg)); // the client spent a token; the guest took the data
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, msg)); // we spent one of the client's 10
+        AgentDevice.SeamlessState s = device.seamlessState(client);
+        assertEquals(new AgentDevice.SeamlessState(AgentProtocol.CLIENT_WINDOW - 1, 9, true), s);
+        assertNull(device.seamlessState(new AgentFakes.Client()), "not the client the agent serves");
+    }
+
+    @Test
+    void aBusyAgentPathHasNoSeamlessState() {
+        connect(10);
+        host.writeRoom = 10; // data for the guest waits
+        device.agentData(client, ByteBuffer.wrap(message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0])));
+        assertNull(device.seamlessState(client), "data waiting for the device");
+        host.writeRoom = Integer.MAX_VALUE;
+        device.wakeup();
+        assertNotNull(device.seamlessState(client));
+
+        byte[] big = message(AgentProtocol.CLIPBOARD, new byte[5000]);
+        fromAgent(Arrays.copyOf(chunk(AgentProtocol.PORT_CLIENT, big), 8 + 3000)); // half a message from the guest
+        assertNull(device.seamlessState(client), "a message half read from the guest");
+    }
+
+    @Test
+    void aSeamlesslyArrivedClientGoesOnWithTheAgentWithoutAStart() {
+        device.attach(host);
+        device.clientConnected(client);
+        device.continueSeamlessly(client, new AgentDevice.SeamlessState(7, 3, true));
+        assertEquals(0, client.connected, "its agent never went away: no AGENT_CONNECTED");
+        assertEquals(7, device.clientTokens());
+        assertEquals(3, device.sendTokens());
+        byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
+        device.agentData(client, ByteBuffer.wrap(msg));
+        assertEquals(8 + msg.length, host.written.size(), "its data reaches the guest without a new AGENT_START");
+        assertNull(client.cutOff);
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, msg));
+        assertArrayEquals(msg, client.data.getLast(), "and the guest's reaches it, on the tokens it had given");
+        assertEquals(2, device.sendTokens());
+    }
+
+    @Test
+    void anArrivedStateWaitsForTheAgentToAttach() {
+        device.clientConnected(client);
+        device.continueSeamlessly(client, new AgentDevice.SeamlessState(AgentProtocol.CLIENT_WINDOW, 5, true));
+        device.attach(host);
+        assertEquals(0, client.connected, "attached for a client that kept its agent session: not announced");
+        assertEquals(5, device.sendTokens());
+        device.agentData(client, ByteBuffer.wrap(message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0])));
+        assertTrue(host.written.size() > 0);
+        assertNull(client.cutOff);
+    }
+
+    @Test
     void partialWritesResumeOnWakeup() {
         connect(10);
         host.writeRoom = 10;

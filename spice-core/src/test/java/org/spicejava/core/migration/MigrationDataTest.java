@@ -56,6 +56,38 @@ class MigrationDataTest {
     }
 
     @Test
+    void mainWithAnIdleAgentInTheReferencesLayout() throws Exception {
+        ByteBuffer b = MigrationData.mainWithAgent(17, 0x1_0000_0005L, true);
+        assertEquals(65, b.remaining());
+        assertEquals(MAIN.substring(0, 16), hex(b.duplicate().limit(8)), "magic and version");
+        assertEquals(1, b.getInt(8), "char device version");
+        assertEquals(1, b.get(12), "connected");
+        assertEquals(17, b.getInt(13), "num_client_tokens");
+        assertEquals(-1, b.getInt(17), "num_send_tokens, at most a u32");
+        assertEquals(0, b.getInt(21) | b.getInt(25) | b.getInt(29), "nothing written to the device is pending");
+        assertEquals(1, b.get(33), "client_agent_started");
+        for (int i = 34; i < 65; i++) {
+            assertEquals(0, b.get(i), "both ways at a message boundary: byte " + i);
+        }
+        MigrationData.Main m = MigrationData.parseMain(b);
+        assertTrue(m.agentConnected());
+        assertTrue(m.clientAgentStarted());
+        assertEquals(17, m.clientTokens());
+        assertEquals(0xffff_ffffL, m.sendTokens());
+        assertTrue(m.atMessageBoundary());
+    }
+
+    @Test
+    void anAgentStateInTheMiddleOfSomethingIsNotAtAMessageBoundary() throws Exception {
+        int[] offsets = {8 + 13, 8 + 26, 8 + 38, 8 + 39, 8 + 52}; // write_size, chunk_header_size,
+        for (int at : offsets) {                                      // msg_header_done, partial_len, c2a remaining
+            ByteBuffer b = MigrationData.mainWithAgent(10, 10, true);
+            b.put(at, (byte) 1);
+            assertFalse(MigrationData.parseMain(b).atMessageBoundary(), "byte " + at);
+        }
+    }
+
+    @Test
     void inputsAsTheReference() throws Exception {
         assertEquals(INPUTS, hex(MigrationData.inputs(0)));
         assertEquals(3, MigrationData.parseInputs(MigrationData.inputs(3)));
