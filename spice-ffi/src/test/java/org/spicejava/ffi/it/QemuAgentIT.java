@@ -47,7 +47,9 @@ class QemuAgentIT {
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
     /**
      * Where the reference's run then migrates the VM (agent-check's MIGRATE_CHAIN): reference->ours, ours->ours,
-     * ours->reference and reference->reference, with seamless-migration=on, the clipboard checked after each.
+     * ours->reference and reference->reference, with seamless-migration=on, the clipboard checked after each. The
+     * first hop is semi-seamless (its source lets several clients in); the others are seamless, the agent's state
+     * handed over in the main channel's data.
      */
     static final List<String> MIGRATION_CHAIN = List.of("ours", "ours", "reference", "reference");
     static final List<String> MIGRATION_STEPS = List.of("migrate-reference-to-ours", "migrate-ours-to-ours",
