@@ -48,8 +48,9 @@ class QemuAgentIT {
     /**
      * Where the reference's run then migrates the VM (agent-check's MIGRATE_CHAIN): reference->ours, ours->ours,
      * ours->reference and reference->reference, with seamless-migration=on, the clipboard checked after each. The
-     * first hop is semi-seamless (its source lets several clients in); the others are seamless, the agent's state
-     * handed over in the main channel's data.
+     * first hop is seamless, the agent's state handed over in the main channel's data (ours a destination that lets
+     * one client in, as agent-check runs the chain); spice-gtk's session then stays "migrating" with this guest, so
+     * the later hops go by switch-host.
      */
     static final List<String> MIGRATION_CHAIN = List.of("ours", "ours", "reference", "reference");
     static final List<String> MIGRATION_STEPS = List.of("migrate-reference-to-ours", "migrate-ours-to-ours",
