@@ -201,19 +201,7 @@ public final class DisplayWarmUp {
 
         @Override
         public Timer newTimer(Runnable task) {
-            return new Timer() {
-                @Override
-                public void start(long millis) {
-                }
-
-                @Override
-                public void cancel() {
-                }
-
-                @Override
-                public void remove() {
-                }
-            };
+            return IDLE_TIMER;
         }
 
         @Override

@@ -27,6 +27,21 @@ public interface EventLoop {
         void remove();
     }
 
+    /** A timer that never fires, for loops without a clock (a warm-up's made-up connections, tests). */
+    Timer IDLE_TIMER = new Timer() {
+        @Override
+        public void start(long millis) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+
+        @Override
+        public void remove() {
+        }
+    };
+
     /** A file-descriptor watch handle. */
     interface Watch {
         void updateMask(int mask);

@@ -52,21 +52,6 @@ public final class FakeMainLoop implements EventLoop, NetworkStack {
         return wakes.getOrDefault(fd, 0);
     }
 
-    /** A timer that never fires: these fakes have no clock. */
-    public static final Timer IDLE_TIMER = new Timer() {
-        @Override
-        public void start(long millis) {
-        }
-
-        @Override
-        public void cancel() {
-        }
-
-        @Override
-        public void remove() {
-        }
-    };
-
     @Override
     public Timer newTimer(Runnable task) {
         return IDLE_TIMER;
