@@ -3,25 +3,23 @@ package org.spicejava.core.display;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.display.draw.Bitmap;
 import org.spicejava.core.display.draw.DrawOp;
 import org.spicejava.core.display.draw.Drawable;
 import org.spicejava.core.display.draw.Mask;
 import org.spicejava.core.display.draw.Rect;
-import org.spicejava.core.host.EventLoop;
-import org.spicejava.core.host.NetworkStack;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.net.DetachedSocket;
 import org.spicejava.core.net.SocketConnection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the image encoders over a made-up screen, then made-up display clients through their first picture and a
@@ -141,7 +139,7 @@ public final class DisplayWarmUp {
     }
 
     /** A connected socket and its loop that take every write whole and never have input. */
-    private static final class Sink implements NetworkStack, EventLoop {
+    private static final class Sink extends DetachedSocket {
         static final int FD = Integer.MAX_VALUE; // never a real descriptor: nothing reaches the system
         long written;
 
@@ -159,49 +157,7 @@ public final class DisplayWarmUp {
         }
 
         @Override
-        public int listen(String address, int port, int family) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int accept(int listenFd) {
-            return -1;
-        }
-
-        @Override
-        public void setNonBlocking(int fd) {
-        }
-
-        @Override
         public void close(int fd) {
-        }
-
-        @Override
-        public int openWakeup() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void wake(int fd) {
-        }
-
-        @Override
-        public void drainWakeup(int fd) {
-        }
-
-        @Override
-        public java.net.InetSocketAddress localAddress(int fd) {
-            return null;
-        }
-
-        @Override
-        public java.net.InetSocketAddress peerAddress(int fd) {
-            return null;
-        }
-
-        @Override
-        public Timer newTimer(Runnable task) {
-            return IDLE_TIMER;
         }
 
         @Override

@@ -1,19 +1,15 @@
 package org.spicejava.core.net;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 
-import org.spicejava.core.host.EventLoop;
-import org.spicejava.core.host.FakeMainLoop;
-import org.spicejava.core.host.NetworkStack;
 
 /**
  * One client socket and the event loop that watches it, both faked, so a {@link SocketConnection} and the channel
  * behind it run without a network: {@link #receive} hands bytes in as reads, everything written is kept.
  */
-public final class FakeSocket implements NetworkStack, EventLoop {
+public final class FakeSocket extends DetachedSocket {
     public static final int FD = 7;
     /** Output kept at most; past it a test would learn nothing more from the bytes. */
     static final int MAX_KEPT_OUTPUT = 8 << 20;
@@ -134,47 +130,5 @@ public final class FakeSocket implements NetworkStack, EventLoop {
             public void remove() {
             }
         };
-    }
-
-    @Override
-    public Timer newTimer(Runnable task) {
-        return FakeMainLoop.IDLE_TIMER;
-    }
-
-    @Override
-    public int listen(String address, int port, int family) {
-        throw new UnsupportedOperationException("a fake client socket does not listen");
-    }
-
-    @Override
-    public int accept(int listenFd) {
-        return -1;
-    }
-
-    @Override
-    public void setNonBlocking(int fd) {
-    }
-
-    @Override
-    public int openWakeup() {
-        throw new UnsupportedOperationException("no wake-ups on a fake socket");
-    }
-
-    @Override
-    public void wake(int fd) {
-    }
-
-    @Override
-    public void drainWakeup(int fd) {
-    }
-
-    @Override
-    public InetSocketAddress localAddress(int fd) {
-        return null;
-    }
-
-    @Override
-    public InetSocketAddress peerAddress(int fd) {
-        return null;
     }
 }

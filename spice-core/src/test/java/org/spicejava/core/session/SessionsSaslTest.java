@@ -15,9 +15,7 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 import org.junit.jupiter.api.Test;
-import org.spicejava.core.host.EventLoop;
-import org.spicejava.core.host.FakeMainLoop;
-import org.spicejava.core.host.NetworkStack;
+import org.spicejava.core.net.DetachedSocket;
 import org.spicejava.core.sasl.FakeSaslServer;
 import org.spicejava.core.server.SpiceServer;
 
@@ -30,7 +28,7 @@ class SessionsSaslTest {
     static final int CLIENT_FD = 7;
 
     /** The host's loop and one client socket, by hand: the test fires readiness and reads what was written. */
-    static final class Host implements EventLoop, NetworkStack {
+    static final class Host extends DetachedSocket {
         final Map<Integer, IntConsumer> watches = new HashMap<>();
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         ByteBuffer incoming = ByteBuffer.allocate(0);
@@ -67,21 +65,6 @@ class SessionsSaslTest {
         }
 
         @Override
-        public Timer newTimer(Runnable task) {
-            return FakeMainLoop.IDLE_TIMER;
-        }
-
-        @Override
-        public int listen(String address, int port, int family) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int accept(int listenFd) {
-            return -1;
-        }
-
-        @Override
         public int read(int fd, ByteBuffer dst) {
             int n = Math.min(dst.remaining(), incoming.remaining());
             dst.put(dst.position(), incoming, incoming.position(), n).position(dst.position() + n);
@@ -101,10 +84,6 @@ class SessionsSaslTest {
         }
 
         @Override
-        public void setNonBlocking(int fd) {
-        }
-
-        @Override
         public void close(int fd) {
             if (fd == CLIENT_FD) {
                 clientClosed = true;
@@ -114,14 +93,6 @@ class SessionsSaslTest {
         @Override
         public int openWakeup() {
             return nextFd++;
-        }
-
-        @Override
-        public void wake(int fd) {
-        }
-
-        @Override
-        public void drainWakeup(int fd) {
         }
 
         @Override

@@ -1,13 +1,11 @@
 package org.spicejava.core.net.tls;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.function.IntConsumer;
 
-import org.spicejava.core.host.EventLoop;
-import org.spicejava.core.host.NetworkStack;
+import org.spicejava.core.net.DetachedSocket;
 
 /**
  * An in-memory, non-blocking socket pair and a level-triggered event loop for one server fd: what the server writes
@@ -16,7 +14,7 @@ import org.spicejava.core.host.NetworkStack;
  * "try again when writable" path runs. {@link #pump} delivers what a poll(2) loop would: READ while there is input
  * (or the end of the stream) and the watch asks for it, WRITE while the buffer has room and the watch asks for it.
  */
-final class TlsPipe implements NetworkStack, EventLoop {
+final class TlsPipe extends DetachedSocket {
     static final int FD = 9;
 
     /** Bytes in one direction: appended at the end, taken from the front. */
@@ -163,60 +161,6 @@ final class TlsPipe implements NetworkStack, EventLoop {
                 watchRemoved = true;
             }
         };
-    }
-
-    @Override
-    public Timer newTimer(Runnable task) {
-        return new Timer() {
-            @Override
-            public void start(long millis) {
-            }
-
-            @Override
-            public void cancel() {
-            }
-
-            @Override
-            public void remove() {
-            }
-        };
-    }
-
-    @Override
-    public int listen(String address, int port, int family) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public int accept(int listenFd) {
-        return -1;
-    }
-
-    @Override
-    public void setNonBlocking(int fd) {
-    }
-
-    @Override
-    public int openWakeup() {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void wake(int fd) {
-    }
-
-    @Override
-    public void drainWakeup(int fd) {
-    }
-
-    @Override
-    public InetSocketAddress localAddress(int fd) {
-        return null;
-    }
-
-    @Override
-    public InetSocketAddress peerAddress(int fd) {
-        return null;
     }
 
     /** Collects bytes (a reader that takes everything it is given). */
