@@ -1,5 +1,6 @@
 """The guest's root shell on the serial console of scripts/make-desktop-guest, reached through QEMU's unix socket:
 what the agent and audio clients (spice-agent-client.py, spice-audio-client.py) type into the guest."""
+import os
 import socket
 import threading
 import time
@@ -47,6 +48,21 @@ class Serial:
                 if left <= 0:
                     return -1
                 self.lock.wait(left)
+
+    def markers_again(self, timeout=120):
+        """For a guest that run-desktop-guest resumed from its saved boot (BOOT unset or resume), which printed its
+        markers before it was saved: once the root shell answers (what is typed before the VM runs can be lost), has
+        them printed again. Returns at once after a cold boot, which prints them itself."""
+        if os.environ.get("BOOT", "resume") == "cold":
+            return
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                start = len(self.text)
+            self.send("")
+            if self.wait_for("# ", 2, start) >= 0:
+                self.send("/usr/local/sbin/desktop-markers")
+                return
 
     def run(self, command, timeout=30):
         """Runs a command in the root shell; returns its output (between two markers) or None on timeout."""

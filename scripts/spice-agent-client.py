@@ -8,8 +8,9 @@ Usage:
                         [--no-heads] [--no-hostile] [--no-agent-clients]
                         [--migrate-to PORT,QMP,SERIAL,MIGRATION_PORT,LABEL ...]
 
-Connects to the serial socket first (QEMU may wait for it), waits for the guest's AGENT-READY marker and for the
-main channel's agent-connected, then checks, printing one line per step ("PASS ..." / "FAIL ..."):
+Connects to the serial socket first (QEMU may wait for it; a guest resumed from its saved boot is asked to print
+its markers again), waits for the guest's AGENT-READY marker and for the main channel's agent-connected, then
+checks, printing one line per step ("PASS ..." / "FAIL ..."):
   agent     the agent connected and announced its capabilities (clipboard, monitors config)
   mouse     client mouse mode (the guest has no tablet: only the agent allows it); positions the client sends move
             the X pointer to exactly those coordinates (xdotool in the guest)
@@ -103,6 +104,7 @@ def say(*args):
 
 
 serial = Serial(serial_path)
+serial.markers_again()
 qmp_path = opt("--qmp")
 X = "export DISPLAY=:0 XAUTHORITY=/home/user/.Xauthority"
 loop = GLib.MainLoop()
@@ -671,8 +673,9 @@ if connected and "--refused" not in sys.argv and "--no-agent-clients" not in sys
     say("agent-clients second client: agent-connected %s; guest text while both: grab %s, text %r; main channel %s" % (
         second_agent, second["grab"], second["clip"], second.get("main_lost", "open")))
 
-def migrate(hop):
-    """One --migrate-to hop (see the usage): True when the client followed and the clipboard works there."""
+def migrate(hop, hop_index):
+    """One --migrate-to hop (see the usage), the hop_index-th: True when the client followed and the clipboard works
+    there."""
     global qmp_path, serial
     dport, dqmp, dserial, mport, label = hop.split(",")
     session = state["session"]
@@ -688,8 +691,10 @@ def migrate(hop):
     # The client links to the destination ahead of time (its state goes to "migrating"), unless it is still in that
     # state: once migrated with the agent, spice-gtk's state may stay "migrating" (seen after seamless migrations from
     # the reference, which sent no MIGRATE on the cursor channel for spice-gtk to wait for), and a source may then
-    # send it by switch-host. Printed, not judged.
-    pump(15, lambda: "migrating" in states)
+    # send it by switch-host. Printed, not judged. Clients that moved by switch-host have not been seen linking ahead
+    # again at later hops, so those wait less.
+    if session.props.migration_state.value_nick != "migrating":
+        pump(15 if hop_index == 0 else 5, lambda: "migrating" in states)
     t0 = time.monotonic()
     qmp("migrate", {"uri": "tcp:127.0.0.1:%s" % mport})
     status = None
@@ -730,8 +735,8 @@ def migrate(hop):
     return results["migrate-" + label]
 
 
-for hop in [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--migrate-to"]:
-    if not (connected and migrate(hop)):
+for n, hop in enumerate([sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--migrate-to"]):
+    if not (connected and migrate(hop, n)):
         break
 
 disconnect()

@@ -7,8 +7,9 @@ Usage:
   spice-audio-client.py SPICE_PORT SERIAL_SOCKET [--timeout S] [--steps playback,record,volume,mute]
                         [--playback-mode opus|raw] [--record-mode opus|raw] [--max-gap MS] [--serial-log F]
 
-Connects to the serial socket first (QEMU may wait for it), waits for the guest's DESKTOP-READY marker, connects the
-playback and record channels, then runs the steps, printing one line per step ("PASS ..." / "FAIL ..."):
+Connects to the serial socket first (QEMU may wait for it; a guest resumed from its saved boot is asked to print
+its markers again), waits for the guest's DESKTOP-READY marker, connects the playback and record channels, then
+runs the steps, printing one line per step ("PASS ..." / "FAIL ..."):
   playback  the guest plays a 997 Hz tone (1 s of S16 stereo at 48 kHz made with perl, looped 10 times into aplay);
             the client's PCM from playback-data (spice-gtk decodes Opus before the signal) has 997 Hz +-2% as its
             dominant frequency in three windows, at least 80% of the played frames arrived (the reference: 93 to
@@ -150,6 +151,7 @@ def tone_pcm(freq, rate, channels, first_frame, frames, amplitude=10000):
 # --- Session -----------------------------------------------------------------------------------------------------
 
 serial = Serial(serial_path)
+serial.markers_again()
 loop = GLib.MainLoop()
 ctx = loop.get_context()
 GLib.timeout_add(20, lambda: True)  # wakes the blocking iterations below at least every 20 ms
