@@ -149,6 +149,47 @@ public final class MigrationData {
         return Short.toUnsignedInt(check(body, Kind.INPUTS).getShort(HEADER));
     }
 
+    // --- spicevmc (usbredir, port, WebDAV): the bytes that wait for the char device ---
+
+    /**
+     * A spicevmc channel's data (red_char_device_migrate_data_marshall): its char device connected, the tokens as
+     * the reference's spicevmc devices keep them (no flow control: all ones), and the bytes the device has not taken
+     * yet, oldest first, right after the struct; write_data_ptr counts from the body's start, header included. They
+     * are the server's own bytes (no client tokens), as ours queues them.
+     */
+    public static ByteBuffer spicevmc(byte[] pendingForDevice) {
+        ByteBuffer b = start(Kind.SPICEVMC, HEADER + CHAR_DEVICE + pendingForDevice.length);
+        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1);
+        b.putInt(pendingForDevice.length).putInt(0).putInt(HEADER + CHAR_DEVICE);
+        return b.put(pendingForDevice).flip();
+    }
+
+    /**
+     * The bytes a spicevmc channel's char device had not taken at the source (red_char_device_restore), to be
+     * written before anything new; empty when there were none or the device was not connected. A char device
+     * version newer than ours, or bytes outside the body, are refused.
+     */
+    public static byte[] parseSpicevmc(ByteBuffer body) throws BadDataException {
+        ByteBuffer b = check(body, Kind.SPICEVMC);
+        int version = b.getInt(HEADER);
+        if (Integer.compareUnsigned(version, CHAR_DEVICE_VERSION) > 0) {
+            throw new BadDataException("char device migration data version " + Integer.toUnsignedString(version)
+                    + " is newer than ours (" + CHAR_DEVICE_VERSION + ")");
+        }
+        long size = Integer.toUnsignedLong(b.getInt(HEADER + 13));
+        long at = Integer.toUnsignedLong(b.getInt(HEADER + 21));
+        if (b.get(HEADER + 4) == 0 || size == 0) {
+            return new byte[0];
+        }
+        if (at < HEADER + CHAR_DEVICE || at + size > b.limit()) {
+            throw new BadDataException("char device data of " + size + " bytes at " + at + " outside the "
+                    + b.limit() + " bytes of migration data");
+        }
+        byte[] pending = new byte[(int) size];
+        b.get((int) at, pending);
+        return pending;
+    }
+
     // --- display ---
 
     /** A surface the client has, and (with lossy images in use) the part of it that is lossy, else null. */

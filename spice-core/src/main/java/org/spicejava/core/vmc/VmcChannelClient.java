@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.protocol.ChannelType;
 
@@ -101,6 +102,25 @@ public final class VmcChannelClient extends ChannelClient implements VmcDevice.C
         byte[] b = new byte[body.remaining()];
         body.duplicate().get(b);
         return ByteBuffer.wrap(b);
+    }
+
+    // ---------------------------------------------------------------- seamless migration
+
+    /** The bytes the device has not taken yet go with the client to the destination (the VM is stopped by now). */
+    @Override
+    protected ByteBuffer migrationData() {
+        return MigrationData.spicevmc(device.writes.pending());
+    }
+
+    /** The source's untaken bytes go to the device before anything the client sends here. */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        byte[] pending = MigrationData.parseSpicevmc(body);
+        if (pending.length > 0) {
+            LOG.info("channel {}:{}: {} bytes from the migration source go to the device", link.channelType(),
+                    link.channelId(), pending.length);
+            device.data(this, ByteBuffer.wrap(pending));
+        }
     }
 
     // ---------------------------------------------------------------- to the client

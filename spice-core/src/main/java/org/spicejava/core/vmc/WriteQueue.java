@@ -43,6 +43,19 @@ final class WriteQueue {
         return queue.size() + (current == null ? 0 : 1);
     }
 
+    /** What the device has not taken yet, oldest first, copied (a seamless migration hands it over). */
+    byte[] pending() {
+        byte[] all = new byte[(int) bytes];
+        ByteBuffer out = ByteBuffer.wrap(all);
+        if (current != null) {
+            out.put(current.data.duplicate());
+        }
+        for (Entry e : queue) {
+            out.put(e.data.duplicate());
+        }
+        return all;
+    }
+
     /** Writes while the device takes bytes; returns how many it took. */
     long write(CharDeviceHost host) {
         long total = 0;

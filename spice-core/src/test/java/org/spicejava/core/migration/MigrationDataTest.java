@@ -88,6 +88,32 @@ class MigrationDataTest {
     }
 
     @Test
+    void spicevmcInTheReferencesLayout() throws Exception {
+        // SpiceMigrateDataHeader "SVMD" v1, then SpiceMigrateDataCharDevice: version 1, connected, the tokens of a
+        // device without flow control (~0 both), write_size 3, no client tokens, write_data_ptr 33 (from the
+        // body's start), and the bytes there.
+        String expected = "53564d4401000000" + "01000000" + "01" + "ffffffff" + "ffffffff" + "03000000"
+                + "00000000" + "21000000" + "0a0b0c";
+        ByteBuffer b = MigrationData.spicevmc(new byte[] {10, 11, 12});
+        assertEquals(expected, hex(b));
+        assertArrayEquals(new byte[] {10, 11, 12}, MigrationData.parseSpicevmc(b));
+        assertEquals(0, MigrationData.parseSpicevmc(MigrationData.spicevmc(new byte[0])).length);
+    }
+
+    @Test
+    void hostileSpicevmcDataIsRefused() {
+        ByteBuffer newer = MigrationData.spicevmc(new byte[] {1});
+        newer.putInt(8, 2);
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseSpicevmc(newer));
+        ByteBuffer before = MigrationData.spicevmc(new byte[] {1});
+        before.putInt(8 + 21, 4); // the bytes would overlap the header
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseSpicevmc(before));
+        ByteBuffer past = MigrationData.spicevmc(new byte[] {1});
+        past.putInt(8 + 21, -1); // 4 GiB - 1: far past the end
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseSpicevmc(past));
+    }
+
+    @Test
     void inputsAsTheReference() throws Exception {
         assertEquals(INPUTS, hex(MigrationData.inputs(0)));
         assertEquals(3, MigrationData.parseInputs(MigrationData.inputs(3)));

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.FakeSocket;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.protocol.ChannelType;
@@ -134,6 +136,59 @@ class PassthroughDeviceTest {
         byte[] all = ByteBuffer.allocate(fromClient.length + 1).put(fromClient).put((byte) 9).array();
         assertArrayEquals(all, host.written.toByteArray());
         assertFalse(c.socket().closed());
+    }
+
+    @Test
+    void aSeamlessMigrationCarriesWhatTheDeviceHasNotTakenToTheDestinationsDevice() throws Exception {
+        PassthroughDevice d = device("usbredir", null, ChannelType.USBREDIR);
+        Linked c = link(d, 0, true);
+        host.writeRoom = 3; // the guest takes "hel" and then nothing
+        c.send(VmcProtocol.MSGC_DATA, "hello".getBytes(StandardCharsets.US_ASCII));
+        c.send(VmcProtocol.MSGC_DATA, " world".getBytes(StandardCharsets.US_ASCII));
+        c.client().migrate();
+        c.send(ChannelClient.MSGC_MIGRATE_FLUSH_MARK, new byte[0]);
+        List<Msg> m = c.messages();
+        assertEquals(List.of(ChannelClient.MSG_MIGRATE, ChannelClient.MSG_MIGRATE_DATA),
+                m.stream().map(Msg::type).toList());
+        byte[] data = m.get(1).body();
+        assertArrayEquals("lo world".getBytes(StandardCharsets.US_ASCII),
+                MigrationData.parseSpicevmc(ByteBuffer.wrap(data)));
+
+        VmcFakes.Host destinationHost = new VmcFakes.Host();
+        CharDeviceState state = VmcFakes.state("usbredir", null);
+        PassthroughDevice destination = new PassthroughDevice(state, destinationHost, ChannelType.USBREDIR, 0, loop,
+                () -> loop);
+        FakeSocket socket = new FakeSocket();
+        VmcChannelClient arriving = new VmcChannelClient(socket.connection(),
+                VmcFakes.link(ChannelType.USBREDIR, 0, 0), destination, true);
+        boolean[] arrived = {false};
+        arriving.awaitMigrationData(() -> arrived[0] = true);
+        arriving.start();
+        loop.run();
+        socket.receive(VmcFakes.frame(ChannelClient.MSGC_MIGRATE_DATA, data), 1 << 16);
+        socket.receive(VmcFakes.frame(VmcProtocol.MSGC_DATA, "!".getBytes(StandardCharsets.US_ASCII)), 1 << 16);
+        assertTrue(arrived[0]);
+        assertEquals("lo world!", destinationHost.written.toString(StandardCharsets.US_ASCII),
+                "the source's bytes first, then the client's new ones");
+        assertFalse(socket.closed());
+    }
+
+    @Test
+    void migrationDataWithBytesOutsideItClosesTheArrivingChannel() {
+        PassthroughDevice d = device("usbredir", null, ChannelType.USBREDIR);
+        FakeSocket socket = new FakeSocket();
+        VmcChannelClient arriving = new VmcChannelClient(socket.connection(),
+                VmcFakes.link(ChannelType.USBREDIR, 0, 0), d, true);
+        arriving.awaitMigrationData(() -> { });
+        arriving.start();
+        loop.run();
+        ByteBuffer bad = MigrationData.spicevmc(new byte[] {1, 2, 3}).order(ByteOrder.LITTLE_ENDIAN);
+        bad.putInt(8 + 13, 1_000_000); // write_size past the body
+        byte[] body = new byte[bad.remaining()];
+        bad.get(body);
+        socket.receive(VmcFakes.frame(ChannelClient.MSGC_MIGRATE_DATA, body), 1 << 16);
+        assertTrue(socket.closed());
+        assertEquals(0, host.written.size());
     }
 
     @Test
