@@ -44,6 +44,8 @@ class QemuMigrationIT {
     static final Path OLD_CLIENT = Path.of("../scripts/spice-switch-host-client.py").toAbsolutePath();
     /** SeaBIOS waits at its prompt a minute: time for a migration before ESC. */
     static final List<String> BOOT_MENU = List.of("-boot", "menu=on,splash-time=60000");
+    /** The spiceport of the seamless cases. */
+    static final String PORT_NAME = "org.spicejava.migration";
     static final Path FIGURES = Path.of("target/migration-figures.txt");
     static final double MIN_EQUAL = 0.999;
 
@@ -106,13 +108,18 @@ class QemuMigrationIT {
 
     /**
      * {@code x509}: a TLS port with this x509-dir, and every channel required to use it; null for none.
-     * {@code seamless}: seamless-migration=on.
+     * {@code seamless}: seamless-migration=on, and a spiceport char device (the client opens its port channel, whose
+     * state a seamless migration carries too).
      */
     Vm start(String name, boolean ours, String vga, List<String> extra, Path x509, boolean seamless)
             throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
         List<String> args = new ArrayList<>(BOOT_MENU);
         args.addAll(extra);
+        if (seamless) {
+            args.addAll(List.of("-device", "virtio-serial", "-chardev", "spiceport,id=port0,name=" + PORT_NAME,
+                    "-device", "virtserialport,chardev=port0,name=" + PORT_NAME));
+        }
         int tlsPort = x509 == null ? 0 : QemuBridgeIT.freePort();
         String spice = "disable-ticketing=on" + (x509 == null ? ""
                 : ",tls-port=" + tlsPort + ",x509-dir=" + x509 + ",tls-channel=default")
@@ -314,6 +321,14 @@ class QemuMigrationIT {
         long migrationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
         if (seamless) {
             c.awaitDebug("display-2:0: spice_channel_handle_migrate: flags 3", 15);
+            // The port channel went too, with its char device's state (MIGRATE with NEED_FLUSH and DATA_TRANSFER);
+            // the client handles each channel's MIGRATE in no fixed order, so its whole log is searched.
+            String portMigrated = "port-10:0: spice_channel_handle_migrate: flags 3";
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!c.log().contains(portMigrated)) {
+                assertTrue(System.nanoTime() < until, direction + ": the port channel was not migrated seamlessly");
+                Thread.sleep(50);
+            }
         }
         c.await("switched", 15);
         long pictureBack = millisOf(c.await("picture-back", 15));
