@@ -339,7 +339,7 @@ public abstract class ChannelClient {
 
     /**
      * Takes the state the source sent for this channel. This default checks the header of the channel's kind and
-     * restores nothing (the smartcard and spicevmc channels start over); main, display and inputs override it.
+     * restores nothing; every channel kind that carries data overrides it.
      */
     protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
         MigrationData.Kind kind = switch (link.channelType()) {

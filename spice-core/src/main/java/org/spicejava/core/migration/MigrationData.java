@@ -171,23 +171,78 @@ public final class MigrationData {
      */
     public static byte[] parseSpicevmc(ByteBuffer body) throws BadDataException {
         ByteBuffer b = check(body, Kind.SPICEVMC);
+        return charDeviceConnected(b) ? charDeviceWrites(b, HEADER + CHAR_DEVICE) : new byte[0];
+    }
+
+    /** The char device's write_size bytes at write_data_ptr: what its device had not taken. */
+    private static byte[] charDeviceWrites(ByteBuffer b, int firstFree) throws BadDataException {
+        return bytesAt(b, HEADER + 13, HEADER + 21, firstFree, "char device data");
+    }
+
+    /** Whether the char device state (right after the header) says connected; a newer version is refused. */
+    private static boolean charDeviceConnected(ByteBuffer b) throws BadDataException {
         int version = b.getInt(HEADER);
         if (Integer.compareUnsigned(version, CHAR_DEVICE_VERSION) > 0) {
             throw new BadDataException("char device migration data version " + Integer.toUnsignedString(version)
                     + " is newer than ours (" + CHAR_DEVICE_VERSION + ")");
         }
-        long size = Integer.toUnsignedLong(b.getInt(HEADER + 13));
-        long at = Integer.toUnsignedLong(b.getInt(HEADER + 21));
-        if (b.get(HEADER + 4) == 0 || size == 0) {
+        return b.get(HEADER + 4) != 0;
+    }
+
+    /**
+     * The bytes that a u32 size at {@code sizeAt} and a u32 offset at {@code offsetAt} name; they must lie between
+     * the fixed part's end ({@code firstFree}) and the body's.
+     */
+    private static byte[] bytesAt(ByteBuffer b, int sizeAt, int offsetAt, int firstFree, String what)
+            throws BadDataException {
+        long size = Integer.toUnsignedLong(b.getInt(sizeAt));
+        long at = Integer.toUnsignedLong(b.getInt(offsetAt));
+        if (size == 0) {
             return new byte[0];
         }
-        if (at < HEADER + CHAR_DEVICE || at + size > b.limit()) {
-            throw new BadDataException("char device data of " + size + " bytes at " + at + " outside the "
-                    + b.limit() + " bytes of migration data");
+        if (at < firstFree || at + size > b.limit()) {
+            throw new BadDataException(what + " of " + size + " bytes at " + at + " outside the " + b.limit()
+                    + " bytes of migration data");
         }
-        byte[] pending = new byte[(int) size];
-        b.get((int) at, pending);
-        return pending;
+        byte[] out = new byte[(int) size];
+        b.get((int) at, out);
+        return out;
+    }
+
+    // --- smartcard: the reader's char device, whether a reader was added, a VSC message half read ---
+
+    /** A smartcard channel's state: whether it had a reader, and that reader's device state. */
+    public record Smartcard(boolean attached, boolean readerAdded, byte[] pendingForDevice, byte[] partialRead) {
+    }
+
+    /**
+     * A smartcard channel's data (smartcard_channel_send_migrate_data): without a reader an empty char device
+     * state and zeros; with one, the char device as for spicevmc, reader_added, and the bytes of a VSC message the
+     * device sent only part of; the device's bytes follow the struct, then the partial message (each pointer
+     * counted from the body's start).
+     */
+    public static ByteBuffer smartcard(Smartcard s) {
+        int fixed = HEADER + Kind.SMARTCARD.size;
+        if (!s.attached()) {
+            ByteBuffer b = start(Kind.SMARTCARD, fixed).putInt(CHAR_DEVICE_VERSION);
+            return b.position(b.capacity()).flip();
+        }
+        byte[] w = s.pendingForDevice();
+        byte[] r = s.partialRead();
+        ByteBuffer b = start(Kind.SMARTCARD, fixed + w.length + r.length);
+        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1).putInt(w.length).putInt(0).putInt(fixed);
+        b.put((byte) (s.readerAdded() ? 1 : 0)).putInt(r.length).putInt(fixed + w.length);
+        return b.put(w).put(r).flip();
+    }
+
+    public static Smartcard parseSmartcard(ByteBuffer body) throws BadDataException {
+        ByteBuffer b = check(body, Kind.SMARTCARD);
+        if (!charDeviceConnected(b)) {
+            return new Smartcard(false, false, new byte[0], new byte[0]);
+        }
+        int fixed = HEADER + Kind.SMARTCARD.size;
+        return new Smartcard(true, b.get(HEADER + CHAR_DEVICE) != 0, charDeviceWrites(b, fixed),
+                bytesAt(b, HEADER + CHAR_DEVICE + 1, HEADER + CHAR_DEVICE + 5, fixed, "partial smartcard message"));
     }
 
     // --- display ---

@@ -30,9 +30,10 @@ final class ClientSession {
     private record Linked(MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
     }
 
-    /** The channel types a seamless migration carries here; others (the smartcard) make it semi-seamless. */
+    /** The channel types a seamless migration carries here (all ours). */
     static final Set<Integer> SEAMLESS_TYPES = Set.of(ChannelType.DISPLAY, ChannelType.CURSOR, ChannelType.INPUTS,
-            ChannelType.PLAYBACK, ChannelType.RECORD, ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV);
+            ChannelType.PLAYBACK, ChannelType.RECORD, ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV,
+            ChannelType.SMARTCARD);
 
     /** The client arrives seamlessly: its channels start at once and take their state from the source. */
     private boolean seamless;

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.link.LinkMessage;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.SocketConnection;
 
 /**
@@ -76,6 +77,33 @@ public final class SmartcardChannelClient extends ChannelClient implements VmcDe
 
     SmartcardDevice device() {
         return device;
+    }
+
+    // ---------------------------------------------------------------- seamless migration
+
+    /** The reader's state (or that there was none) goes with the client to the destination. */
+    @Override
+    protected ByteBuffer migrationData() {
+        SmartcardDevice d = device;
+        return MigrationData.smartcard(d == null ? new MigrationData.Smartcard(false, false, new byte[0], new byte[0])
+                : d.migrationState());
+    }
+
+    /** The source's reader state goes to this client's reader here (smartcard_channel_client_handle_migrate_data). */
+    @Override
+    protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
+        MigrationData.Smartcard s = MigrationData.parseSmartcard(body);
+        if (!s.attached()) {
+            return;
+        }
+        if (device == null) {
+            attachUnattached();
+        }
+        if (device == null) {
+            LOG.warn("smartcard channel: no reader for the migration source's reader state; it is dropped");
+            return;
+        }
+        device.restore(s);
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.chardev.CharDeviceState;
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.migration.MigrationData;
 
 /**
  * One smartcard reader device (the reference's RedCharDeviceSmartcard): the guest's VSC stream split into
@@ -99,6 +100,28 @@ final class SmartcardDevice extends VmcDevice {
         readerAdded = false;
         fromClient(null, Vsc.toDevice(Vsc.READER_REMOVE, readerId, ByteBuffer.allocate(0)), this);
         return true;
+    }
+
+    /** This reader's state for a seamless migration (the VM is stopped: the device is neither read nor written). */
+    MigrationData.Smartcard migrationState() {
+        synchronized (readLock) {
+            return new MigrationData.Smartcard(true, readerAdded, writes.pending(), stream.partial());
+        }
+    }
+
+    /**
+     * A seamless migration's state from the source: whether a reader was added, the bytes the source's device had
+     * not taken (written before anything new), and the part of a message it had read (the rest comes from here).
+     */
+    void restore(MigrationData.Smartcard s) {
+        readerAdded = s.readerAdded();
+        if (s.pendingForDevice().length > 0) {
+            fromClient(null, ByteBuffer.wrap(s.pendingForDevice()), this);
+        }
+        synchronized (readLock) {
+            absorb(s.partialRead(), s.partialRead().length);
+        }
+        postPump();
     }
 
     /** A client's message for this reader: header in network order, {@code readerId} as the client gave it. */

@@ -72,6 +72,24 @@ final class VscStream {
         }
     }
 
+    /**
+     * The bytes of the message begun and not complete, as the device sent them (a seamless migration hands them
+     * over; feeding them to a fresh stream restores this one). Empty while an oversized payload is skipped, which
+     * the reference would not have read either.
+     */
+    byte[] partial() {
+        if (skip > 0) {
+            return new byte[0];
+        }
+        if (payload == null) {
+            return java.util.Arrays.copyOf(header, headerFill);
+        }
+        byte[] out = new byte[Vsc.HEADER_BYTES + payloadFill];
+        System.arraycopy(header, 0, out, 0, Vsc.HEADER_BYTES); // the current message's header, kept as read
+        System.arraycopy(payload, 0, out, Vsc.HEADER_BYTES, payloadFill);
+        return out;
+    }
+
     /** Messages skipped so far because their payload was too long. */
     long skipped() {
         return skipped;

@@ -101,6 +101,28 @@ class MigrationDataTest {
     }
 
     @Test
+    void smartcardInTheReferencesLayout() throws Exception {
+        // "SCMD" v1; without a reader: an empty char device state (its version), reader_added 0, no partial read.
+        assertEquals("53434d4401000000" + "01000000" + "00".repeat(21) + "00" + "00".repeat(8),
+                hex(MigrationData.smartcard(new MigrationData.Smartcard(false, false, new byte[0], new byte[0]))));
+        // With one: the char device (its bytes at 42), reader_added, the partial message's size and place (43),
+        // then the device's bytes and the partial message.
+        ByteBuffer b = MigrationData.smartcard(
+                new MigrationData.Smartcard(true, true, new byte[] {7}, new byte[] {8, 9}));
+        assertEquals("53434d4401000000" + "01000000" + "01" + "ffffffff" + "ffffffff" + "01000000" + "00000000"
+                + "2a000000" + "01" + "02000000" + "2b000000" + "07" + "0809", hex(b));
+        MigrationData.Smartcard s = MigrationData.parseSmartcard(b);
+        assertTrue(s.attached());
+        assertTrue(s.readerAdded());
+        assertArrayEquals(new byte[] {7}, s.pendingForDevice());
+        assertArrayEquals(new byte[] {8, 9}, s.partialRead());
+        ByteBuffer past = MigrationData.smartcard(
+                new MigrationData.Smartcard(true, false, new byte[0], new byte[] {1}));
+        past.putInt(8 + 26, 1 << 20); // a partial message larger than the body
+        assertThrows(MigrationData.BadDataException.class, () -> MigrationData.parseSmartcard(past));
+    }
+
+    @Test
     void hostileSpicevmcDataIsRefused() {
         ByteBuffer newer = MigrationData.spicevmc(new byte[] {1});
         newer.putInt(8, 2);

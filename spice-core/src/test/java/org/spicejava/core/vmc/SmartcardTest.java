@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.chardev.CharDeviceState;
+import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.net.FakeSocket;
 import org.spicejava.core.net.SocketConnection;
 import org.spicejava.core.protocol.ChannelType;
@@ -85,6 +88,60 @@ class SmartcardTest {
 
     static byte[] le(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
+    @Test
+    void aSeamlessMigrationCarriesTheReadersStateToTheDestination() throws Exception {
+        VmcFakes.Host host = reader();
+        Linked c = link();
+        c.send(Vsc.READER_ADD, Vsc.UNDEFINED_READER_ID, new byte[0]);
+        host.written.reset();
+        host.writeRoom = 0; // the guest takes nothing more
+        byte[] apdu = VmcFakes.bytes(40, 3);
+        c.send(Vsc.APDU, 0, apdu);
+        byte[] answer = VmcFakes.bytes(30, 4);
+        byte[] whole = fromDevice(Vsc.APDU, 0, answer);
+        host.offer(Arrays.copyOf(whole, 20)); // the header and 8 of the 30 payload bytes
+        devices.reader(0).wakeup();
+        loop.run();
+        assertEquals(List.of(), c.received(), "half a message is not sent");
+        c.client().migrate();
+        c.socket().receive(VmcFakes.frame(ChannelClient.MSGC_MIGRATE_FLUSH_MARK, new byte[0]), 1 << 16);
+        List<Msg> m = VmcFakes.messages(c.socket());
+        assertEquals(List.of(ChannelClient.MSG_MIGRATE, ChannelClient.MSG_MIGRATE_DATA),
+                m.stream().map(Msg::type).toList());
+        MigrationData.Smartcard state = MigrationData.parseSmartcard(ByteBuffer.wrap(m.get(1).body()));
+        assertTrue(state.readerAdded());
+        assertArrayEquals(fromDevice(Vsc.APDU, 0, apdu), state.pendingForDevice());
+        assertArrayEquals(Arrays.copyOf(whole, 20), state.partialRead());
+
+        VmcDevices destination = new VmcDevices(loop, () -> loop);
+        VmcFakes.Host destinationHost = new VmcFakes.Host();
+        assertTrue(destination.add(VmcFakes.state("smartcard", null), destinationHost));
+        loop.run();
+        FakeSocket socket = new FakeSocket();
+        SocketConnection connection = socket.connection();
+        SmartcardChannelClient arriving = (SmartcardChannelClient) destination.link(connection,
+                VmcFakes.link(ChannelType.SMARTCARD, 0, 0), true).orElseThrow();
+        connection.onClose(arriving::closed);
+        arriving.awaitMigrationData(() -> { });
+        arriving.start();
+        loop.run();
+        socket.receive(VmcFakes.frame(ChannelClient.MSGC_MIGRATE_DATA, m.get(1).body()), 1 << 16);
+        loop.run();
+        assertArrayEquals(fromDevice(Vsc.APDU, 0, apdu), destinationHost.written.toByteArray(),
+                "the source's untaken message is written here");
+        destinationHost.offer(Arrays.copyOfRange(whole, 20, whole.length));
+        destination.reader(0).wakeup();
+        loop.run();
+        List<Vsc3> got = new Linked(socket, arriving).received();
+        assertEquals(1, got.size());
+        assertArrayEquals(answer, got.get(0).payload(), "the message the source began completes here");
+        destinationHost.written.reset();
+        connection.close("the client left");
+        loop.run();
+        assertArrayEquals(fromDevice(Vsc.READER_REMOVE, 0, new byte[0]), destinationHost.written.toByteArray(),
+                "the reader the source added is removed when the client leaves");
     }
 
     @Test
