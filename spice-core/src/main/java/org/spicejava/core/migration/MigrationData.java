@@ -152,16 +152,22 @@ public final class MigrationData {
     // --- spicevmc (usbredir, port, WebDAV): the bytes that wait for the char device ---
 
     /**
-     * A spicevmc channel's data (red_char_device_migrate_data_marshall): its char device connected, the tokens as
-     * the reference's spicevmc devices keep them (no flow control: all ones), and the bytes the device has not taken
-     * yet, oldest first, right after the struct; write_data_ptr counts from the body's start, header included. They
-     * are the server's own bytes (no client tokens), as ours queues them.
+     * A spicevmc channel's data (red_char_device_migrate_data_marshall): its char device connected, and the bytes
+     * the device has not taken yet, oldest first, right after the struct; write_data_ptr counts from the body's
+     * start, header included. They are the server's own bytes (no client tokens), as ours queues them.
      */
     public static ByteBuffer spicevmc(byte[] pendingForDevice) {
         ByteBuffer b = start(Kind.SPICEVMC, HEADER + CHAR_DEVICE + pendingForDevice.length);
-        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1);
-        b.putInt(pendingForDevice.length).putInt(0).putInt(HEADER + CHAR_DEVICE);
-        return b.put(pendingForDevice).flip();
+        return putConnectedCharDevice(b, pendingForDevice.length, HEADER + CHAR_DEVICE).put(pendingForDevice).flip();
+    }
+
+    /**
+     * A connected char device without flow control (the tokens all ones, as the reference's spicevmc and smartcard
+     * devices keep them) whose device has not taken {@code writeSize} bytes, at {@code writeDataPtr}.
+     */
+    private static ByteBuffer putConnectedCharDevice(ByteBuffer b, int writeSize, int writeDataPtr) {
+        return b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1).putInt(writeSize).putInt(0)
+                .putInt(writeDataPtr);
     }
 
     /**
@@ -230,11 +236,12 @@ public final class MigrationData {
         byte[] w = s.pendingForDevice();
         byte[] r = s.partialRead();
         ByteBuffer b = start(Kind.SMARTCARD, fixed + w.length + r.length);
-        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1).putInt(w.length).putInt(0).putInt(fixed);
+        putConnectedCharDevice(b, w.length, fixed);
         b.put((byte) (s.readerAdded() ? 1 : 0)).putInt(r.length).putInt(fixed + w.length);
         return b.put(w).put(r).flip();
     }
 
+    /** A smartcard channel's state from the source; offsets outside the body and newer versions are refused. */
     public static Smartcard parseSmartcard(ByteBuffer body) throws BadDataException {
         ByteBuffer b = check(body, Kind.SMARTCARD);
         if (!charDeviceConnected(b)) {
