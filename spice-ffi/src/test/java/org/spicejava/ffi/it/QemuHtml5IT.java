@@ -256,12 +256,15 @@ class QemuHtml5IT {
 
             List<String> console = browser.console();
             Files.write(dir.resolve("console.txt"), console);
-            boolean uncaught = console.stream().anyMatch(l -> l.startsWith("exception:") && !refused(l));
-            // Only ours is under test: the reference once lost one of a wss:// page's sockets before it opened on a
-            // loaded machine ("Can't connect to websocket"), which is reported, not failed.
-            assertTrue(!ours || !uncaught, lib + ": uncaught exception in the page: " + console);
-            if (uncaught) {
-                System.out.printf("QemuHtml5IT: the reference's page had an uncaught exception: %s%n", console);
+            long uncaught = console.stream().filter(l -> l.startsWith("exception:") && !refused(l)).count();
+            // Chromium on a loaded machine has given up one of a wss:// page's sockets during its TLS handshake
+            // ("Can't connect to websocket", then an uncaught Event; the server saw the browser close it), once with
+            // the reference and once with ours, while the page went on to show the screen (asserted above): those
+            // are reported, not failed. Any other uncaught exception in ours fails.
+            long givenUp = console.stream().filter(l -> l.contains("Can't connect to websocket")).count();
+            assertTrue(!ours || uncaught <= givenUp, lib + ": uncaught exception in the page: " + console);
+            if (uncaught > 0) {
+                System.out.printf("QemuHtml5IT: %s's page had %d uncaught exception(s): %s%n", lib, uncaught, console);
             }
             String replies = QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"quit\"}");
             assertEquals(0, QemuBridgeIT.waitExit(run.process()), lib + ": QEMU exit code; " + replies);
