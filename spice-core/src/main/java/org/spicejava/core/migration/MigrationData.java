@@ -21,6 +21,8 @@ public final class MigrationData {
     static final int CHAR_DEVICE = 25;
     /** SPICE_MIGRATE_DATA_CHAR_DEVICE_VERSION. */
     static final int CHAR_DEVICE_VERSION = 1;
+    /** The tokens of a char device without flow control, as the reference's spicevmc and smartcard ones keep them. */
+    private static final int NO_FLOW_CONTROL = -1;
     /** sizeof(SpiceMigrateDataMain): the agent's char device, client_agent_started, agent2client, client2agent. */
     static final int MAIN = CHAR_DEVICE + 1 + 26 + 5;
     /** sizeof(SpiceMigrateDataDisplay), up to and with surfaces_at_client_ptr. */
@@ -117,8 +119,7 @@ public final class MigrationData {
      */
     public static ByteBuffer mainWithAgent(long clientTokens, long sendTokens, boolean clientAgentStarted) {
         ByteBuffer b = start(Kind.MAIN, HEADER + MAIN);
-        b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(u32(clientTokens)).putInt(u32(sendTokens));
-        b.putInt(0).putInt(0).putInt(0); // write_size, write_num_client_tokens, write_data_ptr
+        putConnectedCharDevice(b, u32(clientTokens), u32(sendTokens), 0, 0);
         b.put((byte) (clientAgentStarted ? 1 : 0));
         return b.position(b.capacity()).flip();
     }
@@ -158,16 +159,18 @@ public final class MigrationData {
      */
     public static ByteBuffer spicevmc(byte[] pendingForDevice) {
         ByteBuffer b = start(Kind.SPICEVMC, HEADER + CHAR_DEVICE + pendingForDevice.length);
-        return putConnectedCharDevice(b, pendingForDevice.length, HEADER + CHAR_DEVICE).put(pendingForDevice).flip();
+        return putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, pendingForDevice.length,
+                HEADER + CHAR_DEVICE).put(pendingForDevice).flip();
     }
 
     /**
-     * A connected char device without flow control (the tokens all ones, as the reference's spicevmc and smartcard
-     * devices keep them) whose device has not taken {@code writeSize} bytes, at {@code writeDataPtr}.
+     * A connected char device (SpiceMigrateDataCharDevice): the tokens the client holds and ours to send it, and
+     * {@code writeSize} bytes its device has not taken, at {@code writeDataPtr}, none of them the client's.
      */
-    private static ByteBuffer putConnectedCharDevice(ByteBuffer b, int writeSize, int writeDataPtr) {
-        return b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(-1).putInt(-1).putInt(writeSize).putInt(0)
-                .putInt(writeDataPtr);
+    private static ByteBuffer putConnectedCharDevice(ByteBuffer b, int clientTokens, int sendTokens, int writeSize,
+                                                     int writeDataPtr) {
+        return b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(clientTokens).putInt(sendTokens).putInt(writeSize)
+                .putInt(0).putInt(writeDataPtr);
     }
 
     /**
@@ -236,7 +239,7 @@ public final class MigrationData {
         byte[] w = s.pendingForDevice();
         byte[] r = s.partialRead();
         ByteBuffer b = start(Kind.SMARTCARD, fixed + w.length + r.length);
-        putConnectedCharDevice(b, w.length, fixed);
+        putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, w.length, fixed);
         b.put((byte) (s.readerAdded() ? 1 : 0)).putInt(r.length).putInt(fixed + w.length);
         return b.put(w).put(r).flip();
     }

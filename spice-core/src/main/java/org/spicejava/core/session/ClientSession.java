@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 import org.spicejava.core.channel.NetworkEstimate;
@@ -12,7 +11,6 @@ import org.spicejava.core.compress.GlzWindow;
 import org.spicejava.core.inputs.InputsChannelClient;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.net.SocketConnection;
-import org.spicejava.core.protocol.ChannelType;
 
 /**
  * One connected client (the reference's RedClient): its session id, main channel and the other channels linked
@@ -29,11 +27,6 @@ final class ClientSession {
     /** Which channel a key stands for, how to close it, and how to start its seamless migration (MIGRATE). */
     private record Linked(MainChannelClient.ChannelId id, Consumer<String> close, Runnable migrate) {
     }
-
-    /** The channel types a seamless migration carries here (all ours). */
-    static final Set<Integer> SEAMLESS_TYPES = Set.of(ChannelType.DISPLAY, ChannelType.CURSOR, ChannelType.INPUTS,
-            ChannelType.PLAYBACK, ChannelType.RECORD, ChannelType.USBREDIR, ChannelType.PORT, ChannelType.WEBDAV,
-            ChannelType.SMARTCARD);
 
     /** The client arrives seamlessly: its channels start at once and take their state from the source. */
     private boolean seamless;
@@ -106,10 +99,12 @@ final class ClientSession {
         return awaitingState > 0 && --awaitingState == 0;
     }
 
-    /** Every channel can carry its state seamlessly, and none waits for an earlier migration to complete. */
+    /**
+     * No channel waits for an earlier migration to complete (every channel kind carries its state, or has none to
+     * carry).
+     */
     boolean canMigrateSeamlessly() {
-        return held.isEmpty() && !main.arriving()
-                && channels.values().stream().allMatch(l -> SEAMLESS_TYPES.contains(l.id().type()));
+        return held.isEmpty() && !main.arriving();
     }
 
     /** The end of a seamless migration: MIGRATE on every channel but main (which its own caller migrates). */

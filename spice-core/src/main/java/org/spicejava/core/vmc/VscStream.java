@@ -1,6 +1,7 @@
 package org.spicejava.core.vmc;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Splits the smartcard device's byte stream into VSC messages (network-order header, then the payload), resumable
@@ -82,7 +83,7 @@ final class VscStream {
             return new byte[0];
         }
         if (payload == null) {
-            return java.util.Arrays.copyOf(header, headerFill);
+            return Arrays.copyOf(header, headerFill);
         }
         byte[] out = new byte[Vsc.HEADER_BYTES + payloadFill];
         System.arraycopy(header, 0, out, 0, Vsc.HEADER_BYTES); // the current message's header, kept as read
