@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.host.EventLoop;
+import org.spicejava.core.migration.MigrationData;
 
 /**
  * The guest agent's char device and its data path to the client (the reference's RedCharDeviceVDIPort with the
@@ -93,10 +94,13 @@ public final class AgentDevice {
     private static final class WriteBuffer {
         final ByteBuffer data;
         Origin origin;
+        /** The client's tokens it returns once written: 1, or what a migrated source's buffer carried. */
+        final int clientTokens;
 
-        WriteBuffer(ByteBuffer data, Origin origin) {
+        WriteBuffer(ByteBuffer data, Origin origin, int clientTokens) {
             this.data = data;
             this.origin = origin;
+            this.clientTokens = clientTokens;
         }
     }
 
@@ -133,7 +137,12 @@ public final class AgentDevice {
     private long sendTokens;
     private int inFlight;
     /** A seamlessly arrived client's agent state, waiting for the agent to attach here. */
-    private SeamlessState arrived;
+    private MigrationData.Agent arrived;
+    /**
+     * A client arriving seamlessly whose state has not come yet: the device is not read meanwhile (the reference's
+     * wait_for_migrate_data), since what the guest sends continues the source's stream. Any thread reads it.
+     */
+    private volatile Client awaitingState;
 
     /** Supplies the main loop for the write retry timer; it may not exist yet when the device is made. */
     public interface EventLoopSource {
@@ -161,7 +170,7 @@ public final class AgentDevice {
         policy.attachmentChanged();
         host.state(true);
         if (client != null && arrived != null) {
-            SeamlessState s = arrived;
+            MigrationData.Agent s = arrived;
             arrived = null;
             continueFrom(s); // the client never lost its agent: no AGENT_CONNECTED
         } else if (client != null) {
@@ -245,6 +254,9 @@ public final class AgentDevice {
      * went (so it drops that client's clipboard grabs and transfers), and the earlier client waits its turn.
      */
     public void clientConnected(Client c) {
+        if (awaitingState == c) {
+            awaitingState = null;
+        }
         if (client != null && client != c) {
             Client previous = client;
             LOG.info("the agent goes to the newest client; the one it served waits");
@@ -275,6 +287,10 @@ public final class AgentDevice {
      * AGENT_START).
      */
     public void clientGone(Client c) {
+        if (awaitingState == c) {
+            awaitingState = null;
+            mainLoop.execute(this::pump);
+        }
         if (waiting.remove(c) || client != c) {
             return;
         }
@@ -349,12 +365,21 @@ public final class AgentDevice {
     }
 
     /**
-     * Seamless destination: client {@code c} goes on with the agent where the source left it (as the reference's
-     * reds_agent_state_restore): the tokens it holds, ours to send it messages, whether it started; no
-     * AGENT_CONNECTED and no new AGENT_START. Applied now, or when the agent attaches here (QEMU attaches it as the
-     * VM's state loads, before or after the client's data comes). Main-loop thread.
+     * Seamless destination: client {@code c} is arriving and its state will follow; the device waits for it.
+     * Main-loop thread.
      */
-    public void continueSeamlessly(Client c, SeamlessState s) {
+    public void awaitMigrationData(Client c) {
+        awaitingState = c;
+    }
+
+    /**
+     * Seamless destination: client {@code c} goes on with the agent where the source left it (as the reference's
+     * reds_agent_state_restore): the tokens it holds, ours to send it messages, whether it started; the bytes the
+     * source's device had not taken go to this one first; the guest's stream and both filters continue where they
+     * were. No AGENT_CONNECTED and no new AGENT_START. Applied now, or when the agent attaches here (QEMU attaches
+     * it as the VM's state loads, before or after the client's data comes). Main-loop thread.
+     */
+    public void continueSeamlessly(Client c, MigrationData.Agent s) {
         if (c != client) {
             return;
         }
@@ -365,18 +390,27 @@ public final class AgentDevice {
         }
     }
 
-    private void continueFrom(SeamlessState s) {
+    private void continueFrom(MigrationData.Agent s) {
         clientAgentStarted = s.clientAgentStarted();
         registered = s.clientAgentStarted();
         clientTokens = Math.min(s.clientTokens(), AgentProtocol.CLIENT_WINDOW);
-        clientTokensFree = AgentProtocol.CLIENT_WINDOW - clientTokens; // the rest came back to the device there
+        int pendingTokens = (int) Math.min(s.pendingClientTokens(), AgentProtocol.CLIENT_WINDOW - clientTokens);
+        clientTokensFree = AgentProtocol.CLIENT_WINDOW - clientTokens - pendingTokens; // came back to the device there
         sendTokens = s.sendTokens();
+        if (s.pendingForDevice().length > 0) {
+            writeQueue.addFirst(new WriteBuffer(ByteBuffer.wrap(s.pendingForDevice()),
+                    pendingTokens > 0 && registered ? Origin.CLIENT : Origin.SERVER_NO_TOKEN, pendingTokens));
+        }
         readFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
         readFilter.discardAll(false);
+        readFilter.restore(s.fromAgentRemaining(), s.fromAgentResult());
         writeFilter.config(policy.copyPaste(), policy.fileTransfer(), policy.useClientMonitorsConfig());
         writeFilter.discardAll(!clientAgentStarted);
-        LOG.info("the agent goes on with a seamlessly migrated client (its tokens {}, ours {})", clientTokens,
-                sendTokens);
+        writeFilter.restore(s.toAgentRemaining(), s.toAgentResult());
+        resumeGuestStream(s.chunkHeader(), s.partialMessageHeader());
+        LOG.info("the agent goes on with a seamlessly migrated client (its tokens {}, ours {}; {} bytes for the "
+                + "device, {} of a chunk header and {} of a message header from it)", clientTokens, sendTokens,
+                s.pendingForDevice().length, s.chunkHeader().length, s.partialMessageHeader().length);
         if (registered && clientTokensFree >= AgentProtocol.TOKENS_TO_SEND) {
             int tokens = (int) clientTokensFree; // returned now: no later write might return them
             clientTokens += clientTokensFree;
@@ -384,6 +418,31 @@ public final class AgentDevice {
             client.sendAgentTokens(tokens);
         }
         pump();
+    }
+
+    /**
+     * Puts the source's place in the guest's stream in front of what this guest sends: the chunk header bytes it
+     * had read (with a whole header, the chunk's size is what is left of it, counting the message header begun).
+     */
+    private void resumeGuestStream(byte[] chunkHeader, byte[] partialMessageHeader) {
+        ByteBuffer prefix = ByteBuffer.allocate(chunkHeader.length + partialMessageHeader.length)
+                .order(ByteOrder.LITTLE_ENDIAN).put(chunkHeader);
+        if (chunkHeader.length == AgentProtocol.CHUNK_HEADER_BYTES) {
+            prefix.putInt(4, (int) (Integer.toUnsignedLong(prefix.getInt(4)) + partialMessageHeader.length));
+        }
+        prefix.put(partialMessageHeader).flip();
+        synchronized (raw) {
+            raw.flip();
+            ByteBuffer held = ByteBuffer.allocate(raw.remaining()).put(raw).flip();
+            raw.clear();
+            reader.reset();
+            if (prefix.remaining() + held.remaining() > raw.capacity()) {
+                LOG.warn("no room for the source's place in the agent's stream; it starts afresh");
+                readFilter.restore(0, 0);
+                prefix.position(prefix.limit());
+            }
+            raw.put(prefix).put(held);
+        }
     }
 
     /** AGENT_TOKEN: the client may receive more AGENT_DATA. */
@@ -425,7 +484,7 @@ public final class AgentDevice {
                 ByteBuffer buf = ByteBuffer.allocate(AgentProtocol.CHUNK_HEADER_BYTES + data.remaining())
                         .order(ByteOrder.LITTLE_ENDIAN);
                 buf.putInt(AgentProtocol.PORT_CLIENT).putInt(data.remaining()).put(data.duplicate()).flip();
-                queue(buf, Origin.CLIENT);
+                writeQueue.add(new WriteBuffer(buf, Origin.CLIENT, 1));
                 writeToDevice();
             }
             case DISCARD -> returnClientToken();
@@ -495,7 +554,7 @@ public final class AgentDevice {
     }
 
     private void queue(ByteBuffer data, Origin origin) {
-        writeQueue.add(new WriteBuffer(data, origin));
+        writeQueue.add(new WriteBuffer(data, origin, 0));
     }
 
     private void writeToDevice() {
@@ -544,7 +603,7 @@ public final class AgentDevice {
 
     private void release(WriteBuffer b) {
         switch (b.origin) {
-            case CLIENT -> returnClientToken();
+            case CLIENT -> returnClientTokens(b.clientTokens);
             case SERVER -> {
                 selfTokens++;
                 if (pendingMouse != null && attached) {
@@ -563,10 +622,14 @@ public final class AgentDevice {
 
     /** A chunk of the client's was consumed: tokens go back in batches. */
     private void returnClientToken() {
+        returnClientTokens(1);
+    }
+
+    private void returnClientTokens(int n) {
         if (!registered) {
             return;
         }
-        clientTokensFree++;
+        clientTokensFree += n;
         if (clientTokensFree >= AgentProtocol.TOKENS_TO_SEND) {
             int tokens = (int) clientTokensFree;
             clientTokens += clientTokensFree;
@@ -582,7 +645,7 @@ public final class AgentDevice {
      * now (bounded), then lets the main loop do the rest.
      */
     public void wakeup() {
-        if (attached && running) {
+        if (attached && running && awaitingState == null) {
             fillFromHost();
         }
         mainLoop.execute(this::pump);
@@ -594,7 +657,7 @@ public final class AgentDevice {
      * guest message (an eventfd write, a poll turn, a read) before the client gets anything.
      */
     public void wakeupOnMainLoop() {
-        if (attached && running) {
+        if (attached && running && awaitingState == null) {
             fillFromHost();
         }
         pump();
@@ -635,7 +698,7 @@ public final class AgentDevice {
     }
 
     private void readFromDevice() {
-        while (attached && running) {
+        while (attached && running && awaitingState == null) {
             if (registered && sendTokens == 0 || inFlight >= AgentProtocol.READ_BUFFERS) {
                 return;
             }
@@ -672,7 +735,7 @@ public final class AgentDevice {
                     adjustCapabilities(data);
                 }
                 if (registered && data.hasRemaining()) { // an empty chunk inside a message carries nothing
-                    sendTokens--;
+                    sendTokens = Math.max(sendTokens - 1, 0); // a migration's flush sends without tokens
                     inFlight++;
                     Client target = client;
                     target.sendAgentData(data, () -> pieceSent(target));
@@ -712,28 +775,76 @@ public final class AgentDevice {
         sendDeviceInfo();
     }
 
-    /** What a seamless migration carries of an idle agent path, in the reference's terms. */
-    public record SeamlessState(long clientTokens, long sendTokens, boolean clientAgentStarted) {
+    /**
+     * Seamless source, before MIGRATE goes to client {@code c} (reds_on_main_channel_migrate): what was read from
+     * the guest and can go to the client goes now, whatever its tokens, since the migration data carries at most a
+     * chunk header and a message header begun: every whole piece, and the bytes of a piece begun once its message
+     * header is complete. The VM has stopped, so the guest sends nothing more here. Main-loop thread.
+     */
+    public void flushForMigration(Client c) {
+        while (attached && c == client) {
+            VdiChunkReader.Piece piece;
+            synchronized (raw) {
+                raw.flip();
+                piece = reader.next(raw);
+                if (piece == null && reader.inChunk() && raw.hasRemaining()
+                        && (readFilter.pending() > 0 || raw.remaining() >= AgentProtocol.MESSAGE_HEADER_BYTES)) {
+                    piece = reader.partial(raw);
+                }
+                raw.compact();
+            }
+            if (piece == null) {
+                return;
+            }
+            dispatch(piece);
+        }
     }
 
     /**
-     * The agent path's state for a seamless migration of {@code c}, the client it serves, or null when it is not
-     * idle: bytes read from the guest and not yet sent, a chunk or message half read or half written, data or a
-     * server message waiting for the device. Those are not carried (the VM has stopped, so the guest sends no more);
-     * the caller then hands over no agent and the client starts its agent session afresh at the destination.
+     * The agent path's state for a seamless migration of {@code c}, the client it serves, after
+     * {@link #flushForMigration}: tokens, the bytes waiting for the device, where the guest's stream and both
+     * filters are. Null when the reference's format cannot say it: bytes read from the guest that were not flushed,
+     * or a message going on across the chunk boundary the stream is at (the reference's source aborts there). The
+     * caller then hands over no agent and the client starts its agent session afresh at the destination.
      * Main-loop thread.
      */
-    public SeamlessState seamlessState(Client c) {
-        boolean readAhead;
-        synchronized (raw) {
-            readAhead = raw.position() > 0;
-        }
-        if (!attached || c != client || readAhead || !reader.atChunkStart() || readFilter.pending() != 0
-                || writeFilter.pending() != 0 || inFlight != 0 || current != null || !writeQueue.isEmpty()
-                || pendingMouse != null || pendingDeviceInfo) {
+    public MigrationData.Agent seamlessState(Client c) {
+        if (!attached || c != client) {
             return null;
         }
-        return new SeamlessState(clientTokens, sendTokens, clientAgentStarted);
+        byte[] chunkHeader;
+        byte[] partialMessageHeader;
+        synchronized (raw) {
+            int held = raw.position();
+            if (!reader.inChunk()) {
+                if (held > 0 || readFilter.pending() != 0) {
+                    return null;
+                }
+                chunkHeader = reader.partialHeader();
+                partialMessageHeader = new byte[0];
+            } else {
+                if (held > 0 && (readFilter.pending() != 0 || held >= AgentProtocol.MESSAGE_HEADER_BYTES)) {
+                    return null;
+                }
+                chunkHeader = ByteBuffer.allocate(AgentProtocol.CHUNK_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(reader.port()).putInt((int) (reader.chunkLeft() - held)).array();
+                partialMessageHeader = java.util.Arrays.copyOf(raw.array(), held);
+            }
+        }
+        java.io.ByteArrayOutputStream forDevice = new java.io.ByteArrayOutputStream();
+        int pendingTokens = 0;
+        java.util.List<WriteBuffer> buffers = new java.util.ArrayList<>();
+        if (current != null) {
+            buffers.add(current);
+        }
+        buffers.addAll(writeQueue);
+        for (WriteBuffer b : buffers) {
+            forDevice.write(b.data.array(), b.data.arrayOffset() + b.data.position(), b.data.remaining());
+            pendingTokens += b.origin == Origin.CLIENT ? b.clientTokens : 0;
+        }
+        return new MigrationData.Agent(clientTokens, sendTokens, clientAgentStarted, forDevice.toByteArray(),
+                pendingTokens, chunkHeader, partialMessageHeader, readFilter.pending(), readFilter.resultCode(),
+                writeFilter.pending(), writeFilter.resultCode());
     }
 
     // ---------------------------------------------------------------- for tests

@@ -78,6 +78,20 @@ public final class AgentMessageFilter {
         return toRead;
     }
 
+    /** The current message's result as the reference numbers AgentMsgFilterResult (a migration carries it). */
+    public int resultCode() {
+        return result.ordinal();
+    }
+
+    /**
+     * A seamless migration's destination: the position the source's filter had, {@code toRead} bytes left of a
+     * message whose chunks get {@code resultCode} (AgentMsgFilterResult, checked by the caller).
+     */
+    public void restore(long toRead, int resultCode) {
+        this.toRead = toRead;
+        this.result = Result.values()[resultCode];
+    }
+
     /** Decides about one chunk: {@code chunk}'s remaining bytes, left unread. */
     public Result process(ByteBuffer chunk) {
         int len = chunk.remaining();

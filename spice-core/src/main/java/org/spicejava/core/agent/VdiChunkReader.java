@@ -63,6 +63,40 @@ public final class VdiChunkReader {
         return new Piece(port, data);
     }
 
+    /**
+     * The rest of {@code in}, fewer bytes than the current chunk's next piece and at least one, as a piece of its
+     * own (the reference pushes such a partial read to the client before a migration, which cannot carry it).
+     */
+    public Piece partial(ByteBuffer in) {
+        if (!inChunk || !in.hasRemaining() || in.remaining() >= Math.min(chunkLeft, AgentProtocol.MAX_DATA_SIZE)) {
+            throw new IllegalStateException("no partial piece: " + in.remaining() + " bytes, " + chunkLeft
+                    + " left of the chunk");
+        }
+        byte[] data = new byte[in.remaining()];
+        in.get(data);
+        chunkLeft -= data.length;
+        return new Piece(port, data);
+    }
+
+    /** Whether a chunk header has been read and its data not all handed out. */
+    public boolean inChunk() {
+        return inChunk;
+    }
+
+    /** The current chunk's port and the bytes of it not handed out yet; meaningful while {@link #inChunk}. */
+    public int port() {
+        return port;
+    }
+
+    public long chunkLeft() {
+        return chunkLeft;
+    }
+
+    /** The bytes of a chunk header read so far (none while {@link #inChunk}). */
+    public byte[] partialHeader() {
+        return java.util.Arrays.copyOf(header.array(), header.position());
+    }
+
     /** Whether the reader is between chunks with no header bytes pending. */
     public boolean atChunkStart() {
         return !inChunk && header.position() == 0;

@@ -341,6 +341,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
         if (arriving && !seamlessArrival && session.arriveSeamlessly(sourceVersion)) {
             seamlessArrival = true;
             initSent = true; // no INIT in a seamless migration: the session goes on from where it was
+            server.agentDevice().awaitMigrationData(this);
             LOG.info("session {}: the client arrives seamlessly (source version {})",
                     Integer.toUnsignedString(sessionId), sourceVersion);
             send(MSG_MIGRATE_DST_SEAMLESS_ACK, body(0));
@@ -357,42 +358,36 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     }
 
     /**
-     * Seamless source: the main channel's state, with the guest agent's when its data path is idle; otherwise as
-     * without an agent, so the destination tells the client its agent connected and the client starts afresh.
+     * Seamless source: the main channel's state with the guest agent's (tokens, data for the device, where both
+     * ways are in their messages); without one when the agent's state is one the format cannot carry, so the
+     * destination tells the client its agent connected and the client starts afresh.
      */
     @Override
     protected ByteBuffer migrationData() {
         if (!server.agentAttached()) {
             return MigrationData.mainWithoutAgent();
         }
-        AgentDevice.SeamlessState agent = server.agentDevice().seamlessState(this);
+        MigrationData.Agent agent = server.agentDevice().seamlessState(this);
         if (agent == null) {
-            LOG.info("session {}: the guest agent's data is on its way; the client's agent session starts afresh at"
-                    + " the destination", Integer.toUnsignedString(sessionId));
+            LOG.info("session {}: the guest agent's data stopped between two chunks of a message; the client's agent"
+                    + " session starts afresh at the destination", Integer.toUnsignedString(sessionId));
             return MigrationData.mainWithoutAgent();
         }
-        return MigrationData.mainWithAgent(agent.clientTokens(), agent.sendTokens(), agent.clientAgentStarted());
+        return MigrationData.mainWithAgent(agent);
     }
 
     /**
-     * Seamless destination: an agent the source had at a message boundary goes on with this client where it was
-     * (its tokens; the client keeps its agent session). Otherwise the client is told the agent (re)connected or
-     * went, and starts its agent session afresh.
+     * Seamless destination: an agent the source had goes on with this client where it was (its tokens, the data
+     * for the device, the guest's stream; the client keeps its agent session). Otherwise the client is told the
+     * agent went or is here, and starts its agent session afresh.
      */
     @Override
     protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
         MigrationData.Main data = MigrationData.parseMain(body);
         server.agentDevice().clientConnected(this);
-        if (data.agentConnected() && data.atMessageBoundary()) {
-            server.agentDevice().continueSeamlessly(this, new AgentDevice.SeamlessState(data.clientTokens(),
-                    data.sendTokens(), data.clientAgentStarted()));
-            return;
-        }
-        boolean here = server.agentAttached();
         if (data.agentConnected()) {
-            sendAgentDisconnected();
-        }
-        if (here) {
+            server.agentDevice().continueSeamlessly(this, data.agent());
+        } else if (server.agentAttached()) {
             sendAgentConnected();
         }
     }
@@ -421,6 +416,7 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     @Override
     public void migrateSeamlessly() {
         session.migrateChannels();
+        server.agentDevice().flushForMigration(this);
         migrate();
     }
 

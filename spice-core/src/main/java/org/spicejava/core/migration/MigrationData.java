@@ -93,12 +93,35 @@ public final class MigrationData {
     // --- main: the guest agent's state ---
 
     /**
-     * What the destination needs of the main channel's data: whether the source had a guest agent, whether the
-     * client had started its agent session, the tokens the client holds and ours to send it messages, and whether
-     * both ways were at a message boundary with nothing waiting for the device (the only state ours continues).
+     * The guest agent's data path where a seamless migration leaves it (SpiceMigrateDataMain with an agent): the
+     * tokens the client holds and ours to send it, whether the client started its agent session; the bytes the
+     * device had not taken, oldest first, {@code pendingClientTokens} of them the client's (each buffer of the
+     * client's returns a token when written); from the agent, the chunk header as read (0 to 7 bytes of one begun,
+     * or all 8, its size then the chunk's bytes still to read after {@code partialMessageHeader}), a message header
+     * begun in that chunk (under 20 bytes) and the read filter's position (bytes left of the current message and
+     * its result, AgentMsgFilterResult); to the agent, the write filter's.
      */
-    public record Main(boolean agentConnected, boolean clientAgentStarted, long clientTokens, long sendTokens,
-                       boolean atMessageBoundary) {
+    public record Agent(long clientTokens, long sendTokens, boolean clientAgentStarted, byte[] pendingForDevice,
+                        long pendingClientTokens, byte[] chunkHeader, byte[] partialMessageHeader,
+                        long fromAgentRemaining, int fromAgentResult, long toAgentRemaining, int toAgentResult) {
+        /** sizeof(VDIChunkHeader) and sizeof(VDAgentMessage). */
+        public static final int CHUNK_HEADER = 8;
+        public static final int MESSAGE_HEADER = 20;
+        /** AGENT_MSG_FILTER_MONITORS_CONFIG, the last of the filter results. */
+        public static final int LAST_RESULT = 3;
+
+        /** An idle path: nothing pending either way, both filters between messages. */
+        public static Agent idle(long clientTokens, long sendTokens, boolean clientAgentStarted) {
+            return new Agent(clientTokens, sendTokens, clientAgentStarted, new byte[0], 0, new byte[0], new byte[0],
+                    0, 0, 0, 0);
+        }
+    }
+
+    /** The main channel's data: the source's guest agent, or null when it had none. */
+    public record Main(Agent agent) {
+        public boolean agentConnected() {
+            return agent != null;
+        }
     }
 
     /**
@@ -112,30 +135,82 @@ public final class MigrationData {
     }
 
     /**
-     * The main channel's data with a guest agent whose data path is idle (reds_marshall_migrate_data): the agent's
-     * char device (connected, the tokens the client holds, ours to send it messages, nothing waiting for the
-     * device), client_agent_started, and both ways at a message boundary (no chunk header begun, no message
-     * header, nothing left of a message), which is all zeros in the reference's agent2client and client2agent.
+     * The main channel's data with a guest agent (reds_marshall_migrate_data): the agent's char device with the
+     * bytes its device had not taken, client_agent_started, agent2client (the chunk header as read; a message
+     * header begun, or the read filter's position once the header is done) and client2agent (the write filter's
+     * position). The device's bytes follow the struct, then the partial message header; each pointer counts from
+     * the body's start and is 0 when nothing is there, as the reference's marshaller leaves it.
      */
-    public static ByteBuffer mainWithAgent(long clientTokens, long sendTokens, boolean clientAgentStarted) {
-        ByteBuffer b = start(Kind.MAIN, HEADER + MAIN);
-        putConnectedCharDevice(b, u32(clientTokens), u32(sendTokens), 0, 0);
-        b.put((byte) (clientAgentStarted ? 1 : 0));
-        return b.position(b.capacity()).flip();
+    public static ByteBuffer mainWithAgent(Agent a) {
+        int fixed = HEADER + MAIN;
+        byte[] w = a.pendingForDevice();
+        byte[] partial = a.partialMessageHeader();
+        ByteBuffer b = start(Kind.MAIN, fixed + w.length + partial.length);
+        putConnectedCharDevice(b, u32(a.clientTokens()), u32(a.sendTokens()), w.length,
+                u32(a.pendingClientTokens()), w.length == 0 ? 0 : fixed);
+        b.put((byte) (a.clientAgentStarted() ? 1 : 0));
+        boolean headerDone = a.chunkHeader().length == Agent.CHUNK_HEADER && partial.length == 0;
+        b.putInt(a.chunkHeader().length).put(java.util.Arrays.copyOf(a.chunkHeader(), Agent.CHUNK_HEADER));
+        b.put((byte) (headerDone ? 1 : 0)).putInt(partial.length).putInt(partial.length == 0 ? 0 : fixed + w.length);
+        b.putInt(headerDone ? u32(a.fromAgentRemaining()) : 0).put((byte) (headerDone ? a.fromAgentResult() : 0));
+        b.putInt(u32(a.toAgentRemaining())).put((byte) a.toAgentResult());
+        return b.put(w).put(partial).flip();
     }
 
     private static int u32(long value) {
         return (int) Math.clamp(value, 0, 0xffff_ffffL);
     }
 
+    /**
+     * The main channel's data from a source (reds_agent_state_restore reads the same). Refused: a chunk header of
+     * more than 8 bytes, a message header of 20 or more or begun before its chunk header was read, bytes outside
+     * the body, a filter result the reference does not have, a chunk whose remaining size overflows.
+     */
     public static Main parseMain(ByteBuffer body) throws BadDataException {
         ByteBuffer b = check(body, Kind.MAIN);
+        if (!charDeviceConnected(b)) {
+            return new Main(null);
+        }
+        int fixed = HEADER + MAIN;
+        byte[] pending = charDeviceWrites(b, fixed);
         int a2c = HEADER + CHAR_DEVICE + 1; // agent2client: chunk_header_size, VDIChunkHeader, msg_header_done,
         int c2a = a2c + 26;                  // msg_header_partial_len, msg_header_ptr, msg_remaining, filter result
-        boolean boundary = b.getInt(HEADER + 13) == 0 && b.getInt(a2c) == 0 && b.get(a2c + 12) == 0
-                && b.getInt(a2c + 13) == 0 && b.getInt(c2a) == 0;
-        return new Main(b.get(HEADER + 4) != 0, b.get(HEADER + CHAR_DEVICE) != 0,
-                Integer.toUnsignedLong(b.getInt(HEADER + 5)), Integer.toUnsignedLong(b.getInt(HEADER + 9)), boundary);
+        long headerLen = Integer.toUnsignedLong(b.getInt(a2c));
+        if (headerLen > Agent.CHUNK_HEADER) {
+            throw new BadDataException("main migration data: a chunk header of " + headerLen + " bytes read");
+        }
+        byte[] chunkHeader = new byte[(int) headerLen];
+        b.get(a2c + 4, chunkHeader);
+        boolean headerDone = b.get(a2c + 12) != 0;
+        byte[] partial = new byte[0];
+        long fromRemaining = 0;
+        int fromResult = 0;
+        if (headerDone) {
+            fromRemaining = Integer.toUnsignedLong(b.getInt(a2c + 21));
+            fromResult = filterResult(b.get(a2c + 25));
+        } else {
+            partial = bytesAt(b, a2c + 13, a2c + 17, fixed, "partial agent message header");
+            if (partial.length >= Agent.MESSAGE_HEADER || partial.length > 0 && headerLen < Agent.CHUNK_HEADER) {
+                throw new BadDataException("main migration data: a message header of " + partial.length
+                        + " bytes begun after " + headerLen + " bytes of its chunk header");
+            }
+            if (headerLen == Agent.CHUNK_HEADER
+                    && Integer.toUnsignedLong(b.getInt(a2c + 8)) + partial.length > 0xffff_ffffL) {
+                throw new BadDataException("main migration data: a chunk larger than 4 GiB");
+            }
+        }
+        return new Main(new Agent(Integer.toUnsignedLong(b.getInt(HEADER + 5)),
+                Integer.toUnsignedLong(b.getInt(HEADER + 9)), b.get(HEADER + CHAR_DEVICE) != 0, pending,
+                Integer.toUnsignedLong(b.getInt(HEADER + 17)), chunkHeader, partial, fromRemaining, fromResult,
+                Integer.toUnsignedLong(b.getInt(c2a)), filterResult(b.get(c2a + 4))));
+    }
+
+    private static int filterResult(byte value) throws BadDataException {
+        int r = Byte.toUnsignedInt(value);
+        if (r > Agent.LAST_RESULT) {
+            throw new BadDataException("main migration data: agent filter result " + r);
+        }
+        return r;
     }
 
     // --- inputs ---
@@ -159,18 +234,19 @@ public final class MigrationData {
      */
     public static ByteBuffer spicevmc(byte[] pendingForDevice) {
         ByteBuffer b = start(Kind.SPICEVMC, HEADER + CHAR_DEVICE + pendingForDevice.length);
-        return putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, pendingForDevice.length,
+        return putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, pendingForDevice.length, 0,
                 HEADER + CHAR_DEVICE).put(pendingForDevice).flip();
     }
 
     /**
      * A connected char device (SpiceMigrateDataCharDevice): the tokens the client holds and ours to send it, and
-     * {@code writeSize} bytes its device has not taken, at {@code writeDataPtr}, none of them the client's.
+     * {@code writeSize} bytes its device has not taken, at {@code writeDataPtr}, whose buffers cost the client
+     * {@code writeClientTokens}.
      */
     private static ByteBuffer putConnectedCharDevice(ByteBuffer b, int clientTokens, int sendTokens, int writeSize,
-                                                     int writeDataPtr) {
+                                                     int writeClientTokens, int writeDataPtr) {
         return b.putInt(CHAR_DEVICE_VERSION).put((byte) 1).putInt(clientTokens).putInt(sendTokens).putInt(writeSize)
-                .putInt(0).putInt(writeDataPtr);
+                .putInt(writeClientTokens).putInt(writeDataPtr);
     }
 
     /**
@@ -239,7 +315,7 @@ public final class MigrationData {
         byte[] w = s.pendingForDevice();
         byte[] r = s.partialRead();
         ByteBuffer b = start(Kind.SMARTCARD, fixed + w.length + r.length);
-        putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, w.length, fixed);
+        putConnectedCharDevice(b, NO_FLOW_CONTROL, NO_FLOW_CONTROL, w.length, 0, fixed);
         b.put((byte) (s.readerAdded() ? 1 : 0)).putInt(r.length).putInt(fixed + w.length);
         return b.put(w).put(r).flip();
     }

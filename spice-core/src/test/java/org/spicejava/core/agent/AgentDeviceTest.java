@@ -17,6 +17,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.migration.MigrationData;
 
 class AgentDeviceTest {
     private AgentFakes.Host host;
@@ -240,37 +241,164 @@ class AgentDeviceTest {
         assertTrue(device.attached(), "the agent stays");
     }
 
+    /** The source's agent state as a destination gets it: through the reference's byte layout. */
+    private static MigrationData.Agent carried(MigrationData.Agent state) throws Exception {
+        assertNotNull(state);
+        return MigrationData.parseMain(MigrationData.mainWithAgent(state)).agent();
+    }
+
+    /** A destination's device with its own guest side, serving {@code arriving}, which goes on from {@code state}. */
+    private AgentDevice destination(AgentFakes.Host guest, AgentFakes.Client arriving, MigrationData.Agent state) {
+        AgentDevice there = new AgentDevice(policy, Runnable::run, () -> null);
+        there.attach(guest);
+        there.clientConnected(arriving);
+        there.continueSeamlessly(arriving, state);
+        return there;
+    }
+
+    private static byte[] joined(List<byte[]> pieces) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        pieces.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
     @Test
     void anIdleAgentPathHandsOverItsTokensForASeamlessMigration() {
         connect(10);
         byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
         device.agentData(client, ByteBuffer.wrap(msg)); // the client spent a token; the guest took the data
         fromAgent(chunk(AgentProtocol.PORT_CLIENT, msg)); // we spent one of the client's 10
-        AgentDevice.SeamlessState s = device.seamlessState(client);
-        assertEquals(new AgentDevice.SeamlessState(AgentProtocol.CLIENT_WINDOW - 1, 9, true), s);
+        MigrationData.Agent s = device.seamlessState(client);
+        assertEquals(AgentProtocol.CLIENT_WINDOW - 1, s.clientTokens());
+        assertEquals(9, s.sendTokens());
+        assertTrue(s.clientAgentStarted());
+        assertEquals(0, s.pendingForDevice().length + s.chunkHeader().length + s.partialMessageHeader().length);
+        assertEquals(0, s.fromAgentRemaining() + s.toAgentRemaining());
         assertNull(device.seamlessState(new AgentFakes.Client()), "not the client the agent serves");
     }
 
     @Test
-    void aBusyAgentPathHasNoSeamlessState() {
+    void aMessageHalfReadFromTheGuestGoesOnAtTheDestination() throws Exception {
         connect(10);
-        host.writeRoom = 10; // data for the guest waits
-        device.agentData(client, ByteBuffer.wrap(message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0])));
-        assertNull(device.seamlessState(client), "data waiting for the device");
-        host.writeRoom = Integer.MAX_VALUE;
-        device.wakeup();
-        assertNotNull(device.seamlessState(client));
+        byte[] msg = message(AgentProtocol.CLIPBOARD, new byte[5000]);
+        for (int i = 20; i < msg.length; i++) {
+            msg[i] = (byte) i;
+        }
+        byte[] stream = chunk(AgentProtocol.PORT_CLIENT, msg);
+        fromAgent(Arrays.copyOf(stream, 8 + 3000)); // a 2048-byte piece goes; 952 bytes wait for the rest
+        assertEquals(1, client.data.size());
+        device.flushForMigration(client);
+        assertEquals(2, client.data.size(), "the piece begun goes to the client before MIGRATE");
+        assertEquals(952, client.data.get(1).length);
+        MigrationData.Agent s = carried(device.seamlessState(client));
+        assertEquals(5020 - 3000, ByteBuffer.wrap(s.chunkHeader()).order(ByteOrder.LITTLE_ENDIAN).getInt(4));
+        assertEquals(5000 - (3000 - 20), s.fromAgentRemaining());
 
-        byte[] big = message(AgentProtocol.CLIPBOARD, new byte[5000]);
-        fromAgent(Arrays.copyOf(chunk(AgentProtocol.PORT_CLIENT, big), 8 + 3000)); // half a message from the guest
-        assertNull(device.seamlessState(client), "a message half read from the guest");
+        AgentFakes.Host guest = new AgentFakes.Host();
+        AgentFakes.Client arrived = new AgentFakes.Client();
+        AgentDevice there = destination(guest, arrived, s);
+        guest.offer(Arrays.copyOfRange(stream, 8 + 3000, stream.length));
+        there.wakeup();
+        assertTrue(there.attached(), "the stream continued: no protocol error");
+        assertArrayEquals(Arrays.copyOfRange(msg, 3000, msg.length), joined(arrived.data));
+        assertArrayEquals(msg, joined(java.util.stream.Stream.of(client.data, arrived.data)
+                .flatMap(List::stream).toList()), "the client got the whole message across both servers");
+        assertEquals(0, arrived.connected, "and its agent never went away");
+    }
+
+    @Test
+    void aMessageHeaderBegunGoesOnAtTheDestination() throws Exception {
+        connect(10);
+        byte[] msg = message(AgentProtocol.CLIPBOARD_GRAB, new byte[] {1, 0, 0, 0, 5, 6, 7, 8});
+        byte[] stream = chunk(AgentProtocol.PORT_CLIENT, msg);
+        fromAgent(Arrays.copyOf(stream, 8 + 10)); // half of the message header
+        device.flushForMigration(client);
+        assertTrue(client.data.isEmpty(), "half a header cannot go to the client");
+        MigrationData.Agent s = carried(device.seamlessState(client));
+        assertEquals(10, s.partialMessageHeader().length);
+
+        AgentFakes.Host guest = new AgentFakes.Host();
+        AgentFakes.Client arrived = new AgentFakes.Client();
+        AgentDevice there = destination(guest, arrived, s);
+        guest.offer(Arrays.copyOfRange(stream, 8 + 10, stream.length));
+        there.wakeup();
+        assertEquals(1, arrived.data.size());
+        assertArrayEquals(msg, arrived.data.getFirst());
+    }
+
+    @Test
+    void aChunkHeaderBegunGoesOnAtTheDestination() throws Exception {
+        connect(10);
+        byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
+        byte[] stream = chunk(AgentProtocol.PORT_CLIENT, msg);
+        fromAgent(Arrays.copyOf(stream, 5));
+        device.flushForMigration(client);
+        MigrationData.Agent s = carried(device.seamlessState(client));
+        assertArrayEquals(Arrays.copyOf(stream, 5), s.chunkHeader());
+
+        AgentFakes.Host guest = new AgentFakes.Host();
+        AgentFakes.Client arrived = new AgentFakes.Client();
+        AgentDevice there = destination(guest, arrived, s);
+        guest.offer(Arrays.copyOfRange(stream, 5, stream.length));
+        there.wakeup();
+        assertArrayEquals(msg, arrived.data.getFirst());
+    }
+
+    @Test
+    void theClientsDataTheGuestHadNotTakenReachesTheDestinationsGuest() throws Exception {
+        connect(10);
+        host.writeRoom = 10;
+        byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
+        for (int i = 0; i < AgentProtocol.TOKENS_TO_SEND; i++) {
+            device.agentData(client, ByteBuffer.wrap(msg));
+        }
+        assertEquals(10, host.written.size(), "the guest took 10 bytes of the first");
+        MigrationData.Agent s = carried(device.seamlessState(client));
+        assertEquals(AgentProtocol.TOKENS_TO_SEND, s.pendingClientTokens());
+        assertEquals(AgentProtocol.CLIENT_WINDOW - AgentProtocol.TOKENS_TO_SEND, s.clientTokens());
+
+        AgentFakes.Host guest = new AgentFakes.Host();
+        AgentFakes.Client arrived = new AgentFakes.Client();
+        destination(guest, arrived, s);
+        byte[] all = joined(java.util.Collections.nCopies(AgentProtocol.TOKENS_TO_SEND,
+                chunk(AgentProtocol.PORT_CLIENT, msg)));
+        assertArrayEquals(all, joined(List.of(host.written.toByteArray(), guest.written.toByteArray())),
+                "what the first guest had not taken went to the second, before anything else");
+        assertEquals(List.of(AgentProtocol.TOKENS_TO_SEND), arrived.tokens, "and its tokens came back");
+    }
+
+    @Test
+    void aMessageGoingOnAcrossAChunkBoundaryHasNoSeamlessState() {
+        connect(10);
+        byte[] msg = message(AgentProtocol.CLIPBOARD, new byte[100]);
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, Arrays.copyOf(msg, 60))); // its first chunk only
+        device.flushForMigration(client);
+        assertNull(device.seamlessState(client), "the reference's format cannot say it");
+        fromAgent(chunk(AgentProtocol.PORT_CLIENT, Arrays.copyOfRange(msg, 60, msg.length)));
+        assertNotNull(device.seamlessState(client));
+    }
+
+    @Test
+    void theDestinationReadsNothingUntilTheStateCame() throws Exception {
+        AgentFakes.Host guest = new AgentFakes.Host();
+        AgentFakes.Client arrived = new AgentFakes.Client();
+        AgentDevice there = new AgentDevice(policy, Runnable::run, () -> null);
+        there.attach(guest);
+        there.awaitMigrationData(arrived);
+        byte[] msg = message(AgentProtocol.CLIPBOARD_RELEASE, new byte[0]);
+        guest.offer(chunk(AgentProtocol.PORT_CLIENT, msg));
+        there.wakeup();
+        assertEquals(0, guest.offered, "the guest's bytes stay where they are");
+        there.clientConnected(arrived);
+        there.continueSeamlessly(arrived, MigrationData.Agent.idle(AgentProtocol.CLIENT_WINDOW, 10, true));
+        assertArrayEquals(msg, arrived.data.getFirst());
     }
 
     @Test
     void aSeamlesslyArrivedClientGoesOnWithTheAgentWithoutAStart() {
         device.attach(host);
         device.clientConnected(client);
-        device.continueSeamlessly(client, new AgentDevice.SeamlessState(7, 3, true));
+        device.continueSeamlessly(client, MigrationData.Agent.idle(7, 3, true));
         assertEquals(0, client.connected, "its agent never went away: no AGENT_CONNECTED");
         assertEquals(7, device.clientTokens());
         assertEquals(3, device.sendTokens());
@@ -286,7 +414,7 @@ class AgentDeviceTest {
     @Test
     void anArrivedStateWaitsForTheAgentToAttach() {
         device.clientConnected(client);
-        device.continueSeamlessly(client, new AgentDevice.SeamlessState(AgentProtocol.CLIENT_WINDOW, 5, true));
+        device.continueSeamlessly(client, MigrationData.Agent.idle(AgentProtocol.CLIENT_WINDOW, 5, true));
         device.attach(host);
         assertEquals(0, client.connected, "attached for a client that kept its agent session: not announced");
         assertEquals(5, device.sendTokens());

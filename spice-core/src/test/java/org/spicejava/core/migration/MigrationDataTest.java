@@ -41,9 +41,7 @@ class MigrationDataTest {
     void mainWithoutAnAgentAsTheReference() throws Exception {
         assertEquals(65, bytes(MAIN).remaining());
         assertEquals(MAIN, hex(MigrationData.mainWithoutAgent()));
-        MigrationData.Main m = MigrationData.parseMain(bytes(MAIN));
-        assertFalse(m.agentConnected());
-        assertFalse(m.clientAgentStarted());
+        assertFalse(MigrationData.parseMain(bytes(MAIN)).agentConnected());
     }
 
     @Test
@@ -52,12 +50,12 @@ class MigrationDataTest {
         b.put(12, (byte) 1).put(8 + 25, (byte) 1);
         MigrationData.Main m = MigrationData.parseMain(b);
         assertTrue(m.agentConnected());
-        assertTrue(m.clientAgentStarted());
+        assertTrue(m.agent().clientAgentStarted());
     }
 
     @Test
     void mainWithAnIdleAgentInTheReferencesLayout() throws Exception {
-        ByteBuffer b = MigrationData.mainWithAgent(17, 0x1_0000_0005L, true);
+        ByteBuffer b = MigrationData.mainWithAgent(MigrationData.Agent.idle(17, 0x1_0000_0005L, true));
         assertEquals(65, b.remaining());
         assertEquals(MAIN.substring(0, 16), hex(b.duplicate().limit(8)), "magic and version");
         assertEquals(1, b.getInt(8), "char device version");
@@ -69,22 +67,84 @@ class MigrationDataTest {
         for (int i = 34; i < 65; i++) {
             assertEquals(0, b.get(i), "both ways at a message boundary: byte " + i);
         }
-        MigrationData.Main m = MigrationData.parseMain(b);
-        assertTrue(m.agentConnected());
-        assertTrue(m.clientAgentStarted());
-        assertEquals(17, m.clientTokens());
-        assertEquals(0xffff_ffffL, m.sendTokens());
-        assertTrue(m.atMessageBoundary());
+        MigrationData.Agent a = MigrationData.parseMain(b).agent();
+        assertTrue(a.clientAgentStarted());
+        assertEquals(17, a.clientTokens());
+        assertEquals(0xffff_ffffL, a.sendTokens());
+        assertEquals(0, a.pendingForDevice().length + a.chunkHeader().length + a.partialMessageHeader().length);
     }
 
     @Test
-    void anAgentStateInTheMiddleOfSomethingIsNotAtAMessageBoundary() throws Exception {
-        int[] offsets = {8 + 13, 8 + 26, 8 + 38, 8 + 39, 8 + 52}; // write_size, chunk_header_size,
-        for (int at : offsets) {                                      // msg_header_done, partial_len, c2a remaining
-            ByteBuffer b = MigrationData.mainWithAgent(10, 10, true);
-            b.put(at, (byte) 1);
-            assertFalse(MigrationData.parseMain(b).atMessageBoundary(), "byte " + at);
-        }
+    void anAgentInTheMiddleOfMessagesInTheReferencesLayout() throws Exception {
+        // Two buffers for the device (5 bytes, 2 of the client's tokens), a whole chunk header from the guest on
+        // port 1 with 300 bytes of it left, the read filter 280 bytes into a message it passes (OK), the write
+        // filter 7 bytes short of a message it discards (DISCARD).
+        byte[] header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(300).array();
+        MigrationData.Agent a = new MigrationData.Agent(6, 9, true, new byte[] {1, 2, 3, 4, 5}, 2, header,
+                new byte[0], 280, 0, 7, 1);
+        String expected = "4d4e4d4401000000" + "01000000" + "01" + "06000000" + "09000000" + "05000000" + "02000000"
+                + "41000000" // write_data_ptr 65: after the struct
+                + "01" // client_agent_started
+                + "08000000" + "01000000" + "2c010000" + "01" + "00000000" + "00000000" + "18010000" + "00"
+                + "07000000" + "01" + "0102030405";
+        ByteBuffer b = MigrationData.mainWithAgent(a);
+        assertEquals(expected, hex(b));
+        MigrationData.Agent back = MigrationData.parseMain(b).agent();
+        assertArrayEquals(a.pendingForDevice(), back.pendingForDevice());
+        assertEquals(2, back.pendingClientTokens());
+        assertArrayEquals(header, back.chunkHeader());
+        assertEquals(280, back.fromAgentRemaining());
+        assertEquals(7, back.toAgentRemaining());
+        assertEquals(1, back.toAgentResult());
+
+        // A message header begun (3 bytes) after a whole chunk header: msg_header_done 0, its bytes after the
+        // device's; the read filter's position is not written (the next piece starts a message).
+        MigrationData.Agent begun = new MigrationData.Agent(10, 10, true, new byte[] {9}, 0, header,
+                new byte[] {7, 7, 7}, 0, 0, 0, 0);
+        ByteBuffer c = MigrationData.mainWithAgent(begun);
+        assertEquals(65 + 1 + 3, c.remaining());
+        assertEquals(0, c.getInt(25), "no client tokens in the device's bytes");
+        assertEquals(65, c.getInt(29));
+        assertEquals(0, c.get(46), "msg_header_done");
+        assertEquals(3, c.getInt(47));
+        assertEquals(66, c.getInt(51), "msg_header_ptr: after the device's bytes");
+        MigrationData.Agent cb = MigrationData.parseMain(c).agent();
+        assertArrayEquals(new byte[] {7, 7, 7}, cb.partialMessageHeader());
+        assertArrayEquals(new byte[] {9}, cb.pendingForDevice());
+
+        // Half a chunk header: its bytes, msg_header_done 0.
+        ByteBuffer d = MigrationData.mainWithAgent(new MigrationData.Agent(10, 10, false, new byte[0], 0,
+                new byte[] {1, 0, 0}, new byte[0], 0, 0, 0, 0));
+        assertEquals(3, d.getInt(34));
+        assertEquals("010000" + "0000000000", hex(d.duplicate().position(38).limit(46)));
+        assertArrayEquals(new byte[] {1, 0, 0}, MigrationData.parseMain(d).agent().chunkHeader());
+    }
+
+    @Test
+    void hostileAgentStatesAreRefused() {
+        byte[] header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(-1).array();
+        MigrationData.Agent begun = new MigrationData.Agent(10, 10, true, new byte[0], 0, header,
+                new byte[] {1, 1}, 0, 0, 0, 0);
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(MigrationData.mainWithAgent(begun)), "a chunk past 4 GiB");
+        ByteBuffer idle = MigrationData.mainWithAgent(MigrationData.Agent.idle(10, 10, true));
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(idle.duplicate().order(ByteOrder.LITTLE_ENDIAN).putInt(34, 9)),
+                "a chunk header of 9 bytes");
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(idle.duplicate().order(ByteOrder.LITTLE_ENDIAN).putInt(47, 5)
+                        .putInt(51, 60)), "a message header begun inside the struct");
+        ByteBuffer wholeHeader = MigrationData.mainWithAgent(new MigrationData.Agent(10, 10, true, new byte[0], 0,
+                new byte[8], new byte[] {1}, 0, 0, 0, 0));
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(wholeHeader.duplicate().order(ByteOrder.LITTLE_ENDIAN).putInt(47, 20)),
+                "a message header of 20 bytes, past the body too");
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(idle.duplicate().put(64, (byte) 4)), "no such filter result");
+        ByteBuffer done = MigrationData.mainWithAgent(new MigrationData.Agent(10, 10, true, new byte[0], 0,
+                new byte[8], new byte[0], 5, 0, 0, 0));
+        assertThrows(MigrationData.BadDataException.class,
+                () -> MigrationData.parseMain(done.duplicate().put(59, (byte) 9)), "no such filter result");
     }
 
     @Test
