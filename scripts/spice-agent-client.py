@@ -40,14 +40,17 @@ checks, printing one line per step ("PASS ..." / "FAIL ..."):
             text reaches it. With --agent-to-newest (ours), also: while both are connected the first's agent-connected
             is False and the guest's grab never reaches it (without, as for the reference, that is only printed); one
             more line per client says what it saw
-  migrate-LABEL   (--migrate-to, repeatable, needs --qmp; hops in order) the VM migrates to a QEMU started with
-            -incoming tcp:127.0.0.1:MIGRATION_PORT, spice on PORT, QMP and serial console on the sockets named:
-            client_migrate_info and migrate on the current QEMU, which must complete; the client follows (the old
-            QEMU's query-spice says migrated, the new one's lists its channels, and the new one runs), its agent is
-            connected again, and the clipboard works both ways there (guest grab reaches the client, the client's text reaches xclip); then the
-            old QEMU is told to quit and the hop's QEMU is the current one. Prints the migration's time, spice-gtk's
-            migration states, and (when spice-gtk's state came back to "none") the switch's time and how long the
-            client's picture took to come back after it
+  migrate-LABEL   (--migrate-to, repeatable, needs --qmp; hops in order; LABEL is hopN-SOURCE-to-DESTINATION) the VM
+            migrates to a QEMU started with -incoming tcp:127.0.0.1:MIGRATION_PORT, spice on PORT, QMP and serial
+            console on the sockets named: client_migrate_info (the client links there ahead of time) and migrate on
+            the current QEMU, which must complete, while the client copies a 4 MB file to the guest when the source
+            is ours (not with --no-xfer); the client follows (the
+            old QEMU's query-spice says migrated, the new one's lists its channels, spice-gtk's migration state comes
+            back to "none" once every channel moved, and the new one runs), its agent is connected again, the file
+            lands whole (sha256) and the clipboard works both ways there (guest grab reaches the client, the client's
+            text reaches xclip); then the old QEMU is told to quit and the hop's QEMU is the current one. Prints the
+            migration's time, spice-gtk's migration states, the switch's time and how long the client's picture took
+            to come back after it (a seamless destination that goes on from the client's picture may send none)
 With --refused (QEMU runs with disable-copy-paste=on,disable-agent-file-xfer=on) the steps are instead:
   agent (without the clipboard capability), g2c-refused (the guest's grab never reaches the client), c2g-refused (the client's text never reaches the
   guest), xfer-refused (the client's copy fails with an error and no file lands in the guest).
@@ -187,6 +190,10 @@ def on_channel_new(sess, channel, st):
     elif isinstance(channel, Spice.InputsChannel):
         st["inputs"] = channel
         channel.connect()
+    elif isinstance(channel, Spice.CursorChannel):
+        # As remote-viewer: a seamless migration's switch waits for MIGRATE on every channel the session has, and
+        # a server sends none on a channel the client never linked.
+        channel.connect()
 
 
 def pump(seconds, until=lambda: False):
@@ -254,8 +261,9 @@ def client_to_guest():
     return ((out or "").splitlines()[-1:] or [""])[0].strip()
 
 
-def copy_file(payload_mb, seconds):
-    """Copies a file of random bytes through the client; returns (name, sha256, outcome dict, seconds taken)."""
+def start_copy(payload_mb):
+    """Starts copying a file of random bytes through the client; returns (name, sha256, outcome dict, start time):
+    the dict gets "ok" or "error" when the copy ends."""
     name = "xfer-%d.bin" % int(time.time() * 1000)
     path = os.path.join(tempfile.mkdtemp(), name)
     payload = os.urandom(payload_mb * 1024 * 1024)
@@ -272,8 +280,14 @@ def copy_file(payload_mb, seconds):
     t0 = time.monotonic()
     state["main"].file_copy_async([Gio.File.new_for_path(path)], Gio.FileCopyFlags.NONE, None, None, None,
                                   on_copied, None)
+    return name, hashlib.sha256(payload).hexdigest(), done, t0
+
+
+def copy_file(payload_mb, seconds):
+    """Copies a file of random bytes through the client; returns (name, sha256, outcome dict, seconds taken)."""
+    name, sha, done, t0 = start_copy(payload_mb)
     pump(seconds, lambda: done)
-    return name, hashlib.sha256(payload).hexdigest(), done, time.monotonic() - t0
+    return name, sha, done, time.monotonic() - t0
 
 
 def guest_sha256(name):
@@ -683,18 +697,23 @@ def migrate(hop, hop_index):
 
     def on_state(sess, _pspec):
         states.append(sess.props.migration_state.value_nick)
+        say("migration-state", states[-1])
         if states[-1] == "none":
             state["switched_at"] = time.monotonic()
             state["draws_after_switch"] = []
     handler = GObject.Object.connect(session, "notify::migration-state", on_state)
     qmp("client_migrate_info", {"protocol": "spice", "hostname": "127.0.0.1", "port": int(dport)})
-    # The client links to the destination ahead of time (its state goes to "migrating"), unless it is still in that
-    # state: once migrated with the agent, spice-gtk's state may stay "migrating" (seen after seamless migrations from
-    # the reference, which sent no MIGRATE on the cursor channel for spice-gtk to wait for), and a source may then
-    # send it by switch-host. Printed, not judged. Clients that moved by switch-host have not been seen linking ahead
-    # again at later hops, so those wait less.
-    if session.props.migration_state.value_nick != "migrating":
-        pump(15 if hop_index == 0 else 5, lambda: "migrating" in states)
+    # The client links to the destination ahead of time (its state goes to "migrating"); a source whose client did
+    # not (a switch-host client) sends it there when the migration ends.
+    ahead = pump(15, lambda: "migrating" in states)
+    # A file the client copies to the guest while the VM moves from our library: the agent's data for the guest is
+    # mid-message when the migration ends, and with a seamless one the destination goes on where the source left
+    # (with the agent's state the main channel carries), so the file lands whole. Not from the reference: spice-gtk
+    # writes agent data from its main loop even after its main channel's FLUSH_MARK, which a reference source loses
+    # with the tokens it cost (seen once in 14 such hops: the copy and the clipboard stalled); ours waits for it.
+    from_ours = label.split("-")[1] == "ours"
+    across = start_copy(4) if from_ours and "--no-xfer" not in sys.argv else None
+    pump(0.5)
     t0 = time.monotonic()
     qmp("migrate", {"uri": "tcp:127.0.0.1:%s" % mport})
     status = None
@@ -703,15 +722,16 @@ def migrate(hop, hop_index):
         pump(0.1)
         status = qmp("query-migrate").get("return", {}).get("status")
     migrated_s = time.monotonic() - t0
-    # The source's client left for the destination (migrate_end_complete: "migrated") and the destination serves it.
-    # spice-gtk's session says so too, except after a seamless migration with the agent in it from the reference,
-    # where its state stays "migrating" although every channel works at the destination: printed, not judged.
+    # The source's client left for the destination (migrate_end_complete: "migrated"), the destination serves it, and
+    # spice-gtk's session says it switched (its state back to "none" once every channel moved).
     source, qmp_path = qmp_path, dqmp
     left = pump(60, lambda: qmp("query-spice", path=source).get("return", {}).get("migrated") is True)
     arrived = pump(60, lambda: len(qmp("query-spice").get("return", {}).get("channels", [])) > 0)
+    # The main channel moves first; spice-gtk's state goes back to "none" once every channel has.
+    pump(30, lambda: session.props.migration_state.value_nick == "none")
     GObject.Object.disconnect(session, handler)
     switch_s = state["switched_at"] - t0 if "switched_at" in state else float("nan")
-    picture = "switched_at" in state and pump(30, lambda: state["draws_after_switch"])
+    picture = "switched_at" in state and pump(5, lambda: state["draws_after_switch"])  # a still desktop sends none
     picture_ms = (state["draws_after_switch"][0] - state["switched_at"]) * 1000 if picture else float("nan")
     state.pop("draws_after_switch", None)
     state.pop("switched_at", None)
@@ -725,13 +745,21 @@ def migrate(hop, hop_index):
     text = "after-%s-%d" % (label, int(time.time()))
     g2c = agent and guest_to_client(text)
     c2g = client_to_guest() == client_text
-    result("migrate-" + label, bool(status == "completed" and left and arrived and running and agent and g2c
-                                    and c2g),
-           "migration %s in %.1f s; the source's client left %s, the destination has it %s; "
+    switched = states[-1:] == ["none"]
+    copied = True
+    if across:
+        name, want, done, _t0 = across
+        copied = pump(120, lambda: done) and done.get("ok") and guest_sha256(name) == want
+        copied_says = "%s, guest sha256 %s" % (done, "matches" if copied else "differs")
+    else:
+        copied_says = "not tried" + ("" if from_ours else " (the reference's source)")
+    result("migrate-" + label, bool(status == "completed" and left and arrived and switched and running and agent
+                                    and g2c and c2g and copied),
+           "migration %s in %.1f s; linked ahead %s; the source's client left %s, the destination has it %s; "
            "spice-gtk's migration states %s, switched after %.2f s, picture back %.0f ms later; destination running "
-           "%s; agent-connected %s; guest-to-client %s (%r); client-to-guest %s" % (
-               status, migrated_s, left, arrived, states, switch_s, picture_ms, running, agent, g2c,
-               state["clip"], c2g))
+           "%s; agent-connected %s; guest-to-client %s (%r); client-to-guest %s; a 4 MB file copied across the "
+           "switch: %s" % (status, migrated_s, ahead, left, arrived, states, switch_s, picture_ms, running, agent,
+                           g2c, state["clip"], c2g, copied_says))
     return results["migrate-" + label]
 
 

@@ -445,6 +445,11 @@ public final class AgentDevice {
         }
     }
 
+    /** Whether {@code c} is the client the agent serves and may still send AGENT_DATA (it holds tokens). */
+    public boolean clientHoldsTokens(Client c) {
+        return attached && c == client && clientAgentStarted && clientTokens > 0;
+    }
+
     /** AGENT_TOKEN: the client may receive more AGENT_DATA. */
     public void agentTokens(Client c, int tokens) {
         if (!attached || c != client) {

@@ -217,9 +217,11 @@ public abstract class ChannelClient {
                 if (awaitingFlushMark) {
                     awaitingFlushMark = false;
                     if ((migrateFlags & MIGRATE_NEED_DATA_TRANSFER) != 0) {
-                        ByteBuffer data = migrationData();
-                        migrateFlags &= ~MIGRATE_NEED_DATA_TRANSFER; // sent: nothing more goes out
-                        sendMigrationData(data);
+                        afterFlushMark(() -> {
+                            ByteBuffer data = migrationData();
+                            migrateFlags &= ~MIGRATE_NEED_DATA_TRANSFER; // sent: nothing more goes out
+                            sendMigrationData(data);
+                        });
                     }
                     return;
                 }
@@ -275,6 +277,19 @@ public abstract class ChannelClient {
         send(MSG_MIGRATE, body(4).putInt(flags).flip());
         migrateFlags = flags;
         awaitingFlushMark = (flags & MIGRATE_NEED_FLUSH) != 0;
+    }
+
+    /**
+     * The client's FLUSH_MARK came: {@code sendState} makes and sends MIGRATE_DATA, at once by default. Channel
+     * thread.
+     */
+    protected void afterFlushMark(Runnable sendState) {
+        sendState.run();
+    }
+
+    /** True once {@link #migrate} sent MIGRATE and MIGRATE_DATA has not gone yet (the state may still change). */
+    protected boolean stateNotSentYet() {
+        return (migrateFlags & MIGRATE_NEED_DATA_TRANSFER) != 0;
     }
 
     /** True once {@link #migrate} sent MIGRATE. */

@@ -11,6 +11,7 @@ import org.spicejava.core.agent.AgentDevice;
 import org.spicejava.core.agent.AgentProtocol;
 import org.spicejava.core.channel.ChannelClient;
 import org.spicejava.core.channel.NetworkEstimate;
+import org.spicejava.core.host.EventLoop;
 import org.spicejava.core.link.LinkMessage;
 import org.spicejava.core.migration.MigrationData;
 import org.spicejava.core.migration.MigrationTarget;
@@ -87,6 +88,11 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     private boolean arriving;
     /** The arrival is seamless (MIGRATE_DST_DO_SEAMLESS accepted). */
     private boolean seamlessArrival;
+    /** When the client last sent AGENT_DATA (System.nanoTime), for a seamless source's FLUSH_MARK. */
+    private long lastAgentDataNanos = System.nanoTime() - AGENT_QUIET_NANOS;
+    /** How long the client's agent data must have paused, and how long a seamless source waits for that at most. */
+    public static final long AGENT_QUIET_NANOS = 40_000_000;
+    static final long AGENT_GRACE_NANOS = 300_000_000;
     /** INIT went out: main messages other than migration ones are sent only after it (as the reference). */
     private boolean initSent;
     /** The session's part in migrations (the channels other than main); none by default. */
@@ -303,7 +309,14 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                     server.agentDevice().agentTokens(this, body.getInt(0));
                 }
             }
-            case MSGC_AGENT_DATA -> server.agentDevice().agentData(this, body);
+            case MSGC_AGENT_DATA -> {
+                if (migrating() && !stateNotSentYet()) {
+                    LOG.warn("session {}: agent data from the client after its migration state went; lost",
+                            Integer.toUnsignedString(sessionId));
+                }
+                lastAgentDataNanos = System.nanoTime();
+                server.agentDevice().agentData(this, body);
+            }
             default -> {
                 return false;
             }
@@ -355,6 +368,39 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     /** A seamless arrival is complete: every channel has its state (the session counted them). */
     public void arrivedSeamlessly() {
         arriving = false;
+    }
+
+    /**
+     * Seamless source: spice-gtk writes agent data from its main context straight to the socket, so a file copy or
+     * clipboard in progress may send some after the FLUSH_MARK its main channel wrote (while that waits for
+     * MIGRATE_DATA); data that came after the state was made would be lost at both ends, with the tokens it cost
+     * (the client then waits for tokens forever). So while the client still holds tokens and sent agent data in the
+     * last {@link #AGENT_QUIET_NANOS}, the state waits until it has been quiet that long, at most
+     * {@link #AGENT_GRACE_NANOS}; otherwise it goes at once.
+     */
+    @Override
+    protected void afterFlushMark(Runnable sendState) {
+        long deadline = System.nanoTime() + AGENT_GRACE_NANOS;
+        EventLoop.Timer[] timer = new EventLoop.Timer[1];
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                if (System.nanoTime() - lastAgentDataNanos >= AGENT_QUIET_NANOS
+                        || !server.agentDevice().clientHoldsTokens(MainChannelClient.this)
+                        || System.nanoTime() >= deadline) {
+                    if (timer[0] != null) {
+                        timer[0].remove();
+                    }
+                    sendState.run();
+                    return;
+                }
+                if (timer[0] == null) {
+                    timer[0] = server.loop().newTimer(this);
+                }
+                timer[0].start(AGENT_QUIET_NANOS / 4_000_000);
+            }
+        };
+        check.run();
     }
 
     /**

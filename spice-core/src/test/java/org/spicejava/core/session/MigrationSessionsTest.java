@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.chardev.CharDeviceHost;
 import org.spicejava.core.device.MigrationDevice;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.migration.MigrationData;
@@ -32,6 +33,8 @@ class MigrationSessionsTest {
     static final int ID = 0x1234abcd;
     /** SPICE_MSGC_MAIN_*, SPICE_MSG_MAIN_*, SPICE_MSG_INPUTS_INIT. */
     static final int MSGC_MIGRATE_CONNECTED = 102;
+    static final int MSGC_AGENT_START = 106;
+    static final int MSGC_AGENT_DATA = 107;
     static final int MSGC_ATTACH_CHANNELS = 104;
     static final int MSGC_MIGRATE_END = 109;
     static final int MSGC_MIGRATE_DST_DO_SEAMLESS = 110;
@@ -238,6 +241,55 @@ class MigrationSessionsTest {
                 HexFormat.of().formatHex(data.getFirst().body()));
         main.close();
         assertEquals(List.of("connect_complete", "end_complete"), callbacks);
+    }
+
+    /** A VDAgentMessage in a client's AGENT_DATA: CLIPBOARD_RELEASE with no body. */
+    static final byte[] RELEASE = HexFormat.of().parseHex("01000000" + "09000000" + "0000000000000000" + "00000000");
+
+    @Test
+    void agentDataThatFollowsTheFlushMarkStillGoesIntoTheState() throws Exception {
+        device();
+        server.config().setSeamlessMigration(true);
+        server.addCharDevice("vdagent", null, new CharDeviceHost() { // a guest that takes nothing yet
+            @Override
+            public int read(ByteBuffer dst) {
+                return 0;
+            }
+
+            @Override
+            public int write(ByteBuffer src) {
+                return 0;
+            }
+
+            @Override
+            public void state(boolean connected) {
+            }
+
+            @Override
+            public void event(int event) {
+            }
+        });
+        FakeClients.Socket main = link(0, ChannelType.MAIN, ALL_MIGRATION);
+        main.message(MSGC_AGENT_START, new byte[] {-1, -1, -1, -1});
+        main.message(MSGC_AGENT_DATA, RELEASE); // a file copy in progress
+        main.take();
+        assertEquals(0, server.migrateConnect("127.0.0.1", 0xa12f, -1, null));
+        main.message(MSGC_MIGRATE_CONNECTED_SEAMLESS, new byte[0]);
+        assertEquals(0, server.migrateEnd(true));
+        main.take();
+        int timers = host.startedTimers.size();
+        main.message(MSGC_MIGRATE_FLUSH_MARK, new byte[0]);
+        assertEquals(List.of(), main.types(), "the client's agent data may still be on its way");
+        Runnable nextCheck = host.startedTimers.get(timers);
+        main.message(MSGC_AGENT_DATA, RELEASE); // spice-gtk wrote it after its FLUSH_MARK
+        Thread.sleep(MainChannelClient.AGENT_QUIET_NANOS / 1_000_000 + 10);
+        nextCheck.run();
+        List<FakeClients.Message> data = main.messages();
+        assertEquals(List.of(2), data.stream().map(FakeClients.Message::type).toList(), "MIGRATE_DATA once quiet");
+        MigrationData.Agent agent = MigrationData.parseMain(ByteBuffer.wrap(data.getFirst().body())).agent();
+        assertEquals(2 * (8 + RELEASE.length), agent.pendingForDevice().length, "both messages for the guest");
+        assertEquals(2, agent.pendingClientTokens());
+        assertEquals(8, agent.clientTokens());
     }
 
     @Test

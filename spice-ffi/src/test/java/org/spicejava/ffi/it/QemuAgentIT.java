@@ -47,14 +47,15 @@ class QemuAgentIT {
     static final List<String> REFUSED_STEPS = List.of("agent", "g2c-refused", "c2g-refused", "xfer-refused");
     /**
      * Where the reference's run then migrates the VM (agent-check's MIGRATE_CHAIN): reference->ours, ours->ours,
-     * ours->reference and reference->reference, with seamless-migration=on, the clipboard checked after each. The
-     * first hop is seamless, the agent's state handed over in the main channel's data (ours a destination that lets
-     * one client in, as agent-check runs the chain); spice-gtk's session then stays "migrating" with this guest, so
-     * the later hops go by switch-host.
+     * ours->reference and reference->reference, each seamless (seamless-migration=on; spice-gtk links ahead and its
+     * session comes back from "migrating" once every channel moved), the guest agent's state handed over in the main
+     * channel's data, the clipboard checked both ways after each hop. From ours, a 4 MB file the client copies while
+     * the VM moves lands whole: our source's agent state mid-message (data for the guest, the filters' positions),
+     * read by our destination and by the reference's.
      */
     static final List<String> MIGRATION_CHAIN = List.of("ours", "ours", "reference", "reference");
-    static final List<String> MIGRATION_STEPS = List.of("migrate-reference-to-ours", "migrate-ours-to-ours",
-            "migrate-ours-to-reference", "migrate-reference-to-reference");
+    static final List<String> MIGRATION_STEPS = List.of("migrate-hop1-reference-to-ours", "migrate-hop2-ours-to-ours",
+            "migrate-hop3-ours-to-reference", "migrate-hop4-reference-to-reference", "seamless-hop1", "seamless-hop2");
     static final Pattern CLIP_RTT = Pattern.compile("cliprtt median ([0-9.]+) ms");
     static final Pattern XFER_RATE = Pattern.compile("\\(([0-9.]+) MB/s\\)");
 
