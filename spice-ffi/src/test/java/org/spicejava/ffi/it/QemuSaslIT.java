@@ -201,7 +201,12 @@ class QemuSaslIT {
             assertEquals(0, o.again().exit(), who + "the next client gets in: " + o.again().output());
             assertTrue(o.again().primary() != null, who + o.again().output());
         }
-        assertEquals(reference.good().primary(), ours.good().primary(), "the same primary surface");
+        // The screen SeaBIOS shows when the client links: its VGA graphics mode at first, its 720x400 text mode a
+        // moment later (which one depends on the machine's load; seen once in a full suite run).
+        for (Outcome o : List.of(reference, ours)) {
+            assertTrue(List.of("640x480", "720x400").contains(o.good().primary()),
+                    "a primary surface of SeaBIOS's: " + o.good().primary());
+        }
         assertTrue(ours.stderr().contains("authenticated with DIGEST-MD5 (security layer SSF 128)"),
                 "our session ran through the layer: " + ours.stderr());
     }
