@@ -332,13 +332,23 @@ public final class DisplayChannel {
         return List.copyOf(clients);
     }
 
+    /** A client linked; during a primary replacement it waits with the others. */
     public void addClient(DisplayChannelClient client) {
         clients.add(client);
+        if (replacingPrimary) {
+            client.hold(true);
+        }
     }
 
-    /** The VM started: seamlessly arriving clients stop waiting for it. Worker thread. */
+    /**
+     * The VM started: seamlessly arriving clients stop waiting for it, and what follows is held as for a primary
+     * replacement: QEMU's first refresh on a migration's destination replaces the screen it had before the VM's
+     * state came (destroy, create, then the draws), and a client that linked meanwhile (a semi-seamless arrival)
+     * would be shown that old, black screen until then. Worker thread.
+     */
     public void vmStarted() {
         List.copyOf(clients).forEach(DisplayChannelClient::vmStarted);
+        startHold();
     }
 
     public void removeClient(DisplayChannelClient client) {
@@ -425,7 +435,14 @@ public final class DisplayChannel {
      * #REPLACEMENT_HOLD_MS}), so clients go from the old picture to the new one.
      */
     private void holdForReplacement() {
-        if (replacementTimer == null || clients.isEmpty() || replacingPrimary) {
+        newPrimaryDrawn = false; // what ends the hold is a draw on the next primary
+        if (!clients.isEmpty()) {
+            startHold();
+        }
+    }
+
+    private void startHold() {
+        if (replacementTimer == null || replacingPrimary) {
             return;
         }
         replacingPrimary = true;

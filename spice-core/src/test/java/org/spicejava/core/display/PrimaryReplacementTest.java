@@ -105,4 +105,41 @@ class PrimaryReplacementTest {
         display.replacementTimeout(); // a second timeout, or one after the hold ended, does nothing
         assertEquals(1, messages(socket, at).size());
     }
+
+    @Test
+    void aClientLinkingBeforeTheStartedVmsFirstDrawGetsTheScreenItBrings() {
+        display.vmStarted(); // a migration's destination: QEMU's first refresh replaces the screen it had
+        FakeSocket late = new FakeSocket();
+        DisplayChannelClient arriving = new DisplayChannelClient(late.connection(),
+                new LinkMessage(7, 2, 0, new int[] {0b1011}, new int[0]), display, new GlzWindow());
+        display.addClient(arriving);
+        arriving.start();
+        late.writable();
+        int at = socket.written().length;
+        assertTrue(!types(messages(late, 0)).contains(DisplayMessages.MSG_SURFACE_CREATE),
+                "not the screen from before the VM's state came");
+        display.destroy(0);
+        createPrimary(200, 100);
+        draw(display, 0);
+        display.commandsTaken();
+        List<Integer> sent = types(messages(late, 0));
+        assertTrue(sent.lastIndexOf(DisplayMessages.MSG_SURFACE_CREATE) < sent.lastIndexOf(
+                DisplayMessages.MSG_DRAW_COPY), "the new screen with its draw, in one go: " + sent);
+        assertEquals(DisplayMessages.MSG_DRAW_COPY, types(messages(socket, at)).getLast(), "the linked one too");
+        assertEquals(List.of(DisplayChannel.REPLACEMENT_HOLD_MS), timerRequests, "one hold");
+    }
+
+    @Test
+    void aStartedVmThatDrawsNothingReleasesClientsWhenTheHoldRunsOut() {
+        int at = socket.written().length;
+        display.vmStarted();
+        draw(display, 0); // drawn before this turn ends: released with it
+        assertEquals(List.of(), types(messages(socket, at)));
+        display.commandsTaken();
+        assertEquals(List.of(DisplayMessages.MSG_DRAW_COPY), types(messages(socket, at)));
+        display.vmStarted();
+        display.replacementTimeout();
+        draw(display, 16);
+        assertEquals(DisplayMessages.MSG_DRAW_COPY, types(messages(socket, at)).getLast(), "not held after it");
+    }
 }
