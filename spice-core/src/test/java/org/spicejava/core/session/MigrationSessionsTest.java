@@ -10,7 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.spicejava.core.chardev.CharDeviceHost;
+import org.spicejava.core.agent.AgentDevice;
 import org.spicejava.core.device.MigrationDevice;
 import org.spicejava.core.mainchannel.MainChannelClient;
 import org.spicejava.core.migration.MigrationData;
@@ -250,25 +250,7 @@ class MigrationSessionsTest {
     void agentDataThatFollowsTheFlushMarkStillGoesIntoTheState() throws Exception {
         device();
         server.config().setSeamlessMigration(true);
-        server.addCharDevice("vdagent", null, new CharDeviceHost() { // a guest that takes nothing yet
-            @Override
-            public int read(ByteBuffer dst) {
-                return 0;
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                return 0;
-            }
-
-            @Override
-            public void state(boolean connected) {
-            }
-
-            @Override
-            public void event(int event) {
-            }
-        });
+        server.addCharDevice("vdagent", null, AgentDevice.NO_HOST); // a guest that takes nothing yet
         FakeClients.Socket main = link(0, ChannelType.MAIN, ALL_MIGRATION);
         main.message(MSGC_AGENT_START, new byte[] {-1, -1, -1, -1});
         main.message(MSGC_AGENT_DATA, RELEASE); // a file copy in progress
