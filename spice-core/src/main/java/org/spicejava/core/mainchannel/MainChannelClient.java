@@ -424,8 +424,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
 
     /**
      * Seamless destination: an agent the source had goes on with this client where it was (its tokens, the data
-     * for the device, the guest's stream; the client keeps its agent session). Otherwise the client is told the
-     * agent went or is here, and starts its agent session afresh.
+     * for the device, the guest's stream; the client keeps its agent session). A source without one: an agent
+     * here is announced (AGENT_CONNECTED), and the client starts its agent session afresh.
      */
     @Override
     protected void restoreMigrationData(ByteBuffer body) throws MigrationData.BadDataException {
