@@ -1,9 +1,13 @@
 package org.spicejava.core.agent;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 import org.slf4j.Logger;
@@ -833,12 +837,12 @@ public final class AgentDevice {
                 }
                 chunkHeader = ByteBuffer.allocate(AgentProtocol.CHUNK_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
                         .putInt(reader.port()).putInt((int) (reader.chunkLeft() - held)).array();
-                partialMessageHeader = java.util.Arrays.copyOf(raw.array(), held);
+                partialMessageHeader = Arrays.copyOf(raw.array(), held);
             }
         }
-        java.io.ByteArrayOutputStream forDevice = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream forDevice = new ByteArrayOutputStream();
         int pendingTokens = 0;
-        java.util.List<WriteBuffer> buffers = new java.util.ArrayList<>();
+        List<WriteBuffer> buffers = new ArrayList<>();
         if (current != null) {
             buffers.add(current);
         }

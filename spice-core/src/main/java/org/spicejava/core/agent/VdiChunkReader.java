@@ -2,6 +2,7 @@ package org.spicejava.core.agent;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Splits the byte stream read from the vdagent device into pieces, as the reference reads its VDI port: a
@@ -94,7 +95,7 @@ public final class VdiChunkReader {
 
     /** The bytes of a chunk header read so far (none while {@link #inChunk}). */
     public byte[] partialHeader() {
-        return java.util.Arrays.copyOf(header.array(), header.position());
+        return Arrays.copyOf(header.array(), header.position());
     }
 
     /** Whether the reader is between chunks with no header bytes pending. */

@@ -3,6 +3,7 @@ package org.spicejava.core.migration;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -150,7 +151,7 @@ public final class MigrationData {
                 u32(a.pendingClientTokens()), w.length == 0 ? 0 : fixed);
         b.put((byte) (a.clientAgentStarted() ? 1 : 0));
         boolean headerDone = a.chunkHeader().length == Agent.CHUNK_HEADER && partial.length == 0;
-        b.putInt(a.chunkHeader().length).put(java.util.Arrays.copyOf(a.chunkHeader(), Agent.CHUNK_HEADER));
+        b.putInt(a.chunkHeader().length).put(Arrays.copyOf(a.chunkHeader(), Agent.CHUNK_HEADER));
         b.put((byte) (headerDone ? 1 : 0)).putInt(partial.length).putInt(partial.length == 0 ? 0 : fixed + w.length);
         b.putInt(headerDone ? u32(a.fromAgentRemaining()) : 0).put((byte) (headerDone ? a.fromAgentResult() : 0));
         b.putInt(u32(a.toAgentRemaining())).put((byte) a.toAgentResult());

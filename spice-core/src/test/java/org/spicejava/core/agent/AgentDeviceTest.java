@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.spicejava.core.agent.AgentFakes.chunk;
 import static org.spicejava.core.agent.AgentFakes.message;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -257,7 +260,7 @@ class AgentDeviceTest {
     }
 
     private static byte[] joined(List<byte[]> pieces) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         pieces.forEach(out::writeBytes);
         return out.toByteArray();
     }
@@ -301,7 +304,7 @@ class AgentDeviceTest {
         there.wakeup();
         assertTrue(there.attached(), "the stream continued: no protocol error");
         assertArrayEquals(Arrays.copyOfRange(msg, 3000, msg.length), joined(arrived.data));
-        assertArrayEquals(msg, joined(java.util.stream.Stream.of(client.data, arrived.data)
+        assertArrayEquals(msg, joined(Stream.of(client.data, arrived.data)
                 .flatMap(List::stream).toList()), "the client got the whole message across both servers");
         assertEquals(0, arrived.connected, "and its agent never went away");
     }
@@ -360,7 +363,7 @@ class AgentDeviceTest {
         AgentFakes.Host guest = new AgentFakes.Host();
         AgentFakes.Client arrived = new AgentFakes.Client();
         destination(guest, arrived, s);
-        byte[] all = joined(java.util.Collections.nCopies(AgentProtocol.TOKENS_TO_SEND,
+        byte[] all = joined(Collections.nCopies(AgentProtocol.TOKENS_TO_SEND,
                 chunk(AgentProtocol.PORT_CLIENT, msg)));
         assertArrayEquals(all, joined(List.of(host.written.toByteArray(), guest.written.toByteArray())),
                 "what the first guest had not taken went to the second, before anything else");
