@@ -710,7 +710,7 @@ def migrate(hop, hop_index):
     # mid-message when the migration ends, and with a seamless one the destination goes on where the source left
     # (with the agent's state the main channel carries), so the file lands whole. Not from the reference: spice-gtk
     # writes agent data from its main loop even after its main channel's FLUSH_MARK, which a reference source loses
-    # with the tokens it cost (seen once in 14 such hops: the copy and the clipboard stalled); ours waits for it.
+    # with the tokens it cost (seen once in 9 such hops: the copy and the clipboard stalled); ours waits for it.
     from_ours = label.split("-")[1] == "ours"
     across = start_copy(4) if from_ours and "--no-xfer" not in sys.argv else None
     pump(0.5)
