@@ -496,9 +496,9 @@ public final class AgentDevice {
                 writeQueue.add(new WriteBuffer(buf, Origin.CLIENT, 1));
                 writeToDevice();
             }
-            case DISCARD -> returnClientToken();
+            case DISCARD -> returnClientTokens(1);
             case MONITORS_CONFIG -> {
-                returnClientToken();
+                returnClientTokens(1);
                 switch (monitors.add(data)) {
                     case COMPLETE -> policy.clientMonitorsConfig(monitors.config());
                     case INVALID -> cutOff("invalid monitors config");
@@ -629,11 +629,7 @@ public final class AgentDevice {
         }
     }
 
-    /** A chunk of the client's was consumed: tokens go back in batches. */
-    private void returnClientToken() {
-        returnClientTokens(1);
-    }
-
+    /** Chunks of the client's were consumed ({@code n} of its tokens): tokens go back in batches. */
     private void returnClientTokens(int n) {
         if (!registered) {
             return;

@@ -97,9 +97,4 @@ public final class VdiChunkReader {
     public byte[] partialHeader() {
         return Arrays.copyOf(header.array(), header.position());
     }
-
-    /** Whether the reader is between chunks with no header bytes pending. */
-    public boolean atChunkStart() {
-        return !inChunk && header.position() == 0;
-    }
 }
