@@ -26,8 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
-    /** Each slot's C error value as a 64-bit word. */
-    private static long[] errorWords = new long[0];
+    /**
+     * Each slot's C error value as a 64-bit word, found by reflection when an export first fails (at start-up it
+     * cost 10 ms; BootstrapTest checks that every export has one).
+     */
+    private static final class ErrorWords {
+        static final long[] WORDS = errorWords();
+    }
 
     private Bootstrap() {
     }
@@ -39,6 +44,7 @@ public final class Bootstrap {
      */
     public static boolean install(long names, long dispatcher, int count) {
         try {
+            StartupPreload.start();
             reportAotCache();
             MemorySegment nameArray = Native.sized(names, (long) count * ValueLayout.ADDRESS.byteSize());
             if (count != ExportDispatch.NAMES.length) {
@@ -52,7 +58,6 @@ public final class Bootstrap {
                     return false;
                 }
             }
-            errorWords = errorWords();
             MemorySegment pointers = Native.sized(dispatcher, 2 * ValueLayout.ADDRESS.byteSize());
             pointers.setAtIndex(ValueLayout.ADDRESS, 0, dispatchStub(true));
             pointers.setAtIndex(ValueLayout.ADDRESS, 1, dispatchStub(false));
@@ -69,10 +74,13 @@ public final class Bootstrap {
 
     /** The stub for exports of up to {@link #SHORT_WORDS} arguments ({@code shortWords}) or the others. */
     static MemorySegment dispatchStub(boolean shortWords) throws ReflectiveOperationException {
-        MemoryLayout[] words = new MemoryLayout[(shortWords ? SHORT_WORDS : WORDS) + 1];
-        Arrays.fill(words, ValueLayout.JAVA_LONG);
-        words[0] = ValueLayout.JAVA_INT;
-        FunctionDescriptor descriptor = FunctionDescriptor.of(ValueLayout.JAVA_LONG, words);
+        FunctionDescriptor descriptor = Native.WORD_UPCALL;
+        if (!shortWords) {
+            MemoryLayout[] words = new MemoryLayout[WORDS + 1];
+            Arrays.fill(words, ValueLayout.JAVA_LONG);
+            words[0] = ValueLayout.JAVA_INT;
+            descriptor = FunctionDescriptor.of(ValueLayout.JAVA_LONG, words);
+        }
         MethodHandle target = MethodHandles.lookup().findStatic(ExportDispatch.class,
                 shortWords ? "call" : "callLong", descriptor.toMethodType());
         return Native.LINKER.upcallStub(target, descriptor, Arena.global());
@@ -80,9 +88,9 @@ public final class Bootstrap {
 
     /** What an export whose Java side threw returns to the host, after one log line. */
     static long failed(int slot, Throwable t) {
-        boolean known = slot >= 0 && slot < errorWords.length;
+        boolean known = slot >= 0 && slot < ExportDispatch.NAMES.length;
         logFailure(known ? ExportDispatch.NAMES[slot] : "export slot " + slot, t);
-        return known ? errorWords[slot] : -1;
+        return known ? ErrorWords.WORDS[slot] : -1;
     }
 
     private static long[] errorWords() {
@@ -90,7 +98,8 @@ public final class Bootstrap {
         long[] words = new long[ExportDispatch.NAMES.length];
         for (int i = 0; i < words.length; i++) {
             String name = ExportDispatch.NAMES[i];
-            Object value = Exports.errorValue(name, methods.get(name).getReturnType());
+            Method method = methods.get(name);
+            Object value = method == null ? -1 : Exports.errorValue(name, method.getReturnType());
             words[i] = value instanceof MemorySegment segment ? segment.address() : ((Number) value).longValue();
         }
         return words;

@@ -1,12 +1,10 @@
 package org.spicejava.ffi;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 import org.slf4j.Logger;
@@ -16,19 +14,23 @@ import org.spicejava.ffi.layout.SpiceCoreInterface;
 
 /**
  * The host's main loop, reached through the SpiceCoreInterface it passed to spice_server_init. Timers and watches
- * get one shared upcall stub each; the opaque pointer we register is an id into a table of Java callbacks.
+ * get one shared upcall stub each; the opaque pointer we register is an id into a table of Java callbacks. Both
+ * stubs have the exports' shape ({@link Native#WORD_UPCALL}), so start-up makes no upcall shape of their own: the
+ * host passes fewer arguments than the stub reads, which C's calling convention on x86-64 and AArch64 allows (the
+ * spare registers are ignored, as is the stub's result by a void caller), and an id under 2^31 arrives whole in
+ * the first, 32-bit, parameter.
  * Call only on the host's main-loop thread (the ARCHITECTURE thread contract).
  */
 public final class HostCoreLoop implements EventLoop {
     private static final Logger LOG = LoggerFactory.getLogger(HostCoreLoop.class);
 
-    private static final Map<Long, Runnable> TIMERS = new ConcurrentHashMap<>();
-    private static final Map<Long, IntConsumer> WATCHES = new ConcurrentHashMap<>();
-    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+    private static final Map<Integer, Runnable> TIMERS = new ConcurrentHashMap<>();
+    private static final Map<Integer, IntConsumer> WATCHES = new ConcurrentHashMap<>();
+    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
     private static final MemorySegment TIMER_STUB = Native.upcall(MethodHandles.lookup(), "timerFired",
-            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+            Native.WORD_UPCALL);
     private static final MemorySegment WATCH_STUB = Native.upcall(MethodHandles.lookup(), "watchFired",
-            FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            Native.WORD_UPCALL);
 
     private final MemorySegment core;
     private final MemorySegment timerAdd;
@@ -57,8 +59,7 @@ public final class HostCoreLoop implements EventLoop {
 
     @Override
     public Timer newTimer(Runnable task) {
-        long id = NEXT_ID.getAndIncrement();
-        TIMERS.put(id, task);
+        int id = newId(TIMERS, task);
         MemorySegment handle;
         try {
             handle = MemorySegment.ofAddress(Native.callHost(timerAdd, TIMER_STUB.address(), id, 0, 0, 0));
@@ -92,8 +93,7 @@ public final class HostCoreLoop implements EventLoop {
 
     @Override
     public Watch newWatch(int fd, int mask, IntConsumer onEvents) {
-        long id = NEXT_ID.getAndIncrement();
-        WATCHES.put(id, onEvents);
+        int id = newId(WATCHES, onEvents);
         MemorySegment handle;
         try {
             handle = MemorySegment.ofAddress(Native.callHost(watchAdd, fd, mask, WATCH_STUB.address(), id, 0));
@@ -120,33 +120,45 @@ public final class HostCoreLoop implements EventLoop {
         };
     }
 
+    /** A positive int id not in use in {@code table}, registered there for {@code callback}. */
+    private static <T> int newId(Map<Integer, T> table, T callback) {
+        while (true) {
+            int id = NEXT_ID.getAndIncrement() & Integer.MAX_VALUE;
+            if (id != 0 && table.putIfAbsent(id, callback) == null) {
+                return id;
+            }
+        }
+    }
+
     /** Number of live timers and watches of every host loop, for tests and leak checks. */
     public static int liveHandles() {
         return TIMERS.size() + WATCHES.size();
     }
 
     @SuppressWarnings("unused") // upcall target
-    private static void timerFired(MemorySegment opaque) {
+    private static long timerFired(int id, long unused1, long unused2, long unused3, long unused4, long unused5) {
         try {
-            Runnable task = TIMERS.get(opaque.address());
+            Runnable task = TIMERS.get(id);
             if (task != null) {
                 task.run();
             }
         } catch (Throwable t) {
             LOG.error("timer callback failed", t);
         }
+        return 0;
     }
 
     @SuppressWarnings("unused") // upcall target
-    private static void watchFired(int fd, int events, MemorySegment opaque) {
+    private static long watchFired(int fd, long events, long id, long unused1, long unused2, long unused3) {
         try {
-            IntConsumer handler = WATCHES.get(opaque.address());
+            IntConsumer handler = WATCHES.get((int) id);
             if (handler != null) {
-                handler.accept(events);
+                handler.accept((int) events);
             }
         } catch (Throwable t) {
             LOG.error("watch callback for fd {} failed", fd, t);
         }
+        return 0;
     }
 
     private interface Call {

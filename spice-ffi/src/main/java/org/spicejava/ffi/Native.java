@@ -38,8 +38,6 @@ public final class Native {
 
     /** The layout of the segment each {@link #libcInt} / {@link #libcLong} call writes errno into. */
     public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final FunctionDescriptor INT_CALL = FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
     private static final FunctionDescriptor LONG_CALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
 
@@ -47,8 +45,9 @@ public final class Native {
      * A libc function returning int, called as {@code (MemorySegment errnoState, long a, long b, long c, long d,
      * long e)}: each argument goes as a 64-bit integer (an int, or a native segment's address). On x86-64 and
      * AArch64 a callee reads an int argument from the low half of its register and ignores spare ones (variadic
-     * integer arguments travel the same way), so every such function shares one downcall shape. A handle of a new
-     * shape costs about 15 ms to make while the JVM is cold, one of a known shape a fraction of that.
+     * integer arguments travel the same way), so every such function shares one downcall shape, {@link #libcLong}'s
+     * too: an int result is the low half of the returned word. A handle of a new shape costs about 15 ms to make
+     * while the JVM is cold, one of a known shape a fraction of that.
      */
     public static MethodHandle libcInt(String name) {
         return intCall(libcSymbol(name));
@@ -61,7 +60,8 @@ public final class Native {
 
     /** {@link #libcInt}'s shape for a function of any library. */
     public static MethodHandle intCall(MemorySegment function) {
-        return LINKER.downcallHandle(function, INT_CALL, Linker.Option.captureCallState("errno"));
+        MethodHandle call = longCall(function);
+        return MethodHandles.explicitCastArguments(call, call.type().changeReturnType(int.class));
     }
 
     /** {@link #libcLong}'s shape for a function of any library (pointers come back as addresses). */
@@ -93,8 +93,15 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
-    private static final MethodHandle HOST_CALL = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    /** Made on first use (StartupPreload makes it beside the exports' first calls): the first downcall is the dearest. */
+    static final class HostCall {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG));
+
+        private HostCall() {
+        }
+    }
 
     /**
      * Calls a host function pointer (a vtable entry) of up to five integer or pointer arguments, each passed as a
@@ -104,8 +111,17 @@ public final class Native {
      * them, and every host call then shares one downcall shape: each new shape costs milliseconds on a cold JVM.
      */
     public static long callHost(MemorySegment function, long a, long b, long c, long d, long e) throws Throwable {
-        return (long) HOST_CALL.invokeExact(function, a, b, c, d, e);
+        return (long) HostCall.HANDLE.invokeExact(function, a, b, c, d, e);
     }
+
+    /**
+     * The one upcall shape: {@code long f(int, long, long, long, long, long)}, which the exports' dispatch and the
+     * host loop's callbacks share. Each upcall shape costs milliseconds to make on a cold JVM; stubs of a shape
+     * made before cost a fraction of that.
+     */
+    public static final FunctionDescriptor WORD_UPCALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
 
     /** An upcall stub that lives as long as the process (the C side may call it at any time). */
     public static MemorySegment upcall(MethodHandles.Lookup lookup, String method, FunctionDescriptor descriptor) {

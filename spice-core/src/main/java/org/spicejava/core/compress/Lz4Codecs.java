@@ -6,13 +6,15 @@ package org.spicejava.core.compress;
  * process would get the same one.
  */
 public final class Lz4Codecs {
-    private static volatile Lz4Codec inUse = JavaLz4.INSTANCE;
+    /** Null until the host supplies one: JavaLz4 (lz4-java's factory, 10 ms at start-up) is made only if used. */
+    private static volatile Lz4Codec inUse;
 
     private Lz4Codecs() {
     }
 
     public static Lz4Codec inUse() {
-        return inUse;
+        Lz4Codec codec = inUse;
+        return codec != null ? codec : JavaLz4.INSTANCE;
     }
 
     /** LZ4 images and COMPRESSED_DATA are made with {@code codec} from now on. */
