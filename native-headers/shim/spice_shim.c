@@ -56,17 +56,12 @@ static const char *const slot_names[SLOT_COUNT + 1] = {
 };
 
 /*
- * Java's upcalls for every export: the export's slot and its arguments, each as a 64-bit word (integers widened,
- * pointers as addresses), unused words 0; the result comes back the same way. Exports with up to five arguments
- * (all but four) take the short one, whose words all travel in registers.
+ * Java's upcall for every export: the export's slot and five arguments, each as a 64-bit word (integers widened,
+ * pointers as addresses), unused words 0, all in registers; the result comes back the same way. The four exports
+ * with more arguments pass the address of an array of their eight words as the first.
  */
-typedef uint64_t (*dispatch_short_fn)(int32_t slot, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-typedef uint64_t (*dispatch_long_fn)(int32_t slot, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                                     uint64_t, uint64_t);
-static struct {
-    dispatch_short_fn short_words;
-    dispatch_long_fn long_words;
-} dispatch;
+typedef uint64_t (*dispatch_fn)(int32_t slot, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+static dispatch_fn dispatch;
 
 /* Every export's call into Java, made where the JVM knows the stack (see on_thread_stack). */
 static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
@@ -397,7 +392,7 @@ static void start_java(void)
         (*env)->ExceptionDescribe(env);
         ok = JNI_FALSE;
     }
-    if (!ok || !dispatch.short_words || !dispatch.long_words) {
+    if (!ok || !dispatch) {
         log_line("%s", "Java bootstrap failed; the SPICE server is disabled");
         return;
     }
@@ -541,8 +536,7 @@ static void on_helper_thread(void (*fn)(void *), void *arg)
 /* One export's call, made on the helper thread for a caller on a stack the JVM does not know. */
 struct forwarded_call {
     int32_t slot;
-    int long_form;
-    uint64_t words[8];
+    uint64_t words[5];
     uint64_t result;
 };
 
@@ -550,29 +544,25 @@ static void run_forwarded(void *arg)
 {
     struct forwarded_call *c = arg;
     uint64_t *w = c->words;
-    c->result = c->long_form ? dispatch.long_words(c->slot, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
-                             : dispatch.short_words(c->slot, w[0], w[1], w[2], w[3], w[4]);
+    c->result = dispatch(c->slot, w[0], w[1], w[2], w[3], w[4]);
 }
 
 static uint64_t call_short(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
     if (on_thread_stack()) {
-        return dispatch.short_words(slot, a, b, c, d, e);
+        return dispatch(slot, a, b, c, d, e);
     }
-    struct forwarded_call call = { slot, 0, { a, b, c, d, e, 0, 0, 0 }, 0 };
+    struct forwarded_call call = { slot, { a, b, c, d, e }, 0 };
     on_helper_thread(run_forwarded, &call);
     return call.result;
 }
 
+/* An export of more than five arguments: its words go in an array, which lives until the call returns. */
 static uint64_t call_long(int32_t slot, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f,
                           uint64_t g, uint64_t h)
 {
-    if (on_thread_stack()) {
-        return dispatch.long_words(slot, a, b, c, d, e, f, g, h);
-    }
-    struct forwarded_call call = { slot, 1, { a, b, c, d, e, f, g, h }, 0 };
-    on_helper_thread(run_forwarded, &call);
-    return call.result;
+    uint64_t words[8] = { a, b, c, d, e, f, g, h };
+    return call_short(slot, (uint64_t) (uintptr_t) words, 0, 0, 0, 0);
 }
 
 #define FN(ret, name, params, args, fallback)                   \

@@ -1,15 +1,12 @@
 package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,11 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Called once by the C shim (JNI, on the thread that started the JVM). It checks that the shim's table of exports is
- * the one {@link ExportDispatch} was generated from, and hands the shim two upcall stubs into it, through which
- * every export reaches its {@link Exports} method: the shim passes the slot and its arguments as 64-bit words
- * (five, or eight for the four exports with more arguments). Two stubs for all, because each upcall stub of its own
- * shape costs milliseconds to make while the JVM is cold (a host calls about thirty exports at start-up). No
- * Throwable reaches the host: it is logged and the export returns its C error value instead.
+ * the one {@link ExportDispatch} was generated from, and hands the shim one upcall stub into it, through which
+ * every export reaches its {@link Exports} method: the shim passes the slot and five 64-bit words, the arguments
+ * themselves or, for the four exports with more, the address of an array of eight. One stub for all, because each
+ * upcall shape costs milliseconds to make while the JVM is cold (a second one for the longer exports cost 20 ms at
+ * every start). No Throwable reaches the host: it is logged and the export returns its C error value instead.
  */
 public final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
@@ -39,8 +36,7 @@ public final class Bootstrap {
 
     /**
      * JNI entry: {@code names} is a {@code const char *[count]} that must list {@link ExportDispatch#NAMES} in order;
-     * {@code dispatcher} two {@code void *} that receive {@code uint64_t (*)(int32_t slot, uint64_t a0, ..., a4)}
-     * and {@code uint64_t (*)(int32_t slot, uint64_t a0, ..., a7)}.
+     * {@code dispatcher} a {@code void *} that receives {@code uint64_t (*)(int32_t slot, uint64_t a0, ..., a4)}.
      */
     public static boolean install(long names, long dispatcher, int count) {
         try {
@@ -58,9 +54,7 @@ public final class Bootstrap {
                     return false;
                 }
             }
-            MemorySegment pointers = Native.sized(dispatcher, 2 * ValueLayout.ADDRESS.byteSize());
-            pointers.setAtIndex(ValueLayout.ADDRESS, 0, dispatchStub(true));
-            pointers.setAtIndex(ValueLayout.ADDRESS, 1, dispatchStub(false));
+            Native.sized(dispatcher, ValueLayout.ADDRESS.byteSize()).set(ValueLayout.ADDRESS, 0, dispatchStub());
             return true;
         } catch (Throwable t) {
             LOG.error("bootstrap failed", t);
@@ -68,22 +62,16 @@ public final class Bootstrap {
         }
     }
 
-    /** Words an export of up to five arguments passes: slot and words then all travel in registers. */
+    /** Words the upcall takes after the slot: with the slot, all travel in registers. */
     static final int SHORT_WORDS = 5;
+    /** Words of the longest export, which the shim passes in an array. */
     static final int WORDS = 8;
 
-    /** The stub for exports of up to {@link #SHORT_WORDS} arguments ({@code shortWords}) or the others. */
-    static MemorySegment dispatchStub(boolean shortWords) throws ReflectiveOperationException {
-        FunctionDescriptor descriptor = Native.WORD_UPCALL;
-        if (!shortWords) {
-            MemoryLayout[] words = new MemoryLayout[WORDS + 1];
-            Arrays.fill(words, ValueLayout.JAVA_LONG);
-            words[0] = ValueLayout.JAVA_INT;
-            descriptor = FunctionDescriptor.of(ValueLayout.JAVA_LONG, words);
-        }
-        MethodHandle target = MethodHandles.lookup().findStatic(ExportDispatch.class,
-                shortWords ? "call" : "callLong", descriptor.toMethodType());
-        return Native.LINKER.upcallStub(target, descriptor, Arena.global());
+    /** The upcall stub every export goes through (see {@link ExportDispatch#call}). */
+    static MemorySegment dispatchStub() throws ReflectiveOperationException {
+        MethodHandle target = MethodHandles.lookup().findStatic(ExportDispatch.class, "call",
+                Native.WORD_UPCALL.toMethodType());
+        return Native.LINKER.upcallStub(target, Native.WORD_UPCALL, Arena.global());
     }
 
     /** What an export whose Java side threw returns to the host, after one log line. */

@@ -68,7 +68,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     private final SpiceServer server;
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
-    private final SecureRandom random = new SecureRandom();
+    /** Made at the first link that needs a fresh connection id, not at spice_server_init (20 ms there, cold). */
+    private SecureRandom random;
     private final SessionTable sessions;
 
     /** Sessions in shared mode when the process environment asks for it (see {@link SessionTable}). */
@@ -438,6 +439,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
             int id = message.connectionId();
             while (!sessions.free(id)) {
+                if (random == null) {
+                    random = new SecureRandom();
+                }
                 id = random.nextInt();
             }
             result(LinkError.OK);
