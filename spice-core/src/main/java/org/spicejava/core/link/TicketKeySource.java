@@ -8,8 +8,9 @@ import java.util.function.Supplier;
 
 /**
  * Hands out a fresh {@link TicketKey} per link without making the client, or the host's main loop that links it,
- * wait for RSA key generation: keys for a whole session (main, display, cursor, inputs) are generated ahead on a
- * background thread, and each one taken is replaced. Each key is still used for one link only. Thread-safe.
+ * wait for RSA key generation: keys for a whole session (main, display, cursor, inputs) are generated ahead, and
+ * each one taken is replaced: the JDK's on a background thread, a native library's on the linking thread when it
+ * has time ({@link #makeOneAhead}). Each key is still used for one link only. Thread-safe.
  */
 public final class TicketKeySource {
     private static final ExecutorService GENERATOR = Executors.newSingleThreadExecutor(r ->
@@ -23,8 +24,10 @@ public final class TicketKeySource {
     static final int READY = 4;
 
     private final ArrayDeque<CompletableFuture<TicketKey>> ready = new ArrayDeque<>();
+    /** Keys made ahead by {@link #makeOneAhead}, when keys are made on the asking thread. */
+    private final ArrayDeque<TicketKey> madeAhead = new ArrayDeque<>();
 
-    private TicketKeySource() {
+    TicketKeySource() {
         if (ahead) {
             for (int i = 0; i < READY; i++) {
                 ready.add(generate());
@@ -55,9 +58,31 @@ public final class TicketKeySource {
         return CompletableFuture.supplyAsync(maker, GENERATOR);
     }
 
+    /**
+     * When keys are made on the asking thread: makes one ahead now, on this thread, unless {@link #READY} wait
+     * already. Returns whether more are wanted. The thread that links calls it when idle (a host timer on its main
+     * loop), so a native library is never busy on a thread of ours; with the JDK's keys it does nothing.
+     */
+    public boolean makeOneAhead() {
+        synchronized (this) {
+            if (ahead || madeAhead.size() >= READY) {
+                return false;
+            }
+        }
+        TicketKey key = maker.get(); // milliseconds: not under the lock
+        synchronized (this) {
+            madeAhead.add(key);
+            return madeAhead.size() < READY;
+        }
+    }
+
     /** A key no one has used: ready when one was generated ahead (or made now), else completed when it is. */
     public synchronized CompletableFuture<TicketKey> next() {
         if (!ahead) {
+            TicketKey made = madeAhead.poll();
+            if (made != null) {
+                return CompletableFuture.completedFuture(made);
+            }
             try {
                 return CompletableFuture.completedFuture(maker.get());
             } catch (RuntimeException e) {

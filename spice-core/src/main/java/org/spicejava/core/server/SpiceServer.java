@@ -78,6 +78,14 @@ public final class SpiceServer {
         default boolean sharesClients() {
             return false;
         }
+
+        /** The server listens from now on (spice_server_init); main-loop thread. */
+        default void serving() {
+        }
+
+        /** spice_server_destroy: whatever {@link #serving} set going stops; main-loop thread. */
+        default void stopServing() {
+        }
     }
 
     private final ServerConfig config = new ServerConfig(() -> System.nanoTime() / 1_000_000_000L);
@@ -194,6 +202,7 @@ public final class SpiceServer {
             return -1;
         }
         initialized = true;
+        acceptor.serving();
         return 0;
     }
 
@@ -295,6 +304,7 @@ public final class SpiceServer {
     public void destroy() {
         if (clients != null) {
             clients.disconnectAll();
+            clients.stopServing();
         }
         closeListener();
         if (tls != null) {

@@ -64,10 +64,20 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     static final long DISPLAY_OUTPUT_LIMIT = 256L * 1024 * 1024;
     /** A client that has not finished linking after this long is dropped (the reference has no such bound). */
     static final long LINK_TIMEOUT_MS = 30_000;
+    /**
+     * Link keys made on the main loop ahead of the links that need them (when the key maker is a native library,
+     * which makes them on the asking thread): the first a while after the host started, one per timer turn, and
+     * again once a connection's links have gone by. A client's first picture then does not wait for four RSA keys.
+     */
+    static final long KEYS_AHEAD_FIRST_MS = 1000;
+    static final long KEYS_AHEAD_NEXT_MS = 50;
+    static final long KEYS_AHEAD_AFTER_LINK_MS = 500;
 
     private final SpiceServer server;
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
+    /** Makes a link key ahead at each turn, on the main loop; null before the server serves. */
+    private EventLoop.Timer keysAhead;
     /** Made at the first link that needs a fresh connection id, not at spice_server_init (20 ms there, cold). */
     private SecureRandom random;
     private final SessionTable sessions;
@@ -91,6 +101,32 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     }
 
     @Override
+    public void serving() {
+        if (keysAhead == null) {
+            keysAhead = server.loop().newTimer(this::makeKeyAhead);
+        }
+        keysAhead.start(KEYS_AHEAD_FIRST_MS);
+    }
+
+    @Override
+    public void stopServing() {
+        if (keysAhead != null) {
+            keysAhead.remove();
+            keysAhead = null;
+        }
+    }
+
+    private void makeKeyAhead() {
+        try {
+            if (TicketKeySource.shared().makeOneAhead() && keysAhead != null) {
+                keysAhead.start(KEYS_AHEAD_NEXT_MS);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("making a link key ahead failed; links make their own: {}", e.toString());
+        }
+    }
+
+    @Override
     public void adopt(int fd, boolean skipAuth, boolean tls) {
         if (linking.size() >= MAX_PENDING_LINKS) {
             LOG.warn("fd {}: {} connections already linking; refused", fd, MAX_PENDING_LINKS);
@@ -110,6 +146,9 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             connection.useTransport(secure);
         }
         linking.add(connection);
+        if (keysAhead != null) {
+            keysAhead.start(KEYS_AHEAD_AFTER_LINK_MS); // after this connection's burst of links
+        }
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
         LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout, secure), this::channelCaps,
                 new LinkStage.Auth(server.config().sasl(), skipAuth));
