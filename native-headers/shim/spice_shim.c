@@ -46,14 +46,14 @@ enum {
     SLOT_COUNT
 };
 
-static const char *const slot_names[SLOT_COUNT + 1] = {
-#define FN(ret, name, params, args, fallback) #name,
-#define VFN(name, params, args) #name,
+/* The exports' names in slot order, a line each: Java checks them against its table in one read. */
+static const char slot_names[] =
+#define FN(ret, name, params, args, fallback) #name "\n"
+#define VFN(name, params, args) #name "\n"
 #include "exports.def"
 #undef FN
 #undef VFN
-    NULL
-};
+    "";
 
 /*
  * Java's upcall for every export: the export's slot and five arguments, each as a 64-bit word (integers widened,

@@ -1,6 +1,7 @@
 package org.spicejava.ffi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -55,6 +56,25 @@ class BootstrapTest {
             MemorySegment words = arena.allocateFrom(ValueLayout.JAVA_LONG, 0xdead0L, 5901L, 0L, 0L, 0L, 0L, 0L, 0L);
             assertEquals(-1L, (long) SHORT_CALL.invokeExact(stub, slot("spice_server_set_tls"), words.address(), 0L,
                     0L, 0L, 0L));
+        }
+    }
+
+    @Test
+    void installChecksTheShimsNamesAndHandsOverTheStub() {
+        try (Arena arena = Arena.ofConfined()) {
+            String lines = String.join("\n", ExportDispatch.NAMES) + "\n";
+            int count = ExportDispatch.NAMES.length;
+            MemorySegment dispatcher = arena.allocate(ValueLayout.ADDRESS);
+            assertTrue(Bootstrap.install(arena.allocateFrom(lines).address(), dispatcher.address(), count));
+            assertTrue(dispatcher.get(ValueLayout.ADDRESS, 0).address() != 0, "the stub handed over");
+
+            MemorySegment other = arena.allocate(ValueLayout.ADDRESS);
+            String renamed = lines.replace("spice_server_set_port\n", "spice_server_set_pork\n");
+            assertFalse(Bootstrap.install(arena.allocateFrom(renamed).address(), other.address(), count));
+            String shorter = lines.substring(0, lines.lastIndexOf("spice_"));
+            assertFalse(Bootstrap.install(arena.allocateFrom(shorter).address(), other.address(), count));
+            assertFalse(Bootstrap.install(arena.allocateFrom(lines).address(), other.address(), count - 1));
+            assertEquals(0L, other.get(ValueLayout.ADDRESS, 0).address(), "no stub for a shim of another table");
         }
     }
 
