@@ -6,10 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up work done beside the host's thread. While the host's first exports wait for the JVM to bind the
- * exports (the first downcall and upcall shapes, about 90 ms of interpreted code on a cold JVM), a second thread
- * initializes what spice_server_init needs next: libc's socket calls, the security providers behind the link
- * stage's SecureRandom, and the codec and library bindings. Only class initialization and object creation the
+ * Start-up work done beside the host's thread. While the host's thread makes the exports' upcall stub (the first
+ * upcall shape, tens of milliseconds of interpreted code on a cold JVM), a second thread makes what
+ * spice_server_init needs next: the host-call downcall, libc's socket calls, the security providers behind the
+ * link stage's SecureRandom, and the codec and library bindings. Only class initialization and object creation the
  * host's thread would do anyway happen here, never a host callback, so the order does not matter: whichever
  * thread comes first does the work, the JVM makes the other wait for it.
  */
