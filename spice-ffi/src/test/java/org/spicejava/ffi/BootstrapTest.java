@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +31,7 @@ class BootstrapTest {
     }
 
     private static int slot(String name) {
-        return java.util.Arrays.asList(ExportDispatch.NAMES).indexOf(name);
+        return Arrays.asList(ExportDispatch.NAMES).indexOf(name);
     }
 
     private static final ValueLayout.OfLong W = ValueLayout.JAVA_LONG;
@@ -40,7 +41,7 @@ class BootstrapTest {
 
     @Test
     void aFailingExportReturnsItsErrorValueInsteadOfThrowing() throws Throwable {
-        assertTrue(Bootstrap.exportMethods().keySet().containsAll(java.util.Arrays.asList(ExportDispatch.NAMES)),
+        assertTrue(Bootstrap.exportMethods().keySet().containsAll(Arrays.asList(ExportDispatch.NAMES)),
                 "every export has a method, so its error value is known");
         MemorySegment stub = Bootstrap.dispatchStub();
         // A server pointer we never handed out makes the Java side throw; C must see -1.

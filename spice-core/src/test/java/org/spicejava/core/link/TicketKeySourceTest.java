@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class TicketKeySourceTest {
 
     @Test
     void keysMadeOnABackgroundThreadAreNeverMadeOnTheLinkingThread() throws Exception {
-        List<Thread> makers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> makers = new CopyOnWriteArrayList<>();
         TicketKeySource.makeKeysWith(() -> {
             makers.add(Thread.currentThread());
             return new JdkTicketKey();
