@@ -41,7 +41,6 @@ public final class Bootstrap {
      */
     public static boolean install(long names, long dispatcher, int count) {
         try {
-            StartupPreload.start();
             reportAotCache();
             if (count != ExportDispatch.NAMES.length) {
                 LOG.error("the shim has {} exports, the Java side {}", count, ExportDispatch.NAMES.length);

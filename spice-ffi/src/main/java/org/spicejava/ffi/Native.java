@@ -93,7 +93,7 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
-    /** Made on first use (StartupPreload makes it beside the exports' first calls): the first downcall is the dearest. */
+    /** Made on first use: the first downcall shape is the dearest (tens of milliseconds on a cold JVM). */
     static final class HostCall {
         static final MethodHandle HANDLE = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,

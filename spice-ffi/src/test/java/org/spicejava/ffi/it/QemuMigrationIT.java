@@ -125,7 +125,7 @@ class QemuMigrationIT {
                 : ",tls-port=" + tlsPort + ",x509-dir=" + x509 + ",tls-channel=default")
                 + (seamless ? ",seamless-migration=on" : "");
         QemuBridgeIT.Run run = QemuBridgeIT.start(dir, started, ours, vga, args, spice);
-        QmpSession qmp = QmpSession.open(run.qmp());
+        QmpSession qmp = QmpSession.open(run);
         closing.add(qmp);
         return new Vm(run, qmp, dir, ours, tlsPort);
     }

@@ -36,8 +36,13 @@ final class QmpSession implements AutoCloseable {
         this.out = Channels.newWriter(channel, StandardCharsets.UTF_8);
     }
 
-    /** Connects (waiting up to 30 s for the socket) and negotiates capabilities. */
-    static QmpSession open(Path socket) throws Exception {
+    /**
+     * Connects to the QMP socket of {@code run} (waiting up to 30 s) and negotiates capabilities. A QEMU that exits
+     * first, or never answers, fails with what it printed last and, if it still runs, its JVM's threads, so that a
+     * start-up that dies or hangs in the library says where.
+     */
+    static QmpSession open(QemuBridgeIT.Run run) throws Exception {
+        Path socket = run.qmp();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             if (Files.exists(socket)) {
@@ -52,10 +57,34 @@ final class QmpSession implements AutoCloseable {
                     ch.close();
                 }
             }
+            if (!run.process().isAlive()) {
+                throw new IOException("QEMU exited with " + run.process().exitValue()
+                        + " before its QMP socket answered; its stderr ends: " + tail(run.stderr()));
+            }
             if (System.nanoTime() > deadline) {
-                throw new IOException("QMP socket " + socket + " did not answer");
+                throw new IOException("QMP socket " + socket + " did not answer in 30 s; QEMU still runs; its stderr"
+                        + " ends: " + tail(run.stderr()) + "\n" + threads(run.process()));
             }
             Thread.sleep(50);
+        }
+    }
+
+    private static String tail(Path file) throws IOException {
+        List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+    }
+
+    /** The embedded JVM's threads as jcmd prints them (or why it could not). */
+    private static String threads(Process qemu) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(qemu.pid()), "Thread.print")
+                    .redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            p.waitFor(20, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException | InterruptedException e) {
+            return "no thread dump: " + e;
         }
     }
 
