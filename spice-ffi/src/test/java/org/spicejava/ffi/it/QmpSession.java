@@ -74,17 +74,19 @@ final class QmpSession implements AutoCloseable {
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
     }
 
-    /** The embedded JVM's threads as jcmd prints them (or why it could not). */
+    /**
+     * Every thread's native stack as gdb prints it (the shim starts the JVM with -Xrs, so jcmd cannot attach):
+     * enough to tell a start-up stuck in the JVM, in a library's loader or in QEMU.
+     */
     private static String threads(Process qemu) {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(qemu.pid()), "Thread.print")
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("timeout", "60", "gdb", "-p", Long.toString(qemu.pid()), "-batch",
+                    "-ex", "thread apply all bt 30").redirectErrorStream(true).start();
             byte[] out = p.getInputStream().readAllBytes();
-            p.waitFor(20, TimeUnit.SECONDS);
+            p.waitFor();
             return new String(out, StandardCharsets.UTF_8);
         } catch (IOException | InterruptedException e) {
-            return "no thread dump: " + e;
+            return "no stacks: " + e;
         }
     }
 
