@@ -65,9 +65,11 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     /** A client that has not finished linking after this long is dropped (the reference has no such bound). */
     static final long LINK_TIMEOUT_MS = 30_000;
     /**
-     * Link keys made on the main loop ahead of the links that need them (when the key maker is a native library,
-     * which makes them on the asking thread): the first a while after the host started, one per timer turn, and
-     * again once a connection's links have gone by. A client's first picture then does not wait for four RSA keys.
+     * Work done on the main loop ahead of the links that need it, one step per timer turn: first the SecureRandom
+     * behind connection ids, then link keys (when the key maker is a native library, which makes them on the asking
+     * thread). The first turn comes a while after the host started, and key making resumes once a connection's
+     * links have gone by. A client's first picture then waits neither for the JDK's security providers nor for
+     * four RSA keys.
      */
     static final long KEYS_AHEAD_FIRST_MS = 1000;
     static final long KEYS_AHEAD_NEXT_MS = 50;
@@ -76,9 +78,12 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     private final SpiceServer server;
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
-    /** Makes a link key ahead at each turn, on the main loop; null before the server serves. */
+    /** Does a step of {@link #prepareAhead} at each turn, on the main loop; null before the server serves. */
     private EventLoop.Timer keysAhead;
-    /** Made at the first link that needs a fresh connection id, not at spice_server_init (20 ms there, cold). */
+    /**
+     * Made at the first turn of {@link #keysAhead}, or by the first link that needs a fresh connection id if that
+     * comes first; not at spice_server_init (20-30 ms of the JDK's providers on a cold JVM).
+     */
     private SecureRandom random;
     private final SessionTable sessions;
 
@@ -103,7 +108,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
     @Override
     public void serving() {
         if (keysAhead == null) {
-            keysAhead = server.loop().newTimer(this::makeKeyAhead);
+            keysAhead = server.loop().newTimer(this::prepareAhead);
         }
         keysAhead.start(KEYS_AHEAD_FIRST_MS);
     }
@@ -116,13 +121,19 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         }
     }
 
-    private void makeKeyAhead() {
+    private void prepareAhead() {
         try {
-            if (TicketKeySource.shared().makeOneAhead() && keysAhead != null) {
+            boolean more = true;
+            if (random == null) {
+                random = new SecureRandom();
+            } else {
+                more = TicketKeySource.shared().makeOneAhead();
+            }
+            if (more && keysAhead != null) {
                 keysAhead.start(KEYS_AHEAD_NEXT_MS);
             }
         } catch (RuntimeException e) {
-            LOG.warn("making a link key ahead failed; links make their own: {}", e.toString());
+            LOG.warn("preparing for links failed; links do it themselves: {}", e.toString());
         }
     }
 

@@ -72,11 +72,16 @@ class MigrationSessionsTest {
     }
 
     @Test
-    void linkKeysAreMadeAheadOnTheMainLoopUntilTheServerGoes() {
-        assertEquals(1, host.startedTimers.size(), "spice_server_init set the link keys' timer going");
-        Runnable makeKeys = host.startedTimers.getFirst();
-        makeKeys.run(); // the JDK's keys come from their own thread: nothing to do, no new turn
-        assertEquals(1, host.startedTimers.size());
+    void linksArePreparedForOnTheMainLoopUntilTheServerGoes() {
+        assertEquals(1, host.startedTimers.size(), "spice_server_init set the timer going");
+        Runnable prepare = host.startedTimers.getFirst();
+        host.startedTimers.clear(); // a host timer fires once
+        prepare.run(); // the connection ids' SecureRandom, then another turn
+        assertEquals(List.of(prepare), host.startedTimers);
+        host.startedTimers.clear();
+        prepare.run(); // the JDK's keys come from their own thread: nothing to do, no new turn
+        assertEquals(List.of(), host.startedTimers);
+        sessions.serving();
         server.destroy();
         assertEquals(List.of(), host.startedTimers, "spice_server_destroy removed it");
     }
