@@ -28,6 +28,7 @@
  *      top-down, W*H*4 bytes; the file 250 frames older is removed) so a client can measure what it shows).
  *      HARNESS_BENCH_FRAMES=n stops after n frames, then writes the expected screen to HARNESS_PPM and
  *      prints "bench-frames-done",
+ *      HARNESS_NAME=name names the VM as QEMU does (spice_server_set_name and set_uuid),
  *      HARNESS_STREAMING=off|all|filter (default off: no lossy video streams, pixel-exact images),
  *      HARNESS_WIDTH / HARNESS_HEIGHT override the surface size,
  *      HARNESS_AUDIO=1 adds a playback and a record interface, started at once, and in the bench loop hands the server
@@ -974,6 +975,12 @@ int main(int argc, char **argv)
         return 1;
     }
     spice_server_set_noauth(s);
+    if (getenv("HARNESS_NAME")) { /* as QEMU names the VM: the main channel sends NAME and UUID */
+        static const uint8_t uuid[16] = { 0x5b, 0x1d, 0x0e, 0x9c, 0x4a, 0x7f, 0x41, 0x2e,
+                                          0x9a, 0x33, 0x60, 0x0c, 0x2b, 0x5d, 0x71, 0x08 };
+        spice_server_set_name(s, getenv("HARNESS_NAME"));
+        spice_server_set_uuid(s, uuid);
+    }
     const char *comp = getenv("HARNESS_COMPRESSION");
     if (bench) {
         spice_server_set_image_compression(s, bench_compression());
