@@ -81,7 +81,7 @@ class MigrationSessionsTest {
         host.startedTimers.clear();
         prepare.run(); // the JDK's keys come from their own thread: nothing to do, no new turn
         assertEquals(List.of(), host.startedTimers);
-        sessions.serving();
+        sessions.serving(); // a turn pending again, which destroy must remove
         server.destroy();
         assertEquals(List.of(), host.startedTimers, "spice_server_destroy removed it");
     }
