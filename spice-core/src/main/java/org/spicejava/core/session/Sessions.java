@@ -71,17 +71,17 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
      * links have gone by. A client's first picture then waits neither for the JDK's security providers nor for
      * four RSA keys.
      */
-    static final long KEYS_AHEAD_FIRST_MS = 1000;
-    static final long KEYS_AHEAD_NEXT_MS = 50;
-    static final long KEYS_AHEAD_AFTER_LINK_MS = 500;
+    static final long AHEAD_FIRST_MS = 1000;
+    static final long AHEAD_NEXT_MS = 50;
+    static final long AHEAD_AFTER_LINK_MS = 500;
 
     private final SpiceServer server;
     private final ChannelEvents events;
     private final Set<SocketConnection> linking = new LinkedHashSet<>();
     /** Does a step of {@link #prepareAhead} at each turn, on the main loop; null before the server serves. */
-    private EventLoop.Timer keysAhead;
+    private EventLoop.Timer prepareTimer;
     /**
-     * Made at the first turn of {@link #keysAhead}, or by the first link that needs a fresh connection id if that
+     * Made at the first turn of {@link #prepareTimer}, or by the first link that needs a fresh connection id if that
      * comes first; not at spice_server_init (20-30 ms of the JDK's providers on a cold JVM).
      */
     private SecureRandom random;
@@ -107,17 +107,17 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
 
     @Override
     public void serving() {
-        if (keysAhead == null) {
-            keysAhead = server.loop().newTimer(this::prepareAhead);
+        if (prepareTimer == null) {
+            prepareTimer = server.loop().newTimer(this::prepareAhead);
         }
-        keysAhead.start(KEYS_AHEAD_FIRST_MS);
+        prepareTimer.start(AHEAD_FIRST_MS);
     }
 
     @Override
     public void stopServing() {
-        if (keysAhead != null) {
-            keysAhead.remove();
-            keysAhead = null;
+        if (prepareTimer != null) {
+            prepareTimer.remove();
+            prepareTimer = null;
         }
     }
 
@@ -125,16 +125,24 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
         try {
             boolean more = true;
             if (random == null) {
-                random = new SecureRandom();
+                connectionIds();
             } else {
                 more = TicketKeySource.shared().makeOneAhead();
             }
-            if (more && keysAhead != null) {
-                keysAhead.start(KEYS_AHEAD_NEXT_MS);
+            if (more && prepareTimer != null) {
+                prepareTimer.start(AHEAD_NEXT_MS);
             }
         } catch (RuntimeException e) {
             LOG.warn("preparing for links failed; links do it themselves: {}", e.toString());
         }
+    }
+
+    /** The source of fresh connection ids, made on first use. */
+    private SecureRandom connectionIds() {
+        if (random == null) {
+            random = new SecureRandom();
+        }
+        return random;
     }
 
     @Override
@@ -157,8 +165,8 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             connection.useTransport(secure);
         }
         linking.add(connection);
-        if (keysAhead != null) {
-            keysAhead.start(KEYS_AHEAD_AFTER_LINK_MS); // after this connection's burst of links
+        if (prepareTimer != null) {
+            prepareTimer.start(AHEAD_AFTER_LINK_MS); // after this connection's burst of links
         }
         EventLoop.Timer timeout = server.loop().newTimer(() -> connection.close("link not completed in time"));
         LinkStage stage = new LinkStage(new LinkHost(connection, skipAuth, timeout, secure), this::channelCaps,
@@ -489,10 +497,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
             }
             int id = message.connectionId();
             while (!sessions.free(id)) {
-                if (random == null) {
-                    random = new SecureRandom();
-                }
-                id = random.nextInt();
+                id = connectionIds().nextInt();
             }
             result(LinkError.OK);
             if (connection.closed()) { // the reply's write failed (the peer went): link nothing, report nothing
