@@ -35,6 +35,12 @@ final class ByteSink {
         at += 4;
     }
 
+    /** {@code count} 32-bit words in little-endian order. */
+    void u32le(int[] words, int count) {
+        MemorySegment.copy(words, 0, out, INT_LE, at, count);
+        at += 4L * count;
+    }
+
     void u64be(long v) {
         u32be((int) (v >>> 32));
         u32be((int) v);

@@ -1,7 +1,10 @@
 package org.spicejava.core.compress;
 
+import java.util.Arrays;
+
 import static org.spicejava.core.compress.QuicCodes.BUCKETS;
 import static org.spicejava.core.compress.QuicCodes.BUCKET_OF;
+import static org.spicejava.core.compress.QuicCodes.BUCKET_START;
 import static org.spicejava.core.compress.QuicCodes.CODES;
 import static org.spicejava.core.compress.QuicCodes.LENGTH_BY_VALUE;
 
@@ -20,17 +23,18 @@ final class QuicChannel {
     final int[] coded;
     /** Index of the code each bucket uses now. */
     final int[] bestCode = new int[BUCKETS];
+    /**
+     * The same by context, shifted to index {@link QuicCodes#CODEWORD}: the code of the sample after one coded as
+     * v is contextCode[v] | value's codeword, one load where the bucket takes two.
+     */
+    final int[] contextCode = new int[256];
     private final int[] counters = new int[BUCKETS * CODES];
 
     QuicChannel(int shift, int width) {
         this.shift = shift;
         this.coded = new int[width + 1];
-        java.util.Arrays.fill(bestCode, CODES - 1);
-    }
-
-    /** The code for the sample after one coded as {@code context}. */
-    int codeAfter(int context) {
-        return bestCode[BUCKET_OF[context]];
+        Arrays.fill(bestCode, CODES - 1);
+        Arrays.fill(contextCode, (CODES - 1) << 8);
     }
 
     /**
@@ -51,7 +55,10 @@ final class QuicChannel {
                 bestSum = sum;
             }
         }
-        bestCode[bucket] = best;
+        if (best != bestCode[bucket]) {
+            bestCode[bucket] = best;
+            Arrays.fill(contextCode, BUCKET_START[bucket], BUCKET_START[bucket + 1], best << 8);
+        }
         if (bestSum > trigger) {
             for (int l = 0; l < CODES; l++) {
                 counters[base + l] >>= 1;

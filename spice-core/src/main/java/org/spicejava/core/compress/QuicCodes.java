@@ -30,6 +30,8 @@ final class QuicCodes {
     static final int[] LENGTH_BY_VALUE = new int[256 * CODES];
     /** Bucket of a context (the previous sample's coded value). */
     static final int[] BUCKET_OF = new int[256];
+    /** The contexts of bucket b are BUCKET_START[b] until BUCKET_START[b + 1]. */
+    static final int[] BUCKET_START;
     /** A prediction error (mod 256) folded to 0, -1, 1, -2, 2, ...: 0, 1, 2, 3, 4, ... (xlatU2L). */
     static final int[] FOLD = new int[256];
     /** Counter sum past which a bucket's counters are halved, by wait-mask index (besttrigtab for DEFevol 3). */
@@ -79,7 +81,9 @@ final class QuicCodes {
         }
         // Bucket sizes double from 1; the last bucket takes the rest when the next one would not fit.
         int bucket = 0;
+        int[] starts = new int[256];
         for (int start = 0, size = 1;; bucket++, start += size, size *= 2) {
+            starts[bucket] = start;
             int end = start + size - 1;
             if (end + size >= 256) {
                 end = 255;
@@ -92,6 +96,8 @@ final class QuicCodes {
             }
         }
         BUCKETS = bucket + 1;
+        starts[BUCKETS] = 256;
+        BUCKET_START = java.util.Arrays.copyOf(starts, BUCKETS + 1);
         for (int d = 0; d < 256; d++) {
             FOLD[d] = d < 128 ? d << 1 : ((255 - d) << 1) + 1;
         }

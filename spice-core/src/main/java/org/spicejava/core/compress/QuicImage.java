@@ -70,7 +70,7 @@ public final class QuicImage {
         out.u32le(b.alpha() ? TYPE_RGBA : TYPE_RGB32);
         out.u32le(width);
         out.u32le(height);
-        QuicBits bits = new QuicBits(out);
+        QuicBits bits = new QuicBits(out, (int) ((worstRowBits(width, b.alpha()) + 31) / 32));
         QuicPlane rgb = QuicPlane.rgb(bits, width);
         QuicPlane alpha = b.alpha() ? QuicPlane.alpha(bits, width) : null;
         MemorySegment pixels = b.pixels();
@@ -83,6 +83,7 @@ public final class QuicImage {
             if (alpha != null) {
                 alpha.row(above, row, width);
             }
+            bits.flush();
             if (out.position() > maxBytes) {
                 return null;
             }

@@ -12,6 +12,7 @@ import static org.spicejava.core.compress.QuicCodes.FOLD;
  * since its decoder replays them.
  */
 final class QuicPlane {
+    private static final int RGB = 0x00FFFFFF;
     private final QuicChannel[] channels;
     /** The bits of a pixel that belong to this plane, for runs. */
     private final int sameMask;
@@ -26,7 +27,7 @@ final class QuicPlane {
 
     /** Red, green, blue, in that order. */
     static QuicPlane rgb(QuicBits bits, int width) {
-        return new QuicPlane(bits, 0x00FFFFFF, new QuicChannel(16, width), new QuicChannel(8, width),
+        return new QuicPlane(bits, RGB, new QuicChannel(16, width), new QuicChannel(8, width),
                 new QuicChannel(0, width));
     }
 
@@ -73,6 +74,10 @@ final class QuicPlane {
         } else {
             updateAt = i + state.wait;
         }
+        if (above != null && channels.length == 3) {
+            state.wait = codeBelowRgb(above, row, i, end, updateAt);
+            return;
+        }
         int runStart = 0;
         while (i < end) {
             if (above != null && startsRun(above, row, i, runStart)) {
@@ -108,6 +113,110 @@ final class QuicPlane {
         state.wait = updateAt - end;
     }
 
+    /**
+     * The hot loop: {@link #piece}'s work for pixels [i, end) of an RGB row under another, the models' next
+     * update after pixel {@code updateAt}; returns the wait left at the end. What a pixel needs from the last (its
+     * neighbours, each channel's context, the bit writer's state) stays in locals, so a pixel costs two array
+     * reads, three table look-ups a channel and no branch but the run test.
+     */
+    private int codeBelowRgb(int[] above, int[] row, int i, int end, int updateAt) {
+        int[] codedR = channels[0].coded;
+        int[] codedG = channels[1].coded;
+        int[] codedB = channels[2].coded;
+        int[] codeR = channels[0].contextCode;
+        int[] codeG = channels[1].contextCode;
+        int[] codeB = channels[2].contextCode;
+        int[] words = bits.words;
+        int wordCount = bits.wordCount;
+        long pending = bits.pending;
+        int bitCount = bits.bitCount;
+        int runStart = 0;
+        while (i < end) {
+            // After a run the contexts are the row above's values (run pixels are not coded).
+            int contextR = codedR[i];
+            int contextG = codedG[i];
+            int contextB = codedB[i];
+            int left = row[i - 1];
+            int leftLeft = i > 1 ? row[i - 2] : 0;
+            int aboveLeft = above[i - 1];
+            int last = Math.min(updateAt, end - 1);
+            boolean run = false;
+            for (; i <= last; i++) {
+                int up = above[i];
+                if (i > 2 && i != runStart && ((aboveLeft ^ up) & RGB) == 0 && ((left ^ leftLeft) & RGB) == 0) {
+                    run = true;
+                    break;
+                }
+                int pixel = row[i];
+                int red = FOLD[((pixel >>> 16) - mean(left >>> 16, up >>> 16)) & 0xFF];
+                int green = FOLD[((pixel >>> 8) - mean(left >>> 8, up >>> 8)) & 0xFF];
+                int blue = FOLD[(pixel - mean(left, up)) & 0xFF];
+                int packedR = CODEWORD[codeR[contextR] | red];
+                int packedG = CODEWORD[codeG[contextG] | green];
+                int packedB = CODEWORD[codeB[contextB] | blue];
+                codedR[i + 1] = red;
+                codedG[i + 1] = green;
+                codedB[i + 1] = blue;
+                contextR = red;
+                contextG = green;
+                contextB = blue;
+                // Each codeword: append its bits, store the word they may have completed, count it if they did.
+                int length = packedR & 31;
+                pending = pending << length | (packedR >>> 5);
+                bitCount += length;
+                words[wordCount] = (int) (pending >>> (bitCount - 32));
+                int full = bitCount >>> 5;
+                wordCount += full;
+                bitCount -= full << 5;
+                length = packedG & 31;
+                pending = pending << length | (packedG >>> 5);
+                bitCount += length;
+                words[wordCount] = (int) (pending >>> (bitCount - 32));
+                full = bitCount >>> 5;
+                wordCount += full;
+                bitCount -= full << 5;
+                length = packedB & 31;
+                pending = pending << length | (packedB >>> 5);
+                bitCount += length;
+                words[wordCount] = (int) (pending >>> (bitCount - 32));
+                full = bitCount >>> 5;
+                wordCount += full;
+                bitCount -= full << 5;
+                leftLeft = left;
+                left = pixel;
+                aboveLeft = up;
+            }
+            if (run) {
+                // The pixels of a run are not coded and do not count towards the wait.
+                runStart = i;
+                int wait = updateAt - i;
+                int length = 0;
+                while (i < end && ((row[i] ^ left) & RGB) == 0) {
+                    length++;
+                    i++;
+                }
+                bits.wordCount = wordCount;
+                bits.pending = pending;
+                bits.bitCount = bitCount;
+                state.encodeRun(bits, length);
+                wordCount = bits.wordCount;
+                pending = bits.pending;
+                bitCount = bits.bitCount;
+                if (i == end) {
+                    return wait;
+                }
+                updateAt = i + wait;
+            } else if (i == updateAt + 1) {
+                update(updateAt);
+                updateAt = i + state.randomWait();
+            }
+        }
+        bits.wordCount = wordCount;
+        bits.pending = pending;
+        bits.bitCount = bitCount;
+        return updateAt - end;
+    }
+
     /** The run test of spice-common's RLE_PRED_IMP; a run that ended with nothing to repeat does not restart. */
     private boolean startsRun(int[] above, int[] row, int i, int runStart) {
         return i > 2 && i != runStart && same(above[i - 1], above[i]) && same(row[i - 1], row[i - 2]);
@@ -118,28 +227,17 @@ final class QuicPlane {
     }
 
     /**
-     * The hot loop: codes pixels first..last (first > 0) of a row under another, stopping before a pixel after
-     * {@code first} that starts a run; returns the pixel after the last one coded.
+     * Codes pixels first..last (first > 0) of an alpha row under another, stopping before a pixel after {@code first}
+     * that starts a run; returns the pixel after the last one coded.
      */
     private int codeBelow(int[] above, int[] row, int first, int last, int runStart) {
-        boolean rgb = channels.length == 3;
         int i = first;
         for (; i <= last; i++) {
             if (i != first && startsRun(above, row, i, runStart)) {
                 break;
             }
             int pixel = row[i];
-            int left = row[i - 1];
-            int up = above[i];
-            if (rgb) {
-                // The three samples are independent until their codewords are written: the CPU overlaps them.
-                int red = codeword(channels[0], i, FOLD[((pixel >>> 16) - mean(left >>> 16, up >>> 16)) & 0xFF]);
-                int green = codeword(channels[1], i, FOLD[((pixel >>> 8) - mean(left >>> 8, up >>> 8)) & 0xFF]);
-                int blue = codeword(channels[2], i, FOLD[(pixel - mean(left, up)) & 0xFF]);
-                bits.codewords(red, green, blue);
-            } else {
-                bits.codeword(codeword(channels[0], i, FOLD[((pixel >>> 24) - mean(left >>> 24, up >>> 24)) & 0xFF]));
-            }
+            bits.codeword(codeword(channels[0], i, FOLD[((pixel >>> 24) - mean(row[i - 1] >>> 24, above[i] >>> 24)) & 0xFF]));
         }
         return i;
     }
@@ -167,7 +265,7 @@ final class QuicPlane {
     /** The codeword of sample i of {@code c}, whose folded error is {@code value}; records the value. */
     private static int codeword(QuicChannel c, int i, int value) {
         int[] coded = c.coded;
-        int packed = CODEWORD[c.codeAfter(coded[i]) << 8 | value];
+        int packed = CODEWORD[c.contextCode[coded[i]] | value];
         coded[i + 1] = value;
         return packed;
     }
