@@ -41,6 +41,8 @@ public final class GlzWindow {
     private Kept spare;
     private long keptPixels;
     private long nextId;
+    /** Kept images from this id on are not in {@link #table} yet. */
+    private long indexedFrom;
     private boolean closed;
 
     /**
@@ -63,19 +65,36 @@ public final class GlzWindow {
             LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, out);
             LzStream.encode(b.pixels(), count, LzStream.Plane.ALPHA, LzStream.Format.GLZ, out);
         } else {
-            LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, images, id, out);
+            indexKept(id);
+            LzStream.encode(b.pixels(), count, LzStream.Plane.RGB, LzStream.Format.GLZ, kept.isEmpty() ? null : images,
+                    id, out);
         }
         if (keep) {
             Kept k = copyOf(b.pixels(), 4 * pixels, id);
-            MemorySegment copy = k.pixels();
             kept.addLast(k);
             byId.put(id, k);
             keptPixels += pixels;
-            for (int at = 0; at + LzStream.WINDOW_KEY <= count; at += LzStream.WINDOW_STEP) {
-                table[LzStream.windowHash(copy, at)] = id << 32 | (at + 1);
-            }
         }
         return out.written();
+    }
+
+    /**
+     * Enters the kept images not yet in the window hash. An image is entered when the next image is encoded with
+     * it still kept, not when it is kept: a full-screen frame in a window that holds only one is evicted before the
+     * next and was never worth its 260,000 hash entries.
+     */
+    private void indexKept(long encoding) {
+        for (Kept k : kept) {
+            if (k.id() < indexedFrom) {
+                continue;
+            }
+            MemorySegment copy = k.pixels();
+            int count = (int) (copy.byteSize() / 4);
+            for (int at = 0; at + LzStream.WINDOW_KEY <= count; at += LzStream.WINDOW_STEP) {
+                table[LzStream.windowHash(copy, at)] = k.id() << 32 | (at + 1);
+            }
+        }
+        indexedFrom = encoding; // the image being encoded, kept (if at all) after it
     }
 
     private final WindowImages images = new WindowImages();

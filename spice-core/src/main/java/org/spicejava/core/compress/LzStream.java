@@ -153,6 +153,11 @@ final class LzStream {
         int bits = Math.clamp(32 - Integer.numberOfLeadingZeros(count), 8, MAX_IMAGE_HASH_BITS);
         int[] table = new int[1 << bits]; // position + 1 of the last place each 3-pixel hash was seen
         int literalStart = 0;
+        // The earlier image of the last match found through the window hash, and its shift from here.
+        MemorySegment repeated = null;
+        long repeatedId = 0;
+        int repeatedCount = 0;
+        int repeatedShift = 0;
         int i = 0;
         while (i < count) {
             int ref = -1;
@@ -176,17 +181,36 @@ final class LzStream {
                     }
                 }
             }
+            if (window != null && length < GOOD_ENOUGH && repeated != null) {
+                // Where the last match into the window came from, moved along: a scrolled or moved area repeats
+                // it pixel after pixel, also where its pixels hash like a thousand others (a blank line).
+                long at = (long) i + repeatedShift;
+                if (at >= 0 && at < repeatedCount) {
+                    int n = extend(repeated, (int) at, repeatedCount, pixels, i, count, plane);
+                    if (n > length) {
+                        ref = (int) at;
+                        length = n;
+                        source = repeated;
+                        sourceId = repeatedId;
+                    }
+                }
+            }
             if (window != null && length < GOOD_ENOUGH && i + WINDOW_KEY <= count) {
                 long seen = window.find(windowHash(pixels, i));
                 MemorySegment earlier = seen == 0 ? null : window.pixels(seen >>> 32);
                 if (earlier != null) {
                     int at = (int) seen - 1;
-                    int n = extend(earlier, at, (int) (earlier.byteSize() / 4), pixels, i, count, plane);
+                    int earlierCount = (int) (earlier.byteSize() / 4);
+                    int n = extend(earlier, at, earlierCount, pixels, i, count, plane);
                     if (n > length) {
                         ref = at;
                         length = n;
                         source = earlier;
                         sourceId = seen >>> 32;
+                        repeated = earlier;
+                        repeatedId = sourceId;
+                        repeatedCount = earlierCount;
+                        repeatedShift = at - i;
                     }
                 }
             }

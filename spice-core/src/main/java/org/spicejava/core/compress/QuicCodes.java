@@ -1,5 +1,7 @@
 package org.spicejava.core.compress;
 
+import java.util.Arrays;
+
 /**
  * The fixed tables of QUIC (spice-common's quic.c, an adaptation of Starosolski's SFALIC) for 8-bit channels:
  * the family of limited Golomb-Rice codes, the context buckets, the model's update schedule and the run coder's
@@ -26,12 +28,19 @@ final class QuicCodes {
 
     /** Codeword of value n in code l, at [l * 256 + n]: codeword bits << 5 | length. */
     static final int[] CODEWORD = new int[CODES * 256];
+    /**
+     * The same by prediction error (mod 256) rather than folded value, at [l * 256 + error]: the hot loops code
+     * errors without folding them first.
+     */
+    static final int[] CODEWORD_OF_ERROR = new int[CODES * 256];
     /** Codeword lengths by value, at [n * 8 + l]: what the model adds up to pick a bucket's best code. */
     static final int[] LENGTH_BY_VALUE = new int[256 * CODES];
     /** Bucket of a context (the previous sample's coded value). */
     static final int[] BUCKET_OF = new int[256];
     /** The contexts of bucket b are BUCKET_START[b] until BUCKET_START[b + 1]. */
     static final int[] BUCKET_START;
+    /** The errors whose folded values are the contexts of bucket b: [BUCKET_START[b], BUCKET_START[b + 1]). */
+    static final int[] ERRORS_BY_BUCKET = new int[256];
     /** A prediction error (mod 256) folded to 0, -1, 1, -2, 2, ...: 0, 1, 2, 3, 4, ... (xlatU2L). */
     static final int[] FOLD = new int[256];
     /** Counter sum past which a bucket's counters are halved, by wait-mask index (besttrigtab for DEFevol 3). */
@@ -97,9 +106,16 @@ final class QuicCodes {
         }
         BUCKETS = bucket + 1;
         starts[BUCKETS] = 256;
-        BUCKET_START = java.util.Arrays.copyOf(starts, BUCKETS + 1);
+        BUCKET_START = Arrays.copyOf(starts, BUCKETS + 1);
         for (int d = 0; d < 256; d++) {
             FOLD[d] = d < 128 ? d << 1 : ((255 - d) << 1) + 1;
+        }
+        int[] next = Arrays.copyOf(BUCKET_START, BUCKETS);
+        for (int d = 0; d < 256; d++) {
+            ERRORS_BY_BUCKET[next[BUCKET_OF[FOLD[d]]]++] = d;
+            for (int l = 0; l < CODES; l++) {
+                CODEWORD_OF_ERROR[l * 256 + d] = CODEWORD[l * 256 + FOLD[d]];
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package org.spicejava.core.compress;
 
-import static org.spicejava.core.compress.QuicCodes.CODEWORD;
-import static org.spicejava.core.compress.QuicCodes.FOLD;
+import static org.spicejava.core.compress.QuicCodes.CODEWORD_OF_ERROR;
 
 /**
  * Codes the rows of one plane of a QUIC image: the three colour channels of every pixel (RGB), or the alpha
@@ -148,12 +147,12 @@ final class QuicPlane {
                     break;
                 }
                 int pixel = row[i];
-                int red = FOLD[((pixel >>> 16) - mean(left >>> 16, up >>> 16)) & 0xFF];
-                int green = FOLD[((pixel >>> 8) - mean(left >>> 8, up >>> 8)) & 0xFF];
-                int blue = FOLD[(pixel - mean(left, up)) & 0xFF];
-                int packedR = CODEWORD[codeR[contextR] | red];
-                int packedG = CODEWORD[codeG[contextG] | green];
-                int packedB = CODEWORD[codeB[contextB] | blue];
+                int red = ((pixel >>> 16) - mean(left >>> 16, up >>> 16)) & 0xFF;
+                int green = ((pixel >>> 8) - mean(left >>> 8, up >>> 8)) & 0xFF;
+                int blue = (pixel - mean(left, up)) & 0xFF;
+                int packedR = CODEWORD_OF_ERROR[codeR[contextR] | red];
+                int packedG = CODEWORD_OF_ERROR[codeG[contextG] | green];
+                int packedB = CODEWORD_OF_ERROR[codeB[contextB] | blue];
                 codedR[i + 1] = red;
                 codedG[i + 1] = green;
                 codedB[i + 1] = blue;
@@ -237,7 +236,7 @@ final class QuicPlane {
                 break;
             }
             int pixel = row[i];
-            bits.codeword(codeword(channels[0], i, FOLD[((pixel >>> 24) - mean(row[i - 1] >>> 24, above[i] >>> 24)) & 0xFF]));
+            bits.codeword(codeword(channels[0], i, ((pixel >>> 24) - mean(row[i - 1] >>> 24, above[i] >>> 24)) & 0xFF));
         }
         return i;
     }
@@ -258,15 +257,15 @@ final class QuicPlane {
             } else {
                 predicted = above == null ? 0 : (above[0] >>> s) & 0xFF;
             }
-            bits.codeword(codeword(c, i, FOLD[((pixel >>> s) - predicted) & 0xFF]));
+            bits.codeword(codeword(c, i, ((pixel >>> s) - predicted) & 0xFF));
         }
     }
 
-    /** The codeword of sample i of {@code c}, whose folded error is {@code value}; records the value. */
-    private static int codeword(QuicChannel c, int i, int value) {
+    /** The codeword of sample i of {@code c}, whose prediction error is {@code error}; records the error. */
+    private static int codeword(QuicChannel c, int i, int error) {
         int[] coded = c.coded;
-        int packed = CODEWORD[c.contextCode[coded[i]] | value];
-        coded[i + 1] = value;
+        int packed = CODEWORD_OF_ERROR[c.contextCode[coded[i]] | error];
+        coded[i + 1] = error;
         return packed;
     }
 
