@@ -54,7 +54,9 @@ public final class GlzWindow {
         long id = nextId++;
         long pixels = (long) b.width() * b.height();
         long budget = Math.min(windowPixels, MAX_PIXELS);
-        boolean keep = !b.alpha() && !closed && pixels <= budget;
+        // An image over half the window is pushed out by the next one its size before that can copy from it: a
+        // full-HD frame in the 12 MB window a client offers by default. Not kept, it costs no 8 MB copy a frame.
+        boolean keep = !b.alpha() && !closed && pixels <= budget / 2;
         while (keep && (keptPixels + pixels > budget || kept.size() >= MAX_IMAGES)) {
             evictOldest();
         }

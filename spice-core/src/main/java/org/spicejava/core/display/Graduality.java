@@ -21,9 +21,10 @@ public final class Graduality {
 
     static final int SAMPLE_JUMP = 15;
     static final int CONTRAST = 60;
-    static final double SAME = 0.5;
-    static final double EDGE = 1.0;
-    static final double GRADIENT = -0.25;
+    /** The pair scores (+0.5, +1, -0.25) in quarters: the sum stays an exact integer, and needs no FPU. */
+    private static final int SAME_QUARTERS = 2;
+    private static final int EDGE_QUARTERS = 4;
+    private static final int GRADIENT_QUARTERS = -1;
     /** Thresholds on the mean score (GRADUAL_HIGH_RGB24_TH; GRADUAL_MEDIUM_SCORE_TH, which streaming uses). */
     static final double HIGH_BELOW = -0.03;
     static final double MEDIUM_BELOW = 0.002;
@@ -49,7 +50,7 @@ public final class Graduality {
         // A jump that divides the width would sample one column only.
         int jump = SAMPLE_JUMP % width != 0 ? SAMPLE_JUMP : SAMPLE_JUMP - 1;
         long lastRow = (long) (height - 1) * width;
-        double sum = 0;
+        long quarters = 0;
         int squares = 0;
         int column = width / 2; // at % width, kept by hand: a division per sample cost more than the sample
         for (long at = width / 2; at < lastRow; ) {
@@ -57,7 +58,7 @@ public final class Graduality {
                 at--; // the last pixel of a row has no right neighbour; the walk goes on from here
                 column--;
             }
-            sum += squareScore(pixel(px, at), pixel(px, at + 1), pixel(px, at + width), pixel(px, at + width + 1));
+            quarters += squareScore(pixel(px, at), pixel(px, at + 1), pixel(px, at + width), pixel(px, at + width + 1));
             squares++;
             at += jump;
             column += jump;
@@ -65,28 +66,28 @@ public final class Graduality {
                 column -= width;
             }
         }
-        return sum / (squares * 3);
+        return quarters / 4.0 / (squares * 3); // the reference's double sum, exactly: quarters are exact in a double
     }
 
     private static int pixel(MemorySegment px, long index) {
         return px.get(PIXEL, 4 * index);
     }
 
-    private static double squareScore(int p, int right, int below, int belowRight) {
-        double a = pairScore(p, right);
-        double b = pairScore(p, below);
-        double c = pairScore(p, belowRight);
-        return a == SAME && b == SAME && c == SAME ? 0 : a + b + c;
+    private static int squareScore(int p, int right, int below, int belowRight) {
+        int a = pairScore(p, right);
+        int b = pairScore(p, below);
+        int c = pairScore(p, belowRight);
+        return a + b + c == 3 * SAME_QUARTERS ? 0 : a + b + c;
     }
 
     /** An edge when any of red, green and blue differs by CONTRAST or more; equal pixels, the common case, first. */
-    private static double pairScore(int p, int q) {
+    private static int pairScore(int p, int q) {
         if (((p ^ q) & 0xFFFFFF) == 0) {
-            return SAME;
+            return SAME_QUARTERS;
         }
         boolean edge = Math.abs(((p >>> 16) & 0xFF) - ((q >>> 16) & 0xFF)) >= CONTRAST
                 || Math.abs(((p >>> 8) & 0xFF) - ((q >>> 8) & 0xFF)) >= CONTRAST
                 || Math.abs((p & 0xFF) - (q & 0xFF)) >= CONTRAST;
-        return edge ? EDGE : GRADIENT;
+        return edge ? EDGE_QUARTERS : GRADIENT_QUARTERS;
     }
 }

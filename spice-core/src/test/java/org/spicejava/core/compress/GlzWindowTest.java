@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.function.IntBinaryOperator;
 
@@ -90,6 +91,18 @@ class GlzWindowTest {
         assertEquals(first.imageId() + 1, second.imageId());
         assertEquals(1, second.headDistance(), "the client keeps the image it copied from");
         assertTrue(scrolled.length * 2 < alone, "scrolled: " + scrolled.length + " bytes, alone " + alone);
+    }
+
+    @Test
+    void anImageOverHalfTheWindowIsNotKept() {
+        int[] pixels = new Random(12).ints(64 * 64, 0, 4).map(v -> v * 0x3F3F3F).toArray();
+        int window = 64 * 64 + 100; // the image and a small one would fit, but not the image twice
+        send(Bitmap.of(64, 64, pixels, false), window);
+        Bitmap small = Bitmap.of(8, 8, Arrays.copyOf(pixels, 64), false);
+        assertEquals(0, send(small, window).headDistance(), "nothing kept to copy from");
+        // Half the window: kept, beside the small image kept before it.
+        send(Bitmap.of(64, 64, pixels, false), 2 * 64 * 64);
+        assertEquals(2, send(small, 2 * 64 * 64).headDistance());
     }
 
     @Test
