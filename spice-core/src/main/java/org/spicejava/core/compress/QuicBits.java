@@ -34,7 +34,7 @@ final class QuicBits {
         pending = b;
     }
 
-    /** Writes a codeword from {@link QuicCodes#CODEWORD}. */
+    /** Writes a codeword from {@link QuicCodes#CODEWORD_OF_ERROR}. */
     void codeword(int packed) {
         put(packed >>> 5, packed & 31);
     }

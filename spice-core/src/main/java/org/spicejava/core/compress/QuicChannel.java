@@ -12,8 +12,8 @@ import static org.spicejava.core.compress.QuicCodes.LENGTH_BY_VALUE;
 
 /**
  * One colour channel's adaptive model: its samples' prediction errors along the current row (the context of each
- * sample is the error coded before it, folded) and, per context bucket, the cost each code would have had so far and the
- * cheapest one. Reset for every image, as spice-common resets its encoder's channels.
+ * sample is the error coded before it, folded) and, per context bucket, the cost each code would have had so far
+ * and the cheapest one. Reset for every image, as spice-common resets its encoder's channels.
  */
 final class QuicChannel {
     /** Bit offset of the channel in a 0xAARRGGBB pixel. */
