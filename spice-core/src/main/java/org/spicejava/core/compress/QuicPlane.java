@@ -116,7 +116,7 @@ final class QuicPlane {
      * The hot loop: {@link #piece}'s work for pixels [i, end) of an RGB row under another, the models' next
      * update after pixel {@code updateAt}; returns the wait left at the end. What a pixel needs from the last (its
      * neighbours, each channel's context, the bit writer's state) stays in locals, so a pixel costs two array
-     * reads, three table look-ups a channel and no branch but the run test.
+     * reads, two table look-ups a channel and no branch but the run test.
      */
     private int codeBelowRgb(int[] above, int[] row, int i, int end, int updateAt) {
         int[] codedR = channels[0].coded;
