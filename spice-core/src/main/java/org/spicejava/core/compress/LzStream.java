@@ -158,19 +158,31 @@ final class LzStream {
         long repeatedId = 0;
         int repeatedCount = 0;
         int repeatedShift = 0;
+        // The keys of pixels i - 1 to i + 2 (0 past either end), slid along after a literal, read again after a match.
+        int before = 0;
+        int here = 0;
+        int next = 0;
+        int afterNext = 0;
+        int keysAt = -1;
         int i = 0;
         while (i < count) {
             int ref = -1;
             int length = 0;
             MemorySegment source = pixels; // where the chosen match copies from: this image or an earlier one
             long sourceId = imageId;
-            int here = key(pixels, i, plane);
-            if (i > 0 && key(pixels, i - 1, plane) == here) {
+            if (keysAt != i) {
+                before = i > 0 ? key(pixels, i - 1, plane) : 0;
+                here = key(pixels, i, plane);
+                next = i + 1 < count ? key(pixels, i + 1, plane) : 0;
+                afterNext = i + 2 < count ? key(pixels, i + 2, plane) : 0;
+                keysAt = i;
+            }
+            if (i > 0 && before == here) {
                 ref = i - 1; // a run: distance 1
                 length = extend(pixels, ref, count, pixels, i, count, plane);
             }
             if (i + 2 < count) {
-                int h = hash(here, key(pixels, i + 1, plane), key(pixels, i + 2, plane), bits);
+                int h = hash(here, next, afterNext, bits);
                 int candidate = table[h] - 1;
                 table[h] = i + 1;
                 if (candidate >= 0 && i - candidate <= format.maxDistance) {
@@ -219,6 +231,11 @@ final class LzStream {
             if (ref < 0 || length < plane.minMatch || length * plane.literalBytes < (imageDistance == 0
                     ? matchBytes(lengthField, i - ref - 1, format) : farMatchBytes(lengthField, ref, imageDistance))) {
                 i++;
+                before = here;
+                here = next;
+                next = afterNext;
+                afterNext = i + 2 < count ? key(pixels, i + 2, plane) : 0;
+                keysAt = i;
                 continue;
             }
             literals(pixels, literalStart, i, plane, out);
