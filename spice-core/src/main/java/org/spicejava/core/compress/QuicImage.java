@@ -62,7 +62,8 @@ public final class QuicImage {
             return null;
         }
         long worst = worstCase(width, height, b.alpha());
-        long rowWorst = (worstRowBits(width, b.alpha()) + 31) / 32 * 4 + 8;
+        int rowWords = (int) ((worstRowBits(width, b.alpha()) + 31) / 32);
+        long rowWorst = 4L * rowWords + 8;
         long bound = maxBytes >= worst - rowWorst ? worst : maxBytes + rowWorst;
         ByteSink out = new ByteSink(alloc.allocate(bound, 8));
         out.u32le(MAGIC);
@@ -70,7 +71,7 @@ public final class QuicImage {
         out.u32le(b.alpha() ? TYPE_RGBA : TYPE_RGB32);
         out.u32le(width);
         out.u32le(height);
-        QuicBits bits = new QuicBits(out, (int) ((worstRowBits(width, b.alpha()) + 31) / 32));
+        QuicBits bits = new QuicBits(out, rowWords); // flushed after every row
         QuicPlane rgb = QuicPlane.rgb(bits, width);
         QuicPlane alpha = b.alpha() ? QuicPlane.alpha(bits, width) : null;
         MemorySegment pixels = b.pixels();

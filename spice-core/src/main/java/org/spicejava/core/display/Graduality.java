@@ -77,7 +77,7 @@ public final class Graduality {
         int a = pairScore(p, right);
         int b = pairScore(p, below);
         int c = pairScore(p, belowRight);
-        return a + b + c == 3 * SAME_QUARTERS ? 0 : a + b + c;
+        return a == SAME_QUARTERS && b == SAME_QUARTERS && c == SAME_QUARTERS ? 0 : a + b + c;
     }
 
     /** An edge when any of red, green and blue differs by CONTRAST or more; equal pixels, the common case, first. */
