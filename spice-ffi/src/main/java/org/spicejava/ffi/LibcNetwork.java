@@ -38,6 +38,7 @@ public final class LibcNetwork implements NetworkStack {
     private static final int TCP_NODELAY = 1;
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
+    private static final int SIOCOUTQ = 0x5411;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int O_NONBLOCK = 0x800;
@@ -61,6 +62,7 @@ public final class LibcNetwork implements NetworkStack {
     private static final MethodHandle ACCEPT4 = Native.libcInt("accept4");
     private static final MethodHandle CLOSE = Native.libcInt("close");
     private static final MethodHandle FCNTL = Native.libcInt("fcntl");
+    private static final MethodHandle IOCTL = Native.libcInt("ioctl");
     private static final MethodHandle GETSOCKNAME = Native.libcInt("getsockname");
     private static final MethodHandle GETPEERNAME = Native.libcInt("getpeername");
     private static final MethodHandle UNLINK = Native.libcInt("unlink");
@@ -339,6 +341,17 @@ public final class LibcNetwork implements NetworkStack {
             left -= take;
         }
         return n;
+    }
+
+    @Override
+    public long unsentBytes(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(INT);
+            int rc = (int) IOCTL.invokeExact(CAPTURED.get(), (long) fd, (long) SIOCOUTQ, count.address(), 0L, 0L);
+            return rc == 0 ? Math.max(0, count.get(INT, 0)) : 0;
+        } catch (Throwable t) {
+            return 0;
+        }
     }
 
     @Override

@@ -92,4 +92,36 @@ class LibcNetworkTest {
             network.close(listen);
         }
     }
+
+    @Test
+    void unsentBytesAreWhatThePeerHasNotTakenYet() throws Exception {
+        int listen = network.listen("127.0.0.1", 0, NetworkStack.FAMILY_IPV4);
+        try (Socket client = new Socket("127.0.0.1", network.localAddress(listen).getPort())) {
+            int fd = -1;
+            for (int i = 0; i < 500 && fd < 0; i++) {
+                fd = network.accept(listen);
+                Thread.sleep(2);
+            }
+            assertTrue(fd >= 0, "no connection accepted");
+            assertEquals(0, network.unsentBytes(fd));
+            long written = 0;
+            long n;
+            ByteBuffer chunk = direct(1 << 20, 9);
+            do { // until the client's receive buffer and ours are full
+                n = network.write(fd, chunk.clear());
+                written += n;
+            } while (n > 0);
+            long unsent = network.unsentBytes(fd);
+            assertTrue(unsent > 0 && unsent < written, unsent + " of " + written + " bytes unsent");
+            client.getInputStream().readNBytes((int) written);
+            for (int i = 0; i < 500 && network.unsentBytes(fd) > 0; i++) {
+                Thread.sleep(2);
+            }
+            assertEquals(0, network.unsentBytes(fd), "all taken");
+            assertEquals(0, network.unsentBytes(-1), "no such socket: nothing known to wait");
+            network.close(fd);
+        } finally {
+            network.close(listen);
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package org.spicejava.core.channel;
 
+import java.util.function.IntConsumer;
+
 /**
  * What a client session's network test found (the reference's latency and bitrate_per_sec of its main channel
  * client). Written once by the main channel on the main-loop thread, read by the session's display channels on
@@ -7,6 +9,9 @@ package org.spicejava.core.channel;
  *
  * <p>Until a test completes, and when it gave no usable figure, the link counts as fast, as in the reference (its
  * bitrate starts at all ones).
+ *
+ * <p>It also carries the display channels' requests for more multimedia latency (a stream's first frames reach the
+ * client late, behind what the link still carried) to the main channel, which tells the client its clock.
  */
 public final class NetworkEstimate {
     /** Below this many bits per second a link is "low bandwidth" (the reference: 10 * 1024 * 1024, a TODO). */
@@ -20,6 +25,7 @@ public final class NetworkEstimate {
     }
 
     private volatile Result result;
+    private volatile IntConsumer latencyRequests = ms -> { };
 
     /** Main-loop thread. */
     public void publish(Result value) {
@@ -35,5 +41,15 @@ public final class NetworkEstimate {
     public boolean lowBandwidth() {
         Result r = result;
         return r != null && r.lowBandwidth();
+    }
+
+    /** Where {@link #needMoreLatency} goes: the session's main channel (set when it links). */
+    public void onLatencyNeeded(IntConsumer mainChannel) {
+        latencyRequests = mainChannel;
+    }
+
+    /** The client should play media {@code ms} later than it does. Any thread. */
+    public void needMoreLatency(int ms) {
+        latencyRequests.accept(ms);
     }
 }

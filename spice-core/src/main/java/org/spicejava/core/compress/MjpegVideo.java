@@ -6,24 +6,31 @@ import java.lang.foreign.SegmentAllocator;
 import org.spicejava.core.display.draw.Bitmap;
 
 /**
- * MJPEG streams: every frame a JPEG, its quality chosen so a frame fits the bit rate at the rate frames come. The
- * quality steps down quickly when frames come out too large and up slowly when they are well under budget, within
- * 20 to 80, the reference MJPEG encoder's range; below the lowest
- * quality the caller's pacing skips frames instead.
+ * MJPEG streams: every frame a JPEG, at the highest quality (20 to 80, the reference MJPEG encoder's range) at
+ * which the bit rate still carries a watchable frame rate, the reference's choice: at least 10 frames a second
+ * above the middle quality (50) and 5 at or below it, or the guest's own rate when that is lower. Frames that do not
+ * fit the rate are skipped by the caller's pacing, so a slow link gets fewer frames at the same quality rather than
+ * a blurrier picture at every frame. The quality steps down quickly when frames come out too large for that and up
+ * slowly when the next quality would still fit.
  */
 public final class MjpegVideo implements VideoEncoder {
     static final int MIN_QUALITY = 20;
     static final int MAX_QUALITY = 80;
     static final int START_QUALITY = 70;
-    /** Frame rates assumed before two frames have been seen, and never exceeded in the budget. */
+    /** MJPEG_IMPROVE_QUALITY_FPS_STRICT_TH and _PERMISSIVE_TH, and the quality that divides them. */
+    static final double HIGH_QUALITY_MIN_FPS = 10;
+    static final double LOW_QUALITY_MIN_FPS = 5;
+    static final int MIDDLE_QUALITY = 50;
+    /** The guest's frame rate assumed before two frames have been seen, and never exceeded. */
     static final double START_FPS = 25;
     static final double MAX_FPS = 30;
+    private static final int STEP_UP = 5;
 
     private final JpegEncoder jpeg;
     private long bitRate;
     private int quality = START_QUALITY;
-    private double fps = START_FPS;
-    private int lastTime;
+    private double sourceFps = START_FPS;
+    private int lastOffered;
     private boolean first = true;
 
     public MjpegVideo(JpegEncoder jpeg, long bitsPerSecond) {
@@ -58,15 +65,23 @@ public final class MjpegVideo implements VideoEncoder {
     }
 
     @Override
-    public MemorySegment encode(Bitmap frame, int mmTime, SegmentAllocator alloc) {
+    public void offered(int mmTime) {
         if (!first) {
-            int gap = mmTime - lastTime;
-            if (gap > 0 && gap < 2000) {
-                fps = 0.8 * fps + 0.2 * Math.min(MAX_FPS, 1000.0 / gap);
+            int gap = mmTime - lastOffered;
+            if (gap <= 0) {
+                return; // this frame was counted already (offered, then encoded)
+            }
+            if (gap < 2000) {
+                sourceFps = 0.8 * sourceFps + 0.2 * Math.min(MAX_FPS, 1000.0 / gap);
             }
         }
         first = false;
-        lastTime = mmTime;
+        lastOffered = mmTime;
+    }
+
+    @Override
+    public MemorySegment encode(Bitmap frame, int mmTime, SegmentAllocator alloc) {
+        offered(mmTime);
         MemorySegment out = jpeg.encode(frame, quality, alloc);
         if (out != null) {
             adapt(out.byteSize());
@@ -75,12 +90,17 @@ public final class MjpegVideo implements VideoEncoder {
     }
 
     private void adapt(long size) {
-        double budget = bitRate / 8.0 / Math.max(1, Math.min(fps, MAX_FPS));
-        if (size > 1.15 * budget) {
-            quality = Math.max(MIN_QUALITY, quality - (size > 2 * budget ? 20 : 10));
-        } else if (size < 0.7 * budget) {
-            quality = Math.min(MAX_QUALITY, quality + 5);
+        if (size > 1.15 * budget(quality)) {
+            quality = Math.max(MIN_QUALITY, quality - (size > 2 * budget(quality) ? 20 : 10));
+        } else if (quality < MAX_QUALITY && size < 0.85 * budget(quality + STEP_UP)) {
+            quality = Math.min(MAX_QUALITY, quality + STEP_UP);
         }
+    }
+
+    /** The bytes a frame of quality {@code q} may take: the bit rate over the lowest frame rate allowed at q. */
+    private double budget(int q) {
+        double floor = q > MIDDLE_QUALITY ? HIGH_QUALITY_MIN_FPS : LOW_QUALITY_MIN_FPS;
+        return bitRate / 8.0 / Math.max(1, Math.min(sourceFps, floor));
     }
 
     @Override

@@ -40,6 +40,13 @@ public interface VideoEncoder extends AutoCloseable {
      */
     MemorySegment encode(Bitmap frame, int mmTime, SegmentAllocator alloc);
 
+    /**
+     * A frame of the stream came at multimedia time {@code mmTime}, whether or not it is then encoded (the rate
+     * control may skip it): the rate at which the guest draws, which an encoder may weigh against its bit rate.
+     */
+    default void offered(int mmTime) {
+    }
+
     /** The bit rate (bits per second) the client's link allows now; the encoder aims at it from the next frame. */
     void bitRate(long bitsPerSecond);
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,8 @@ final class ClientStreams {
         if (encoder == null) {
             return;
         }
-        StreamAgent agent = new StreamAgent(id, reportIds.nextInt(), encoder, new StreamRate(rate, display.now()));
+        StreamAgent agent = new StreamAgent(id, reportIds.nextInt(), encoder, new StreamRate(rate, display.now()),
+                network::needMoreLatency);
         StreamAgent old = streams.put(id, agent);
         if (old != null) {
             old.close();
@@ -123,7 +125,7 @@ final class ClientStreams {
      * goes as the plain draw instead (a sized frame for a client without SIZED_STREAM, no frame to read, or an
      * encoder that failed).
      */
-    StreamAgent.Encoded frame(DisplayMessages.Message m) {
+    StreamAgent.Encoded frame(DisplayMessages.Message m, LongSupplier backlogBytes) {
         DisplayMessages.StreamFrame f = m.frame();
         StreamAgent agent = f == null ? null : streams.get(f.streamId());
         if (agent == null) {
@@ -135,7 +137,8 @@ final class ClientStreams {
         if (m.memory() == null || !(m.drawable().op() instanceof DrawOp.Copy c) || !(c.src() instanceof Bitmap b)) {
             return StreamAgent.Encoded.FAIL;
         }
-        return agent.encode(VideoStreams.crop(b, c.srcArea(), m.memory()), f.mmTime(), m.memory(), display.now());
+        return agent.encode(VideoStreams.crop(b, c.srcArea(), m.memory()), f.mmTime(), m.memory(), display.now(),
+                backlogBytes);
     }
 
     /** A queued message was replaced before it was sent: when a stream frame, the link did not keep up. */

@@ -223,7 +223,7 @@ public final class DisplayChannelClient extends ChannelClient {
                 m.release();
                 continue;
             }
-            StreamAgent.Encoded frame = streams.frame(m);
+            StreamAgent.Encoded frame = streams.frame(m, connection()::backlogBytes);
             if (frame != null) {
                 if (frame.outcome() == StreamAgent.Outcome.SKIPPED) {
                     m.release();

@@ -2,6 +2,8 @@ package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,10 @@ final class StreamAgent implements AutoCloseable {
     /** RED_STREAM_CLIENT_REPORT_WINDOW (frames) and RED_STREAM_CLIENT_REPORT_TIMEOUT (ms) asked of the client. */
     static final int REPORT_WINDOW = 5;
     static final int REPORT_TIMEOUT_MS = 1000;
+    /** The most of the rate's bytes a frame may wait behind before it leaves this host. */
+    static final long MAX_BACKLOG_MS = 150;
+    /** Latency asked beyond a late frame's lateness, so the next frames are not just as late. */
+    static final int LATENCY_MARGIN_MS = 100;
 
     /** What became of a frame. */
     enum Outcome { SENT, SKIPPED, FAILED }
@@ -30,12 +36,19 @@ final class StreamAgent implements AutoCloseable {
     private long toldRate;
     private int frames;
     private int skipped;
+    /** Asks the session for more multimedia latency (ms). */
+    private final IntConsumer moreLatency;
+    /** The multimedia time of the newest frame offered, and the first one stamped after latency was last asked. */
+    private int lastMmTime;
+    private int latencyAskedFrom = Integer.MIN_VALUE;
+    private boolean latencyAsked;
 
-    StreamAgent(int streamId, int reportId, VideoEncoder encoder, StreamRate rate) {
+    StreamAgent(int streamId, int reportId, VideoEncoder encoder, StreamRate rate, IntConsumer moreLatency) {
         this.streamId = streamId;
         this.reportId = reportId;
         this.encoder = encoder;
         this.rate = rate;
+        this.moreLatency = moreLatency;
         this.toldRate = rate.bitRate();
     }
 
@@ -63,14 +76,19 @@ final class StreamAgent implements AutoCloseable {
     }
 
     /**
-     * Encodes a frame when the rate allows it at {@code now}. SKIPPED: send nothing. FAILED: send the picture as a
-     * draw; after a failure every later frame goes as a draw too, so an inter-frame decoder never sees a gap.
+     * Encodes a frame when the rate allows it at {@code now} and the client's connection has no more than
+     * {@link #MAX_BACKLOG_MS} of the rate's bytes still to send ({@code backlogBytes}): a frame queued behind more
+     * would reach the client late, after its time, and be dropped there. SKIPPED: send nothing. FAILED: send the
+     * picture as a draw; after a failure every later frame goes as a draw too, so an inter-frame decoder never sees
+     * a gap.
      */
-    Encoded encode(Bitmap frame, int mmTime, SegmentAllocator alloc, long now) {
+    Encoded encode(Bitmap frame, int mmTime, SegmentAllocator alloc, long now, LongSupplier backlogBytes) {
         if (failed) {
             return Encoded.FAIL;
         }
-        if (!rate.admit(now)) {
+        lastMmTime = mmTime;
+        encoder.offered(mmTime);
+        if (!rate.admit(now) || backlogBytes.getAsLong() > rate.bitRate() / 8 * MAX_BACKLOG_MS / 1000) {
             skipped++;
             return Encoded.SKIP;
         }
@@ -110,12 +128,26 @@ final class StreamAgent implements AutoCloseable {
         tellRate();
     }
 
-    /** The client's STREAM_REPORT (already matched to this stream and report id). */
+    /**
+     * The client's STREAM_REPORT (already matched to this stream and report id). Until frames first arrive on time,
+     * a late frame asks the session for that much more multimedia latency (and a margin): a stream's first frames
+     * queue behind whatever the link still carried, often a whole screen on a slow link, and the client drops a
+     * frame that comes after its time. Later lateness is the rate's business (see {@link StreamRate}). A report on
+     * frames stamped before the last request asks nothing more: they were on their way under the old clock.
+     */
     void report(int reportFrames, long drops, int endMmTime, int lastDelayMs, long now) {
-        if (!failed) {
-            rate.clientReport(reportFrames, drops, endMmTime, lastDelayMs, now);
-            tellRate();
+        if (failed) {
+            return;
         }
+        boolean flowing = rate.flowedOnTime();
+        rate.clientReport(reportFrames, drops, endMmTime, lastDelayMs, now);
+        if (!flowing && lastDelayMs < StreamRate.LATE_DELAY_MS
+                && (!latencyAsked || endMmTime - latencyAskedFrom >= 0)) {
+            moreLatency.accept((int) Math.min(Integer.MAX_VALUE, LATENCY_MARGIN_MS - (long) lastDelayMs));
+            latencyAsked = true;
+            latencyAskedFrom = lastMmTime + 1;
+        }
+        tellRate();
     }
 
     /** The encoder aims at the rate's current figure from its next frame. */

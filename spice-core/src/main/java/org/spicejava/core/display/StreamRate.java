@@ -83,6 +83,11 @@ final class StreamRate {
         return bitRate;
     }
 
+    /** True once a report said frames arrive on time: what was queued before the stream has gone through. */
+    boolean flowedOnTime() {
+        return onTime;
+    }
+
     /** True when a frame may be encoded and sent at {@code now}; false: skip it. */
     boolean admit(long now) {
         refill(now);

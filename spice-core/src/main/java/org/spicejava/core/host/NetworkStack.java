@@ -54,6 +54,14 @@ public interface NetworkStack {
         return total;
     }
 
+    /**
+     * Bytes written to a socket that the kernel has not sent yet (SIOCOUTQ): what a new message waits behind before
+     * it leaves this host. 0 when the stack cannot tell.
+     */
+    default long unsentBytes(int fd) {
+        return 0;
+    }
+
     /** Makes a host-supplied fd non-blocking (spice_server_add_client). */
     void setNonBlocking(int fd) throws IOException;
 

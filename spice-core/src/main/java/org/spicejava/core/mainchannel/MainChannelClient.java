@@ -73,6 +73,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final int AGENT_TOKENS = AgentProtocol.CLIENT_WINDOW;
     /** MM_TIME_DELTA: the reference reports its multimedia clock 400 ms behind. */
     static final int MM_TIME_DELTA = 400;
+    /** The most multimedia latency streams may ask for (MJPEG_MAX_CLIENT_PLAYBACK_DELAY), ms. */
+    static final int MAX_MM_LATENCY = 5000;
     /** Largest main message a client may send: agent data chunks are at most 2 KiB plus headers. */
     public static final int MAX_CLIENT_MESSAGE = 64 * 1024;
 
@@ -95,6 +97,8 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
     static final long AGENT_GRACE_NANOS = 300_000_000;
     /** INIT went out: main messages other than migration ones are sent only after it (as the reference). */
     private boolean initSent;
+    /** How far behind the server's multimedia clock the client plays (ms); streams may raise it. */
+    private int mmLatency = MM_TIME_DELTA;
     /** The session's part in migrations (the channels other than main); none by default. */
     private Session session = Session.NONE;
 
@@ -218,10 +222,28 @@ public final class MainChannelClient extends ChannelClient implements AgentDevic
                 .putInt(server.mouseMode())
                 .putInt(server.agentAttached() ? 1 : 0)
                 .putInt(AGENT_TOKENS)
-                .putInt(server.multimediaTime() - MM_TIME_DELTA)
+                .putInt(server.multimediaTime() - mmLatency)
                 .putInt(0); // RAM hint: only used for migration bandwidth estimates
         send(MSG_INIT, init.flip());
         initSent = true;
+    }
+
+    /**
+     * The client plays media {@code ms} later from now on, up to {@link #MAX_MM_LATENCY} in all: MULTI_MEDIA_TIME
+     * with the server's clock less the new latency (reds_set_client_mm_time_latency, which only ever raises it).
+     * Main-loop thread.
+     */
+    public void moreMultimediaLatency(int ms) {
+        int raised = (int) Math.min(MAX_MM_LATENCY, (long) mmLatency + Math.max(0, ms));
+        if (raised == mmLatency) {
+            return;
+        }
+        mmLatency = raised;
+        LOG.info("session {}: streams need more time to arrive: the client plays media {} ms behind the server",
+                Integer.toUnsignedString(sessionId), mmLatency);
+        if (initSent && !closed()) {
+            send(MSG_MULTI_MEDIA_TIME, body(4).putInt(server.multimediaTime() - mmLatency).flip());
+        }
     }
 
     /** The reference's net test: three pings back to back, right after INIT (see {@link NetworkTest}). */

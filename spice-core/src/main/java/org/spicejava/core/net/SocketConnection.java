@@ -180,6 +180,11 @@ public final class SocketConnection {
         return queuedBytes;
     }
 
+    /** What a message queued now waits behind: our queue and the bytes the kernel has yet to send. */
+    public long backlogBytes() {
+        return closed ? queuedBytes : queuedBytes + network.unsentBytes(fd);
+    }
+
     /**
      * Stops or resumes reading the socket (the reference's block_read / unblock_read): a reader whose consumer is
      * full pauses, so a peer that sends faster than the data is used waits in its own socket buffer. Messages

@@ -514,6 +514,7 @@ public final class Sessions implements SpiceServer.ClientAcceptor {
                             Sessions.this::advertisedChannels)
                     : new MainChannelClient(retarget(connection), message, server, id,
                             Sessions.this::advertisedChannels, overNetwork ? network : null, System::nanoTime);
+            network.onLatencyNeeded(ms -> server.runOnMainLoop(() -> main.moreMultimediaLatency(ms)));
             ClientSession created = new ClientSession(id, main, network);
             main.session(new MigratingSession(created));
             sessions.add(created);

@@ -30,26 +30,53 @@ class MjpegVideoTest {
         }
     }
 
-    private static int run(MjpegVideo v, int frames) {
+    /** Offers {@code frames} frames {@code gapMs} apart and encodes every {@code encodeEvery}th; the last quality. */
+    private static int run(MjpegVideo v, int frames, int gapMs, int encodeEvery) {
         Bitmap frame = Bitmap.of(2, 2, new int[4], false);
-        int time = 0;
-        for (int i = 0; i < frames; i++) {
-            time += 40;
-            v.encode(frame, time, Arena.ofAuto());
+        for (int i = 1; i <= frames; i++) {
+            v.offered(time += gapMs);
+            if (i % encodeEvery == 0) {
+                v.encode(frame, time, Arena.ofAuto());
+            }
         }
         return v.quality();
     }
 
+    private static int time;
+
     @Test
-    void qualityFollowsTheBudgetOfAFramePerBitRate() {
-        SizedByQuality jpeg = new SizedByQuality();
-        MjpegVideo v = new MjpegVideo(jpeg, 8_000_000); // 40 kB a frame at 25 fps: quality 40 fits
-        int q = run(v, 30);
-        assertTrue(q >= 30 && q <= 45, "quality " + q);
+    void qualityIsTheHighestAtWhichTheRateCarriesTenFramesASecondAboveTheMiddleQuality() {
+        MjpegVideo v = new MjpegVideo(new SizedByQuality(), 8_000_000); // 1 MB/s: 80 kB frames 12.5 times a second
+        assertEquals(MjpegVideo.MAX_QUALITY, run(v, 30, 40, 1));
+        v.bitRate(4_000_000); // 500 kB/s: above 50 fewer than 10 frames a second fit, at 50 ten do
+        assertEquals(50, run(v, 30, 40, 1));
         v.bitRate(100_000_000);
-        assertEquals(MjpegVideo.MAX_QUALITY, run(v, 30));
-        v.bitRate(1_000_000);
-        assertEquals(MjpegVideo.MIN_QUALITY, run(v, 30), "below the lowest quality's size the caller skips frames");
+        assertEquals(MjpegVideo.MAX_QUALITY, run(v, 30, 40, 1));
         assertEquals(VideoEncoder.MJPEG, v.codecType());
+    }
+
+    @Test
+    void atOrBelowTheMiddleQualityFiveFramesASecondAreEnough() {
+        MjpegVideo v = new MjpegVideo(new SizedByQuality(), 1_000_000); // 125 kB/s: 25 kB frames 5 times a second
+        int q = run(v, 30, 40, 1);
+        assertTrue(q >= MjpegVideo.MIN_QUALITY && q <= 25, "quality " + q);
+        v.bitRate(100_000);
+        assertEquals(MjpegVideo.MIN_QUALITY, run(v, 30, 40, 1), "below the lowest quality's size the caller skips frames");
+    }
+
+    @Test
+    void theGuestsOwnRateCountsFramesThePacingSkipped() {
+        // 25 frames a second offered, every third encoded: the floor stays 10 a second, so 4 Mbit/s gives 50, as
+        // when all are encoded (counting only the encoded 8.3 a second would allow 60).
+        MjpegVideo v = new MjpegVideo(new SizedByQuality(), 4_000_000);
+        assertEquals(50, run(v, 90, 40, 3));
+    }
+
+    @Test
+    void aGuestDrawingSlowerThanTheFloorGetsTheQualityItsOwnRateAllows() {
+        // 5 frames a second at 2 Mbit/s: 50 kB a frame fits, whatever the quality's floor.
+        MjpegVideo v = new MjpegVideo(new SizedByQuality(), 2_000_000);
+        int q = run(v, 40, 200, 1);
+        assertTrue(q >= 45 && q <= 50, "quality " + q);
     }
 }
