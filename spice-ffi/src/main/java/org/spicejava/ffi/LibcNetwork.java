@@ -38,7 +38,8 @@ public final class LibcNetwork implements NetworkStack {
     private static final int TCP_NODELAY = 1;
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
-    private static final int SIOCOUTQ = 0x5411;
+    /** Bytes queued but not yet sent; unlike SIOCOUTQ, none of those in flight waiting for their ACK. */
+    private static final int SIOCOUTQNSD = 0x894B;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int O_NONBLOCK = 0x800;
@@ -347,7 +348,7 @@ public final class LibcNetwork implements NetworkStack {
     public long unsentBytes(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(INT);
-            int rc = (int) IOCTL.invokeExact(CAPTURED.get(), (long) fd, (long) SIOCOUTQ, count.address(), 0L, 0L);
+            int rc = (int) IOCTL.invokeExact(CAPTURED.get(), (long) fd, (long) SIOCOUTQNSD, count.address(), 0L, 0L);
             return rc == 0 ? Math.max(0, count.get(INT, 0)) : 0;
         } catch (Throwable t) {
             return 0;

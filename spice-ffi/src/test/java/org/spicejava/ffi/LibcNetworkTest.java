@@ -32,16 +32,22 @@ class LibcNetworkTest {
         return b.flip();
     }
 
+    /** The connection a client made to {@code listen}, once accepted (the socket is non-blocking). */
+    private int acceptOne(int listen) throws Exception {
+        int fd = -1;
+        for (int i = 0; i < 500 && fd < 0; i++) {
+            fd = network.accept(listen);
+            Thread.sleep(2);
+        }
+        assertTrue(fd >= 0, "no connection accepted");
+        return fd;
+    }
+
     @Test
     void buffersArriveInOrderThroughPartialWrites() throws Exception {
         int listen = network.listen("127.0.0.1", 0, NetworkStack.FAMILY_IPV4);
         try (Socket client = new Socket("127.0.0.1", network.localAddress(listen).getPort())) {
-            int fd = -1;
-            for (int i = 0; i < 500 && fd < 0; i++) {
-                fd = network.accept(listen);
-                Thread.sleep(2);
-            }
-            assertTrue(fd >= 0, "no connection accepted");
+            int fd = acceptOne(listen);
             // headers (heap, staged), bodies (native, in place), and a heap buffer larger than the staging area
             ByteBuffer[] queued = {heap(6, 1), heap(93, 2), direct(24 << 20, 3), heap(40, 4), heap(200_000, 5),
                     direct(70_000, 6), heap(1, 7)};
@@ -97,12 +103,7 @@ class LibcNetworkTest {
     void unsentBytesAreWhatThePeerHasNotTakenYet() throws Exception {
         int listen = network.listen("127.0.0.1", 0, NetworkStack.FAMILY_IPV4);
         try (Socket client = new Socket("127.0.0.1", network.localAddress(listen).getPort())) {
-            int fd = -1;
-            for (int i = 0; i < 500 && fd < 0; i++) {
-                fd = network.accept(listen);
-                Thread.sleep(2);
-            }
-            assertTrue(fd >= 0, "no connection accepted");
+            int fd = acceptOne(listen);
             assertEquals(0, network.unsentBytes(fd));
             long written = 0;
             long n;

@@ -55,8 +55,9 @@ public interface NetworkStack {
     }
 
     /**
-     * Bytes written to a socket that the kernel has not sent yet (SIOCOUTQ): what a new message waits behind before
-     * it leaves this host. 0 when the stack cannot tell.
+     * Bytes written to a socket that the kernel has not sent yet (SIOCOUTQNSD): what a new message waits behind
+     * before it leaves this host. Bytes in flight do not count, so a long round trip does not look like a queue.
+     * 0 when the stack cannot tell (a unix socket).
      */
     default long unsentBytes(int fd) {
         return 0;
