@@ -66,17 +66,15 @@ public final class MjpegVideo implements VideoEncoder {
 
     @Override
     public void offered(int mmTime) {
-        if (!first) {
-            int gap = mmTime - lastOffered;
-            if (gap <= 0) {
-                return; // this frame was counted already (offered, then encoded)
-            }
-            if (gap < 2000) {
-                sourceFps = 0.8 * sourceFps + 0.2 * Math.min(MAX_FPS, 1000.0 / gap);
-            }
+        int gap = mmTime - lastOffered;
+        if (!first && gap == 0) {
+            return; // this frame was counted already (offered, then encoded)
+        }
+        if (!first && gap > 0 && gap < 2000) {
+            sourceFps = 0.8 * sourceFps + 0.2 * Math.min(MAX_FPS, 1000.0 / gap);
         }
         first = false;
-        lastOffered = mmTime;
+        lastOffered = mmTime; // also after a clock that went back, which must not freeze the estimate
     }
 
     @Override

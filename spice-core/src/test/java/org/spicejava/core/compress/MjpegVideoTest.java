@@ -31,7 +31,7 @@ class MjpegVideoTest {
     }
 
     /** Offers {@code frames} frames {@code gapMs} apart and encodes every {@code encodeEvery}th; the last quality. */
-    private static int run(MjpegVideo v, int frames, int gapMs, int encodeEvery) {
+    private int run(MjpegVideo v, int frames, int gapMs, int encodeEvery) {
         Bitmap frame = Bitmap.of(2, 2, new int[4], false);
         for (int i = 1; i <= frames; i++) {
             v.offered(time += gapMs);
@@ -42,7 +42,7 @@ class MjpegVideoTest {
         return v.quality();
     }
 
-    private static int time;
+    private int time;
 
     @Test
     void qualityIsTheHighestAtWhichTheRateCarriesTenFramesASecondAboveTheMiddleQuality() {
@@ -78,5 +78,14 @@ class MjpegVideoTest {
         MjpegVideo v = new MjpegVideo(new SizedByQuality(), 2_000_000);
         int q = run(v, 40, 200, 1);
         assertTrue(q >= 45 && q <= 50, "quality " + q);
+    }
+
+    @Test
+    void aClockThatWentBackDoesNotFreezeTheGuestsRate() {
+        MjpegVideo v = new MjpegVideo(new SizedByQuality(), 1_000_000);
+        run(v, 30, 40, 1); // 25 frames a second at 125 kB/s: about 25
+        time -= 60_000; // a new clock (the VM moved): the next gaps must count again
+        int q = run(v, 40, 500, 1); // 2 frames a second: 62 kB a frame fits
+        assertTrue(q >= 50 && q <= 60, "quality " + q);
     }
 }
