@@ -620,7 +620,6 @@ public final class SpiceServer {
         return agentDevice;
     }
 
-    /** Runs a task on the main loop soon; before init (tests, a pure-Java host setting up) at once. */
     /**
      * Runs {@code task} on the host's main loop: at once when called there (or before init, when there is no loop
      * yet), else through the main dispatcher. Audio calls come both ways: the host's audio timer on its main loop,
