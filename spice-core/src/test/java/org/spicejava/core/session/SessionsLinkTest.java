@@ -1,6 +1,7 @@
 package org.spicejava.core.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.util.List;
 import javax.crypto.Cipher;
 
 import org.junit.jupiter.api.Test;
+import org.spicejava.core.protocol.ChannelType;
 import org.spicejava.core.server.SpiceServer;
 
 /**
@@ -51,6 +53,34 @@ class SessionsLinkTest {
         assertTrue(host.clientClosed);
         assertEquals(List.of(), events, "no channel event for a channel that never linked");
         assertEquals(0, server.numClients());
+    }
+
+    /**
+     * A connection that stalls before its link is done is closed when its link timeout fires: here in the link
+     * header; over TLS the handshake runs before it under the same timer. A client linking meanwhile is not held
+     * back, and keeps its channel.
+     */
+    @Test
+    void aStalledLinkIsClosedAtItsTimeoutWhileOthersLink() throws Exception {
+        FakeClients host = new FakeClients();
+        SpiceServer server = new SpiceServer();
+        server.config().setNoAuth();
+        Sessions sessions = new Sessions(server, (event, info) -> { }, false);
+        assertEquals(0, server.init(SpiceServer.CORE_MAJOR, host, host, name -> null, sessions));
+        FakeClients.Socket stalled = host.connect();
+        sessions.adopt(stalled.fd, false, false);
+        Runnable timeout = host.startedTimers.getLast(); // started last, after the server's own link preparation
+        stalled.send(new byte[] {0x52, 0x45, 0x44}); // three bytes of the magic, then nothing
+
+        FakeClients.Socket linked = host.connect();
+        sessions.adopt(linked.fd, false, false);
+        assertEquals(0, host.link(linked, 0, ChannelType.MAIN, 0));
+        assertFalse(stalled.closed, "still within its time");
+        timeout.run();
+        assertTrue(stalled.closed, "closed at the timeout");
+        assertFalse(linked.closed);
+        assertEquals(1, server.numClients());
+        server.destroy();
     }
 
     /** The reply waits for a ticket key made on another thread, then comes through the main dispatcher's wake-up. */
