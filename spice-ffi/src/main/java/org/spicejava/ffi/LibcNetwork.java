@@ -94,8 +94,11 @@ public final class LibcNetwork implements NetworkStack {
 
     private static final ThreadLocal<Gather> GATHER = ThreadLocal.withInitial(Gather::allocate);
 
-    /** The 8-byte counters eventfd reads and writes; one per thread, as any thread may signal. */
-    private static final ThreadLocal<MemorySegment> COUNTER = ThreadLocal.withInitial(
+    /**
+     * An 8-byte word per thread for a call's output or input: the counter eventfd reads and writes (any thread may
+     * signal), the count SIOCOUTQNSD gives.
+     */
+    private static final ThreadLocal<MemorySegment> WORD = ThreadLocal.withInitial(
             () -> Arena.global().allocate(LONG));
 
     /** errno of the last failed call on this thread's capture segment. */
@@ -346,8 +349,8 @@ public final class LibcNetwork implements NetworkStack {
 
     @Override
     public long unsentBytes(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(INT);
+        try {
+            MemorySegment count = WORD.get();
             int rc = (int) IOCTL.invokeExact(CAPTURED.get(), (long) fd, (long) SIOCOUTQNSD, count.address(), 0L, 0L);
             return rc == 0 ? Math.max(0, count.get(INT, 0)) : 0;
         } catch (Throwable t) {
@@ -380,7 +383,7 @@ public final class LibcNetwork implements NetworkStack {
 
     @Override
     public void wake(int fd) {
-        MemorySegment one = COUNTER.get();
+        MemorySegment one = WORD.get();
         one.set(LONG, 0, 1L);
         try {
             long ignored = (long) WRITE_FD.invokeExact(CAPTURED.get(), (long) fd, one.address(), 8L, 0L, 0L); // a full counter only means a wake-up is due
@@ -392,7 +395,7 @@ public final class LibcNetwork implements NetworkStack {
     @Override
     public void drainWakeup(int fd) {
         try {
-            long ignored = (long) READ_FD.invokeExact(CAPTURED.get(), (long) fd, COUNTER.get().address(), 8L, 0L, 0L);
+            long ignored = (long) READ_FD.invokeExact(CAPTURED.get(), (long) fd, WORD.get().address(), 8L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("eventfd read failed", t);
         }
