@@ -2,8 +2,6 @@ package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.spicejava.core.server.SpiceServer;
 
@@ -20,8 +18,8 @@ final class Handles {
     record ServerBinding(SpiceServer server, Arena arena, MemorySegment handle) {
     }
 
-    private static final Map<Long, ServerBinding> SERVERS = new ConcurrentHashMap<>();
-    private static final Map<Long, Device> DEVICES = new ConcurrentHashMap<>();
+    private static final AddressTable<ServerBinding> SERVERS = new AddressTable<>();
+    private static final AddressTable<Device> DEVICES = new AddressTable<>();
 
     private Handles() {
     }
@@ -45,7 +43,7 @@ final class Handles {
     static ServerBinding removeServer(MemorySegment handle) {
         ServerBinding binding = SERVERS.remove(handle.address());
         if (binding != null) {
-            DEVICES.values().removeIf(d -> d.server() == binding);
+            DEVICES.removeIf(d -> d.server() == binding);
         }
         return binding;
     }

@@ -156,7 +156,7 @@ public abstract sealed class SoundChannel permits PlaybackChannel, RecordChannel
     public void kickClient() {
         SoundChannelClient c = client();
         if (c != null) {
-            mainLoop.accept(c::pump);
+            mainLoop.accept(c.pumpTask);
         }
     }
 }

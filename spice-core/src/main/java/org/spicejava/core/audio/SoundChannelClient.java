@@ -18,6 +18,8 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
     static final int MAX_CLIENT_MESSAGE = 64 * 1024;
 
     private final SoundChannel channel;
+    /** {@link #pump} as the task the channel posts for every frame (one object, not one per frame). */
+    final Runnable pumpTask = this::pump;
     private final int volumeCap;
     /** Whether the client was last told START (true) or STOP. */
     private boolean clientActive;
@@ -33,7 +35,7 @@ public abstract sealed class SoundChannelClient extends ChannelClient permits Pl
 
     @Override
     protected void onStart() {
-        connection.onWritten(this::pump);
+        connection.onWritten(pumpTask);
         channel.attach(this);
         // As the reference: a client linking after the host set a volume gets VOLUME and MUTE; otherwise only
         // what the host sets from now on.

@@ -89,9 +89,10 @@ public abstract class ChannelClient {
 
     /** Takes over the connection's input after the link result was sent. */
     public void start() {
+        MessageFramer.Handler handler = this::dispatch; // made once: C1's code would allocate one per read
         connection.setReader(in -> {
             try {
-                framer.decode(in, this::dispatch);
+                framer.decode(in, handler);
             } catch (MessageFramer.FramingException e) {
                 LOG.warn("channel {}:{}: {}; closing", link.channelType(), link.channelId(), e.getMessage());
                 connection.close(e.getMessage());

@@ -304,7 +304,7 @@ public final class DisplayChannel {
         } else {
             List<Rect> clip = new ArrayList<>(VideoStreams.subtract(s.clip, d.bbox()));
             clip.add(d.bbox());
-            if (!new java.util.HashSet<>(clip).equals(new java.util.HashSet<>(s.clip))) {
+            if (!(clip.containsAll(s.clip) && s.clip.containsAll(clip))) { // the same set of rectangles
                 s.clip = List.copyOf(clip);
                 broadcast(DisplayMessages.streamClip(s.id, s.clip));
             }

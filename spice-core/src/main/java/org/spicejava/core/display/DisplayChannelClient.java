@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,8 @@ public final class DisplayChannelClient extends ChannelClient {
     private boolean pixmapsReset;
     /** The video streams this client plays. */
     private final ClientStreams streams;
+    /** What a stream frame would wait behind on this connection (asked per frame; one object for all). */
+    private final LongSupplier backlog = () -> connection().backlogBytes();
     /** Output waits while the display replaces its primary ({@link DisplayChannel#destroy}). */
     private boolean held;
 
@@ -223,7 +226,7 @@ public final class DisplayChannelClient extends ChannelClient {
                 m.release();
                 continue;
             }
-            StreamAgent.Encoded frame = streams.frame(m, connection()::backlogBytes);
+            StreamAgent.Encoded frame = streams.frame(m, backlog);
             if (frame != null) {
                 if (frame.outcome() == StreamAgent.Outcome.SKIPPED) {
                     m.release();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +68,8 @@ public final class DisplayWorker {
     /** What set_client_capabilities last told the device: a client is connected. Worker thread. */
     private boolean deviceHeardOfClients;
     private boolean processingScheduled;
+    /** {@link #processRings} as the task every wake-up posts (one object, not one per wake-up). */
+    private final Runnable processRingsTask = this::processRings;
     private volatile boolean closed;
     private long commandsProcessed;
     /** Ends streams that stop getting frames (the reference checks in its worker loop). */
@@ -426,7 +429,7 @@ public final class DisplayWorker {
     private void scheduleProcessing() {
         if (!processingScheduled && running && !closed) {
             processingScheduled = true;
-            loop.execute(this::processRings);
+            loop.execute(processRingsTask);
         }
     }
 
@@ -578,9 +581,12 @@ public final class DisplayWorker {
     }
 
     private void release(QxlDevice.Command cmd) {
-        memslots.translate(cmd.data(), 8, cmd.groupId()).ifPresentOrElse(
-                releaseInfo -> device.releaseResource(releaseInfo, cmd.groupId()),
-                () -> LOG.warn("display {}: command type {} at 0x{} is outside every memslot; cannot release it",
-                        id, cmd.type(), Long.toHexString(cmd.data())));
+        OptionalLong releaseInfo = memslots.translate(cmd.data(), 8, cmd.groupId());
+        if (releaseInfo.isPresent()) {
+            device.releaseResource(releaseInfo.getAsLong(), cmd.groupId());
+        } else {
+            LOG.warn("display {}: command type {} at 0x{} is outside every memslot; cannot release it", id,
+                    cmd.type(), Long.toHexString(cmd.data()));
+        }
     }
 }

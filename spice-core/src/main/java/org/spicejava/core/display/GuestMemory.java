@@ -1,6 +1,7 @@
 package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
+import java.util.OptionalLong;
 
 /**
  * Guest memory as the display worker may read it: every QXL address goes through the memslot table and comes back
@@ -31,9 +32,11 @@ public final class GuestMemory {
         if (size < 0 || size > MAX_READ) {
             throw new QxlException("guest read of " + size + " bytes refused");
         }
-        long hostAddress = memslots.translate(address, size, group).orElseThrow(() -> new QxlException(
-                "address 0x" + Long.toHexString(address) + " (+" + size + ") is outside every memslot of group "
-                        + group + " or has a stale generation"));
-        return host.segment(hostAddress, size);
+        OptionalLong hostAddress = memslots.translate(address, size, group);
+        if (hostAddress.isEmpty()) {
+            throw new QxlException("address 0x" + Long.toHexString(address) + " (+" + size
+                    + ") is outside every memslot of group " + group + " or has a stale generation");
+        }
+        return host.segment(hostAddress.getAsLong(), size);
     }
 }

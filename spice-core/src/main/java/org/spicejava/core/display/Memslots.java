@@ -1,6 +1,6 @@
 package org.spicejava.core.display;
 
-import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.spicejava.core.device.QxlDevice;
 
@@ -66,27 +66,27 @@ public final class Memslots {
      * The host address of {@code size} bytes at guest address {@code address} in memslot group {@code group},
      * or empty when the address names no slot, a stale generation, or runs past the slot's end.
      */
-    public Optional<Long> translate(long address, long size, int group) {
+    public OptionalLong translate(long address, long size, int group) {
         if (group < 0 || group >= slots.length || size < 0) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
         int id = idBits == 0 ? 0 : (int) (address >>> idShift);
         int generation = genBits == 0 ? 0 : (int) ((address >>> genShift) & ((1L << genBits) - 1));
         if (id >= slots[group].length || slots[group][id] == null) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
         Slot slot = slots[group][id];
         if (slot.generation() != generation) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
         // As in QEMU's qxl device: host address = address without slot bits + delta, which must lie in the slot.
         long host = (genShift >= 64 ? address : address & ((1L << genShift) - 1)) + slot.addrDelta();
         long end = host + size;
         if (Long.compareUnsigned(host, slot.virtStart()) < 0 || Long.compareUnsigned(end, host) < 0
                 || Long.compareUnsigned(end, slot.virtEnd()) > 0) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
-        return Optional.of(host);
+        return OptionalLong.of(host);
     }
 
     private boolean valid(int group, int slot) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -38,8 +37,12 @@ public final class SocketConnection {
     private final ArrayDeque<ByteBuffer> output = new ArrayDeque<>();
     /** The queued buffers one write hands the transport (a message's header and body, and the next messages). */
     private final ByteBuffer[] gather = new ByteBuffer[GATHER];
-    /** What to run when a queued buffer has been written (or dropped at close), by buffer identity. */
-    private final IdentityHashMap<ByteBuffer, Runnable> whenWritten = new IdentityHashMap<>();
+    /**
+     * What to run once each queued buffer has been written (or dropped at close), in step with {@link #output}:
+     * {@link #NOTHING} for most. A parallel queue rather than a map by buffer: no hashing per buffer written.
+     */
+    private final ArrayDeque<Runnable> afterWrite = new ArrayDeque<>();
+    private static final Runnable NOTHING = () -> { };
     private long maxQueuedBytes;
     private ByteBuffer input = ByteBuffer.allocate(4096);
     private EventLoop.Watch watch;
@@ -127,6 +130,7 @@ public final class SocketConnection {
         delivering = false;
         Handover h = new Handover(fd, network, transport, left, List.copyOf(output), maxQueuedBytes);
         output.clear();
+        afterWrite.clear();
         queuedBytes = 0;
         return h;
     }
@@ -141,6 +145,7 @@ public final class SocketConnection {
         c.input.put(h.input());
         for (ByteBuffer b : h.output()) {
             c.output.add(b);
+            c.afterWrite.add(NOTHING);
             c.queuedBytes += b.remaining();
         }
         return c;
@@ -258,10 +263,8 @@ public final class SocketConnection {
             if (data[i].hasRemaining()) {
                 queuedBytes += data[i].remaining();
                 output.add(data[i]);
+                afterWrite.add(i == last && done != null ? done : NOTHING);
             }
-        }
-        if (done != null) {
-            whenWritten.put(data[last], done);
         }
         if (queuedBytes > maxQueuedBytes) {
             close("peer does not read: more than " + maxQueuedBytes + " bytes queued");
@@ -373,12 +376,9 @@ public final class SocketConnection {
             queuedBytes -= n;
             int written = 0;
             while (written < count && !output.isEmpty() && !output.peek().hasRemaining()) {
-                ByteBuffer head = output.poll();
+                output.poll();
                 written++;
-                Runnable done = whenWritten.remove(head);
-                if (done != null) {
-                    done.run();
-                }
+                afterWrite.poll().run();
             }
             if (n < offered) {
                 break; // the socket took what it could: wait until it is writable, then write a large chunk again
@@ -408,8 +408,8 @@ public final class SocketConnection {
         output.clear();
         queuedBytes = 0;
         try {
-            List<Runnable> dropped = List.copyOf(whenWritten.values());
-            whenWritten.clear();
+            List<Runnable> dropped = List.copyOf(afterWrite);
+            afterWrite.clear();
             dropped.forEach(Runnable::run);
             if (onClose != null) {
                 onClose.accept(reason);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 import org.spicejava.core.device.QxlDevice;
@@ -21,8 +21,8 @@ class MemslotsTest {
     @Test
     void translatesInsideTheSlot() {
         assertTrue(slots.add(1, 2, new Memslots.Slot(0x10000, 0x20000, 0x10000 - 0x1000, 5)));
-        assertEquals(Optional.of(0x10000L + 0x100), slots.translate(address(2, 5, 0x1100), 16, 1));
-        assertEquals(Optional.of(0x20000L - 16), slots.translate(address(2, 5, 0x1000 + 0x10000 - 16), 16, 1));
+        assertEquals(OptionalLong.of(0x10000L + 0x100), slots.translate(address(2, 5, 0x1100), 16, 1));
+        assertEquals(OptionalLong.of(0x20000L - 16), slots.translate(address(2, 5, 0x1000 + 0x10000 - 16), 16, 1));
     }
 
     @Test

@@ -46,4 +46,16 @@ public record Rect(int top, int left, int bottom, int right) {
     public boolean contains(Rect other) {
         return other.left >= left && other.right <= right && other.top >= top && other.bottom <= bottom;
     }
+
+    // Written out rather than the record's generated ones, which go through method handles: clips and regions
+    // compare rectangles for every drawable, and that code runs in C1 long before C2 gets to it.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Rect r && r.top == top && r.left == left && r.bottom == bottom && r.right == right;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((top * 31 + left) * 31 + bottom) * 31 + right;
+    }
 }
