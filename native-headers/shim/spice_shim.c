@@ -399,20 +399,9 @@ static void start_java(void)
     java_ready = 1;
 }
 
-/* Set once start_java has run, whatever its outcome: after that an export only reads java_ready. */
-static int java_start_done;
-
-static void start_java_once(void)
-{
-    start_java();
-    __atomic_store_n(&java_start_done, 1, __ATOMIC_RELEASE);
-}
-
 static int ensure_java(void)
 {
-    if (__builtin_expect(!__atomic_load_n(&java_start_done, __ATOMIC_ACQUIRE), 0)) {
-        pthread_once(&start_once, start_java_once);
-    }
+    pthread_once(&start_once, start_java);
     return java_ready;
 }
 
@@ -426,33 +415,54 @@ static int ensure_java(void)
  * there, and the upcall ends the process (seen: a destination QEMU of a -vga qxl migration). So an export called
  * from such a stack runs on a helper thread while the caller waits, as it would wait for its own call.
  */
-/*
- * Each thread's stack bounds, looked up on its first export. A TLS variable rather than a thread key: an export
- * then checks its stack without a call into libc (the export round trip is a benchmark figure).
- */
-static __thread struct {
+/* Each thread's stack bounds, found once (thread keys rather than TLS variables: libc is our only dependency). */
+struct stack_bounds {
     uintptr_t low, high;
-    int known; /* 0: not looked up yet; 1: bounds known; -1: unknown, calls stay on the caller's thread */
-} stack_bounds;
+    int known;
+};
+static pthread_key_t stack_key;
+static int stack_key_ok;
+static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
+
+static void make_stack_key(void)
+{
+    stack_key_ok = pthread_key_create(&stack_key, free) == 0;
+    if (!stack_key_ok) {
+        log_line("%s", "no thread key for stack bounds; calls from coroutine stacks stay where they are");
+    }
+}
 
 static int on_thread_stack(void)
 {
     uintptr_t here = (uintptr_t) __builtin_frame_address(0);
-    if (__builtin_expect(stack_bounds.known == 0, 0)) {
+    pthread_once(&stack_key_once, make_stack_key);
+    if (!stack_key_ok) {
+        return 1;
+    }
+    struct stack_bounds *b = pthread_getspecific(stack_key);
+    if (!b) {
         pthread_attr_t attr;
         void *addr;
         size_t size;
-        stack_bounds.known = -1;
+        b = calloc(1, sizeof(*b));
+        if (!b) {
+            return 1;
+        }
+        b->known = -1; /* unknown: calls stay on the caller's thread */
         if (pthread_getattr_np(pthread_self(), &attr) == 0) {
             if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-                stack_bounds.low = (uintptr_t) addr;
-                stack_bounds.high = (uintptr_t) addr + size;
-                stack_bounds.known = 1;
+                b->low = (uintptr_t) addr;
+                b->high = (uintptr_t) addr + size;
+                b->known = 1;
             }
             pthread_attr_destroy(&attr);
         }
+        if (pthread_setspecific(stack_key, b) != 0) {
+            free(b);
+            return 1;
+        }
     }
-    return stack_bounds.known < 0 || (here >= stack_bounds.low && here < stack_bounds.high);
+    return b->known < 0 || (here >= b->low && here < b->high);
 }
 
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -521,13 +522,13 @@ public final class DisplayChannel {
 
     private void defer(Surface target, Drawable d, PixelPool.Lease images) {
         // Every deferred drawable only writes, so one that this copy covers entirely can go undrawn.
-        deferred.removeIf(e -> {
-            boolean covered = e.surface() == target && d.bbox().contains(e.drawable().bbox());
-            if (covered) {
+        for (Iterator<Deferred> it = deferred.iterator(); it.hasNext(); ) { // per drawable: no lambda to make
+            Deferred e = it.next();
+            if (e.surface() == target && d.bbox().contains(e.drawable().bbox())) {
+                it.remove();
                 forget(e);
             }
-            return covered;
-        });
+        }
         deferred.add(new Deferred(target, d, images.retain()));
         deferredBytes += imageBytes(d);
         while (deferred.size() > MAX_DEFERRED || deferredBytes > MAX_DEFERRED_BYTES && deferred.size() > 1) {

@@ -186,11 +186,21 @@ final class VideoStreams {
     List<Stream> touching(Rect box) {
         List<Stream> out = new ArrayList<>();
         for (Stream s : streams) {
-            if (s != null && s.clip.stream().anyMatch(r -> !r.intersect(box).isEmpty())) {
+            if (s != null && touches(s.clip, box)) {
                 out.add(s);
             }
         }
         return out;
+    }
+
+    // A loop, not a stream pipeline: this runs for every drawable, mostly as C1 code.
+    private static boolean touches(List<Rect> clip, Rect box) {
+        for (Rect r : clip) {
+            if (!r.intersect(box).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Live streams that got no frame for {@link #TIMEOUT} by {@code now}. */
