@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
@@ -222,7 +223,9 @@ class QemuHtml5IT {
             Connection wsCold = connect(browser, wsUrl, run, lib + " ws://", retries);
             double wsEqual = canvasMatchesScreendump(browser, run, dir, "ws-prompt", lib + " ws://");
 
-            // ESC typed into the page opens the boot menu: on QEMU's screen, then on the canvas.
+            // ESC typed into the page opens the boot menu: on QEMU's screen, then on the canvas. spice-html5 drops
+            // keys typed before its inputs channel is linked, which it does beside the display, not before it.
+            waitForInputsChannel(run, lib);
             browser.evaluate("document.querySelector('#spice-screen canvas').focus()");
             double keyAt = number(browser.evaluate("window.__watchInk('menu', " + QemuDisplayIT.MENU_ENTRY_TOP + ", "
                     + QemuDisplayIT.MENU_ENTRY_BOTTOM + ")"));
@@ -428,6 +431,20 @@ class QemuHtml5IT {
     }
 
     /** Polls query-spice until no channel is listed (15 s at most). */
+    /** Waits until QEMU lists an inputs channel (type 3): the page links it beside the display, not before it. */
+    static void waitForInputsChannel(QemuBridgeIT.Run run, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!INPUTS_CHANNEL.matcher(QemuBridgeIT.qmp(run.qmp(), "{\"execute\":\"query-spice\"}")).find()) {
+            if (System.nanoTime() > deadline) {
+                fail(what + ": the page linked no inputs channel within 15 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static final Pattern INPUTS_CHANNEL = Pattern.compile(
+            "\"channel-type\"\\s*:\\s*3\\b");
+
     static void waitForNoChannels(QemuBridgeIT.Run run, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (true) {
