@@ -25,13 +25,8 @@ final class AddressTable<V> {
     @SuppressWarnings("unchecked")
     V get(long key) {
         Entries e = entries;
-        long[] keys = e.keys;
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] == key) {
-                return (V) e.values[i];
-            }
-        }
-        return null;
+        int at = indexOf(e, key);
+        return at < 0 ? null : (V) e.values[at];
     }
 
     /** Adds or replaces the value for {@code key}. */
