@@ -1,6 +1,7 @@
 package org.spicejava.ffi;
 
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -52,29 +53,28 @@ final class AddressTable<V> {
         if (at < 0) {
             return null;
         }
-        long[] keys = new long[e.keys.length - 1];
-        Object[] values = new Object[keys.length];
-        System.arraycopy(e.keys, 0, keys, 0, at);
-        System.arraycopy(e.values, 0, values, 0, at);
-        System.arraycopy(e.keys, at + 1, keys, at, keys.length - at);
-        System.arraycopy(e.values, at + 1, values, at, keys.length - at);
-        entries = new Entries(keys, values);
+        entries = without(e, i -> i == at);
         return (V) e.values[at];
     }
 
     @SuppressWarnings("unchecked")
     synchronized void removeIf(Predicate<? super V> drop) {
         Entries e = entries;
+        entries = without(e, i -> drop.test((V) e.values[i]));
+    }
+
+    /** A copy of {@code e} without the entries whose index {@code drop} accepts. */
+    private static Entries without(Entries e, IntPredicate drop) {
         long[] keys = new long[e.keys.length];
         Object[] values = new Object[e.keys.length];
         int kept = 0;
         for (int i = 0; i < e.keys.length; i++) {
-            if (!drop.test((V) e.values[i])) {
+            if (!drop.test(i)) {
                 keys[kept] = e.keys[i];
                 values[kept++] = e.values[i];
             }
         }
-        entries = new Entries(Arrays.copyOf(keys, kept), Arrays.copyOf(values, kept));
+        return new Entries(Arrays.copyOf(keys, kept), Arrays.copyOf(values, kept));
     }
 
     private static int indexOf(Entries e, long key) {
