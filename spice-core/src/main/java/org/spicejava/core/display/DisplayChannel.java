@@ -1,11 +1,9 @@
 package org.spicejava.core.display;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,11 +32,7 @@ public final class DisplayChannel {
     private final Surface[] surfaces;
     private final Renderer renderer;
     private final PixelPool pixels = new PixelPool();
-    private final ArrayDeque<Deferred> deferred = new ArrayDeque<>();
-    /** Deferred copies kept at most, and their image bytes; past either the oldest is drawn. */
-    static final int MAX_DEFERRED = 16;
-    static final long MAX_DEFERRED_BYTES = 16L << 20;
-    private long deferredBytes;
+    private final DeferredCopies deferred;
     private final List<DisplayChannelClient> clients = new ArrayList<>();
     /** The guest driver's last accepted monitors config; kept across primary surfaces until the driver unloads. */
     private MonitorsConfig guestMonitors;
@@ -80,6 +74,7 @@ public final class DisplayChannel {
         this.id = id;
         this.surfaces = new Surface[Math.clamp(surfaceCount, 1, MAX_SURFACES)];
         this.renderer = new Renderer(this::surface);
+        this.deferred = new DeferredCopies(renderer);
     }
 
     public int id() {
@@ -425,7 +420,7 @@ public final class DisplayChannel {
             stopStreams(false);
         }
         surfaces[surfaceId] = null;
-        dropDeferred(surfaceId);
+        deferred.drop(surfaceId);
         broadcast(DisplayMessages.surfaceDestroy(surfaceId));
     }
 
@@ -466,8 +461,9 @@ public final class DisplayChannel {
     /**
      * Draws on the local surface, then forwards the drawable to every client. Takes {@code images}, the lease of
      * the drawable's bitmaps: it is closed once neither a client nor the renderer needs them any more.
-     * Plain opaque copies are drawn lazily, as the reference's canvas draws: one that a later copy paints over is
-     * never drawn; anything that reads pixels (update_area, a new client, other drawables) draws them first.
+     * Plain opaque copies are drawn lazily, as the reference's canvas draws: what later copies paint over is never
+     * drawn ({@link DeferredCopies}); anything that reads pixels (update_area, a new client, other drawables)
+     * draws them first.
      */
     public void draw(Drawable d, PixelPool.Lease images) {
         Surface target = surface(d.surfaceId());
@@ -492,7 +488,7 @@ public final class DisplayChannel {
         }
         try {
             if (DisplayMessages.isOpaqueCover(d) && target.renderable()) {
-                defer(target, d, images);
+                deferred.add(target, d, images);
             } else {
                 drawDeferred();
                 renderer.draw(target, d);
@@ -516,61 +512,9 @@ public final class DisplayChannel {
         broadcast(message);
     }
 
-    /** A plain copy waiting to be drawn; it holds its images. */
-    private record Deferred(Surface surface, Drawable drawable, PixelPool.Lease images) {
-    }
-
-    private void defer(Surface target, Drawable d, PixelPool.Lease images) {
-        // Every deferred drawable only writes, so one that this copy covers entirely can go undrawn.
-        for (Iterator<Deferred> it = deferred.iterator(); it.hasNext(); ) { // per drawable: no lambda to make
-            Deferred e = it.next();
-            if (e.surface() == target && d.bbox().contains(e.drawable().bbox())) {
-                it.remove();
-                forget(e);
-            }
-        }
-        deferred.add(new Deferred(target, d, images.retain()));
-        deferredBytes += imageBytes(d);
-        while (deferred.size() > MAX_DEFERRED || deferredBytes > MAX_DEFERRED_BYTES && deferred.size() > 1) {
-            drawOldest();
-        }
-    }
-
-    private static long imageBytes(Drawable d) {
-        return d.op() instanceof DrawOp.Copy c && c.src() instanceof Bitmap b ? b.pixels().byteSize() : 0;
-    }
-
-    private void forget(Deferred e) {
-        deferredBytes -= imageBytes(e.drawable());
-        e.images().close();
-    }
-
-    private void drawOldest() {
-        Deferred e = deferred.poll();
-        deferredBytes -= imageBytes(e.drawable());
-        try {
-            renderer.draw(e.surface(), e.drawable());
-        } finally {
-            e.images().close();
-        }
-    }
-
     /** Draws every deferred copy, in order; call before anything reads surface pixels. */
     public void drawDeferred() {
-        while (!deferred.isEmpty()) {
-            drawOldest();
-        }
-    }
-
-    /** Forgets deferred copies of a surface that goes away. */
-    private void dropDeferred(int surfaceId) {
-        deferred.removeIf(e -> {
-            boolean gone = e.surface().id() == surfaceId;
-            if (gone) {
-                forget(e);
-            }
-            return gone;
-        });
+        deferred.drawAll();
     }
 
     /** Queues a message for every client and drops the caller's reference. */

@@ -31,6 +31,12 @@ public record Rect(int top, int left, int bottom, int right) {
         return r.isEmpty() ? EMPTY : r;
     }
 
+    /** Whether the two share a pixel (without making their intersection). */
+    public boolean intersects(Rect other) {
+        return Math.max(left, other.left) < Math.min(right, other.right)
+                && Math.max(top, other.top) < Math.min(bottom, other.bottom);
+    }
+
     /** The smallest rectangle holding both (an empty one adds nothing). */
     public Rect union(Rect other) {
         if (isEmpty()) {

@@ -8,7 +8,10 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-/** Rect's hand-written equality is the record's: every field counts, and equal rectangles hash alike. */
+/**
+ * Rect's hand-written equality is the record's: every field counts, and equal rectangles hash alike; intersects
+ * agrees with a non-empty intersect.
+ */
 class RectTest {
     @Test
     void equalityCountsEveryFieldAndHashesAlike() {
@@ -34,5 +37,19 @@ class RectTest {
             }
         }
         assertEquals(64, hashes.size());
+    }
+
+    @Test
+    void intersectsWhenTheIntersectionHasAPixel() {
+        Rect r = new Rect(2, 2, 6, 6);
+        for (int top = 0; top < 8; top++) {
+            for (int left = 0; left < 8; left++) {
+                for (int size = 0; size < 4; size++) {
+                    Rect o = new Rect(top, left, top + size, left + size);
+                    assertEquals(!r.intersect(o).isEmpty(), r.intersects(o), o.toString());
+                    assertEquals(r.intersects(o), o.intersects(r), o.toString());
+                }
+            }
+        }
     }
 }
