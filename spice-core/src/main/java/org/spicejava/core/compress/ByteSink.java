@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
  */
 final class ByteSink {
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt PIXEL = INT_LE;
 
     private final MemorySegment out;
     private long at;
@@ -20,6 +21,28 @@ final class ByteSink {
 
     void u8(int v) {
         out.set(ValueLayout.JAVA_BYTE, at++, (byte) v);
+    }
+
+    /**
+     * The blue, green and red bytes of {@code count} pixels from pixel {@code from} of {@code pixels} (0xAARRGGBB
+     * little-endian). Each pixel is stored as its whole word, and the next one overwrites the spare byte: one store
+     * instead of three where the segment has that byte to spare.
+     */
+    void bgr(MemorySegment pixels, int from, int count) {
+        long pos = at;
+        int k = from;
+        int end = from + count;
+        long wordsUpTo = out.byteSize() - 4; // a word stored at pos must end inside the segment
+        for (; k < end && pos <= wordsUpTo; k++, pos += 3) {
+            out.set(INT_LE, pos, pixels.get(PIXEL, 4L * k));
+        }
+        for (; k < end; k++) {
+            int p = pixels.get(PIXEL, 4L * k);
+            out.set(ValueLayout.JAVA_BYTE, pos++, (byte) p);
+            out.set(ValueLayout.JAVA_BYTE, pos++, (byte) (p >>> 8));
+            out.set(ValueLayout.JAVA_BYTE, pos++, (byte) (p >>> 16));
+        }
+        at = pos;
     }
 
     void u32be(int v) {

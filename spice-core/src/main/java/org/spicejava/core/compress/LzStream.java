@@ -185,7 +185,9 @@ final class LzStream {
                 int h = hash(here, next, afterNext, bits);
                 int candidate = table[h] - 1;
                 table[h] = i + 1;
-                if (candidate >= 0 && i - candidate <= format.maxDistance) {
+                // The first pixel tested here: on photo-like images most candidates differ at once, and extend is
+                // too big a method for the JIT to inline.
+                if (candidate >= 0 && i - candidate <= format.maxDistance && key(pixels, candidate, plane) == here) {
                     int n = extend(pixels, candidate, count, pixels, i, count, plane);
                     if (n > length) {
                         ref = candidate;
@@ -197,7 +199,7 @@ final class LzStream {
                 // Where the last match into the window came from, moved along: a scrolled or moved area repeats
                 // it pixel after pixel, also where its pixels hash like a thousand others (a blank line).
                 long at = (long) i + repeatedShift;
-                if (at >= 0 && at < repeatedCount) {
+                if (at >= 0 && at < repeatedCount && key(repeated, (int) at, plane) == here) {
                     int n = extend(repeated, (int) at, repeatedCount, pixels, i, count, plane);
                     if (n > length) {
                         ref = (int) at;
@@ -210,9 +212,9 @@ final class LzStream {
             if (window != null && length < GOOD_ENOUGH && i + WINDOW_KEY <= count) {
                 long seen = window.find(windowHash(pixels, i));
                 MemorySegment earlier = seen == 0 ? null : window.pixels(seen >>> 32);
-                if (earlier != null) {
-                    int at = (int) seen - 1;
-                    int earlierCount = (int) (earlier.byteSize() / 4);
+                int at = (int) seen - 1;
+                int earlierCount = earlier == null ? 0 : (int) (earlier.byteSize() / 4);
+                if (at >= 0 && at < earlierCount && key(earlier, at, plane) == here) {
                     int n = extend(earlier, at, earlierCount, pixels, i, count, plane);
                     if (n > length) {
                         ref = at;
@@ -254,14 +256,11 @@ final class LzStream {
         while (from < to) {
             int run = Math.min(MAX_LITERAL_RUN, to - from);
             out.u8(run - 1);
-            for (int k = from; k < from + run; k++) {
-                int p = pixels.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * k);
-                if (plane == Plane.RGB) {
-                    out.u8(p); // B
-                    out.u8(p >>> 8); // G
-                    out.u8(p >>> 16); // R
-                } else {
-                    out.u8(p >>> 24);
+            if (plane == Plane.RGB) {
+                out.bgr(pixels, from, run);
+            } else {
+                for (int k = from; k < from + run; k++) {
+                    out.u8(pixels.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * k) >>> 24);
                 }
             }
             from += run;
