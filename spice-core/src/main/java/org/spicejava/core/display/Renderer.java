@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -53,8 +54,7 @@ public final class Renderer {
         if (box.isEmpty() || !target.renderable() || emptySource(d.op())) {
             return;
         }
-        List<Rect> areas = d.clip() == null ? List.of(box) : d.clip().stream().map(box::intersect)
-                .filter(r -> !r.isEmpty()).toList();
+        List<Rect> areas = d.clip() == null ? List.of(box) : clipped(box, d.clip());
         if (d.op() instanceof DrawOp.CopyBits bits) {
             copyBits(target, d.bbox(), areas, bits);
         } else {
@@ -62,7 +62,21 @@ public final class Renderer {
                 drawArea(target, d, area);
             }
         }
-        areas.forEach(target::markDirty);
+        for (Rect area : areas) {
+            target.markDirty(area);
+        }
+    }
+
+    /** The non-empty parts of {@code clip} inside {@code box}; a loop, since deferred copies come clipped per frame. */
+    private static List<Rect> clipped(Rect box, List<Rect> clip) {
+        List<Rect> areas = new ArrayList<>(clip.size());
+        for (Rect r : clip) {
+            Rect area = box.intersect(r);
+            if (!area.isEmpty()) {
+                areas.add(area);
+            }
+        }
+        return areas;
     }
 
     /**
