@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
  */
 final class ByteSink {
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt PIXEL = INT_LE;
 
     private final MemorySegment out;
     private long at;
@@ -34,10 +33,10 @@ final class ByteSink {
         int end = from + count;
         long wordsUpTo = out.byteSize() - 4; // a word stored at pos must end inside the segment
         for (; k < end && pos <= wordsUpTo; k++, pos += 3) {
-            out.set(INT_LE, pos, pixels.get(PIXEL, 4L * k));
+            out.set(INT_LE, pos, pixels.get(INT_LE, 4L * k));
         }
         for (; k < end; k++) {
-            int p = pixels.get(PIXEL, 4L * k);
+            int p = pixels.get(INT_LE, 4L * k);
             out.set(ValueLayout.JAVA_BYTE, pos++, (byte) p);
             out.set(ValueLayout.JAVA_BYTE, pos++, (byte) (p >>> 8));
             out.set(ValueLayout.JAVA_BYTE, pos++, (byte) (p >>> 16));
