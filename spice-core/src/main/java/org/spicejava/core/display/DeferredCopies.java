@@ -57,7 +57,7 @@ final class DeferredCopies {
             if (e.surface != target || !e.drawable.bbox().intersects(box)) {
                 continue;
             }
-            List<Rect> left = VideoStreams.subtract(e.visible, box);
+            List<Rect> left = Rect.subtract(e.visible, box);
             if (left.isEmpty()) {
                 it.remove();
                 forget(e);

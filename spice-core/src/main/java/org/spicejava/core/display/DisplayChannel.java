@@ -284,7 +284,7 @@ public final class DisplayChannel {
                 continue;
             }
             if (DisplayMessages.isOpaqueCover(d)) {
-                s.clip = VideoStreams.subtract(s.clip, d.bbox());
+                s.clip = Rect.subtract(s.clip, d.bbox());
                 broadcast(DisplayMessages.streamClip(s.id, s.clip));
             } else {
                 stopStream(s, true);
@@ -298,7 +298,7 @@ public final class DisplayChannel {
             broadcast(DisplayMessages.streamCreate(s.id, s.width, s.height, s.dest, s.clip));
             streamTimer.accept(VideoStreams.TIMEOUT / 1_000_000L);
         } else {
-            List<Rect> clip = new ArrayList<>(VideoStreams.subtract(s.clip, d.bbox()));
+            List<Rect> clip = new ArrayList<>(Rect.subtract(s.clip, d.bbox()));
             clip.add(d.bbox());
             if (!(clip.containsAll(s.clip) && s.clip.containsAll(clip))) { // the same set of rectangles
                 s.clip = List.copyOf(clip);

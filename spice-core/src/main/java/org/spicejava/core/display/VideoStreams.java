@@ -243,27 +243,4 @@ final class VideoStreams {
     private static long area(Rect r) {
         return (long) r.width() * r.height();
     }
-
-    /** {@code rects} minus {@code cut}, as disjoint rectangles (each split in at most four bands). */
-    static List<Rect> subtract(List<Rect> rects, Rect cut) {
-        List<Rect> out = new ArrayList<>();
-        for (Rect r : rects) {
-            Rect i = r.intersect(cut);
-            if (i.isEmpty()) {
-                out.add(r);
-                continue;
-            }
-            addIfAny(out, new Rect(r.top(), r.left(), i.top(), r.right()));
-            addIfAny(out, new Rect(i.bottom(), r.left(), r.bottom(), r.right()));
-            addIfAny(out, new Rect(i.top(), r.left(), i.bottom(), i.left()));
-            addIfAny(out, new Rect(i.top(), i.right(), i.bottom(), r.right()));
-        }
-        return out;
-    }
-
-    private static void addIfAny(List<Rect> out, Rect r) {
-        if (r.width() > 0 && r.height() > 0) {
-            out.add(r);
-        }
-    }
 }

@@ -587,11 +587,4 @@ class VideoStreamTest {
         long data = sent().stream().filter(m -> m.type() == DisplayMessages.MSG_STREAM_DATA).count();
         assertTrue(data >= 15 && data <= 30, "about a fifth of 100 frames fit the rate: " + data);
     }
-
-    @Test
-    void subtractSplitsARectangleInBands() {
-        assertEquals(List.of(new Rect(0, 0, 2, 10), new Rect(8, 0, 10, 10), new Rect(2, 0, 8, 3),
-                new Rect(2, 7, 8, 10)), VideoStreams.subtract(List.of(new Rect(0, 0, 10, 10)), new Rect(2, 3, 8, 7)));
-        assertEquals(List.of(), VideoStreams.subtract(List.of(new Rect(2, 2, 4, 4)), new Rect(0, 0, 10, 10)));
-    }
 }

@@ -1,5 +1,8 @@
 package org.spicejava.core.display.draw;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** A rectangle in SPICE's field order (QXLRect and the wire Rect): bottom and right are exclusive. */
 public record Rect(int top, int left, int bottom, int right) {
     public static final Rect EMPTY = new Rect(0, 0, 0, 0);
@@ -63,5 +66,28 @@ public record Rect(int top, int left, int bottom, int right) {
     @Override
     public int hashCode() {
         return ((top * 31 + left) * 31 + bottom) * 31 + right;
+    }
+
+    /** {@code rects} minus {@code cut}, as disjoint rectangles (each split in at most four bands). */
+    public static List<Rect> subtract(List<Rect> rects, Rect cut) {
+        List<Rect> out = new ArrayList<>();
+        for (Rect r : rects) {
+            Rect i = r.intersect(cut);
+            if (i.isEmpty()) {
+                out.add(r);
+                continue;
+            }
+            addIfAny(out, new Rect(r.top(), r.left(), i.top(), r.right()));
+            addIfAny(out, new Rect(i.bottom(), r.left(), r.bottom(), r.right()));
+            addIfAny(out, new Rect(i.top(), r.left(), i.bottom(), i.left()));
+            addIfAny(out, new Rect(i.top(), i.right(), i.bottom(), r.right()));
+        }
+        return out;
+    }
+
+    private static void addIfAny(List<Rect> out, Rect r) {
+        if (r.width() > 0 && r.height() > 0) {
+            out.add(r);
+        }
     }
 }

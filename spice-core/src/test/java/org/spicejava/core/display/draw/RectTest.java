@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
 /**
  * Rect's hand-written equality is the record's: every field counts, and equal rectangles hash alike; intersects
- * agrees with a non-empty intersect.
+ * agrees with a non-empty intersect; subtract leaves disjoint bands.
  */
 class RectTest {
     @Test
@@ -51,5 +52,12 @@ class RectTest {
                 }
             }
         }
+    }
+
+    @Test
+    void subtractSplitsARectangleInBands() {
+        assertEquals(List.of(new Rect(0, 0, 2, 10), new Rect(8, 0, 10, 10), new Rect(2, 0, 8, 3),
+                new Rect(2, 7, 8, 10)), Rect.subtract(List.of(new Rect(0, 0, 10, 10)), new Rect(2, 3, 8, 7)));
+        assertEquals(List.of(), Rect.subtract(List.of(new Rect(2, 2, 4, 4)), new Rect(0, 0, 10, 10)));
     }
 }
