@@ -67,6 +67,17 @@ public class BitmapPathBenchmark {
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 24, HEIGHT);
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 28, 4 * WIDTH);
         guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 512 + 40, 4096);
+        // The same pixels as a guest driver sends them: not direct, in one QXLDataChunk (a 20-byte header before
+        // them), from a second image (1024) and drawable (256).
+        guest.set(ValueLayout.JAVA_BYTE, 256 + 13, (byte) 3);
+        putRect(guest, 256 + 31, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 256 + 123, 1024);
+        putRect(guest, 256 + 131, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 256 + 147, (short) 8);
+        MemorySegment.copy(guest, 512, guest, 1024, 48);
+        guest.set(ValueLayout.JAVA_BYTE, 1024 + 19, (byte) 4); // TOP_DOWN
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1024 + 40, 4096 - 20);
+        guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 - 20, (int) frame); // data_size; prev and next 0
         for (long i = 0; i < frame; i += 4) {
             guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 + i, (int) (i * 2654435761L));
         }
@@ -93,6 +104,14 @@ public class BitmapPathBenchmark {
     public int read() {
         try (PixelPool.Lease images = pool.lease()) {
             return reader.drawable(drawable, 0, 0, images).bbox().width();
+        }
+    }
+
+    /** {@link #read} for the image in one data chunk, as guest drivers send images. */
+    @Benchmark
+    public int readChunked() {
+        try (PixelPool.Lease images = pool.lease()) {
+            return reader.drawable(256, 0, 0, images).bbox().width();
         }
     }
 

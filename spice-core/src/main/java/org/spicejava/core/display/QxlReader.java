@@ -462,7 +462,7 @@ public final class QxlReader {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment data = direct
                     ? memory.segment(dataAddress, size, group).asSlice(skip, length)
-                    : chunks(dataAddress, skip, length, group, scratch);
+                    : chunksInPlace(dataAddress, skip, length, group, scratch);
             Bitmap bitmap = BitmapFormat.decode(format, crop.left(), crop.width(), crop.height(), (int) stride,
                     topDown, palette, data, alloc.allocate(decoded, 8));
             decodeLeft -= decoded;
@@ -498,6 +498,21 @@ public final class QxlReader {
      * allocated for bytes it does not hold; a chain that is too short or loops is refused.
      */
     MemorySegment chunks(long address, long skip, long length, int group, SegmentAllocator into) {
+        return chunks(address, skip, length, group, into, false);
+    }
+
+    /**
+     * Like {@link #chunks}, but a range that one chunk holds whole comes back in place: guest memory, which the
+     * guest may still change, so only for callers that read each byte once (bitmap rows decoded into a copy of
+     * their own). Guest drivers put an image in one chunk whenever they can: this saves a copy of each such image
+     * and a buffer its size.
+     */
+    MemorySegment chunksInPlace(long address, long skip, long length, int group, SegmentAllocator fallback) {
+        return chunks(address, skip, length, group, fallback, true);
+    }
+
+    private MemorySegment chunks(long address, long skip, long length, int group, SegmentAllocator into,
+                                 boolean inPlace) {
         long end = skip + length;
         if (skip < 0 || length < 0 || end > GuestMemory.MAX_READ) {
             throw new QxlException("chunked data of " + end + " bytes refused");
@@ -520,6 +535,10 @@ public final class QxlReader {
         }
         if (held < end) {
             throw new QxlException("data chunks hold " + held + " of " + end + " bytes");
+        }
+        if (inPlace && parts.size() == 1 && held - parts.get(0).byteSize() <= skip) {
+            MemorySegment only = parts.get(0); // the range starts in the last part and ends where it does, or before
+            return only.asSlice(only.byteSize() - (held - skip), length);
         }
         MemorySegment out = into.allocate(length, 1);
         long at = held; // walk back from the end: the last parts fill the tail of the range

@@ -1,5 +1,6 @@
 package org.spicejava.core.display;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -101,6 +102,41 @@ class QxlReaderTest {
         Bitmap b = (Bitmap) reader.image(GuestRam.qxl(image), 0, arena);
         assertEquals(0x03020100, b.pixel(0, 0));
         assertEquals(0x17161514, b.pixel(1, 2));
+    }
+
+    @Test
+    void aRangeOneChunkHoldsIsReadInPlaceAndOneSpreadOverChunksIsCopied() {
+        byte[] px = new byte[24];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (i + 1);
+        }
+        long c2 = ram.chunk(java.util.Arrays.copyOfRange(px, 10, 24), 0);
+        long c1 = ram.chunk(java.util.Arrays.copyOfRange(px, 0, 10), GuestRam.qxl(c2));
+        java.lang.foreign.MemorySegment inSecond = reader.chunksInPlace(GuestRam.qxl(c1), 12, 8, 0, arena);
+        assertEquals(ram.base.address() + c2 + 20 + 2, inSecond.address(), "bytes 12..20 lie in the second chunk");
+        assertArrayEquals(java.util.Arrays.copyOfRange(px, 12, 20), inSecond.toArray(JAVA_BYTE));
+        java.lang.foreign.MemorySegment across = reader.chunksInPlace(GuestRam.qxl(c1), 6, 8, 0, arena);
+        assertFalse(across.address() >= ram.base.address()
+                && across.address() < ram.base.address() + ram.base.byteSize(), "two chunks: a copy");
+        assertArrayEquals(java.util.Arrays.copyOfRange(px, 6, 14), across.toArray(JAVA_BYTE));
+        java.lang.foreign.MemorySegment copied = reader.chunks(GuestRam.qxl(c1), 12, 8, 0, arena);
+        assertArrayEquals(java.util.Arrays.copyOfRange(px, 12, 20), copied.toArray(JAVA_BYTE));
+        assertFalse(copied.address() == inSecond.address(), "chunks() always copies");
+    }
+
+    @Test
+    void aCroppedImageInOneChunkDecodesFromItsRows() {
+        // 3x3 32-bit image, bottom-up, in one chunk; its middle 2x2 (columns 1-2, rows 0-1 from the top).
+        byte[] px = new byte[36];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) i;
+        }
+        long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 0, 3, 3, 12, 0, GuestRam.qxl(ram.chunk(px, 0)));
+        long d = ram.drawable(QxlReader.DRAW_COPY, 0, 10, 20, 12, 22);
+        ram.u64(d + 123, GuestRam.qxl(image)).rect(d + 131, 0, 1, 2, 3).u16(d + 147, 8);
+        Bitmap part = (Bitmap) ((DrawOp.Copy) reader.drawable(GuestRam.qxl(d), 0, 0, arena).op()).src();
+        // top row of the image is the last stored row (bytes 24..35): pixel (1, 0) is bytes 28..31
+        assertArrayEquals(new int[] {0x1f1e1d1c, 0x23222120, 0x13121110, 0x17161514}, part.toArray());
     }
 
     @Test
