@@ -35,6 +35,7 @@ import org.spicejava.core.display.draw.Drawable;
 public class BitmapPathBenchmark {
     static final int WIDTH = 1920;
     static final int HEIGHT = 1080;
+    static final int ROWS_PER_CHUNK = 34;
     private Arena arena;
     private QxlReader reader;
     private Renderer renderer;
@@ -49,7 +50,7 @@ public class BitmapPathBenchmark {
     public void setUp() {
         arena = Arena.ofShared();
         long frame = 4L * WIDTH * HEIGHT;
-        MemorySegment guest = arena.allocate(2 * frame + 4096, 64);
+        MemorySegment guest = arena.allocate(3 * frame + 4096 + 20L * (HEIGHT / ROWS_PER_CHUNK + 1), 64);
         Memslots slots = new Memslots(new QxlDevice.InitInfo(8, 8, 1, 1, 0, 16));
         slots.add(0, 0, new Memslots.Slot(guest.address(), guest.address() + guest.byteSize(), guest.address(), 0));
         GuestMemory memory = new GuestMemory(slots, (address, size) -> guest.asSlice(address - guest.address(), size));
@@ -78,6 +79,23 @@ public class BitmapPathBenchmark {
         guest.set(ValueLayout.JAVA_BYTE, 1024 + 19, (byte) 4); // TOP_DOWN
         guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1024 + 40, 4096 - 20);
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 - 20, (int) frame); // data_size; prev and next 0
+        // Again in chunks of 34 rows (256 KB), as the Xorg qxl driver splits large images: image 1536 and
+        // drawable 1280, the chunks after the surface (each header right before its rows).
+        guest.set(ValueLayout.JAVA_BYTE, 1280 + 13, (byte) 3);
+        putRect(guest, 1280 + 31, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1280 + 123, 1536);
+        putRect(guest, 1280 + 131, HEIGHT, WIDTH);
+        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 1280 + 147, (short) 8);
+        MemorySegment.copy(guest, 1024, guest, 1536, 48);
+        long chunkAt = 4096 + 2 * frame;
+        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1536 + 40, chunkAt);
+        for (int row = 0; row < HEIGHT; row += ROWS_PER_CHUNK) {
+            int bytes = 4 * WIDTH * Math.min(ROWS_PER_CHUNK, HEIGHT - row);
+            long next = row + ROWS_PER_CHUNK < HEIGHT ? chunkAt + 20 + bytes : 0;
+            guest.set(ValueLayout.JAVA_INT_UNALIGNED, chunkAt, bytes);
+            guest.set(ValueLayout.JAVA_LONG_UNALIGNED, chunkAt + 12, next);
+            chunkAt = next;
+        }
         for (long i = 0; i < frame; i += 4) {
             guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 + i, (int) (i * 2654435761L));
         }
@@ -112,6 +130,14 @@ public class BitmapPathBenchmark {
     public int readChunked() {
         try (PixelPool.Lease images = pool.lease()) {
             return reader.drawable(256, 0, 0, images).bbox().width();
+        }
+    }
+
+    /** {@link #read} for the image in chunks of whole rows, as the Xorg qxl driver sends large images. */
+    @Benchmark
+    public int readRowChunks() {
+        try (PixelPool.Lease images = pool.lease()) {
+            return reader.drawable(1280, 0, 0, images).bbox().width();
         }
     }
 

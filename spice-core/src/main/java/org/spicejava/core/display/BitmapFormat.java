@@ -62,58 +62,73 @@ public final class BitmapFormat {
      */
     public static Bitmap decode(int format, int x0, int width, int height, int stride, boolean topDown,
                                 int[] palette, MemorySegment data, MemorySegment out) {
-        long outRow = 4L * width;
         for (int y = 0; y < height; y++) {
-            long row = (long) (topDown ? y : height - 1 - y) * stride;
-            long base = y * outRow;
-            switch (format) {
-                case THIRTY_TWO_BIT, RGBA -> MemorySegment.copy(data, row + 4L * x0, out, base, outRow);
-                case ONE_BIT_LE, ONE_BIT_BE -> {
-                    boolean msbFirst = format == ONE_BIT_BE;
-                    for (int x = 0; x < width; x++) {
-                        int sx = x0 + x;
-                        int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 3));
-                        int bit = msbFirst ? 7 - (sx & 7) : sx & 7;
-                        put(out, base, x, palette[(b >> bit) & 1] & 0xFFFFFF);
-                    }
-                }
-                case FOUR_BIT_LE, FOUR_BIT_BE -> {
-                    boolean highFirst = format == FOUR_BIT_BE;
-                    for (int x = 0; x < width; x++) {
-                        int sx = x0 + x;
-                        int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 1));
-                        int shift = ((sx & 1) == 0) == highFirst ? 4 : 0;
-                        put(out, base, x, palette[(b >> shift) & 0xF] & 0xFFFFFF);
-                    }
-                }
-                case EIGHT_BIT -> {
-                    for (int x = 0; x < width; x++) {
-                        put(out, base, x, palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x0 + x))]
-                                & 0xFFFFFF);
-                    }
-                }
-                case EIGHT_BIT_A -> {
-                    for (int x = 0; x < width; x++) {
-                        put(out, base, x, data.get(ValueLayout.JAVA_BYTE, row + x0 + x) << 24);
-                    }
-                }
-                case SIXTEEN_BIT -> {
-                    for (int x = 0; x < width; x++) {
-                        put(out, base, x, from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * (x0 + x))));
-                    }
-                }
-                case TWENTY_FOUR_BIT -> {
-                    for (int x = 0; x < width; x++) {
-                        long p = row + 3L * (x0 + x);
-                        put(out, base, x, Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p))
-                                | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 1)) << 8
-                                | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 2)) << 16);
-                    }
-                }
-                default -> throw new QxlException("bitmap format " + format + " unknown");
-            }
+            decodeRow(format, x0, width, palette, data, (long) (topDown ? y : height - 1 - y) * stride, out,
+                    y * 4L * width);
         }
         return new Bitmap(width, height, out, format == RGBA || format == EIGHT_BIT_A);
+    }
+
+    /** Like {@link #decode} for rows that lie apart: {@code stored[i]} is the i-th row as stored. */
+    public static Bitmap decodeRows(int format, int x0, int width, boolean topDown, int[] palette,
+                                    MemorySegment[] stored, MemorySegment out) {
+        int height = stored.length;
+        for (int y = 0; y < height; y++) {
+            decodeRow(format, x0, width, palette, stored[topDown ? y : height - 1 - y], 0, out, y * 4L * width);
+        }
+        return new Bitmap(width, height, out, format == RGBA || format == EIGHT_BIT_A);
+    }
+
+    /** One row: the stored row at {@code row} in {@code data} to the pixels at {@code base} in {@code out}. */
+    private static void decodeRow(int format, int x0, int width, int[] palette, MemorySegment data, long row,
+                                  MemorySegment out, long base) {
+        long outRow = 4L * width;
+        switch (format) {
+            case THIRTY_TWO_BIT, RGBA -> MemorySegment.copy(data, row + 4L * x0, out, base, outRow);
+            case ONE_BIT_LE, ONE_BIT_BE -> {
+                boolean msbFirst = format == ONE_BIT_BE;
+                for (int x = 0; x < width; x++) {
+                    int sx = x0 + x;
+                    int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 3));
+                    int bit = msbFirst ? 7 - (sx & 7) : sx & 7;
+                    put(out, base, x, palette[(b >> bit) & 1] & 0xFFFFFF);
+                }
+            }
+            case FOUR_BIT_LE, FOUR_BIT_BE -> {
+                boolean highFirst = format == FOUR_BIT_BE;
+                for (int x = 0; x < width; x++) {
+                    int sx = x0 + x;
+                    int b = data.get(ValueLayout.JAVA_BYTE, row + (sx >> 1));
+                    int shift = ((sx & 1) == 0) == highFirst ? 4 : 0;
+                    put(out, base, x, palette[(b >> shift) & 0xF] & 0xFFFFFF);
+                }
+            }
+            case EIGHT_BIT -> {
+                for (int x = 0; x < width; x++) {
+                    put(out, base, x, palette[Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, row + x0 + x))]
+                            & 0xFFFFFF);
+                }
+            }
+            case EIGHT_BIT_A -> {
+                for (int x = 0; x < width; x++) {
+                    put(out, base, x, data.get(ValueLayout.JAVA_BYTE, row + x0 + x) << 24);
+                }
+            }
+            case SIXTEEN_BIT -> {
+                for (int x = 0; x < width; x++) {
+                    put(out, base, x, from555(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * (x0 + x))));
+                }
+            }
+            case TWENTY_FOUR_BIT -> {
+                for (int x = 0; x < width; x++) {
+                    long p = row + 3L * (x0 + x);
+                    put(out, base, x, Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p))
+                            | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 1)) << 8
+                            | Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, p + 2)) << 16);
+                }
+            }
+            default -> throw new QxlException("bitmap format " + format + " unknown");
+        }
     }
 
     private static void put(MemorySegment out, long rowBase, int x, int pixel) {

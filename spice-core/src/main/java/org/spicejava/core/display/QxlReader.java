@@ -459,15 +459,35 @@ public final class QxlReader {
         long firstRow = topDown ? crop.top() : height - crop.bottom();
         long skip = firstRow * stride;
         long length = stride * (crop.height() - 1) + rowBytes;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment data = direct
-                    ? memory.segment(dataAddress, size, group).asSlice(skip, length)
-                    : chunksInPlace(dataAddress, skip, length, group, scratch);
-            Bitmap bitmap = BitmapFormat.decode(format, crop.left(), crop.width(), crop.height(), (int) stride,
-                    topDown, palette, data, alloc.allocate(decoded, 8));
-            decodeLeft -= decoded;
-            return new Sourced(bitmap, area == null ? null : Rect.ofSize(crop.width(), crop.height()));
+        int rows = crop.height();
+        if (direct) {
+            MemorySegment data = memory.segment(dataAddress, size, group).asSlice(skip, length);
+            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
+                    data, alloc.allocate(decoded, 8)), area);
         }
+        Chain chain = chain(dataAddress, skip, length, group);
+        // Rows are read where the guest put them: from its one chunk, or from chunks that each hold whole rows (as
+        // guest drivers split large images). Only rows split across chunks are gathered into a copy first.
+        MemorySegment inOne = chain.inOnePart(skip, length);
+        if (inOne != null) {
+            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
+                    inOne, alloc.allocate(decoded, 8)), area);
+        }
+        MemorySegment[] stored = chain.rows(skip, stride, rowBytes, rows);
+        if (stored != null) {
+            return sourced(BitmapFormat.decodeRows(format, crop.left(), crop.width(), topDown, palette, stored,
+                    alloc.allocate(decoded, 8)), area);
+        }
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment data = chain.copy(skip, length, scratch);
+            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
+                    data, alloc.allocate(decoded, 8)), area);
+        }
+    }
+
+    private Sourced sourced(Bitmap bitmap, Rect area) {
+        decodeLeft -= 4L * bitmap.width() * bitmap.height();
+        return new Sourced(bitmap, area == null ? null : Rect.ofSize(bitmap.width(), bitmap.height()));
     }
 
     /** QXLPalette: u64 unique, u16 num_ents, u32 ents[num_ents]. */
@@ -498,21 +518,11 @@ public final class QxlReader {
      * allocated for bytes it does not hold; a chain that is too short or loops is refused.
      */
     MemorySegment chunks(long address, long skip, long length, int group, SegmentAllocator into) {
-        return chunks(address, skip, length, group, into, false);
+        return chain(address, skip, length, group).copy(skip, length, into);
     }
 
-    /**
-     * Like {@link #chunks}, but a range that one chunk holds whole comes back in place: guest memory, which the
-     * guest may still change, so only for callers that read each byte once (bitmap rows decoded into a copy of
-     * their own). Guest drivers put an image in one chunk whenever they can: this saves a copy of each such image
-     * and a buffer its size.
-     */
-    MemorySegment chunksInPlace(long address, long skip, long length, int group, SegmentAllocator fallback) {
-        return chunks(address, skip, length, group, fallback, true);
-    }
-
-    private MemorySegment chunks(long address, long skip, long length, int group, SegmentAllocator into,
-                                 boolean inPlace) {
+    /** The chunks of the chain at {@code address} that hold bytes {@code skip} to {@code skip + length}. */
+    private Chain chain(long address, long skip, long length, int group) {
         long end = skip + length;
         if (skip < 0 || length < 0 || end > GuestMemory.MAX_READ) {
             throw new QxlException("chunked data of " + end + " bytes refused");
@@ -536,22 +546,69 @@ public final class QxlReader {
         if (held < end) {
             throw new QxlException("data chunks hold " + held + " of " + end + " bytes");
         }
-        if (inPlace && parts.size() == 1 && held - parts.get(0).byteSize() <= skip) {
-            MemorySegment only = parts.get(0); // the range starts in the last part and ends where it does, or before
-            return only.asSlice(only.byteSize() - (held - skip), length);
+        return new Chain(parts, end);
+    }
+
+    /**
+     * Guest memory of the chunks holding a range of a chain's data, in order; the last ends where the range does.
+     * Slices of it are read in place, so only by callers that read each byte once (the guest may still write).
+     */
+    private record Chain(List<MemorySegment> parts, long end) {
+        /** Where part {@code i} starts in the chain's data. */
+        private long start(int i) {
+            long at = end;
+            for (int k = parts.size() - 1; k >= i; k--) {
+                at -= parts.get(k).byteSize();
+            }
+            return at;
         }
-        MemorySegment out = into.allocate(length, 1);
-        long at = held; // walk back from the end: the last parts fill the tail of the range
-        long filled = length;
-        for (int i = parts.size() - 1; i >= 0 && filled > 0; i--) {
-            MemorySegment part = parts.get(i);
-            at -= part.byteSize();
-            long from = Math.max(skip - at, 0);
-            long n = part.byteSize() - from;
-            filled -= n;
-            MemorySegment.copy(part, from, out, filled, n);
+
+        MemorySegment copy(long skip, long length, SegmentAllocator into) {
+            MemorySegment out = into.allocate(length, 1);
+            long at = end; // walk back from the end: the last parts fill the tail of the range
+            long filled = length;
+            for (int i = parts.size() - 1; i >= 0 && filled > 0; i--) {
+                MemorySegment part = parts.get(i);
+                at -= part.byteSize();
+                long from = Math.max(skip - at, 0);
+                long n = part.byteSize() - from;
+                filled -= n;
+                MemorySegment.copy(part, from, out, filled, n);
+            }
+            return out;
         }
-        return out;
+
+        /** The range in place when one chunk holds all of it, else null. */
+        MemorySegment inOnePart(long skip, long length) {
+            if (parts.size() != 1) {
+                return null;
+            }
+            MemorySegment only = parts.get(0);
+            long start = end - only.byteSize();
+            return start <= skip ? only.asSlice(skip - start, length) : null;
+        }
+
+        /**
+         * {@code count} rows of {@code rowBytes}, {@code stride} apart from {@code skip} on, each in place, or null
+         * when a row is split across chunks.
+         */
+        MemorySegment[] rows(long skip, long stride, long rowBytes, int count) {
+            MemorySegment[] rows = new MemorySegment[count];
+            int k = 0;
+            long partStart = start(0);
+            for (int r = 0; r < count; r++) {
+                long at = skip + r * stride;
+                while (k < parts.size() && partStart + parts.get(k).byteSize() <= at) {
+                    partStart += parts.get(k).byteSize();
+                    k++;
+                }
+                if (k == parts.size() || at < partStart || at + rowBytes > partStart + parts.get(k).byteSize()) {
+                    return null;
+                }
+                rows[r] = parts.get(k).asSlice(at - partStart, rowBytes);
+            }
+            return rows;
+        }
     }
 
     // ---- other commands ----

@@ -1,6 +1,5 @@
 package org.spicejava.core.display;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -105,23 +104,30 @@ class QxlReaderTest {
     }
 
     @Test
-    void aRangeOneChunkHoldsIsReadInPlaceAndOneSpreadOverChunksIsCopied() {
-        byte[] px = new byte[24];
+    void aCroppedBottomUpImageInChunksOfWholeRowsDecodesRowByRow() {
+        // 3x4 32-bit, bottom-up, rows of 12 bytes 16 apart; chunks of two stored rows each, the last one short.
+        int width = 3;
+        int height = 4;
+        int stride = 16;
+        byte[] px = new byte[stride * (height - 1) + 12];
         for (int i = 0; i < px.length; i++) {
-            px[i] = (byte) (i + 1);
+            px[i] = (byte) (i * 7 + 1);
         }
-        long c2 = ram.chunk(java.util.Arrays.copyOfRange(px, 10, 24), 0);
-        long c1 = ram.chunk(java.util.Arrays.copyOfRange(px, 0, 10), GuestRam.qxl(c2));
-        java.lang.foreign.MemorySegment inSecond = reader.chunksInPlace(GuestRam.qxl(c1), 12, 8, 0, arena);
-        assertEquals(ram.base.address() + c2 + 20 + 2, inSecond.address(), "bytes 12..20 lie in the second chunk");
-        assertArrayEquals(java.util.Arrays.copyOfRange(px, 12, 20), inSecond.toArray(JAVA_BYTE));
-        java.lang.foreign.MemorySegment across = reader.chunksInPlace(GuestRam.qxl(c1), 6, 8, 0, arena);
-        assertFalse(across.address() >= ram.base.address()
-                && across.address() < ram.base.address() + ram.base.byteSize(), "two chunks: a copy");
-        assertArrayEquals(java.util.Arrays.copyOfRange(px, 6, 14), across.toArray(JAVA_BYTE));
-        java.lang.foreign.MemorySegment copied = reader.chunks(GuestRam.qxl(c1), 12, 8, 0, arena);
-        assertArrayEquals(java.util.Arrays.copyOfRange(px, 12, 20), copied.toArray(JAVA_BYTE));
-        assertFalse(copied.address() == inSecond.address(), "chunks() always copies");
+        long c2 = ram.chunk(java.util.Arrays.copyOfRange(px, 32, px.length), 0);
+        long c1 = ram.chunk(java.util.Arrays.copyOfRange(px, 0, 32), GuestRam.qxl(c2));
+        long image = ram.bitmapImage(BitmapFormat.THIRTY_TWO_BIT, 0, width, height, stride, 0, GuestRam.qxl(c1));
+        long d = ram.drawable(QxlReader.DRAW_COPY, 0, 10, 20, 12, 22);
+        ram.u64(d + 123, GuestRam.qxl(image)).rect(d + 131, 1, 1, 3, 3).u16(d + 147, 8); // rows 1-2, columns 1-2
+        Bitmap part = (Bitmap) ((DrawOp.Copy) reader.drawable(GuestRam.qxl(d), 0, 0, arena).op()).src();
+        int[] expected = new int[4];
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 2; x++) {
+                int at = (height - 1 - (y + 1)) * stride + 4 * (x + 1); // the stored row of picture row y + 1
+                expected[y * 2 + x] = java.nio.ByteBuffer.wrap(px, at, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getInt();
+            }
+        }
+        assertArrayEquals(expected, part.toArray(), "stored rows 1 and 2 lie in different chunks");
     }
 
     @Test
