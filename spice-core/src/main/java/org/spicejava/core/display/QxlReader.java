@@ -460,26 +460,18 @@ public final class QxlReader {
         long skip = firstRow * stride;
         long length = stride * (crop.height() - 1) + rowBytes;
         int rows = crop.height();
-        if (direct) {
-            MemorySegment data = memory.segment(dataAddress, size, group).asSlice(skip, length);
-            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
-                    data, alloc.allocate(decoded, 8)), area);
-        }
-        Chain chain = chain(dataAddress, skip, length, group);
-        // Rows are read where the guest put them: from its one chunk, or from chunks that each hold whole rows (as
-        // guest drivers split large images). Only rows split across chunks are gathered into a copy first.
-        MemorySegment inOne = chain.inOnePart(skip, length);
-        if (inOne != null) {
-            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
-                    inOne, alloc.allocate(decoded, 8)), area);
-        }
-        MemorySegment[] stored = chain.rows(skip, stride, rowBytes, rows);
+        // Rows are read where the guest put them: direct, in its one chunk, or in chunks that each hold whole rows
+        // (as guest drivers split large images). Only rows split across chunks are gathered into a copy first.
+        Chain chain = direct ? null : chain(dataAddress, skip, length, group);
+        MemorySegment[] stored = chain == null || chain.parts().size() == 1 ? null
+                : chain.rows(skip, stride, rowBytes, rows);
         if (stored != null) {
             return sourced(BitmapFormat.decodeRows(format, crop.left(), crop.width(), topDown, palette, stored,
                     alloc.allocate(decoded, 8)), area);
         }
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment data = chain.copy(skip, length, scratch);
+            MemorySegment data = direct ? memory.segment(dataAddress, size, group).asSlice(skip, length)
+                    : chain.parts().size() == 1 ? chain.onlyPart(skip, length) : chain.copy(skip, length, scratch);
             return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
                     data, alloc.allocate(decoded, 8)), area);
         }
@@ -554,15 +546,6 @@ public final class QxlReader {
      * Slices of it are read in place, so only by callers that read each byte once (the guest may still write).
      */
     private record Chain(List<MemorySegment> parts, long end) {
-        /** Where part {@code i} starts in the chain's data. */
-        private long start(int i) {
-            long at = end;
-            for (int k = parts.size() - 1; k >= i; k--) {
-                at -= parts.get(k).byteSize();
-            }
-            return at;
-        }
-
         MemorySegment copy(long skip, long length, SegmentAllocator into) {
             MemorySegment out = into.allocate(length, 1);
             long at = end; // walk back from the end: the last parts fill the tail of the range
@@ -578,14 +561,10 @@ public final class QxlReader {
             return out;
         }
 
-        /** The range in place when one chunk holds all of it, else null. */
-        MemorySegment inOnePart(long skip, long length) {
-            if (parts.size() != 1) {
-                return null;
-            }
+        /** The range in place, in a chain of one part (which starts at or before {@code skip}). */
+        MemorySegment onlyPart(long skip, long length) {
             MemorySegment only = parts.get(0);
-            long start = end - only.byteSize();
-            return start <= skip ? only.asSlice(skip - start, length) : null;
+            return only.asSlice(skip - (end - only.byteSize()), length);
         }
 
         /**
@@ -595,7 +574,10 @@ public final class QxlReader {
         MemorySegment[] rows(long skip, long stride, long rowBytes, int count) {
             MemorySegment[] rows = new MemorySegment[count];
             int k = 0;
-            long partStart = start(0);
+            long partStart = end;
+            for (MemorySegment part : parts) {
+                partStart -= part.byteSize();
+            }
             for (int r = 0; r < count; r++) {
                 long at = skip + r * stride;
                 while (k < parts.size() && partStart + parts.get(k).byteSize() <= at) {
