@@ -55,11 +55,7 @@ public class BitmapPathBenchmark {
         slots.add(0, 0, new Memslots.Slot(guest.address(), guest.address() + guest.byteSize(), guest.address(), 0));
         GuestMemory memory = new GuestMemory(slots, (address, size) -> guest.asSlice(address - guest.address(), size));
         // Layout at offsets: 64 drawable (191 bytes), 512 image (48), 4096 pixels, then the surface.
-        guest.set(ValueLayout.JAVA_BYTE, 64 + 13, (byte) 3); // QXL_DRAW_COPY
-        putRect(guest, 64 + 31, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 64 + 123, 512);
-        putRect(guest, 64 + 131, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 64 + 147, (short) 8);
+        putCopy(guest, 64, 512);
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 10, WIDTH);
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 512 + 14, HEIGHT);
         guest.set(ValueLayout.JAVA_BYTE, 512 + 18, (byte) 8); // 32BIT
@@ -70,22 +66,14 @@ public class BitmapPathBenchmark {
         guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 512 + 40, 4096);
         // The same pixels as a guest driver sends them: not direct, in one QXLDataChunk (a 20-byte header before
         // them), from a second image (1024) and drawable (256).
-        guest.set(ValueLayout.JAVA_BYTE, 256 + 13, (byte) 3);
-        putRect(guest, 256 + 31, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 256 + 123, 1024);
-        putRect(guest, 256 + 131, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 256 + 147, (short) 8);
+        putCopy(guest, 256, 1024);
         MemorySegment.copy(guest, 512, guest, 1024, 48);
         guest.set(ValueLayout.JAVA_BYTE, 1024 + 19, (byte) 4); // TOP_DOWN
         guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1024 + 40, 4096 - 20);
         guest.set(ValueLayout.JAVA_INT_UNALIGNED, 4096 - 20, (int) frame); // data_size; prev and next 0
         // Again in chunks of 34 rows (256 KB), as the Xorg qxl driver splits large images: image 1536 and
         // drawable 1280, the chunks after the surface (each header right before its rows).
-        guest.set(ValueLayout.JAVA_BYTE, 1280 + 13, (byte) 3);
-        putRect(guest, 1280 + 31, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1280 + 123, 1536);
-        putRect(guest, 1280 + 131, HEIGHT, WIDTH);
-        guest.set(ValueLayout.JAVA_SHORT_UNALIGNED, 1280 + 147, (short) 8);
+        putCopy(guest, 1280, 1536);
         MemorySegment.copy(guest, 1024, guest, 1536, 48);
         long chunkAt = 4096 + 2 * frame;
         guest.set(ValueLayout.JAVA_LONG_UNALIGNED, 1536 + 40, chunkAt);
@@ -105,6 +93,15 @@ public class BitmapPathBenchmark {
                 true);
         drawable = 64;
         parsed = reader.drawable(drawable, 0, 0, arena);
+    }
+
+    /** A full-screen QXL_DRAW_COPY drawable at {@code at} of the image at {@code image}. */
+    private static void putCopy(MemorySegment s, long at, long image) {
+        s.set(ValueLayout.JAVA_BYTE, at + 13, (byte) 3); // QXL_DRAW_COPY
+        putRect(s, at + 31, HEIGHT, WIDTH);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, at + 123, image);
+        putRect(s, at + 131, HEIGHT, WIDTH);
+        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 147, (short) 8); // rop: put
     }
 
     private static void putRect(MemorySegment s, long at, int bottom, int right) {
