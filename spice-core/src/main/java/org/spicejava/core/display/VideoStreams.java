@@ -196,7 +196,7 @@ final class VideoStreams {
     // A loop, not a stream pipeline: this runs for every drawable, mostly as C1 code.
     private static boolean touches(List<Rect> clip, Rect box) {
         for (Rect r : clip) {
-            if (!r.intersect(box).isEmpty()) {
+            if (r.intersects(box)) {
                 return true;
             }
         }

@@ -86,7 +86,7 @@ public record Rect(int top, int left, int bottom, int right) {
     }
 
     private static void addIfAny(List<Rect> out, Rect r) {
-        if (r.width() > 0 && r.height() > 0) {
+        if (!r.isEmpty()) {
             out.add(r);
         }
     }
