@@ -153,6 +153,7 @@ final class LzStream {
         int bits = Math.clamp(32 - Integer.numberOfLeadingZeros(count), 8, MAX_IMAGE_HASH_BITS);
         int[] table = new int[1 << bits]; // position + 1 of the last place each 3-pixel hash was seen
         int literalStart = 0;
+        int maxDistance = format.maxDistance;
         // The earlier image of the last match found through the window hash, and its shift from here.
         MemorySegment repeated = null;
         long repeatedId = 0;
@@ -177,9 +178,27 @@ final class LzStream {
                 afterNext = i + 2 < count ? key(pixels, i + 2, plane) : 0;
                 keysAt = i;
             }
+            if (window == null) {
+                // Pixels that start neither a run nor a match whose first pixel agrees are literals: skipped here, in
+                // a loop small enough for the JIT to keep in registers, with the decisions the full path makes.
+                while (i + 2 < count && (i == 0 || before != here)) {
+                    int h = hash(here, next, afterNext, bits);
+                    int candidate = table[h] - 1;
+                    if (candidate >= 0 && i - candidate <= maxDistance && key(pixels, candidate, plane) == here) {
+                        break; // the full path looks at it (and updates the table)
+                    }
+                    table[h] = i + 1;
+                    i++;
+                    before = here;
+                    here = next;
+                    next = afterNext;
+                    afterNext = i + 2 < count ? key(pixels, i + 2, plane) : 0;
+                }
+                keysAt = i;
+            }
             if (i > 0 && before == here) {
-                ref = i - 1; // a run: distance 1
-                length = extend(pixels, ref, count, pixels, i, count, plane);
+                ref = i - 1; // a run: distance 1; most end at once on photo-like images, without a call
+                length = next != here ? 1 : extend(pixels, ref, count, pixels, i, count, plane);
             }
             if (i + 2 < count) {
                 int h = hash(here, next, afterNext, bits);
@@ -187,8 +206,9 @@ final class LzStream {
                 table[h] = i + 1;
                 // The first pixel tested here: on photo-like images most candidates differ at once, and extend is
                 // too big a method for the JIT to inline.
-                if (candidate >= 0 && i - candidate <= format.maxDistance && key(pixels, candidate, plane) == here) {
-                    int n = extend(pixels, candidate, count, pixels, i, count, plane);
+                if (candidate >= 0 && i - candidate <= maxDistance && key(pixels, candidate, plane) == here) {
+                    int n = key(pixels, candidate + 1, plane) != next ? 1
+                            : extend(pixels, candidate, count, pixels, i, count, plane);
                     if (n > length) {
                         ref = candidate;
                         length = n;
