@@ -60,6 +60,21 @@ class LzImageTest {
     }
 
     @Test
+    void photoLikeNoiseRoundTrips() {
+        // Gradients with sensor noise: mostly literals, broken by one-pixel runs and by hash candidates whose first
+        // pixel agrees and whose second does not, where the encoder's literal scan hands over to its full path.
+        Random random = new Random(5);
+        Bitmap b = image(320, 240, false, (x, y) -> {
+            int n = random.nextInt(5) - 2;
+            return Math.clamp(x / 2 + n, 0, 255) << 16 | Math.clamp(y + n, 0, 255) << 8
+                    | Math.clamp((x + y) / 3 + n, 0, 255);
+        });
+        roundTrip("photo-like", b);
+        long lz = LzImage.lz(b, arena).byteSize();
+        assertTrue(lz < 3L * 320 * 240, "LZ payload " + lz + " bytes: one-pixel runs are cheaper than literals");
+    }
+
+    @Test
     void longRunsUseExtendedLengths() {
         Bitmap b = image(1000, 3, true, (x, y) -> x < 600 ? 0xFF112233 : 0x7F445566);
         roundTrip("long runs", b);
