@@ -44,6 +44,8 @@ final class LzStream {
     }
 
     private static final int MAX_LITERAL_RUN = 32;
+    /** Literals in a row after which the encoder looks for the next match in its tight scan. */
+    private static final int SCAN_AFTER = 4;
     /** Hash table sizes: an image gets a table its size (up to 2^15); a GLZ window's spans images (2^16). */
     private static final int MAX_IMAGE_HASH_BITS = 15;
     static final int WINDOW_HASH_BITS = 16;
@@ -165,6 +167,7 @@ final class LzStream {
         int next = 0;
         int afterNext = 0;
         int keysAt = -1;
+        int literalsInARow = 0; // literals decided since the last match
         int i = 0;
         while (i < count) {
             int ref = -1;
@@ -178,9 +181,11 @@ final class LzStream {
                 afterNext = i + 2 < count ? key(pixels, i + 2, plane) : 0;
                 keysAt = i;
             }
-            if (window == null) {
-                // Pixels that start neither a run nor a match whose first pixel agrees are literals: skipped here, in
-                // a loop small enough for the JIT to keep in registers, with the decisions the full path makes.
+            if (window == null && literalsInARow >= SCAN_AFTER) {
+                // In a stretch of literals (photo-like images), the pixels that start neither a run nor a match
+                // whose first pixel agrees are literals too: skipped here, in a loop small enough for the JIT to keep
+                // in registers, with the decisions the path below makes. Not at once: on text and desktops a match
+                // mostly follows within a few pixels, and entering the scan there cost more than it saved.
                 while (i + 2 < count && (i == 0 || before != here)) {
                     int h = hash(here, next, afterNext, bits);
                     int candidate = table[h] - 1;
@@ -252,6 +257,7 @@ final class LzStream {
             long imageDistance = imageId - sourceId;
             if (ref < 0 || length < plane.minMatch || length * plane.literalBytes < (imageDistance == 0
                     ? matchBytes(lengthField, i - ref - 1, format) : farMatchBytes(lengthField, ref, imageDistance))) {
+                literalsInARow++;
                 i++;
                 before = here;
                 here = next;
@@ -268,6 +274,7 @@ final class LzStream {
             }
             i += length;
             literalStart = i;
+            literalsInARow = 0;
         }
         literals(pixels, literalStart, count, plane, out);
     }
