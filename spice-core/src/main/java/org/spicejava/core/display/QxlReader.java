@@ -459,22 +459,30 @@ public final class QxlReader {
         long firstRow = topDown ? crop.top() : height - crop.bottom();
         long skip = firstRow * stride;
         long length = stride * (crop.height() - 1) + rowBytes;
-        int rows = crop.height();
         // Rows are read where the guest put them: direct, in its one chunk, or in chunks that each hold whole rows
         // (as guest drivers split large images). Only rows split across chunks are gathered into a copy first.
         Chain chain = direct ? null : chain(dataAddress, skip, length, group);
-        MemorySegment[] stored = chain == null || chain.parts().size() == 1 ? null
-                : chain.rows(skip, stride, rowBytes, rows);
-        if (stored != null) {
-            return sourced(BitmapFormat.decodeRows(format, crop.left(), crop.width(), topDown, palette, stored,
-                    alloc.allocate(decoded, 8)), area);
+        if (chain != null && chain.parts().size() > 1) {
+            MemorySegment[] stored = chain.rows(skip, stride, rowBytes, crop.height());
+            if (stored != null) {
+                return sourced(BitmapFormat.decodeRows(format, crop.left(), crop.width(), topDown, palette, stored,
+                        alloc.allocate(decoded, 8)), area);
+            }
+            try (Arena scratch = Arena.ofConfined()) {
+                return decodeCrop(format, crop, stride, topDown, palette, chain.copy(skip, length, scratch),
+                        alloc.allocate(decoded, 8), area);
+            }
         }
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment data = direct ? memory.segment(dataAddress, size, group).asSlice(skip, length)
-                    : chain.parts().size() == 1 ? chain.onlyPart(skip, length) : chain.copy(skip, length, scratch);
-            return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), rows, (int) stride, topDown, palette,
-                    data, alloc.allocate(decoded, 8)), area);
-        }
+        MemorySegment data = chain == null ? memory.segment(dataAddress, size, group).asSlice(skip, length)
+                : chain.onlyPart(skip, length);
+        return decodeCrop(format, crop, stride, topDown, palette, data, alloc.allocate(decoded, 8), area);
+    }
+
+    /** {@code crop} decoded from {@code data}, its stored rows {@code stride} apart, into {@code out}. */
+    private Sourced decodeCrop(int format, Rect crop, long stride, boolean topDown, int[] palette, MemorySegment data,
+                               MemorySegment out, Rect area) {
+        return sourced(BitmapFormat.decode(format, crop.left(), crop.width(), crop.height(), (int) stride, topDown,
+                palette, data, out), area);
     }
 
     private Sourced sourced(Bitmap bitmap, Rect area) {
