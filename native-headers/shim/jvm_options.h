@@ -38,7 +38,7 @@
 /* How the AOT cache's training data is used (JDK 25): a method that reached C2 in training, with the classes its
    code assumed initialized, compiles at C2 on its first notice instead of first at C1 tier 2; and tier-2 code
    notices the policy every 128 calls instead of every 2048, so one called 100 times a second (sound, the network
-   path under it) reaches C2 in seconds, not in minutes. Audio harness, 8-16 s: 112 methods at C2 -> 310. */
+   path under it) reaches C2 in seconds, not in minutes. Audio harness, 8-16 s: 112 methods at C2 -> 191-198. */
 "-XX:+SkipTier2IfPossible",
 "-XX:Tier2InvokeNotifyFreqLog=7",
 "-Xlog:disable",                        /* the JVM's own warnings go to stderr, never into QEMU's stdio */
