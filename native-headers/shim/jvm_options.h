@@ -26,6 +26,15 @@
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.Handles::*,0.01",
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.HostCoreLoop::*,0.01",
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.core.audio.*::*,0.01",
+/* C2 never compiles the class-file API (a node limit of 1 makes it refuse at once and C1 code stays; a compiler
+   directives file does the same but the JVM announces it on stdout, QEMU's stdio): the JVM builds
+   classes with it at run time (method handle forms, a downcall handle's own form after its 127th call, lambdas and
+   pattern switches first met), rare work that C2 compiled inside a client's first seconds (MJPEG stream bench: at
+   the stream's start and again 9 s in; JFR timed such compiles at 40-190 ms a method). bench-stream MJPEG at 3 s of
+   warm-up, CPU per frame over the reference's, eight runs each (five with the directives file): mean 1.80
+   (1.66-1.98) against 1.94 (1.78-2.23); desktop and text auto_glz, start-up and RSS unchanged. */
+"-XX:CompileCommand=MaxNodeLimit,java/lang/classfile/*.*,1",
+"-XX:CompileCommand=MaxNodeLimit,jdk/internal/classfile/*.*,1",
 "-XX:ReservedCodeCacheSize=32m",
 "-Xss512k",
 /* Native memory the JIT's compiles freed goes back to the system every 3 s (malloc_trim): an idle VM's RSS
