@@ -34,6 +34,9 @@
  *      HARNESS_AUDIO=1 adds a playback and a record interface, started at once, and in the bench loop hands the server
  *      a 10 ms frame of a tone every 10 ms and drains what was recorded, as QEMU's audio backend does (the AOT
  *      training's sound path),
+ *      HARNESS_QEMU_START=1 also makes the calls of QEMU's start-up that the harness otherwise leaves out (WAN
+ *      compression settings, the device's address, the device reset before the guest starts), so that the AOT
+ *      training covers what a VM's start-up runs,
  *      HARNESS_LIVE_PPM=path: 300 ms after the Nth display channel is up (N = HARNESS_LIVE_AFTER, default 1), draw a second set of patterns (and
  *      cursor SET/MOVE/HIDE/SET/MOVE ending at 321,123) for the connected client, write the expected image there and
  *      print "live-done".
@@ -987,6 +990,11 @@ int main(int argc, char **argv)
     } else if (comp && strcmp(comp, "off") == 0) {
         spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
     }
+    int qemu_start = getenv("HARNESS_QEMU_START") && atoi(getenv("HARNESS_QEMU_START"));
+    if (qemu_start) { /* QEMU's defaults, set before init */
+        spice_server_set_jpeg_compression(s, SPICE_WAN_COMPRESSION_AUTO);
+        spice_server_set_zlib_glz_compression(s, SPICE_WAN_COMPRESSION_AUTO);
+    }
     const char *streaming = getenv("HARNESS_STREAMING");
     spice_server_set_streaming_video(s, !streaming || strcmp(streaming, "off") == 0 ? SPICE_STREAM_VIDEO_OFF
                                         : strcmp(streaming, "all") == 0 ? SPICE_STREAM_VIDEO_ALL
@@ -1000,6 +1008,16 @@ int main(int argc, char **argv)
     spice_server_add_interface(s, &qxl.base);
     if (getenv("HARNESS_AUDIO") && atoi(getenv("HARNESS_AUDIO"))) {
         audio_add(s);
+    }
+    if (qemu_start) {
+        spice_qxl_set_device_info(&qxl, "pci/0000/02.0", 0, 1);
+        /* the device reset QEMU makes before its guest starts (qxl_hard_reset, then VGA mode) */
+        spice_qxl_reset_cursor(&qxl);
+        spice_qxl_reset_image_cache(&qxl);
+        spice_qxl_destroy_surfaces(&qxl);
+        spice_qxl_reset_memslots(&qxl);
+        attach_worker(&qxl, NULL);
+        spice_qxl_driver_unload(&qxl);
     }
 
     /* the primary as QEMU's qemu_spice_create_host_primary: xRGB, stride -width*4, mem = start of the buffer */

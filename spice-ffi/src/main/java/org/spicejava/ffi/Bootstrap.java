@@ -2,7 +2,6 @@ package org.spicejava.ffi;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -13,6 +12,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spicejava.ffi.layout.Pointers;
 
 /**
  * Called once by the C shim (JNI, on the thread that started the JVM). It checks that the shim's table of exports is
@@ -55,7 +55,7 @@ public final class Bootstrap {
                         slot < ExportDispatch.NAMES.length ? ExportDispatch.NAMES[slot] : "missing");
                 return false;
             }
-            Native.sized(dispatcher, ValueLayout.ADDRESS.byteSize()).set(ValueLayout.ADDRESS, 0, dispatchStub());
+            Pointers.set(Native.sized(dispatcher, Long.BYTES), 0, dispatchStub());
             return true;
         } catch (Throwable t) {
             LOG.error("bootstrap failed", t);

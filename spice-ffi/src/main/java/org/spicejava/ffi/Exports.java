@@ -32,6 +32,7 @@ import org.spicejava.core.server.ServerConfig;
 import org.spicejava.core.server.SpiceServer;
 import org.spicejava.core.server.VideoCodecs;
 import org.spicejava.core.session.Sessions;
+import org.spicejava.ffi.layout.Pointers;
 import org.spicejava.ffi.layout.QXLCommand;
 import org.spicejava.ffi.layout.QXLCommandExt;
 import org.spicejava.ffi.layout.QXLDevMemSlot;
@@ -84,9 +85,9 @@ public final class Exports {
         var names = CharDeviceState.RECOGNIZED_SUBTYPES;
         MemorySegment array = Arena.global().allocate(PTR, names.size() + 1L);
         for (int i = 0; i < names.size(); i++) {
-            array.setAtIndex(PTR, i, Arena.global().allocateFrom(names.get(i)));
+            Pointers.set(array, (long) i * PTR.byteSize(), Arena.global().allocateFrom(names.get(i)));
         }
-        array.setAtIndex(PTR, names.size(), MemorySegment.NULL);
+        Pointers.set(array, names.size() * PTR.byteSize(), MemorySegment.NULL);
         return array;
     }
 
@@ -356,7 +357,7 @@ public final class Exports {
             case QXL -> {
                 QxlControl control = server.addQxl(NativeQxl.id(instance), new NativeQxl(instance),
                         c -> Handles.addDevice(instance, binding, c));
-                DisplayWarmUp.scheduleOnce();
+                DisplayWarmUp.scheduleOnce(LibcNetwork::prepareInPlaceCalls);
                 yield control == null ? -1 : 0;
             }
             case PLAYBACK -> register(binding, instance, 0, server.addPlayback());
@@ -473,7 +474,7 @@ public final class Exports {
     public static void spice_server_playback_get_buffer(MemorySegment sin, MemorySegment samples,
                                                         MemorySegment numSamples) {
         MemorySegment frame = playback(sin).getBuffer();
-        Native.sized(samples, 8).set(PTR, 0, frame == null ? MemorySegment.NULL : frame);
+        Pointers.set(Native.sized(samples, 8), 0, frame == null ? MemorySegment.NULL : frame);
         Native.sized(numSamples, 4).set(INT, 0, frame == null ? 0 : SoundProtocol.FRAME_SAMPLES);
     }
 

@@ -70,11 +70,34 @@ public final class LibcNetwork implements NetworkStack {
     private static final MethodHandle EVENTFD = Native.libcInt("eventfd");
     private static final MethodHandle WRITE_FD = Native.libcLong("write");
     private static final MethodHandle READ_FD = Native.libcLong("read");
-    // Socket reads and writes take the connection's buffers, heap ones included (critical), in place.
-    private static final MethodHandle RECV = Native.libc("recv",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
-    private static final MethodHandle SEND = Native.libc("send",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+    /**
+     * Socket reads and writes take the connection's buffers, heap ones included (critical), in place. Their shape is
+     * their own, made when first needed rather than inside the host's start-up (about 10 ms of a cold JVM there):
+     * by {@link #prepareInPlaceCalls} off the host's threads, or by a client's first read.
+     */
+    private static final class InPlace {
+        static final MethodHandle RECV = Native.libc("recv",
+                FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+        static final MethodHandle SEND = Native.libc("send",
+                FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), ERRNO_OPTION, Linker.Option.critical(true));
+
+        private InPlace() {
+        }
+    }
+
+    /**
+     * Makes the socket read and write downcalls now and calls each once on no descriptor (-1: EBADF), so that their
+     * first real use is not their first; a warm-up thread calls it.
+     */
+    public static void prepareInPlaceCalls() {
+        MemorySegment scratch = MemorySegment.ofArray(new byte[1]);
+        try {
+            long r = (long) InPlace.RECV.invokeExact(CAPTURED.get(), -1, scratch, 1L, 0);
+            long s = (long) InPlace.SEND.invokeExact(CAPTURED.get(), -1, scratch, 1L, MSG_NOSIGNAL);
+        } catch (Throwable ignored) {
+            // nothing is expected; a real call would report whatever this met
+        }
+    }
     private static final MethodHandle SENDMSG = Native.libcLong("sendmsg");
     /** iovec entries per sendmsg, and the bytes of heap buffers (message headers) copied for one. */
     private static final int MAX_IOV = 16;
@@ -248,7 +271,7 @@ public final class LibcNetwork implements NetworkStack {
         MemorySegment target = MemorySegment.ofBuffer(dst);
         long n;
         try {
-            n = (long) RECV.invokeExact(CAPTURED.get(), fd, target, (long) want, 0);
+            n = (long) InPlace.RECV.invokeExact(CAPTURED.get(), fd, target, (long) want, 0);
         } catch (Throwable t) {
             throw new IOException(t);
         }
@@ -275,7 +298,7 @@ public final class LibcNetwork implements NetworkStack {
         MemorySegment source = MemorySegment.ofBuffer(src);
         long n;
         try {
-            n = (long) SEND.invokeExact(CAPTURED.get(), fd, source, (long) want, MSG_NOSIGNAL);
+            n = (long) InPlace.SEND.invokeExact(CAPTURED.get(), fd, source, (long) want, MSG_NOSIGNAL);
         } catch (Throwable t) {
             throw new IOException(t);
         }

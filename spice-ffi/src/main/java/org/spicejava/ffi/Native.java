@@ -93,11 +93,14 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
-    /** Made on first use: the first downcall shape is the dearest (tens of milliseconds on a cold JVM). */
-    static final class HostCall {
-        static final MethodHandle HANDLE = LINKER.downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG));
+    /**
+     * {@link #longCall}'s shape without a bound address: host calls share its downcall stub, so the start-up makes
+     * one shape instead of two (the second cost about 10 ms while the JVM is cold). The errno they leave goes to a
+     * word no one reads.
+     */
+    private static final class HostCall {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LONG_CALL, Linker.Option.captureCallState("errno"));
+        static final MemorySegment IGNORED_ERRNO = Arena.global().allocate(CALL_STATE);
 
         private HostCall() {
         }
@@ -108,10 +111,11 @@ public final class Native {
      * 64-bit word (a pointer as its address; spare words are ignored by the callee); the result comes back as one:
      * read an int as {@code (int)}, a pointer with {@link MemorySegment#ofAddress}, ignore a void function's. A
      * struct of two words passed by value travels as those two words. On x86-64 and AArch64 this is how C passes
-     * them, and every host call then shares one downcall shape: each new shape costs milliseconds on a cold JVM.
+     * them, and every host call then shares one downcall shape with the libc calls: each new shape costs
+     * milliseconds on a cold JVM.
      */
     public static long callHost(MemorySegment function, long a, long b, long c, long d, long e) throws Throwable {
-        return (long) HostCall.HANDLE.invokeExact(function, a, b, c, d, e);
+        return (long) HostCall.HANDLE.invokeExact(function, HostCall.IGNORED_ERRNO, a, b, c, d, e);
     }
 
     /**

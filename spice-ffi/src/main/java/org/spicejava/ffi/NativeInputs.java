@@ -1,9 +1,8 @@
 package org.spicejava.ffi;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
+import org.spicejava.ffi.layout.Pointers;
 import org.spicejava.ffi.layout.SpiceBaseInstance;
 import org.spicejava.ffi.layout.SpiceKbdInterface;
 import org.spicejava.ffi.layout.SpiceMouseInterface;
@@ -17,7 +16,6 @@ import org.spicejava.core.device.Tablet;
  * Main-loop thread only.
  */
 public final class NativeInputs {
-    private static final AddressLayout PTR = ValueLayout.ADDRESS;
 
     private NativeInputs() {
     }
@@ -25,7 +23,7 @@ public final class NativeInputs {
     /** The interface's function pointer at {@code offset}, read from the instance's sif. */
     static MemorySegment function(MemorySegment instance, long offset) {
         MemorySegment sif = Native.sized(SpiceBaseInstance.sif(instance.reinterpret(SpiceBaseInstance.sizeof())), offset + 8);
-        return sif.get(PTR, offset);
+        return Pointers.get(sif, offset);
     }
 
     public static Keyboard keyboard(MemorySegment sin) {

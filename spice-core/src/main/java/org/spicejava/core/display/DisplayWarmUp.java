@@ -54,8 +54,11 @@ public final class DisplayWarmUp {
     private DisplayWarmUp() {
     }
 
-    /** Runs the warm-up {@link #DELAY_MS} from now, unless it was started before in this process. Any thread. */
-    public static void scheduleOnce() {
+    /**
+     * Runs the warm-up {@link #DELAY_MS} from now, unless it was started before in this process, after
+     * {@code firstUse}: other work a client's first connection would otherwise pay for. Any thread.
+     */
+    public static void scheduleOnce(Runnable firstUse) {
         if (!Boolean.parseBoolean(System.getProperty("spice.java.warmup", "true"))
                 || !STARTED.compareAndSet(false, true)) {
             return;
@@ -66,6 +69,7 @@ public final class DisplayWarmUp {
             } catch (InterruptedException e) {
                 return;
             }
+            firstUse.run();
             run();
         }, "spice-display-warmup");
         t.setDaemon(true);

@@ -60,122 +60,122 @@ public final class QXLInterface {
     }
 
     public static MemorySegment attache_worker(MemorySegment struct) {
-        return struct.get(ADDRESS, attache_worker$OFFSET);
+        return Pointers.get(struct, attache_worker$OFFSET);
     }
 
     public static void attache_worker(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, attache_worker$OFFSET, value);
+        Pointers.set(struct, attache_worker$OFFSET, value);
     }
 
     public static MemorySegment set_compression_level(MemorySegment struct) {
-        return struct.get(ADDRESS, set_compression_level$OFFSET);
+        return Pointers.get(struct, set_compression_level$OFFSET);
     }
 
     public static void set_compression_level(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, set_compression_level$OFFSET, value);
+        Pointers.set(struct, set_compression_level$OFFSET, value);
     }
 
     public static MemorySegment set_mm_time(MemorySegment struct) {
-        return struct.get(ADDRESS, set_mm_time$OFFSET);
+        return Pointers.get(struct, set_mm_time$OFFSET);
     }
 
     public static void set_mm_time(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, set_mm_time$OFFSET, value);
+        Pointers.set(struct, set_mm_time$OFFSET, value);
     }
 
     public static MemorySegment get_init_info(MemorySegment struct) {
-        return struct.get(ADDRESS, get_init_info$OFFSET);
+        return Pointers.get(struct, get_init_info$OFFSET);
     }
 
     public static void get_init_info(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, get_init_info$OFFSET, value);
+        Pointers.set(struct, get_init_info$OFFSET, value);
     }
 
     public static MemorySegment get_command(MemorySegment struct) {
-        return struct.get(ADDRESS, get_command$OFFSET);
+        return Pointers.get(struct, get_command$OFFSET);
     }
 
     public static void get_command(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, get_command$OFFSET, value);
+        Pointers.set(struct, get_command$OFFSET, value);
     }
 
     public static MemorySegment req_cmd_notification(MemorySegment struct) {
-        return struct.get(ADDRESS, req_cmd_notification$OFFSET);
+        return Pointers.get(struct, req_cmd_notification$OFFSET);
     }
 
     public static void req_cmd_notification(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, req_cmd_notification$OFFSET, value);
+        Pointers.set(struct, req_cmd_notification$OFFSET, value);
     }
 
     public static MemorySegment release_resource(MemorySegment struct) {
-        return struct.get(ADDRESS, release_resource$OFFSET);
+        return Pointers.get(struct, release_resource$OFFSET);
     }
 
     public static void release_resource(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, release_resource$OFFSET, value);
+        Pointers.set(struct, release_resource$OFFSET, value);
     }
 
     public static MemorySegment get_cursor_command(MemorySegment struct) {
-        return struct.get(ADDRESS, get_cursor_command$OFFSET);
+        return Pointers.get(struct, get_cursor_command$OFFSET);
     }
 
     public static void get_cursor_command(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, get_cursor_command$OFFSET, value);
+        Pointers.set(struct, get_cursor_command$OFFSET, value);
     }
 
     public static MemorySegment req_cursor_notification(MemorySegment struct) {
-        return struct.get(ADDRESS, req_cursor_notification$OFFSET);
+        return Pointers.get(struct, req_cursor_notification$OFFSET);
     }
 
     public static void req_cursor_notification(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, req_cursor_notification$OFFSET, value);
+        Pointers.set(struct, req_cursor_notification$OFFSET, value);
     }
 
     public static MemorySegment notify_update(MemorySegment struct) {
-        return struct.get(ADDRESS, notify_update$OFFSET);
+        return Pointers.get(struct, notify_update$OFFSET);
     }
 
     public static void notify_update(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, notify_update$OFFSET, value);
+        Pointers.set(struct, notify_update$OFFSET, value);
     }
 
     public static MemorySegment flush_resources(MemorySegment struct) {
-        return struct.get(ADDRESS, flush_resources$OFFSET);
+        return Pointers.get(struct, flush_resources$OFFSET);
     }
 
     public static void flush_resources(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, flush_resources$OFFSET, value);
+        Pointers.set(struct, flush_resources$OFFSET, value);
     }
 
     public static MemorySegment async_complete(MemorySegment struct) {
-        return struct.get(ADDRESS, async_complete$OFFSET);
+        return Pointers.get(struct, async_complete$OFFSET);
     }
 
     public static void async_complete(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, async_complete$OFFSET, value);
+        Pointers.set(struct, async_complete$OFFSET, value);
     }
 
     public static MemorySegment update_area_complete(MemorySegment struct) {
-        return struct.get(ADDRESS, update_area_complete$OFFSET);
+        return Pointers.get(struct, update_area_complete$OFFSET);
     }
 
     public static void update_area_complete(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, update_area_complete$OFFSET, value);
+        Pointers.set(struct, update_area_complete$OFFSET, value);
     }
 
     public static MemorySegment set_client_capabilities(MemorySegment struct) {
-        return struct.get(ADDRESS, set_client_capabilities$OFFSET);
+        return Pointers.get(struct, set_client_capabilities$OFFSET);
     }
 
     public static void set_client_capabilities(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, set_client_capabilities$OFFSET, value);
+        Pointers.set(struct, set_client_capabilities$OFFSET, value);
     }
 
     public static MemorySegment client_monitors_config(MemorySegment struct) {
-        return struct.get(ADDRESS, client_monitors_config$OFFSET);
+        return Pointers.get(struct, client_monitors_config$OFFSET);
     }
 
     public static void client_monitors_config(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, client_monitors_config$OFFSET, value);
+        Pointers.set(struct, client_monitors_config$OFFSET, value);
     }
 }

@@ -29,11 +29,11 @@ public final class QXLReleaseInfoExt {
     }
 
     public static MemorySegment info(MemorySegment struct) {
-        return struct.get(ADDRESS, info$OFFSET);
+        return Pointers.get(struct, info$OFFSET);
     }
 
     public static void info(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, info$OFFSET, value);
+        Pointers.set(struct, info$OFFSET, value);
     }
 
     public static int group_id(MemorySegment struct) {

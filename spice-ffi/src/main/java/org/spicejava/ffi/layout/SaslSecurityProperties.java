@@ -72,18 +72,18 @@ public final class SaslSecurityProperties {
     }
 
     public static MemorySegment property_names(MemorySegment struct) {
-        return struct.get(ADDRESS, property_names$OFFSET);
+        return Pointers.get(struct, property_names$OFFSET);
     }
 
     public static void property_names(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, property_names$OFFSET, value);
+        Pointers.set(struct, property_names$OFFSET, value);
     }
 
     public static MemorySegment property_values(MemorySegment struct) {
-        return struct.get(ADDRESS, property_values$OFFSET);
+        return Pointers.get(struct, property_values$OFFSET);
     }
 
     public static void property_values(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, property_values$OFFSET, value);
+        Pointers.set(struct, property_values$OFFSET, value);
     }
 }

@@ -25,10 +25,10 @@ public final class SpiceBaseInstance {
     }
 
     public static MemorySegment sif(MemorySegment struct) {
-        return struct.get(ADDRESS, sif$OFFSET);
+        return Pointers.get(struct, sif$OFFSET);
     }
 
     public static void sif(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, sif$OFFSET, value);
+        Pointers.set(struct, sif$OFFSET, value);
     }
 }

@@ -32,19 +32,19 @@ public final class SpiceBaseInterface {
     }
 
     public static MemorySegment type(MemorySegment struct) {
-        return struct.get(ADDRESS, type$OFFSET);
+        return Pointers.get(struct, type$OFFSET);
     }
 
     public static void type(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, type$OFFSET, value);
+        Pointers.set(struct, type$OFFSET, value);
     }
 
     public static MemorySegment description(MemorySegment struct) {
-        return struct.get(ADDRESS, description$OFFSET);
+        return Pointers.get(struct, description$OFFSET);
     }
 
     public static void description(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, description$OFFSET, value);
+        Pointers.set(struct, description$OFFSET, value);
     }
 
     public static int major_version(MemorySegment struct) {

@@ -36,26 +36,26 @@ public final class SpiceCharDeviceInstance {
     }
 
     public static MemorySegment subtype(MemorySegment struct) {
-        return struct.get(ADDRESS, subtype$OFFSET);
+        return Pointers.get(struct, subtype$OFFSET);
     }
 
     public static void subtype(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, subtype$OFFSET, value);
+        Pointers.set(struct, subtype$OFFSET, value);
     }
 
     public static MemorySegment st(MemorySegment struct) {
-        return struct.get(ADDRESS, st$OFFSET);
+        return Pointers.get(struct, st$OFFSET);
     }
 
     public static void st(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, st$OFFSET, value);
+        Pointers.set(struct, st$OFFSET, value);
     }
 
     public static MemorySegment portname(MemorySegment struct) {
-        return struct.get(ADDRESS, portname$OFFSET);
+        return Pointers.get(struct, portname$OFFSET);
     }
 
     public static void portname(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, portname$OFFSET, value);
+        Pointers.set(struct, portname$OFFSET, value);
     }
 }

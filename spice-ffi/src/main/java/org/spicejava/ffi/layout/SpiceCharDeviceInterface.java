@@ -42,35 +42,35 @@ public final class SpiceCharDeviceInterface {
     }
 
     public static MemorySegment state(MemorySegment struct) {
-        return struct.get(ADDRESS, state$OFFSET);
+        return Pointers.get(struct, state$OFFSET);
     }
 
     public static void state(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, state$OFFSET, value);
+        Pointers.set(struct, state$OFFSET, value);
     }
 
     public static MemorySegment write(MemorySegment struct) {
-        return struct.get(ADDRESS, write$OFFSET);
+        return Pointers.get(struct, write$OFFSET);
     }
 
     public static void write(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, write$OFFSET, value);
+        Pointers.set(struct, write$OFFSET, value);
     }
 
     public static MemorySegment read(MemorySegment struct) {
-        return struct.get(ADDRESS, read$OFFSET);
+        return Pointers.get(struct, read$OFFSET);
     }
 
     public static void read(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, read$OFFSET, value);
+        Pointers.set(struct, read$OFFSET, value);
     }
 
     public static MemorySegment event(MemorySegment struct) {
-        return struct.get(ADDRESS, event$OFFSET);
+        return Pointers.get(struct, event$OFFSET);
     }
 
     public static void event(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, event$OFFSET, value);
+        Pointers.set(struct, event$OFFSET, value);
     }
 
     public static int flags(MemorySegment struct) {

@@ -46,66 +46,66 @@ public final class SpiceCoreInterface {
     }
 
     public static MemorySegment timer_add(MemorySegment struct) {
-        return struct.get(ADDRESS, timer_add$OFFSET);
+        return Pointers.get(struct, timer_add$OFFSET);
     }
 
     public static void timer_add(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, timer_add$OFFSET, value);
+        Pointers.set(struct, timer_add$OFFSET, value);
     }
 
     public static MemorySegment timer_start(MemorySegment struct) {
-        return struct.get(ADDRESS, timer_start$OFFSET);
+        return Pointers.get(struct, timer_start$OFFSET);
     }
 
     public static void timer_start(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, timer_start$OFFSET, value);
+        Pointers.set(struct, timer_start$OFFSET, value);
     }
 
     public static MemorySegment timer_cancel(MemorySegment struct) {
-        return struct.get(ADDRESS, timer_cancel$OFFSET);
+        return Pointers.get(struct, timer_cancel$OFFSET);
     }
 
     public static void timer_cancel(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, timer_cancel$OFFSET, value);
+        Pointers.set(struct, timer_cancel$OFFSET, value);
     }
 
     public static MemorySegment timer_remove(MemorySegment struct) {
-        return struct.get(ADDRESS, timer_remove$OFFSET);
+        return Pointers.get(struct, timer_remove$OFFSET);
     }
 
     public static void timer_remove(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, timer_remove$OFFSET, value);
+        Pointers.set(struct, timer_remove$OFFSET, value);
     }
 
     public static MemorySegment watch_add(MemorySegment struct) {
-        return struct.get(ADDRESS, watch_add$OFFSET);
+        return Pointers.get(struct, watch_add$OFFSET);
     }
 
     public static void watch_add(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, watch_add$OFFSET, value);
+        Pointers.set(struct, watch_add$OFFSET, value);
     }
 
     public static MemorySegment watch_update_mask(MemorySegment struct) {
-        return struct.get(ADDRESS, watch_update_mask$OFFSET);
+        return Pointers.get(struct, watch_update_mask$OFFSET);
     }
 
     public static void watch_update_mask(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, watch_update_mask$OFFSET, value);
+        Pointers.set(struct, watch_update_mask$OFFSET, value);
     }
 
     public static MemorySegment watch_remove(MemorySegment struct) {
-        return struct.get(ADDRESS, watch_remove$OFFSET);
+        return Pointers.get(struct, watch_remove$OFFSET);
     }
 
     public static void watch_remove(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, watch_remove$OFFSET, value);
+        Pointers.set(struct, watch_remove$OFFSET, value);
     }
 
     public static MemorySegment channel_event(MemorySegment struct) {
-        return struct.get(ADDRESS, channel_event$OFFSET);
+        return Pointers.get(struct, channel_event$OFFSET);
     }
 
     public static void channel_event(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, channel_event$OFFSET, value);
+        Pointers.set(struct, channel_event$OFFSET, value);
     }
 }

@@ -34,18 +34,18 @@ public final class SpiceKbdInterface {
     }
 
     public static MemorySegment push_scan_freg(MemorySegment struct) {
-        return struct.get(ADDRESS, push_scan_freg$OFFSET);
+        return Pointers.get(struct, push_scan_freg$OFFSET);
     }
 
     public static void push_scan_freg(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, push_scan_freg$OFFSET, value);
+        Pointers.set(struct, push_scan_freg$OFFSET, value);
     }
 
     public static MemorySegment get_leds(MemorySegment struct) {
-        return struct.get(ADDRESS, get_leds$OFFSET);
+        return Pointers.get(struct, get_leds$OFFSET);
     }
 
     public static void get_leds(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, get_leds$OFFSET, value);
+        Pointers.set(struct, get_leds$OFFSET, value);
     }
 }

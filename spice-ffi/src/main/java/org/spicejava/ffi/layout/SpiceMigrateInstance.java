@@ -32,10 +32,10 @@ public final class SpiceMigrateInstance {
     }
 
     public static MemorySegment st(MemorySegment struct) {
-        return struct.get(ADDRESS, st$OFFSET);
+        return Pointers.get(struct, st$OFFSET);
     }
 
     public static void st(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, st$OFFSET, value);
+        Pointers.set(struct, st$OFFSET, value);
     }
 }

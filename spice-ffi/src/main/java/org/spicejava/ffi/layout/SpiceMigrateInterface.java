@@ -34,18 +34,18 @@ public final class SpiceMigrateInterface {
     }
 
     public static MemorySegment migrate_connect_complete(MemorySegment struct) {
-        return struct.get(ADDRESS, migrate_connect_complete$OFFSET);
+        return Pointers.get(struct, migrate_connect_complete$OFFSET);
     }
 
     public static void migrate_connect_complete(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, migrate_connect_complete$OFFSET, value);
+        Pointers.set(struct, migrate_connect_complete$OFFSET, value);
     }
 
     public static MemorySegment migrate_end_complete(MemorySegment struct) {
-        return struct.get(ADDRESS, migrate_end_complete$OFFSET);
+        return Pointers.get(struct, migrate_end_complete$OFFSET);
     }
 
     public static void migrate_end_complete(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, migrate_end_complete$OFFSET, value);
+        Pointers.set(struct, migrate_end_complete$OFFSET, value);
     }
 }

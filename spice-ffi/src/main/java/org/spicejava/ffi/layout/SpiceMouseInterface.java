@@ -34,18 +34,18 @@ public final class SpiceMouseInterface {
     }
 
     public static MemorySegment motion(MemorySegment struct) {
-        return struct.get(ADDRESS, motion$OFFSET);
+        return Pointers.get(struct, motion$OFFSET);
     }
 
     public static void motion(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, motion$OFFSET, value);
+        Pointers.set(struct, motion$OFFSET, value);
     }
 
     public static MemorySegment buttons(MemorySegment struct) {
-        return struct.get(ADDRESS, buttons$OFFSET);
+        return Pointers.get(struct, buttons$OFFSET);
     }
 
     public static void buttons(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, buttons$OFFSET, value);
+        Pointers.set(struct, buttons$OFFSET, value);
     }
 }

@@ -38,34 +38,34 @@ public final class SpiceTabletInterface {
     }
 
     public static MemorySegment set_logical_size(MemorySegment struct) {
-        return struct.get(ADDRESS, set_logical_size$OFFSET);
+        return Pointers.get(struct, set_logical_size$OFFSET);
     }
 
     public static void set_logical_size(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, set_logical_size$OFFSET, value);
+        Pointers.set(struct, set_logical_size$OFFSET, value);
     }
 
     public static MemorySegment position(MemorySegment struct) {
-        return struct.get(ADDRESS, position$OFFSET);
+        return Pointers.get(struct, position$OFFSET);
     }
 
     public static void position(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, position$OFFSET, value);
+        Pointers.set(struct, position$OFFSET, value);
     }
 
     public static MemorySegment wheel(MemorySegment struct) {
-        return struct.get(ADDRESS, wheel$OFFSET);
+        return Pointers.get(struct, wheel$OFFSET);
     }
 
     public static void wheel(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, wheel$OFFSET, value);
+        Pointers.set(struct, wheel$OFFSET, value);
     }
 
     public static MemorySegment buttons(MemorySegment struct) {
-        return struct.get(ADDRESS, buttons$OFFSET);
+        return Pointers.get(struct, buttons$OFFSET);
     }
 
     public static void buttons(MemorySegment struct, MemorySegment value) {
-        struct.set(ADDRESS, buttons$OFFSET, value);
+        Pointers.set(struct, buttons$OFFSET, value);
     }
 }

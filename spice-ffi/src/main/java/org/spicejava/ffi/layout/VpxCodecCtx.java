@@ -49,6 +49,6 @@ public final class VpxCodecCtx {
     }
 
     public static MemorySegment err_detail(MemorySegment struct) {
-        return struct.get(ADDRESS, err_detail$OFFSET);
+        return Pointers.get(struct, err_detail$OFFSET);
     }
 }

@@ -69,7 +69,7 @@ public final class VpxCodecCxPkt {
 
     /** {@code data.frame.buf}. */
     public static MemorySegment frame_buf(MemorySegment struct) {
-        return struct.get(ADDRESS, frame_buf$OFFSET);
+        return Pointers.get(struct, frame_buf$OFFSET);
     }
 
     /** {@code data.frame.sz} (size_t). */

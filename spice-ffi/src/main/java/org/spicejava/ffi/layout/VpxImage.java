@@ -148,11 +148,11 @@ public final class VpxImage {
 
     /** {@code planes[plane]}. */
     public static MemorySegment planes(MemorySegment struct, int plane) {
-        return struct.get(ADDRESS, planes$OFFSET + ADDRESS.byteSize() * plane);
+        return Pointers.get(struct, planes$OFFSET + ADDRESS.byteSize() * plane);
     }
 
     public static void planes(MemorySegment struct, int plane, MemorySegment value) {
-        struct.set(ADDRESS, planes$OFFSET + ADDRESS.byteSize() * plane, value);
+        Pointers.set(struct, planes$OFFSET + ADDRESS.byteSize() * plane, value);
     }
 
     /** {@code stride[plane]}. */

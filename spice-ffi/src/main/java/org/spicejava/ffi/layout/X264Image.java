@@ -61,10 +61,10 @@ public final class X264Image {
     }
 
     public static MemorySegment plane(MemorySegment struct, int index) {
-        return struct.get(ADDRESS, plane$OFFSET + ADDRESS.byteSize() * index);
+        return Pointers.get(struct, plane$OFFSET + ADDRESS.byteSize() * index);
     }
 
     public static void plane(MemorySegment struct, int index, MemorySegment value) {
-        struct.set(ADDRESS, plane$OFFSET + ADDRESS.byteSize() * index, value);
+        Pointers.set(struct, plane$OFFSET + ADDRESS.byteSize() * index, value);
     }
 }

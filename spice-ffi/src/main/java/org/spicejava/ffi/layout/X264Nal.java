@@ -73,7 +73,7 @@ public final class X264Nal {
     }
 
     public static MemorySegment p_payload(MemorySegment struct) {
-        return struct.get(ADDRESS, p_payload$OFFSET);
+        return Pointers.get(struct, p_payload$OFFSET);
     }
 
     public static int i_padding(MemorySegment struct) {
