@@ -10,7 +10,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -75,10 +74,22 @@ public final class Native {
 
     /** errno as a {@link #libcInt} / {@link #libcLong} call left it in {@code state}. */
     public static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
     }
 
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** Found by walking the members: a layout path would set up the JDK's path machinery in every host's start-up. */
+    private static final long ERRNO_OFFSET = memberOffset(CALL_STATE, "errno");
+
+    static long memberOffset(StructLayout struct, String name) {
+        long offset = 0;
+        for (MemoryLayout member : struct.memberLayouts()) {
+            if (member.name().isPresent() && member.name().get().equals(name)) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalArgumentException(struct + " has no member " + name);
+    }
 
     /** The address of a symbol in a shared library (benchmarks and tests load fake hosts this way). */
     public static MemorySegment symbol(java.nio.file.Path library, String name) {

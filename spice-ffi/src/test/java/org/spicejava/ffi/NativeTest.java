@@ -4,12 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import org.junit.jupiter.api.Test;
 
 class NativeTest {
+    @Test
+    void errnoIsReadWhereTheCaptureLayoutPutsIt() {
+        assertEquals(Native.CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
+                Native.memberOffset(Native.CALL_STATE, "errno"));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Native.CALL_STATE);
+            Native.CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno")).set(state, 0L, 11);
+            assertEquals(11, Native.errno(state));
+        }
+    }
+
     @Test
     void aStringEndsAtItsTerminator() {
         try (Arena arena = Arena.ofConfined()) {

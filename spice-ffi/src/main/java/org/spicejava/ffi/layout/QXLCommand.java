@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -14,9 +13,9 @@ public final class QXLCommand {
             JAVA_LONG.withName("data"),
             JAVA_INT.withName("type"),
             JAVA_INT.withName("padding")).withName("QXLCommand");
-    public static final long data$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("data"));
-    public static final long type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("type"));
-    public static final long padding$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("padding"));
+    public static final long data$OFFSET = 0;
+    public static final long type$OFFSET = 8;
+    public static final long padding$OFFSET = 12;
 
     private QXLCommand() {
     }

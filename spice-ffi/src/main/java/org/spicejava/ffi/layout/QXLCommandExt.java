@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -13,9 +12,9 @@ public final class QXLCommandExt {
             QXLCommand.LAYOUT.withName("cmd"),
             JAVA_INT.withName("group_id"),
             JAVA_INT.withName("flags")).withName("QXLCommandExt");
-    public static final long cmd$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("cmd"));
-    public static final long group_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("group_id"));
-    public static final long flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flags"));
+    public static final long cmd$OFFSET = 0;
+    public static final long group_id$OFFSET = 16;
+    public static final long flags$OFFSET = 20;
 
     private QXLCommandExt() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -20,13 +19,13 @@ public final class QXLDevInitInfo {
             JAVA_BYTE.withName("internal_groupslot_id"),
             MemoryLayout.paddingLayout(3),
             JAVA_INT.withName("n_surfaces")).withName("QXLDevInitInfo");
-    public static final long num_memslots_groups$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("num_memslots_groups"));
-    public static final long num_memslots$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("num_memslots"));
-    public static final long memslot_gen_bits$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("memslot_gen_bits"));
-    public static final long memslot_id_bits$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("memslot_id_bits"));
-    public static final long qxl_ram_size$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("qxl_ram_size"));
-    public static final long internal_groupslot_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("internal_groupslot_id"));
-    public static final long n_surfaces$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("n_surfaces"));
+    public static final long num_memslots_groups$OFFSET = 0;
+    public static final long num_memslots$OFFSET = 4;
+    public static final long memslot_gen_bits$OFFSET = 8;
+    public static final long memslot_id_bits$OFFSET = 9;
+    public static final long qxl_ram_size$OFFSET = 12;
+    public static final long internal_groupslot_id$OFFSET = 16;
+    public static final long n_surfaces$OFFSET = 20;
 
     private QXLDevInitInfo() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -20,13 +19,13 @@ public final class QXLDevMemSlot {
             JAVA_LONG.withName("addr_delta"),
             JAVA_INT.withName("qxl_ram_size"),
             MemoryLayout.paddingLayout(4)).withName("QXLDevMemSlot");
-    public static final long slot_group_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("slot_group_id"));
-    public static final long slot_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("slot_id"));
-    public static final long generation$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("generation"));
-    public static final long virt_start$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("virt_start"));
-    public static final long virt_end$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("virt_end"));
-    public static final long addr_delta$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("addr_delta"));
-    public static final long qxl_ram_size$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("qxl_ram_size"));
+    public static final long slot_group_id$OFFSET = 0;
+    public static final long slot_id$OFFSET = 4;
+    public static final long generation$OFFSET = 8;
+    public static final long virt_start$OFFSET = 16;
+    public static final long virt_end$OFFSET = 24;
+    public static final long addr_delta$OFFSET = 32;
+    public static final long qxl_ram_size$OFFSET = 40;
 
     private QXLDevMemSlot() {
     }

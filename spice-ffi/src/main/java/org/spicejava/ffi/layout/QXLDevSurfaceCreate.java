@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -22,16 +21,16 @@ public final class QXLDevSurfaceCreate {
             JAVA_LONG.withName("mem"),
             JAVA_INT.withName("group_id"),
             MemoryLayout.paddingLayout(4)).withName("QXLDevSurfaceCreate");
-    public static final long width$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("width"));
-    public static final long height$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("height"));
-    public static final long stride$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("stride"));
-    public static final long format$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("format"));
-    public static final long position$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("position"));
-    public static final long mouse_mode$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("mouse_mode"));
-    public static final long flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flags"));
-    public static final long type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("type"));
-    public static final long mem$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("mem"));
-    public static final long group_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("group_id"));
+    public static final long width$OFFSET = 0;
+    public static final long height$OFFSET = 4;
+    public static final long stride$OFFSET = 8;
+    public static final long format$OFFSET = 12;
+    public static final long position$OFFSET = 16;
+    public static final long mouse_mode$OFFSET = 20;
+    public static final long flags$OFFSET = 24;
+    public static final long type$OFFSET = 28;
+    public static final long mem$OFFSET = 32;
+    public static final long group_id$OFFSET = 40;
 
     private QXLDevSurfaceCreate() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -15,9 +14,9 @@ public final class QXLInstance {
             JAVA_INT.withName("id"),
             MemoryLayout.paddingLayout(4),
             ADDRESS.withName("st")).withName("QXLInstance");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("id"));
-    public static final long st$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("st"));
+    public static final long base$OFFSET = 0;
+    public static final long id$OFFSET = 8;
+    public static final long st$OFFSET = 16;
 
     private QXLInstance() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -26,22 +25,22 @@ public final class QXLInterface {
             ADDRESS.withName("update_area_complete"),
             ADDRESS.withName("set_client_capabilities"),
             ADDRESS.withName("client_monitors_config")).withName("QXLInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long attache_worker$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("attache_worker"));
-    public static final long set_compression_level$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_compression_level"));
-    public static final long set_mm_time$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_mm_time"));
-    public static final long get_init_info$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_init_info"));
-    public static final long get_command$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_command"));
-    public static final long req_cmd_notification$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("req_cmd_notification"));
-    public static final long release_resource$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("release_resource"));
-    public static final long get_cursor_command$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_cursor_command"));
-    public static final long req_cursor_notification$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("req_cursor_notification"));
-    public static final long notify_update$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("notify_update"));
-    public static final long flush_resources$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flush_resources"));
-    public static final long async_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("async_complete"));
-    public static final long update_area_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("update_area_complete"));
-    public static final long set_client_capabilities$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_client_capabilities"));
-    public static final long client_monitors_config$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("client_monitors_config"));
+    public static final long base$OFFSET = 0;
+    public static final long attache_worker$OFFSET = 24;
+    public static final long set_compression_level$OFFSET = 32;
+    public static final long set_mm_time$OFFSET = 40;
+    public static final long get_init_info$OFFSET = 48;
+    public static final long get_command$OFFSET = 56;
+    public static final long req_cmd_notification$OFFSET = 64;
+    public static final long release_resource$OFFSET = 72;
+    public static final long get_cursor_command$OFFSET = 80;
+    public static final long req_cursor_notification$OFFSET = 88;
+    public static final long notify_update$OFFSET = 96;
+    public static final long flush_resources$OFFSET = 104;
+    public static final long async_complete$OFFSET = 112;
+    public static final long update_area_complete$OFFSET = 120;
+    public static final long set_client_capabilities$OFFSET = 128;
+    public static final long client_monitors_config$OFFSET = 136;
 
     private QXLInterface() {
     }

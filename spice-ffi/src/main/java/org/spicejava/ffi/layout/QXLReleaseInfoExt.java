@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -14,8 +13,8 @@ public final class QXLReleaseInfoExt {
             ADDRESS.withName("info"),
             JAVA_INT.withName("group_id"),
             MemoryLayout.paddingLayout(4)).withName("QXLReleaseInfoExt");
-    public static final long info$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("info"));
-    public static final long group_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("group_id"));
+    public static final long info$OFFSET = 0;
+    public static final long group_id$OFFSET = 8;
 
     private QXLReleaseInfoExt() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -21,12 +20,12 @@ public final class SaslSecurityProperties {
             JAVA_INT.withName("security_flags"),
             ADDRESS.withName("property_names"),
             ADDRESS.withName("property_values")).withName("sasl_security_properties_t");
-    public static final long min_ssf$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("min_ssf"));
-    public static final long max_ssf$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("max_ssf"));
-    public static final long maxbufsize$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("maxbufsize"));
-    public static final long security_flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("security_flags"));
-    public static final long property_names$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("property_names"));
-    public static final long property_values$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("property_values"));
+    public static final long min_ssf$OFFSET = 0;
+    public static final long max_ssf$OFFSET = 4;
+    public static final long maxbufsize$OFFSET = 8;
+    public static final long security_flags$OFFSET = 12;
+    public static final long property_names$OFFSET = 16;
+    public static final long property_values$OFFSET = 24;
 
     private SaslSecurityProperties() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -11,7 +10,7 @@ import java.lang.foreign.StructLayout;
 public final class SpiceBaseInstance {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             ADDRESS.withName("sif")).withName("SpiceBaseInstance");
-    public static final long sif$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("sif"));
+    public static final long sif$OFFSET = 0;
 
     private SpiceBaseInstance() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -15,10 +14,10 @@ public final class SpiceBaseInterface {
             ADDRESS.withName("description"),
             JAVA_INT.withName("major_version"),
             JAVA_INT.withName("minor_version")).withName("SpiceBaseInterface");
-    public static final long type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("type"));
-    public static final long description$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("description"));
-    public static final long major_version$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("major_version"));
-    public static final long minor_version$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("minor_version"));
+    public static final long type$OFFSET = 0;
+    public static final long description$OFFSET = 8;
+    public static final long major_version$OFFSET = 16;
+    public static final long minor_version$OFFSET = 20;
 
     private SpiceBaseInterface() {
     }

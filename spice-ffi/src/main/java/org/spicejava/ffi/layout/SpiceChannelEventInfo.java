@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -23,18 +22,18 @@ public final class SpiceChannelEventInfo {
             MemoryLayout.sequenceLayout(128, JAVA_BYTE).withName("paddr_ext"),
             JAVA_INT.withName("llen_ext"),
             JAVA_INT.withName("plen_ext")).withName("SpiceChannelEventInfo");
-    public static final long connection_id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("connection_id"));
-    public static final long type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("type"));
-    public static final long id$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("id"));
-    public static final long flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flags"));
-    public static final long laddr$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("laddr"));
-    public static final long paddr$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("paddr"));
-    public static final long llen$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("llen"));
-    public static final long plen$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("plen"));
-    public static final long laddr_ext$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("laddr_ext"));
-    public static final long paddr_ext$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("paddr_ext"));
-    public static final long llen_ext$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("llen_ext"));
-    public static final long plen_ext$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("plen_ext"));
+    public static final long connection_id$OFFSET = 0;
+    public static final long type$OFFSET = 4;
+    public static final long id$OFFSET = 8;
+    public static final long flags$OFFSET = 12;
+    public static final long laddr$OFFSET = 16;
+    public static final long paddr$OFFSET = 32;
+    public static final long llen$OFFSET = 48;
+    public static final long plen$OFFSET = 52;
+    public static final long laddr_ext$OFFSET = 56;
+    public static final long paddr_ext$OFFSET = 184;
+    public static final long llen_ext$OFFSET = 312;
+    public static final long plen_ext$OFFSET = 316;
 
     private SpiceChannelEventInfo() {
     }

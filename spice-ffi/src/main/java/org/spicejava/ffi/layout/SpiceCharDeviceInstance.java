@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -14,10 +13,10 @@ public final class SpiceCharDeviceInstance {
             ADDRESS.withName("subtype"),
             ADDRESS.withName("st"),
             ADDRESS.withName("portname")).withName("SpiceCharDeviceInstance");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long subtype$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("subtype"));
-    public static final long st$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("st"));
-    public static final long portname$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("portname"));
+    public static final long base$OFFSET = 0;
+    public static final long subtype$OFFSET = 8;
+    public static final long st$OFFSET = 16;
+    public static final long portname$OFFSET = 24;
 
     private SpiceCharDeviceInstance() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -18,12 +17,12 @@ public final class SpiceCharDeviceInterface {
             ADDRESS.withName("event"),
             JAVA_INT.withName("flags"),
             MemoryLayout.paddingLayout(4)).withName("SpiceCharDeviceInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long state$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("state"));
-    public static final long write$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("write"));
-    public static final long read$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("read"));
-    public static final long event$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("event"));
-    public static final long flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("flags"));
+    public static final long base$OFFSET = 0;
+    public static final long state$OFFSET = 24;
+    public static final long write$OFFSET = 32;
+    public static final long read$OFFSET = 40;
+    public static final long event$OFFSET = 48;
+    public static final long flags$OFFSET = 56;
 
     private SpiceCharDeviceInterface() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -19,15 +18,15 @@ public final class SpiceCoreInterface {
             ADDRESS.withName("watch_update_mask"),
             ADDRESS.withName("watch_remove"),
             ADDRESS.withName("channel_event")).withName("SpiceCoreInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long timer_add$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("timer_add"));
-    public static final long timer_start$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("timer_start"));
-    public static final long timer_cancel$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("timer_cancel"));
-    public static final long timer_remove$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("timer_remove"));
-    public static final long watch_add$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("watch_add"));
-    public static final long watch_update_mask$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("watch_update_mask"));
-    public static final long watch_remove$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("watch_remove"));
-    public static final long channel_event$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("channel_event"));
+    public static final long base$OFFSET = 0;
+    public static final long timer_add$OFFSET = 24;
+    public static final long timer_start$OFFSET = 32;
+    public static final long timer_cancel$OFFSET = 40;
+    public static final long timer_remove$OFFSET = 48;
+    public static final long watch_add$OFFSET = 56;
+    public static final long watch_update_mask$OFFSET = 64;
+    public static final long watch_remove$OFFSET = 72;
+    public static final long channel_event$OFFSET = 80;
 
     private SpiceCoreInterface() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -13,9 +12,9 @@ public final class SpiceKbdInterface {
             SpiceBaseInterface.LAYOUT.withName("base"),
             ADDRESS.withName("push_scan_freg"),
             ADDRESS.withName("get_leds")).withName("SpiceKbdInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long push_scan_freg$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("push_scan_freg"));
-    public static final long get_leds$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("get_leds"));
+    public static final long base$OFFSET = 0;
+    public static final long push_scan_freg$OFFSET = 24;
+    public static final long get_leds$OFFSET = 32;
 
     private SpiceKbdInterface() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -13,9 +12,9 @@ public final class SpiceMigrateInterface {
             SpiceBaseInterface.LAYOUT.withName("base"),
             ADDRESS.withName("migrate_connect_complete"),
             ADDRESS.withName("migrate_end_complete")).withName("SpiceMigrateInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long migrate_connect_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("migrate_connect_complete"));
-    public static final long migrate_end_complete$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("migrate_end_complete"));
+    public static final long base$OFFSET = 0;
+    public static final long migrate_connect_complete$OFFSET = 24;
+    public static final long migrate_end_complete$OFFSET = 32;
 
     private SpiceMigrateInterface() {
     }

@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -12,8 +11,8 @@ public final class SpiceMouseInstance {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             SpiceBaseInstance.LAYOUT.withName("base"),
             ADDRESS.withName("st")).withName("SpiceMouseInstance");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long st$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("st"));
+    public static final long base$OFFSET = 0;
+    public static final long st$OFFSET = 8;
 
     private SpiceMouseInstance() {
     }

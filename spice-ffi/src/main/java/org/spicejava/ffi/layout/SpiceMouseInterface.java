@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -13,9 +12,9 @@ public final class SpiceMouseInterface {
             SpiceBaseInterface.LAYOUT.withName("base"),
             ADDRESS.withName("motion"),
             ADDRESS.withName("buttons")).withName("SpiceMouseInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long motion$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("motion"));
-    public static final long buttons$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("buttons"));
+    public static final long base$OFFSET = 0;
+    public static final long motion$OFFSET = 24;
+    public static final long buttons$OFFSET = 32;
 
     private SpiceMouseInterface() {
     }

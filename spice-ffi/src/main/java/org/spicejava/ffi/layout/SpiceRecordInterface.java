@@ -2,7 +2,6 @@ package org.spicejava.ffi.layout;
 
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -10,7 +9,7 @@ import java.lang.foreign.StructLayout;
 public final class SpiceRecordInterface {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             SpiceBaseInterface.LAYOUT.withName("base")).withName("SpiceRecordInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
+    public static final long base$OFFSET = 0;
 
     private SpiceRecordInterface() {
     }

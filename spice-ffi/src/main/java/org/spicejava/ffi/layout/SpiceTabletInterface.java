@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -15,11 +14,11 @@ public final class SpiceTabletInterface {
             ADDRESS.withName("position"),
             ADDRESS.withName("wheel"),
             ADDRESS.withName("buttons")).withName("SpiceTabletInterface");
-    public static final long base$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("base"));
-    public static final long set_logical_size$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("set_logical_size"));
-    public static final long position$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("position"));
-    public static final long wheel$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("wheel"));
-    public static final long buttons$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("buttons"));
+    public static final long base$OFFSET = 0;
+    public static final long set_logical_size$OFFSET = 24;
+    public static final long position$OFFSET = 32;
+    public static final long wheel$OFFSET = 40;
+    public static final long buttons$OFFSET = 48;
 
     private SpiceTabletInterface() {
     }

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -25,13 +24,13 @@ public final class VpxCodecCtx {
             JAVA_LONG.withName("init_flags"),
             ADDRESS.withName("config"),
             ADDRESS.withName("priv")).withName("vpx_codec_ctx_t");
-    public static final long name$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("name"));
-    public static final long iface$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("iface"));
-    public static final long err$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("err"));
-    public static final long err_detail$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("err_detail"));
-    public static final long init_flags$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("init_flags"));
-    public static final long config$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("config"));
-    public static final long priv$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("priv"));
+    public static final long name$OFFSET = 0;
+    public static final long iface$OFFSET = 8;
+    public static final long err$OFFSET = 16;
+    public static final long err_detail$OFFSET = 24;
+    public static final long init_flags$OFFSET = 32;
+    public static final long config$OFFSET = 40;
+    public static final long priv$OFFSET = 48;
 
     private VpxCodecCtx() {
     }

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -90,23 +89,23 @@ public final class VpxCodecEncCfg {
             VpxRational.LAYOUT.withName("rd_mult_inter_qp_fac"),
             VpxRational.LAYOUT.withName("rd_mult_arf_qp_fac"),
             VpxRational.LAYOUT.withName("rd_mult_key_qp_fac")).withName("vpx_codec_enc_cfg_t");
-    public static final long g_threads$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_threads"));
-    public static final long g_w$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_w"));
-    public static final long g_h$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_h"));
-    public static final long g_error_resilient$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_error_resilient"));
-    public static final long g_pass$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_pass"));
-    public static final long g_lag_in_frames$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_lag_in_frames"));
-    public static final long rc_dropframe_thresh$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_dropframe_thresh"));
-    public static final long rc_end_usage$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_end_usage"));
-    public static final long rc_target_bitrate$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_target_bitrate"));
-    public static final long rc_min_quantizer$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_min_quantizer"));
-    public static final long rc_max_quantizer$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_max_quantizer"));
-    public static final long rc_buf_sz$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_buf_sz"));
-    public static final long rc_buf_initial_sz$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_buf_initial_sz"));
-    public static final long rc_buf_optimal_sz$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rc_buf_optimal_sz"));
-    public static final long kf_mode$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("kf_mode"));
-    public static final long kf_max_dist$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("kf_max_dist"));
-    public static final long g_timebase$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("g_timebase"));
+    public static final long g_threads$OFFSET = 4;
+    public static final long g_w$OFFSET = 12;
+    public static final long g_h$OFFSET = 16;
+    public static final long g_error_resilient$OFFSET = 36;
+    public static final long g_pass$OFFSET = 40;
+    public static final long g_lag_in_frames$OFFSET = 44;
+    public static final long rc_dropframe_thresh$OFFSET = 48;
+    public static final long rc_end_usage$OFFSET = 72;
+    public static final long rc_target_bitrate$OFFSET = 112;
+    public static final long rc_min_quantizer$OFFSET = 116;
+    public static final long rc_max_quantizer$OFFSET = 120;
+    public static final long rc_buf_sz$OFFSET = 132;
+    public static final long rc_buf_initial_sz$OFFSET = 136;
+    public static final long rc_buf_optimal_sz$OFFSET = 140;
+    public static final long kf_mode$OFFSET = 160;
+    public static final long kf_max_dist$OFFSET = 168;
+    public static final long g_timebase$OFFSET = 28;
 
     private VpxCodecEncCfg() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -41,19 +40,19 @@ public final class VpxImage {
             JAVA_INT.withName("img_data_owner"),
             JAVA_INT.withName("self_allocd"),
             ADDRESS.withName("fb_priv")).withName("vpx_image_t");
-    public static final long fmt$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("fmt"));
-    public static final long cs$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("cs"));
-    public static final long range$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("range"));
-    public static final long w$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("w"));
-    public static final long h$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("h"));
-    public static final long bit_depth$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("bit_depth"));
-    public static final long d_w$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("d_w"));
-    public static final long d_h$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("d_h"));
-    public static final long x_chroma_shift$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("x_chroma_shift"));
-    public static final long y_chroma_shift$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("y_chroma_shift"));
-    public static final long planes$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("planes"));
-    public static final long stride$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("stride"));
-    public static final long bps$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("bps"));
+    public static final long fmt$OFFSET = 0;
+    public static final long cs$OFFSET = 4;
+    public static final long range$OFFSET = 8;
+    public static final long w$OFFSET = 12;
+    public static final long h$OFFSET = 16;
+    public static final long bit_depth$OFFSET = 20;
+    public static final long d_w$OFFSET = 24;
+    public static final long d_h$OFFSET = 28;
+    public static final long x_chroma_shift$OFFSET = 40;
+    public static final long y_chroma_shift$OFFSET = 44;
+    public static final long planes$OFFSET = 48;
+    public static final long stride$OFFSET = 80;
+    public static final long bps$OFFSET = 96;
 
     private VpxImage() {
     }

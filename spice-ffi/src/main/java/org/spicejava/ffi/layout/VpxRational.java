@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -15,8 +14,8 @@ public final class VpxRational {
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("num"),
             JAVA_INT.withName("den")).withName("vpx_rational_t");
-    public static final long num$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("num"));
-    public static final long den$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("den"));
+    public static final long num$OFFSET = 0;
+    public static final long den$OFFSET = 4;
 
     private VpxRational() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -20,10 +19,10 @@ public final class X264Image {
             JAVA_INT.withName("i_plane"),
             MemoryLayout.sequenceLayout(PLANES, JAVA_INT).withName("i_stride"),
             MemoryLayout.sequenceLayout(PLANES, ADDRESS).withName("plane")).withName("x264_image_t");
-    public static final long i_csp$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_csp"));
-    public static final long i_plane$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_plane"));
-    public static final long i_stride$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_stride"));
-    public static final long plane$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("plane"));
+    public static final long i_csp$OFFSET = 0;
+    public static final long i_plane$OFFSET = 4;
+    public static final long i_stride$OFFSET = 8;
+    public static final long plane$OFFSET = 24;
 
     private X264Image() {
     }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -23,14 +22,14 @@ public final class X264Nal {
             ADDRESS.withName("p_payload"),
             JAVA_INT.withName("i_padding"),
             MemoryLayout.paddingLayout(4)).withName("x264_nal_t");
-    public static final long i_ref_idc$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_ref_idc"));
-    public static final long i_type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_type"));
-    public static final long b_long_startcode$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_long_startcode"));
-    public static final long i_first_mb$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_first_mb"));
-    public static final long i_last_mb$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_last_mb"));
-    public static final long i_payload$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_payload"));
-    public static final long p_payload$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("p_payload"));
-    public static final long i_padding$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_padding"));
+    public static final long i_ref_idc$OFFSET = 0;
+    public static final long i_type$OFFSET = 4;
+    public static final long b_long_startcode$OFFSET = 8;
+    public static final long i_first_mb$OFFSET = 12;
+    public static final long i_last_mb$OFFSET = 16;
+    public static final long i_payload$OFFSET = 20;
+    public static final long p_payload$OFFSET = 24;
+    public static final long i_padding$OFFSET = 32;
 
     private X264Nal() {
     }

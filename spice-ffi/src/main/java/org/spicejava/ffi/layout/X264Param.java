@@ -3,7 +3,6 @@ package org.spicejava.ffi.layout;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -42,19 +41,19 @@ public final class X264Param {
             JAVA_INT.withName("i_timebase_den"),
             JAVA_INT.withName("b_tff"),
             MemoryLayout.paddingLayout(84)).withName("x264_param_t"); // b_pic_struct through opaque
-    public static final long i_threads$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_threads"));
-    public static final long b_sliced_threads$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_sliced_threads"));
-    public static final long i_width$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_width"));
-    public static final long i_height$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_height"));
-    public static final long i_csp$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_csp"));
-    public static final long b_aud$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_aud"));
-    public static final long b_repeat_headers$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_repeat_headers"));
-    public static final long b_annexb$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_annexb"));
-    public static final long b_vfr_input$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_vfr_input"));
-    public static final long i_fps_num$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_fps_num"));
-    public static final long i_fps_den$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_fps_den"));
-    public static final long i_timebase_num$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_timebase_num"));
-    public static final long i_timebase_den$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_timebase_den"));
+    public static final long i_threads$OFFSET = 4;
+    public static final long b_sliced_threads$OFFSET = 12;
+    public static final long i_width$OFFSET = 28;
+    public static final long i_height$OFFSET = 32;
+    public static final long i_csp$OFFSET = 36;
+    public static final long b_aud$OFFSET = 896;
+    public static final long b_repeat_headers$OFFSET = 900;
+    public static final long b_annexb$OFFSET = 904;
+    public static final long b_vfr_input$OFFSET = 912;
+    public static final long i_fps_num$OFFSET = 920;
+    public static final long i_fps_den$OFFSET = 924;
+    public static final long i_timebase_num$OFFSET = 928;
+    public static final long i_timebase_den$OFFSET = 932;
 
     private X264Param() {
     }

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -28,15 +27,15 @@ public final class X264Picture {
             MemoryLayout.paddingLayout(32).withName("hrd_timing"), // x264_hrd_t
             MemoryLayout.paddingLayout(24).withName("extra_sei"), // x264_sei_t
             ADDRESS.withName("opaque")).withName("x264_picture_t");
-    public static final long i_type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_type"));
-    public static final long i_qpplus1$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_qpplus1"));
-    public static final long i_pic_struct$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_pic_struct"));
-    public static final long b_keyframe$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("b_keyframe"));
-    public static final long i_pts$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_pts"));
-    public static final long i_dts$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("i_dts"));
-    public static final long param$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("param"));
-    public static final long img$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("img"));
-    public static final long opaque$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("opaque"));
+    public static final long i_type$OFFSET = 0;
+    public static final long i_qpplus1$OFFSET = 4;
+    public static final long i_pic_struct$OFFSET = 8;
+    public static final long b_keyframe$OFFSET = 12;
+    public static final long i_pts$OFFSET = 16;
+    public static final long i_dts$OFFSET = 24;
+    public static final long param$OFFSET = 32;
+    public static final long img$OFFSET = 40;
+    public static final long opaque$OFFSET = 232;
 
     private X264Picture() {
     }
