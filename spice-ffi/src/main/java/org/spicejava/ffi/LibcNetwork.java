@@ -85,19 +85,6 @@ public final class LibcNetwork implements NetworkStack {
         }
     }
 
-    /**
-     * Makes the socket read and write downcalls now and calls each once on no descriptor (-1: EBADF), so that their
-     * first real use is not their first; a warm-up thread calls it.
-     */
-    public static void prepareInPlaceCalls() {
-        MemorySegment scratch = MemorySegment.ofArray(new byte[1]);
-        try {
-            long r = (long) InPlace.RECV.invokeExact(CAPTURED.get(), -1, scratch, 1L, 0);
-            long s = (long) InPlace.SEND.invokeExact(CAPTURED.get(), -1, scratch, 1L, MSG_NOSIGNAL);
-        } catch (Throwable ignored) {
-            // nothing is expected; a real call would report whatever this met
-        }
-    }
     private static final MethodHandle SENDMSG = Native.libcLong("sendmsg");
     /** iovec entries per sendmsg, and the bytes of heap buffers (message headers) copied for one. */
     private static final int MAX_IOV = 16;
@@ -130,6 +117,20 @@ public final class LibcNetwork implements NetworkStack {
 
     private static int errno() {
         return Native.errno(CAPTURED.get());
+    }
+
+    /**
+     * Makes the socket read and write downcalls now and calls each once on no descriptor (-1: EBADF), so that their
+     * first real use is not their first; a warm-up thread calls it.
+     */
+    public static void prepareInPlaceCalls() {
+        MemorySegment scratch = MemorySegment.ofArray(new byte[1]);
+        try {
+            long r = (long) InPlace.RECV.invokeExact(CAPTURED.get(), -1, scratch, 1L, 0);
+            long s = (long) InPlace.SEND.invokeExact(CAPTURED.get(), -1, scratch, 1L, MSG_NOSIGNAL);
+        } catch (Throwable ignored) {
+            // nothing is expected; a real call would report whatever this met
+        }
     }
 
     @Override
