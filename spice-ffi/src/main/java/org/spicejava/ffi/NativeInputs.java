@@ -16,7 +16,6 @@ import org.spicejava.core.device.Tablet;
  * Main-loop thread only.
  */
 public final class NativeInputs {
-
     private NativeInputs() {
     }
 
