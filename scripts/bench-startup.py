@@ -153,7 +153,8 @@ def main():
     if VMS > 0:
         ref, ours = many_vms(False), many_vms(True)
         for when, (ref_rss, ref_pss), (our_rss, our_pss) in zip(("3 s", "23 s"), ref, ours):
-            print("%d VMs at once, per VM, %s after start: RSS %.1f vs %.1f MB (%+.1f), PSS %.1f vs %.1f MB (ours %+.1f MB)"
+            print("%d VMs at once, per VM, %s after the last answered: RSS %.1f vs %.1f MB (%+.1f), "
+                  "PSS %.1f vs %.1f MB (ours %+.1f MB)"
                   % (VMS, when, our_rss, ref_rss, our_rss - ref_rss, our_pss, ref_pss, our_pss - ref_pss))
 
 
