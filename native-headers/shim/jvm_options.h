@@ -53,7 +53,8 @@
 /* Left at their defaults, measured: Tier0ProfileDelayFactor and Tier2ProfileDelayFactor (100 and 250: a method
    that ran in training without reaching C2 waits that many times the usual counts). At 1, such methods on the
    sound path went to C1 tier 3 and stayed there for 25 s (C2 needs 5000 calls at 100 a second); audio harness CPU
-   per second, four interleaved rounds: 25.9 ms against 23.3 (reference 15.2). */
+   per second, four interleaved rounds, both trees otherwise alike: 25.9 ms with both factors at 1 against 23.3
+   (reference 15.2). */
 /* SLF4J binds slf4j-simple by name instead of searching every jar for providers (ServiceLoader): 5 ms of a
    cold JVM's start-up (bench: first class of ours to the export dispatch, 8 QEMU starts each, 23.8 -> 18.2 ms). */
 "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
