@@ -6,11 +6,13 @@ Per run and library:
   start-up       exec until QMP query-spice answers (one QMP connection, asked every 5 ms);
   first picture  a fresh spice-gtk client (SpiceClientGLib) on the fresh QEMU: connect until its first display
                  invalidate after the primary surface, 2 s after start-up;
+  start-up CPU   QEMU's CPU time (all its threads, the JVM's included) from exec until that answer;
   RSS, PSS       of QEMU 1 s after that picture (VmRSS, smaps_rollup Pss).
 Then VMS QEMUs of one library at once (default 10), each at SeaBIOS with no client: PSS per VM, pages shared
 between processes (the JVM's CDS/AOT maps, libraries) counted once per VM share; 3 s after the last one answered
 (on two cores the JIT is still compiling the AOT cache's training data then: its arenas count) and again 20 s
-later, once they idle (the memory a host running VMs for hours pays).
+later, once they idle (the memory a host running VMs for hours pays); with each the CPU time a VM took since its
+exec (the guest's SeaBIOS under TCG is most of it, for both libraries).
 
 Usage: bench-startup.py OUR_LIB_DIR [RUNS, default 3] [VMS, default 10]"""
 import os
@@ -57,6 +59,11 @@ class Qemu:
         while not (self.command("query-spice") or {}).get("enabled"):
             time.sleep(0.005)
         return (time.monotonic() - self.started) * 1000
+
+    def cpu_s(self):
+        """CPU time of every thread of the process so far (utime + stime)."""
+        fields = open("/proc/%d/stat" % self.proc.pid).read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def memory_kb(self):
         rss = next(int(l.split()[1]) for l in open("/proc/%d/status" % self.proc.pid) if l.startswith("VmRSS:"))
@@ -112,11 +119,12 @@ def one_run(ours):
     q = Qemu(ours)
     try:
         ready = q.wait_ready()
+        cpu = q.cpu_s() * 1000
         time.sleep(2)
         picture = first_picture_ms(q.port)
         time.sleep(1)
         rss, pss = q.memory_kb()
-        return ready, picture, rss / 1024, pss / 1024
+        return ready, picture, rss / 1024, pss / 1024, cpu
     finally:
         q.quit()
 
@@ -132,7 +140,7 @@ def many_vms(ours):
             waited += pause
             mem = [q.memory_kb() for q in vms]
             figures.append((waited, statistics.mean(r for r, _ in mem) / 1024,
-                            statistics.mean(p for _, p in mem) / 1024))
+                            statistics.mean(p for _, p in mem) / 1024, statistics.mean(q.cpu_s() for q in vms)))
         return figures
     finally:
         for q in vms:
@@ -141,23 +149,26 @@ def many_vms(ours):
 
 def main():
     rows = {"reference": [], "ours": []}
-    print("%-10s %12s %16s %8s %8s" % ("run", "start-up ms", "first picture ms", "RSS MB", "PSS MB"))
+    print("%-10s %12s %16s %8s %8s %16s" % ("run", "start-up ms", "first picture ms", "RSS MB", "PSS MB",
+                                           "start-up CPU ms"))
     for i in range(RUNS):
         for name in ("reference", "ours"):
             row = one_run(name == "ours")
             rows[name].append(row)
-            print("%-10s %12.0f %16.0f %8.1f %8.1f" % ("%s %d" % (name, i + 1), *row))
-    med = {n: [statistics.median(r[k] for r in rows[n]) for k in range(4)] for n in rows}
+            print("%-10s %12.0f %16.0f %8.1f %8.1f %16.0f" % ("%s %d" % (name, i + 1), *row))
+    med = {n: [statistics.median(r[k] for r in rows[n]) for k in range(5)] for n in rows}
     r, o = med["reference"], med["ours"]
     print("medians: start-up %.0f vs %.0f ms (ours %+.0f ms); first picture %.0f vs %.0f ms (ours %+.0f ms, %.2fx); "
-          "RSS %+.1f MB; PSS %+.1f MB (ours minus reference)" % (o[0], r[0], o[0] - r[0], o[1], r[1], o[1] - r[1],
-                                                                 o[1] / r[1], o[2] - r[2], o[3] - r[3]))
+          "RSS %+.1f MB; PSS %+.1f MB (ours minus reference); start-up CPU %.0f vs %.0f ms (ours %+.0f ms)"
+          % (o[0], r[0], o[0] - r[0], o[1], r[1], o[1] - r[1], o[1] / r[1], o[2] - r[2], o[3] - r[3], o[4], r[4],
+             o[4] - r[4]))
     if VMS > 0:
         ref, ours = many_vms(False), many_vms(True)
-        for (waited, ref_rss, ref_pss), (_, our_rss, our_pss) in zip(ref, ours):
+        for (waited, ref_rss, ref_pss, ref_cpu), (_, our_rss, our_pss, our_cpu) in zip(ref, ours):
             print("%d VMs at once, per VM, %d s after the last answered: RSS %.1f vs %.1f MB (%+.1f), "
-                  "PSS %.1f vs %.1f MB (ours %+.1f MB)"
-                  % (VMS, waited, our_rss, ref_rss, our_rss - ref_rss, our_pss, ref_pss, our_pss - ref_pss))
+                  "PSS %.1f vs %.1f MB (ours %+.1f MB), CPU since exec %.2f vs %.2f s (ours %+.2f s)"
+                  % (VMS, waited, our_rss, ref_rss, our_rss - ref_rss, our_pss, ref_pss, our_pss - ref_pss,
+                     our_cpu, ref_cpu, our_cpu - ref_cpu))
 
 
 main()
