@@ -21,7 +21,9 @@
    this, the reference): 8.45/5.62/5.05, 6.57/5.49/4.53, 7.95/5.72/5.47. Lower thresholds for the packages of the
    display path cost CPU per frame inside the benchmarks' first seconds (desktop auto_glz 2.17x against 1.47x). */
 "-XX:CompileCommand=quiet",
-"-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.ExportDispatch::*,0.01",
+/* Not ExportDispatch::callRare: configuration exports, too few calls to be worth a C2 compile of its switch. */
+"-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.ExportDispatch::call,0.01",
+"-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.ExportDispatch::callLong,0.01",
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.Exports::*,0.01",
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.Handles::*,0.01",
 "-XX:CompileCommand=CompileThresholdScaling,org.spicejava.ffi.HostCoreLoop::*,0.01",

@@ -112,8 +112,39 @@ final class ExportDispatch {
     private ExportDispatch() {
     }
 
-    /** The upcall target for every export: up to 5 arguments in its words, more in an array the first one points to. */
+    /**
+     * The upcall target for every export: up to 5 arguments in its words, more in an array the first one points to.
+     * The frequent exports are here, the others in {@link #callRare}.
+     */
     static long call(int slot, long a0, long a1, long a2, long a3, long a4) {
+        try {
+            switch (slot) {
+                case 37: // spice_server_get_num_clients
+                    return Exports.spice_server_get_num_clients(MemorySegment.ofAddress(a0));
+                case 50: // spice_server_playback_get_buffer
+                    Exports.spice_server_playback_get_buffer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
+                    return 0;
+                case 51: // spice_server_playback_put_samples
+                    Exports.spice_server_playback_put_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
+                    return 0;
+                case 58: // spice_server_record_get_samples
+                    return Exports.spice_server_record_get_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
+                case 63: // spice_server_char_device_wakeup
+                    Exports.spice_server_char_device_wakeup(MemorySegment.ofAddress(a0));
+                    return 0;
+                case 65: // spice_qxl_wakeup
+                    Exports.spice_qxl_wakeup(MemorySegment.ofAddress(a0));
+                    return 0;
+                default:
+                    return callRare(slot, a0, a1, a2, a3, a4);
+            }
+        } catch (Throwable t) {
+            return Bootstrap.failed(slot, t);
+        }
+    }
+
+    /** The exports {@link #call} passes on. */
+    static long callRare(int slot, long a0, long a1, long a2, long a3, long a4) {
         try {
             switch (slot) {
                 case 0: // spice_server_new
@@ -196,8 +227,6 @@ final class ExportDispatch {
                 case 36: // spice_server_vm_stop
                     Exports.spice_server_vm_stop(MemorySegment.ofAddress(a0));
                     return 0;
-                case 37: // spice_server_get_num_clients
-                    return Exports.spice_server_get_num_clients(MemorySegment.ofAddress(a0));
                 case 38: // spice_server_add_client
                     return Exports.spice_server_add_client(MemorySegment.ofAddress(a0), (int) a1, (int) a2);
                 case 39: // spice_server_add_ssl_client
@@ -224,12 +253,6 @@ final class ExportDispatch {
                 case 49: // spice_server_playback_stop
                     Exports.spice_server_playback_stop(MemorySegment.ofAddress(a0));
                     return 0;
-                case 50: // spice_server_playback_get_buffer
-                    Exports.spice_server_playback_get_buffer(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), MemorySegment.ofAddress(a2));
-                    return 0;
-                case 51: // spice_server_playback_put_samples
-                    Exports.spice_server_playback_put_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1));
-                    return 0;
                 case 52: // spice_server_playback_set_volume
                     Exports.spice_server_playback_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
                     return 0;
@@ -247,8 +270,6 @@ final class ExportDispatch {
                 case 57: // spice_server_record_stop
                     Exports.spice_server_record_stop(MemorySegment.ofAddress(a0));
                     return 0;
-                case 58: // spice_server_record_get_samples
-                    return Exports.spice_server_record_get_samples(MemorySegment.ofAddress(a0), MemorySegment.ofAddress(a1), (int) a2);
                 case 59: // spice_server_record_set_volume
                     Exports.spice_server_record_set_volume(MemorySegment.ofAddress(a0), (byte) a1, MemorySegment.ofAddress(a2));
                     return 0;
@@ -260,14 +281,8 @@ final class ExportDispatch {
                 case 62: // spice_server_set_record_rate
                     Exports.spice_server_set_record_rate(MemorySegment.ofAddress(a0), (int) a1);
                     return 0;
-                case 63: // spice_server_char_device_wakeup
-                    Exports.spice_server_char_device_wakeup(MemorySegment.ofAddress(a0));
-                    return 0;
                 case 64: // spice_server_port_event
                     Exports.spice_server_port_event(MemorySegment.ofAddress(a0), (byte) a1);
-                    return 0;
-                case 65: // spice_qxl_wakeup
-                    Exports.spice_qxl_wakeup(MemorySegment.ofAddress(a0));
                     return 0;
                 case 66: // spice_qxl_oom
                     Exports.spice_qxl_oom(MemorySegment.ofAddress(a0));

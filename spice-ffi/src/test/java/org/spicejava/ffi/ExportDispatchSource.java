@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,15 @@ final class ExportDispatchSource {
     static final Path TARGET = Path.of("src/main/java/org/spicejava/ffi/ExportDispatch.java");
     static final int WORDS = Bootstrap.WORDS;
     static final int SHORT_WORDS = Bootstrap.SHORT_WORDS;
+    /**
+     * The exports a running VM calls per frame, sound tick or device event: {@code call} switches over these only.
+     * The rest (configuration, life cycle, rare device requests) go on to {@code callRare}, which C2 does not inline
+     * into it: compiled with all of them inlined, {@code call} took C2 0.39 s of a QEMU's start-up, and again each
+     * time an export reached for the first time trapped out of it.
+     */
+    static final Set<String> FREQUENT = Set.of("spice_qxl_wakeup", "spice_server_playback_get_buffer",
+            "spice_server_playback_put_samples", "spice_server_record_get_samples", "spice_server_char_device_wakeup",
+            "spice_server_get_num_clients");
 
     private ExportDispatchSource() {
     }
@@ -65,14 +76,19 @@ final class ExportDispatchSource {
                     }
                 """);
         // Exports of up to five arguments: their words all travel in the upcall's registers.
-        switchMethod(out, names, methods, "call", 0, SHORT_WORDS);
-        switchMethod(out, names, methods, "callLong", SHORT_WORDS + 1, WORDS);
+        switchMethod(out, names, methods, "call", 0, SHORT_WORDS, FREQUENT::contains, "callRare");
+        switchMethod(out, names, methods, "callRare", 0, SHORT_WORDS, name -> !FREQUENT.contains(name), null);
+        switchMethod(out, names, methods, "callLong", SHORT_WORDS + 1, WORDS, name -> true, null);
         out.append("}\n");
         return out.toString();
     }
 
+    /**
+     * One switch over the exports {@code included} names; slots it leaves out go to the method {@code others} (with
+     * the same arguments), or are refused when that is null.
+     */
     private static void switchMethod(StringBuilder out, List<String> names, Map<String, Method> methods, String name,
-                                     int minArguments, int words) {
+                                     int minArguments, int words, Predicate<String> included, String others) {
         boolean inArray = minArguments > 0;
         if (inArray) {
             out.append("\n    /** Exports of ").append(minArguments).append(" to ").append(words)
@@ -90,13 +106,19 @@ final class ExportDispatchSource {
             for (int i = 0; i < words; i++) {
                 parameters.add("long a" + i);
             }
-            out.append("\n    /** The upcall target for every export: up to ").append(words)
-                    .append(" arguments in its words, more in an array the first one points to. */\n");
+            out.append(others != null
+                    ? "\n    /**\n     * The upcall target for every export: up to " + words + " arguments in its words, more in"
+                            + " an array the first one points to.\n     * The frequent exports are here, the others in"
+                            + " {@link #" + others + "}.\n     */\n"
+                    : "\n    /** The exports {@link #call} passes on. */\n");
             out.append("    static long ").append(name).append("(int slot, ").append(String.join(", ", parameters))
                     .append(") {\n        try {\n            switch (slot) {\n");
         }
         List<Integer> longer = new ArrayList<>();
         for (int slot = 0; slot < names.size(); slot++) {
+            if (!included.test(names.get(slot))) {
+                continue;
+            }
             Method m = methods.get(names.get(slot));
             if (m == null) {
                 throw new IllegalStateException("no Exports method for " + names.get(slot));
@@ -133,9 +155,18 @@ final class ExportDispatchSource {
             out.append("                case ").append(slot).append(": // ").append(names.get(slot)).append('\n');
             out.append("                    return callLong(slot, a0);\n");
         }
+        if (others != null) {
+            List<String> words0 = new ArrayList<>();
+            for (int i = 0; i < words; i++) {
+                words0.add("a" + i);
+            }
+            out.append("                default:\n                    return ").append(others).append("(slot, ")
+                    .append(String.join(", ", words0)).append(");\n");
+        } else {
+            out.append("                default:\n")
+                    .append("                    throw new IllegalArgumentException(\"no export in slot \" + slot);\n");
+        }
         out.append("""
-                                default:
-                                    throw new IllegalArgumentException("no export in slot " + slot);
                             }
                         } catch (Throwable t) {
                             return Bootstrap.failed(slot, t);
