@@ -50,6 +50,10 @@ final class ExportDispatchSource {
 
     static String source() throws IOException {
         List<String> names = exportNames();
+        List<String> unknown = FREQUENT.stream().filter(name -> !names.contains(name)).toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalStateException("FREQUENT names exports that exports.def does not have: " + unknown);
+        }
         Map<String, Method> methods = Bootstrap.exportMethods();
         StringBuilder out = new StringBuilder();
         out.append("""
@@ -90,6 +94,10 @@ final class ExportDispatchSource {
     private static void switchMethod(StringBuilder out, List<String> names, Map<String, Method> methods, String name,
                                      int minArguments, int words, Predicate<String> included, String others) {
         boolean inArray = minArguments > 0;
+        List<String> wordNames = new ArrayList<>();
+        for (int i = 0; i < words; i++) {
+            wordNames.add("a" + i);
+        }
         if (inArray) {
             out.append("\n    /** Exports of ").append(minArguments).append(" to ").append(words)
                     .append(" arguments: {@code words} points to their words, an array of ").append(words)
@@ -103,8 +111,8 @@ final class ExportDispatchSource {
             out.append("            switch (slot) {\n");
         } else {
             List<String> parameters = new ArrayList<>();
-            for (int i = 0; i < words; i++) {
-                parameters.add("long a" + i);
+            for (String word : wordNames) {
+                parameters.add("long " + word);
             }
             out.append(others != null
                     ? "\n    /**\n     * The upcall target for every export: up to " + words + " arguments in its words, more in"
@@ -156,12 +164,8 @@ final class ExportDispatchSource {
             out.append("                    return callLong(slot, a0);\n");
         }
         if (others != null) {
-            List<String> words0 = new ArrayList<>();
-            for (int i = 0; i < words; i++) {
-                words0.add("a" + i);
-            }
             out.append("                default:\n                    return ").append(others).append("(slot, ")
-                    .append(String.join(", ", words0)).append(");\n");
+                    .append(String.join(", ", wordNames)).append(");\n");
         } else {
             out.append("                default:\n")
                     .append("                    throw new IllegalArgumentException(\"no export in slot \" + slot);\n");
