@@ -75,6 +75,35 @@ class LzImageTest {
     }
 
     @Test
+    void repeatedPixelPairsBecomeMatches() {
+        // Every third pixel is fresh noise and the two before it one of 64 pairs: no three pixels repeat, two do
+        // (as on photos, where a three-pixel hash alone finds almost nothing).
+        Random random = new Random(9);
+        int[][] pairs = new int[64][];
+        for (int k = 0; k < pairs.length; k++) {
+            pairs[k] = new int[] {random.nextInt(), random.nextInt()};
+        }
+        int width = 300;
+        int[] row = new int[width];
+        Bitmap b = image(width, 200, false, (x, y) -> {
+            if (x % 3 == 0) {
+                int[] pair = pairs[random.nextInt(pairs.length)];
+                row[x] = pair[0];
+                row[x + 1] = pair[1];
+                row[x + 2] = random.nextInt();
+            }
+            return row[x];
+        });
+        roundTrip("pairs", b);
+        long pixels = (long) width * 200;
+        // A pair as a match: 2 bytes (LZ) or 3 (GLZ) instead of 6, and the noise a literal run of one.
+        long lz = LzImage.lz(b, arena).byteSize();
+        long glz = LzImage.glz(b, 1, arena).byteSize();
+        assertTrue(lz < 2.2 * pixels, "LZ payload " + lz + " bytes for " + pixels + " pixels");
+        assertTrue(glz < 2.5 * pixels, "GLZ payload " + glz + " bytes for " + pixels + " pixels");
+    }
+
+    @Test
     void longRunsUseExtendedLengths() {
         Bitmap b = image(1000, 3, true, (x, y) -> x < 600 ? 0xFF112233 : 0x7F445566);
         roundTrip("long runs", b);
