@@ -93,7 +93,10 @@ public final class GlzWindow {
             MemorySegment copy = k.pixels();
             int count = (int) (copy.byteSize() / 4);
             for (int at = 0; at + LzStream.WINDOW_KEY <= count; at += LzStream.WINDOW_STEP) {
-                table[LzStream.windowHash(copy, at)] = k.id() << 32 | (at + 1);
+                int hash = LzStream.windowHash(copy, at);
+                if (hash >= 0) {
+                    table[hash] = k.id() << 32 | (at + 1);
+                }
             }
         }
         indexedFrom = encoding; // the image being encoded, kept (if at all) after it

@@ -94,13 +94,18 @@ final class LzStream {
 
     /**
      * The window hash of the RGB of pixels {@code at} to {@code at + WINDOW_KEY} (all inside), read as three pixel
-     * pairs: every kept image is hashed at every {@link #WINDOW_STEP}th pixel, so this is on the hot path.
+     * pairs: every kept image is hashed at every {@link #WINDOW_STEP}th pixel, so this is on the hot path. -1 for six
+     * pixels of one colour: a run finds those, and on desktops they are most of an image, whose entries would all
+     * land in one slot.
      */
     static int windowHash(MemorySegment pixels, int at) {
         long offset = 4L * at;
         long a = pixels.get(ValueLayout.JAVA_LONG_UNALIGNED, offset) & RGB_PAIR;
         long b = pixels.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 8) & RGB_PAIR;
         long c = pixels.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 16) & RGB_PAIR;
+        if (a == b && b == c && (a >>> 32) == (a & 0xFFFFFF)) {
+            return -1;
+        }
         long h = ((a * 0x9E3779B97F4A7C15L + b) * 0xC2B2AE3D27D4EB4FL + c) * 0x165667B19E3779F9L;
         return (int) (h >>> (64 - WINDOW_HASH_BITS));
     }
@@ -262,7 +267,8 @@ final class LzStream {
                 }
             }
             if (window != null && length < GOOD_ENOUGH && i + WINDOW_KEY <= count) {
-                long seen = window.find(windowHash(pixels, i));
+                int windowHash = windowHash(pixels, i);
+                long seen = windowHash < 0 ? 0 : window.find(windowHash);
                 MemorySegment earlier = seen == 0 ? null : window.pixels(seen >>> 32);
                 int at = (int) seen - 1;
                 int earlierCount = earlier == null ? 0 : (int) (earlier.byteSize() / 4);
