@@ -5,8 +5,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The body of an LZ or GLZ image: literal runs and back references over one plane of 32-bit pixels, as
- * spice-common's LZ decoder and spice-gtk's GLZ decoder read them. Greedy matching through hashes of three and of
- * two pixels, plus runs (distance 1). GLZ references stay inside the current image, which the format allows.
+ * spice-common's LZ decoder and spice-gtk's GLZ decoder read them. Greedy matching through a hash of three pixels
+ * (GLZ's, inside stretches of literals, also of two), plus runs (distance 1); GLZ also copies from earlier images of
+ * the client's window (see {@link #encode(MemorySegment, int, Plane, Format, GlzWindow.Images, long, ByteSink)}).
  *
  * <p>Grammar (both formats): a control byte below 32 starts a run of ctrl + 1 literals; otherwise its top three
  * bits L (1..7, 7 followed by 255-extended bytes) give the match length and the rest starts the distance. LZ
