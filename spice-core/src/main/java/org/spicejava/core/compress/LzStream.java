@@ -165,8 +165,9 @@ final class LzStream {
         int bits = Math.clamp(32 - Integer.numberOfLeadingZeros(count), 8, MAX_IMAGE_HASH_BITS);
         int[] table = new int[1 << bits]; // position + 1 of the last place each 3-pixel hash was seen
         // GLZ also hashes pixel pairs inside stretches of literals: on photo-like images most repeats are two pixels
-        // long, and a three-pixel hash rarely finds them (5% fewer bytes on the harness's photo, where the reference's
-        // GLZ sent 0.6% fewer than ours). Not for LZ: there, at the reference's bytes already, it doubled the time.
+        // long, and a three-pixel hash rarely finds them (3.8% fewer bytes on the harness's photo, where the
+        // reference's GLZ sent 0.6% fewer than ours before). Not for LZ: there, at the reference's bytes already,
+        // it doubled the time.
         int[] pairs = format == Format.GLZ && plane == Plane.RGB ? new int[1 << bits] : null;
         int literalStart = 0;
         int maxDistance = format.maxDistance;

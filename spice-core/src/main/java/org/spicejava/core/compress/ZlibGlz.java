@@ -15,9 +15,9 @@ public final class ZlibGlz implements AutoCloseable {
      * Deflate level 6, not the reference's 3: the link is the bottleneck here. Measured through an 8 Mbit/s link on
      * scrolling text (scripts/bench-compression, same run as the reference): level 3 delivered 0.87x the reference's
      * pixels per second, 6 gave 0.97x, 9 cost more CPU than it saved bytes (0.96x). With the FILTERED strategy
-     * (more of the literal and match bytes left to the Huffman codes), through that link: text 1% fewer bytes per
-     * megapixel (0.96x -> 0.97x the reference's pixels per second), the desktop 1-3% more but still 0.75x the
-     * reference's bytes and at its frame rate; deflate time the same.
+     * (more of the literal and match bytes left to the Huffman codes), through that link and in later runs where
+     * level 6 alone gave 0.96x: text 1% fewer bytes per megapixel (0.97x the reference's pixels per second), the
+     * desktop 1-3% more but still 0.75x the reference's bytes and at its frame rate; deflate time the same.
      */
     public static final int LEVEL = 6;
     /** MIN_GLZ_SIZE_FOR_ZLIB: smaller GLZ payloads are sent as they are. */
